@@ -1,0 +1,1 @@
+"""casefile: a command-line case-file manager for defection accounts."""

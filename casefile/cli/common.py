@@ -1,0 +1,252 @@
+"""What every command shares: global options, the error boundary, opening the store, filter options.
+
+Only typer and the standard library are imported at module level; everything heavy is imported inside
+the function that needs it, so ``casefile --help`` stays fast.
+"""
+
+import functools
+import inspect
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+
+from casefile import errors, model
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class State:
+    db: Optional[str] = None
+    debug: bool = False
+    no_color: bool = False
+
+
+state = State()
+
+
+class ReadFormat(str, Enum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+
+
+class Order(str, Enum):
+    dayfirst = "dayfirst"
+    monthfirst = "monthfirst"
+
+
+def err(message: str) -> None:
+    """One line on stderr."""
+    sys.stderr.write(message + "\n")
+    sys.stderr.flush()
+
+
+def _crash_log() -> Path:
+    from casefile.paths import data_home
+
+    folder = Path(os.environ.get("XDG_STATE_HOME") or data_home().parent / "state") / "casefile"
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path = folder / "last-error.log"
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(traceback.format_exc())
+    os.chmod(path, 0o600)
+    return path
+
+
+def boundary(fn: F) -> F:
+    """The one error boundary: casefile errors become one line and their exit code; Ctrl-C exits 130;
+    anything unexpected prints one line and where the traceback went (``--debug`` shows it instead)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort):
+            raise
+        except errors.InvalidRecord as exc:
+            for p in exc.problems:  # every problem, one line each
+                err(f"error: {errors.InputError(p.reason, file=exc.file, line=p.line, field=p.field).where()}")
+            raise typer.Exit(exc.exit_code) from None
+        except errors.CasefileError as exc:
+            if state.debug:
+                traceback.print_exc()
+            err(f"error: {exc}")
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            err("interrupted: nothing was written")
+            raise typer.Exit(errors.EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(0) from None
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            import sqlite3
+
+            if isinstance(exc, sqlite3.Error):
+                from casefile.store import _map_sqlite_error
+
+                mapped = _map_sqlite_error(exc)
+                if not state.debug:
+                    err(f"error: {mapped}")
+                    raise typer.Exit(mapped.exit_code) from None
+            if state.debug:
+                traceback.print_exc()
+                raise typer.Exit(1) from None
+            try:
+                where = f"; the details are in {_crash_log()}"
+            except OSError:
+                where = "; rerun with --debug for details"
+            err(f"error: unexpected {type(exc).__name__}{where}")
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe (``casefile list | head -1``) point stdout at /dev/null so exit is quiet."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def db_path() -> Path:
+    from casefile.paths import resolve_db
+
+    return resolve_db(state.db)
+
+
+def open_store(*, create: bool = False) -> Any:
+    from casefile.store import Store, is_private
+
+    path = db_path()
+    store = Store.open(path, create=create)
+    if not is_private(path):
+        err(f"warning: {path} can be read by other users; run `chmod 600 {path}`")
+    return store
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def stdin_is_terminal() -> bool:
+    try:
+        return sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+# ------------------------------------------------------------------------------- shared filter options
+
+
+def _filter_params() -> list[inspect.Parameter]:
+    kw = inspect.Parameter.KEYWORD_ONLY
+    specs: list[tuple[str, Any, Any, Any]] = [
+        ("org", Optional[list[str]], None, typer.Option("--org", help="Organisation (repeat for any of several).")),
+        ("tag", Optional[list[str]], None, typer.Option("--tag", help="Has this tag (repeat: all of them).")),
+        ("reason", Optional[list[str]], None, typer.Option("--reason", help="Has this reason code (repeat: all).")),
+        ("allegation", Optional[list[str]], None, typer.Option("--allegation", help="Has this allegation code.")),
+        ("exit_type", Optional[list[str]], None, typer.Option("--exit-type", help="Exit type (repeat: any of).")),
+        ("since", Optional[str], None, typer.Option("--since", help="Left on or after this (fuzzy) date.")),
+        ("until", Optional[str], None, typer.Option("--until", help="Left on or before this (fuzzy) date.")),
+        ("q", Optional[str], None, typer.Option("--q", help="Text in name, aliases, organisation, summary, title.")),
+        ("sort", Optional[str], None, typer.Option("--sort", help="Sort by this field.")),
+        ("reverse", bool, False, typer.Option("--reverse", help="Reverse the order.")),
+        ("limit", Optional[int], None, typer.Option("--limit", min=0, help="At most this many records.")),
+        ("include_deleted", bool, False, typer.Option("--include-deleted", help="Include deleted records.")),
+    ]
+    return [
+        inspect.Parameter(name, kw, default=default, annotation=Annotated[tp, info])
+        for name, tp, default, info in specs
+    ]
+
+
+FILTER_PARAMS = _filter_params()
+
+
+def build_filter(
+    org: Optional[list[str]] = None,
+    tag: Optional[list[str]] = None,
+    reason: Optional[list[str]] = None,
+    allegation: Optional[list[str]] = None,
+    exit_type: Optional[list[str]] = None,
+    since: Optional[str] = None,
+    until: Optional[str] = None,
+    q: Optional[str] = None,
+    sort: Optional[str] = None,
+    reverse: bool = False,
+    limit: Optional[int] = None,
+    include_deleted: bool = False,
+) -> model.Filter:
+    from casefile.store import check_field
+
+    if sort is not None:
+        check_field(sort, model.SORTABLE, "sort field")
+    return model.Filter(
+        org=list(org or []),
+        tags=list(tag or []),
+        reasons=list(reason or []),
+        allegations=list(allegation or []),
+        exit_types=list(exit_type or []),
+        since=_day(since, "--since", earliest=True),
+        until=_day(until, "--until", earliest=False),
+        text=q or None,
+        sort=sort,
+        reverse=reverse,
+        limit=limit,
+        include_deleted=include_deleted,
+    )
+
+
+def _day(text: Optional[str], option: str, *, earliest: bool) -> Optional[str]:
+    if not text:
+        return None
+    from casefile import dates
+
+    try:
+        fd = dates.parse_date(text)
+    except dates.DateError as exc:
+        raise errors.UsageError(f"{option}: {exc}") from None
+    day = fd.min if earliest else fd.max
+    if day is None:
+        raise errors.UsageError(f"{option}: the date needs a year")
+    return day
+
+
+def with_filters(fn: F) -> F:
+    """Add the ``list`` filter options to a command; it receives them as one ``flt: Filter`` argument."""
+    sig = inspect.signature(fn)
+    params = [p for p in sig.parameters.values() if p.name != "flt"]
+    names = [p.name for p in FILTER_PARAMS]
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        kwargs["flt"] = build_filter(**{n: kwargs.pop(n) for n in names if n in kwargs})
+        return fn(*args, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=params + FILTER_PARAMS)  # type: ignore[attr-defined]
+    return wrapper  # type: ignore[return-value]
+
+
+def date_order(dayfirst: bool, monthfirst: bool) -> Any:
+    if dayfirst and monthfirst:
+        raise errors.UsageError("--dayfirst and --monthfirst exclude each other")
+    return "dayfirst" if dayfirst else "monthfirst" if monthfirst else None
+
+
+DayFirst = Annotated[bool, typer.Option("--dayfirst", help="Read 03/04/2021 as 3 April.")]
+MonthFirst = Annotated[bool, typer.Option("--monthfirst", help="Read 03/04/2021 as March 4.")]
+KeepUnparsed = Annotated[
+    bool, typer.Option("--keep-unparsed-dates", help="Keep dates casefile cannot read as written (precision unknown).")
+]

@@ -1,0 +1,208 @@
+"""Commands on single records and lists of them: init, add, list, show."""
+
+import functools
+import inspect
+import sys
+from typing import Annotated, Any, Optional
+
+import typer
+
+from casefile import model
+from casefile.cli.common import (
+    DayFirst,
+    KeepUnparsed,
+    MonthFirst,
+    ReadFormat,
+    boundary,
+    date_order,
+    db_path,
+    err,
+    open_store,
+    state,
+    stdin_is_terminal,
+    stdout_is_terminal,
+    with_filters,
+)
+
+app = typer.Typer()
+
+
+@app.command()
+@boundary
+def init() -> None:
+    """Create the database (mode 0600 in a 0700 folder).
+
+    Example: casefile --db ~/research/cases.db init
+    """
+    path = db_path()
+    existed = path.exists()
+    open_store(create=True).close()
+    err(f"{'database already exists' if existed else 'created'}: {path}")
+
+
+# ----------------------------------------------------------------------------------------------- add
+
+
+def _field_params() -> list[inspect.Parameter]:
+    params = []
+    for f in model.FIELDS:
+        if f.kind == "id":
+            continue
+        annotation = Optional[list[str]] if f.multi else Optional[str]
+        text = f.help + (" Repeat for several." if f.multi else "")
+        option = typer.Option(*f.option_flags, help=text, rich_help_panel="Fields")
+        params.append(
+            inspect.Parameter(
+                f.name, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[annotation, option]
+            )
+        )
+    return params
+
+
+def _with_field_options(fn: Any) -> Any:
+    """Give ``add`` one option per registry field; the command receives them as ``fields: dict``."""
+    sig = inspect.signature(fn)
+    own = [p for p in sig.parameters.values() if p.name != "fields"]
+    params = _field_params()
+
+    @functools.wraps(fn)
+    def wrapper(**kwargs: Any) -> Any:
+        given = {p.name: kwargs.pop(p.name) for p in params}
+        fields = {k: ("; ".join(v) if isinstance(v, list) else v) for k, v in given.items() if v not in (None, [])}
+        return fn(fields=fields, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=own + params)  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _prompt_missing(fields: dict[str, Any]) -> None:
+    for name in model.PROMPTED:
+        if name in fields:
+            continue
+        f = model.FIELD_BY_NAME[name]
+        hint = f" ({'/'.join(sorted(_codes(f.vocab)))})" if f.vocab else ""
+        answer = typer.prompt(f"{name.replace('_', ' ')}{hint}", default="", show_default=False, err=True)
+        if answer:
+            fields[name] = answer
+
+
+def _codes(vocabulary: str) -> frozenset[str]:
+    from casefile import vocab
+
+    return vocab.codes(vocabulary)
+
+
+FromJson = Annotated[
+    Optional[str], typer.Option("--from-json", help="Add the record(s) in this JSON file ('-': stdin).")
+]
+NoInput = Annotated[bool, typer.Option("--no-input", help="Never prompt.")]
+
+
+@app.command()
+@boundary
+@_with_field_options
+def add(
+    fields: dict[str, Any],
+    from_json: Annotated[
+        Optional[str], typer.Option("--from-json", help="Add the record(s) in this JSON file ('-': stdin).")
+    ] = None,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
+    dayfirst: DayFirst = False,
+    monthfirst: MonthFirst = False,
+    keep_unparsed_dates: KeepUnparsed = False,
+) -> None:
+    """Add an account; prints its new id (only the id) on stdout.
+
+    Example: casefile add --name "A. Rahimi" --org MEK --left "around 2023" --reason no_future
+    """
+    from casefile import pipeline, validation
+
+    if from_json is None and not no_input and stdin_is_terminal():
+        _prompt_missing(fields)
+    options = validation.Options(order=date_order(dayfirst, monthfirst), keep_unparsed_dates=keep_unparsed_dates)
+    validator = validation.Validator(options)
+    if from_json is None:
+        items = pipeline.validate_items([("", None, None, fields, None)], validator)
+    else:
+        stream = pipeline.json_object_or_list(from_json)
+        items = pipeline.file_items(from_json, "json", encoding="utf-8", validator=validator, stream=stream)
+    ids = pipeline.add_records(open_store(create=True), items)
+    sys.stdout.write("".join(f"{i}\n" for i in ids))
+
+
+# ---------------------------------------------------------------------------------------------- list
+
+
+ListFormat = Annotated[
+    ReadFormat, typer.Option("--format", "-f", help="table (plain rows when piped), json, jsonl, csv.")
+]
+
+
+@app.command("list")
+@boundary
+@with_filters
+def list_(
+    flt: model.Filter,
+    fmt: Annotated[
+        ReadFormat, typer.Option("--format", "-f", help="table (plain rows when piped), json, jsonl, csv.")
+    ] = ReadFormat.table,
+) -> None:
+    """List accounts, newest last; filters combine.
+
+    Example: casefile list --org MEK --since 2015 --sort left
+    """
+    store = open_store()
+    accounts = store.query(flt)
+    if fmt is not ReadFormat.table:
+        from casefile import exporters
+
+        exporters.write_accounts(fmt.value, accounts, sys.stdout, safe_csv=True)
+        return
+    if not stdout_is_terminal():
+        from casefile.render import write_plain_rows
+
+        write_plain_rows(accounts, sys.stdout)
+        return
+    from casefile.render import account_table, console
+
+    table, count = account_table(accounts)
+    if count:
+        console(no_color=state.no_color).print(table)
+    else:
+        err("no accounts match")
+
+
+# ---------------------------------------------------------------------------------------------- show
+
+
+@app.command()
+@boundary
+def show(
+    account_id: Annotated[str, typer.Argument(metavar="ID", help="An id, a unique prefix of one, or an external id.")],
+    fmt: Annotated[ReadFormat, typer.Option("--format", "-f", help="table or json.")] = ReadFormat.table,
+) -> None:
+    """Show one account in full.
+
+    Example: casefile show 3f9a
+    """
+    store = open_store()
+    account = store.get(store.resolve_id(account_id))
+    if fmt in (ReadFormat.json, ReadFormat.jsonl):
+        import json
+
+        sys.stdout.write(
+            json.dumps(model.to_json_dict(account), ensure_ascii=False, indent=2 if fmt is ReadFormat.json else None)
+            + "\n"
+        )
+    elif fmt is ReadFormat.csv:
+        from casefile import exporters
+
+        exporters.write_accounts("csv", [account], sys.stdout)
+    elif stdout_is_terminal():
+        from casefile.render import account_panel, console
+
+        console(no_color=state.no_color).print(account_panel(account))
+    else:
+        from casefile.render import write_plain_show
+
+        write_plain_show(account, sys.stdout)

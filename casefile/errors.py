@@ -1,0 +1,103 @@
+"""Errors casefile raises on purpose, each with the exit code the CLI maps it to.
+
+Messages are one line, say what and where (file, line, field) and what to do — and never contain the
+text of a record, which may be sensitive testimony.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_DATA = 1
+EXIT_USAGE = 2
+EXIT_BUSY = 3
+EXIT_REJECTED = 4
+EXIT_INTERRUPTED = 130
+
+
+class CasefileError(Exception):
+    """Base class: ``str(error)`` is the one-line message shown to the user."""
+
+    exit_code = EXIT_DATA
+
+
+class UsageError(CasefileError):
+    """A bad option, an unknown field name, an ambiguous id prefix."""
+
+    exit_code = EXIT_USAGE
+
+
+class NotFound(CasefileError):
+    """No record, organisation or file by that name."""
+
+    exit_code = EXIT_DATA
+
+
+class DatabaseBusy(CasefileError):
+    exit_code = EXIT_BUSY
+
+
+class DiskFull(CasefileError):
+    exit_code = EXIT_DATA
+
+
+class InputError(CasefileError):
+    """A problem with an input file as a whole or one of its lines.
+
+    ``where`` renders as ``file:line: field: reason``; parts that are unknown are left out.
+    """
+
+    def __init__(self, reason: str, *, file: str | None = None, line: int | None = None, field: str | None = None):
+        self.reason = reason
+        self.file = file
+        self.line = line
+        self.field = field
+        super().__init__(self.where())
+
+    def where(self) -> str:
+        loc = ""
+        if self.file is not None:
+            loc = self.file
+            if self.line is not None:
+                loc += f":{self.line}"
+        elif self.line is not None:
+            loc = f"line {self.line}"
+        parts = [p for p in (loc, f"field {self.field!r}" if self.field else "", self.reason) if p]
+        return ": ".join(parts)
+
+
+class Problem(tuple):  # type: ignore[type-arg]
+    """One problem with one record: (line, field, reason)."""
+
+    __slots__ = ()
+
+    def __new__(cls, line: int | None, field: str | None, reason: str) -> Problem:
+        return tuple.__new__(cls, (line, field, reason))
+
+    @property
+    def line(self) -> int | None:
+        return self[0]  # type: ignore[no-any-return]
+
+    @property
+    def field(self) -> str | None:
+        return self[1]  # type: ignore[no-any-return]
+
+    @property
+    def reason(self) -> str:
+        return self[2]  # type: ignore[no-any-return]
+
+
+class InvalidRecord(CasefileError):
+    """A record failed validation; ``problems`` lists every problem found, not just the first."""
+
+    def __init__(self, problems: list[Problem], *, file: str | None = None):
+        self.problems = problems
+        self.file = file
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(InputError(first.reason, file=file, line=first.line, field=first.field).where() + more)
+
+
+class DatabaseError(CasefileError):
+    """The database cannot be opened or used (missing, newer schema, corrupt, not a database)."""
+
+    exit_code = EXIT_DATA

@@ -1,0 +1,71 @@
+"""Where an export goes: stdout, or a file replaced atomically.
+
+A file export is written to a temporary file beside the target (same folder, so the rename cannot cross
+file systems), created with ``O_CREAT | O_EXCL`` and mode 0600 whatever the umask (exports hold
+testimony). Only after the last byte is written and ``fsync``-ed is it renamed onto the target with
+``os.replace``, and the folder is ``fsync``-ed so the rename survives a power cut. On any exception,
+Ctrl-C included, the temporary file is removed and the exception re-raised: an existing file at the
+target stays byte-for-byte intact and no partial file is left behind.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import secrets
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from typing import TextIO
+
+FILE_MODE = 0o600
+
+
+@contextmanager
+def open_output(path: str | None) -> Iterator[TextIO]:
+    """A text stream for an export to ``path`` (UTF-8, no newline translation); ``None`` or ``-`` is stdout."""
+    if path is None or path == "-":
+        yield sys.stdout  # not ours to close
+        sys.stdout.flush()
+        return
+    target = os.path.abspath(path)
+    folder = os.path.dirname(target)
+    fd, temp = _create_temp(folder, os.path.basename(target))
+    try:
+        with open(fd, "w", encoding="utf-8", newline="") as out:
+            yield out
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    _fsync_folder(folder)
+
+
+def _create_temp(folder: str, name: str) -> tuple[int, str]:
+    while True:
+        temp = os.path.join(folder, f".{name}.{secrets.token_hex(4)}.tmp")
+        try:
+            fd = os.open(temp, os.O_CREAT | os.O_EXCL | os.O_WRONLY, FILE_MODE)
+        except FileExistsError:
+            continue
+        try:
+            os.fchmod(fd, FILE_MODE)  # the umask may have removed bits from the mode given to open
+        except BaseException:
+            os.close(fd)
+            os.unlink(temp)
+            raise
+        return fd, temp
+
+
+def _fsync_folder(folder: str) -> None:
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    except OSError as exc:  # some file systems cannot sync a directory; the file itself is synced
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise
+    finally:
+        os.close(fd)

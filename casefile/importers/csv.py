@@ -1,0 +1,111 @@
+"""CSV input: strict RFC 4180 through the stdlib ``csv`` module, streamed one record at a time.
+
+Decisions:
+
+* ``strict=True``: ``"a"b`` and an unterminated quoted field are fatal instead of silently merged or
+  swallowed (the lenient default turns them into different data).
+* No type guessing: every cell stays the exact string given (``08123``, ``+44 20…``, ``1e5``, ``NaN``).
+* A row with more or fewer cells than the header is a row-level problem (never silently padded or cut);
+  a completely empty line is skipped; a header-only file yields nothing.
+* The header must be usable as field names: no empty and no duplicate names (a duplicate would make one
+  column silently overwrite the other).
+* NUL characters are fatal: the ``csv`` module of Python 3.11 accepts them, but they mean a binary file
+  or UTF-16 read as UTF-8, and would be stored as garbage.
+* Cells are limited to :data:`MAX_CELL_CHARS` characters, so a stray quote cannot make one cell swallow
+  the rest of a huge file in memory before the error is found.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from typing import TextIO
+
+from casefile.errors import InputError, Problem
+
+from ._common import RawRow, TextInput, describe_problems
+
+#: The longest cell accepted (characters); the csv module's own default (131,072) is too small for testimony.
+MAX_CELL_CHARS = 16 * 1024 * 1024
+
+#: Columns put in front of the original ones in a CSV rejects file.
+REJECT_COLUMNS = ("rejected_line", "rejected_reasons")
+
+
+def read(source: TextInput, on_header: Callable[[list[str]], None]) -> Iterator[RawRow]:
+    """Yield the records of a CSV input; ``on_header`` receives the header once it has been checked."""
+    csv.field_size_limit(MAX_CELL_CHARS)  # process-wide, but only the importers read CSV
+    reader = csv.reader(_lines(source), strict=True)
+    header: list[str] | None = None
+    width = 0
+    last_line = 0  # the last physical line of the previous record
+    try:
+        for cells in reader:
+            start, last_line = last_line + 1, reader.line_num
+            if not cells:
+                continue
+            if header is None:
+                header, width = _checked_header(cells, source, start), len(cells)
+                on_header(header)
+            elif len(cells) != width:
+                problem = Problem(start, None, f"row has {len(cells)} cells, header has {width}")
+                yield RawRow(start, None, problem, cells)
+            else:
+                yield RawRow(start, dict(zip(header, cells, strict=True)), None, cells)
+    except csv.Error as err:
+        raise _strict_error(str(err), source, last_line + 1, reader.line_num) from None
+    except UnicodeDecodeError as err:
+        raise source.decoding_error(err) from None
+    if header is None:
+        raise source.error("file is empty (a CSV file needs a header line)", 1)
+
+
+def _lines(source: TextInput) -> Iterator[str]:
+    """The physical lines of the input, refusing NUL characters."""
+    for number, line in enumerate(source.text, 1):
+        if "\0" in line:
+            raise source.error(
+                "contains a NUL character: a binary file, or UTF-16 (then pass --encoding utf-16)?", number
+            )
+        yield line
+
+
+def _checked_header(cells: list[str], source: TextInput, line: int) -> list[str]:
+    empty = [str(i) for i, name in enumerate(cells, 1) if not name.strip()]
+    if empty:
+        raise source.error(f"the header has an empty column name (column {', '.join(empty)}); name every column", line)
+    duplicates = [name for name, count in Counter(cells).items() if count > 1]
+    if duplicates:
+        names = ", ".join(repr(name) for name in duplicates)
+        raise source.error(f"the header names a column more than once: {names}; rename or remove the copies", line)
+    return cells
+
+
+def _strict_error(message: str, source: TextInput, record_line: int, current_line: int) -> InputError:
+    """Our wording for a ``csv.Error`` (its own text is not passed on, so no cell content can leak)."""
+    if message.startswith("unexpected end of data"):
+        return source.error(
+            f"unterminated quoted field starting on line {record_line}: a '\"' is opened and never closed", record_line
+        )
+    if message.startswith("field larger than field limit"):
+        return source.error(
+            f"a cell is longer than {MAX_CELL_CHARS:,} characters (is a quote never closed?)", record_line
+        )
+    if "expected after" in message:
+        return source.error(
+            'a quoted field must end at a comma or the end of the line; write a quote inside a quoted field as ""',
+            current_line,
+        )
+    return source.error("not valid CSV (RFC 4180)", current_line)
+
+
+def write_rejects(rejects: Iterable[tuple[RawRow, list[Problem]]], out: TextIO, header: list[str] | None) -> None:
+    """The rejected rows as CSV: ``rejected_line``, ``rejected_reasons``, then the original cells.
+
+    The two columns come first so that rows with the wrong number of cells still line up.
+    """
+    writer = csv.writer(out)
+    writer.writerow([*REJECT_COLUMNS, *(header or [])])
+    for row, problems in rejects:
+        writer.writerow([str(row.line), "; ".join(describe_problems(problems)), *row.raw])

@@ -1,0 +1,129 @@
+"""Controlled vocabularies, as data.
+
+Exit reasons follow Bjørgo's push / pull / barrier model with codes drawn from Altier et al. (2017) and
+ICSR (2015). Allegations are always recorded as *alleged*, never as fact; a source's own loaded words
+("brainwashing") belong in quotes, not in codes. Users can add codes of their own (stored in the
+database); these shipped ones cannot be removed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Code:
+    code: str
+    label: str
+    description: str = ""
+    group: str = ""  # e.g. push / pull / barrier for exit reasons
+
+
+def _codes(group: str, *items: tuple[str, str, str]) -> tuple[Code, ...]:
+    return tuple(Code(code, label, description, group) for code, label, description in items)
+
+
+EXIT_REASONS: tuple[Code, ...] = (
+    _codes(
+        "push",
+        ("ideological_disillusionment", "Ideological disillusionment", "Lost faith in the group's ideas or strategy."),
+        ("leadership_disagreement", "Disagreement with leaders", "Conflict with, or distrust of, the leadership."),
+        ("disapproval_of_actions", "Disapproval of actions", "Objected to what the group did (e.g. violence)."),
+        ("violence_against_own_side", "Violence against own side", "Infighting, purges, brutality towards members."),
+        ("corruption_hypocrisy", "Corruption or hypocrisy", "Leaders not living by the group's own rules."),
+        ("daily_routine_dissatisfaction", "Dissatisfaction with daily routine", "Boring, exhausting daily tasks."),
+        ("burnout", "Burnout", "Physical or mental exhaustion."),
+        ("no_future", "No future", "Could see no future for their life inside the group."),
+        ("isolation_from_family", "Isolation from family", "Cut off from family and relatives."),
+        ("psychological_abuse", "Psychological abuse", "Experienced psychological pressure or abuse."),
+        ("physical_abuse", "Physical abuse", "Experienced physical abuse."),
+        ("poor_living_conditions", "Poor living conditions", "Harsh material conditions."),
+        ("fear_for_safety", "Fear for safety", "Feared for their own safety inside the group."),
+    )
+    + _codes(
+        "pull",
+        ("family_reunion", "Family reunion", "Wish to be with family again."),
+        ("partner", "Partner", "A relationship outside the group."),
+        ("work_or_education", "Work or education", "Prospects of a job or study outside."),
+        ("amnesty_or_reintegration", "Amnesty or reintegration", "An amnesty or reintegration programme."),
+        ("outside_help", "Outside help", "Help from an outside organisation or person."),
+        ("normal_life", "Normal life", "Longing for an ordinary life."),
+    )
+    + _codes(
+        "barrier",
+        ("exit_denied_or_delayed", "Exit denied or delayed", "The group refused or postponed the exit."),
+        ("fear_of_reprisal", "Fear of reprisal", "Fear of what the group would do to them or their family."),
+        ("no_papers", "No papers", "No identity or travel documents."),
+        ("geographic_isolation", "Geographic isolation", "A remote camp or a foreign country with no way out."),
+        ("dependence_on_group", "Dependence on the group", "Material or emotional dependence on the group."),
+    )
+)
+
+ALLEGATIONS: tuple[Code, ...] = _codes(
+    "alleged",
+    ("psychological_abuse", "Psychological abuse", "Alleged psychological abuse or pressure."),
+    ("coercive_group_sessions", "Coercive group sessions", "Alleged coercive meetings or self-criticism sessions."),
+    ("exit_denied_or_delayed", "Exit denied or delayed", "Alleged refusal or postponement of an exit."),
+    ("family_contact_restricted", "Family contact restricted", "Alleged restriction of contact with family."),
+    ("forced_labour", "Forced labour", "Alleged forced or unpaid labour."),
+    ("physical_abuse", "Physical abuse", "Alleged physical abuse."),
+    ("sexual_abuse", "Sexual abuse", "Alleged sexual abuse."),
+    ("detention", "Detention", "Alleged detention or confinement."),
+    ("surveillance", "Surveillance", "Alleged surveillance of members."),
+    ("threats", "Threats", "Alleged threats against the person or their family."),
+)
+
+EXIT_TYPES: tuple[Code, ...] = _codes(
+    "",
+    ("escaped", "Escaped", "Left without the group's consent."),
+    ("permitted", "Permitted", "Left with the group's consent."),
+    ("expelled", "Expelled", "Was thrown out."),
+    ("released", "Released", "Released from detention or captivity."),
+    ("repatriated", "Repatriated", "Returned to their country of origin."),
+    ("captured", "Captured", "Captured by another party."),
+    ("unknown", "Unknown", "Not stated in the source."),
+)
+
+CONFIDENTIALITY: tuple[Code, ...] = _codes(
+    "",
+    ("public", "Public", "May be shared with anyone."),
+    ("internal", "Internal", "For the research team (default)."),
+    ("restricted", "Restricted", "Left out of exports unless explicitly included."),
+)
+
+RELIABILITY: tuple[Code, ...] = _codes(
+    "admiralty",
+    ("A", "Completely reliable", "No doubt of authenticity, trustworthiness or competency."),
+    ("B", "Usually reliable", "Minor doubt; a history of mostly valid information."),
+    ("C", "Fairly reliable", "Doubt; has provided valid information in the past."),
+    ("D", "Not usually reliable", "Significant doubt; has provided valid information in the past."),
+    ("E", "Unreliable", "Lacking in authenticity, trustworthiness and competency."),
+    ("F", "Reliability cannot be judged", "No basis exists for evaluating the source."),
+)
+
+CREDIBILITY: tuple[Code, ...] = _codes(
+    "admiralty",
+    ("1", "Confirmed by other sources", "Confirmed by independent sources; logical; consistent."),
+    ("2", "Probably true", "Not confirmed; logical; consistent with other information."),
+    ("3", "Possibly true", "Not confirmed; reasonably logical; agrees with some other information."),
+    ("4", "Doubtful", "Not confirmed; possible but not logical; no other information."),
+    ("5", "Improbable", "Not confirmed; not logical; contradicted by other information."),
+    ("6", "Truth cannot be judged", "No basis exists for evaluating the information."),
+)
+
+#: Vocabulary name (as used by ``Field.vocab``) → its shipped codes.
+VOCABULARIES: dict[str, tuple[Code, ...]] = {
+    "exit_reason": EXIT_REASONS,
+    "allegation": ALLEGATIONS,
+    "exit_type": EXIT_TYPES,
+    "confidentiality": CONFIDENTIALITY,
+    "reliability": RELIABILITY,
+    "credibility": CREDIBILITY,
+}
+
+#: Vocabularies users may extend with ``casefile vocab add``; the others are fixed standards.
+EXTENSIBLE = ("exit_reason", "allegation")
+
+
+def codes(vocab: str) -> frozenset[str]:
+    return frozenset(c.code for c in VOCABULARIES[vocab])

@@ -1,0 +1,62 @@
+"""Importers stream: reading a 200,000-record CSV or JSON array (each file bigger than the limit) keeps the
+peak RSS of a fresh process under 64 MiB.
+
+The reader runs as a grandchild of pytest: on Linux a process's ``ru_maxrss`` includes the high-water mark
+of the process it was forked from, so a direct child would report pytest's own peak. A small intermediate
+process resets that.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ROWS = 200_000
+LIMIT_KIB = 64 * 1024
+
+SPAWN = "import subprocess, sys; sys.exit(subprocess.run([sys.executable, *sys.argv[1:]]).returncode)"
+
+READER = """
+import resource, sys
+from casefile.importers import read_rows
+counts = {}
+for path, fmt in (sys.argv[1:3], sys.argv[3:5]):
+    n = 0
+    for row in read_rows(path, fmt):
+        assert row.error is None, row.error
+        n += 1
+    counts[fmt] = n
+print(counts["csv"], counts["json"], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_peak_memory_does_not_grow_with_file_size(tmp_path: Path) -> None:
+    summary = 'Testimony text, with commas and "quotes", repeated to make the row long. ' * 5
+    csv_path, json_path = tmp_path / "big.csv", tmp_path / "big.json"
+    with csv_path.open("w", encoding="utf-8", newline="") as out:
+        out.write("id,name,organization,summary\r\n")
+        quoted = '"' + summary.replace('"', '""') + '"'
+        out.writelines(f"{i:016x},Name {i} Zoë,Org {i % 300},{quoted}\r\n" for i in range(ROWS))
+    with json_path.open("w", encoding="utf-8") as out:
+        out.write("[\n")
+        out.writelines(
+            f"{',' if i else ''}\n" + json.dumps({"id": f"{i:016x}", "name": f"Name {i}", "summary": summary})
+            for i in range(ROWS)
+        )
+        out.write("\n]\n")
+    assert min(csv_path.stat().st_size, json_path.stat().st_size) > LIMIT_KIB * 1024  # loading it whole would fail
+
+    result = subprocess.run(
+        [sys.executable, "-c", SPAWN, "-c", READER, str(csv_path), "csv", str(json_path), "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+        check=True,
+    )
+    csv_rows, json_rows, peak_kib = map(int, result.stdout.split())
+    assert (csv_rows, json_rows) == (ROWS, ROWS)
+    assert peak_kib < LIMIT_KIB, f"peak RSS {peak_kib} KiB"

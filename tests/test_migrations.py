@@ -1,0 +1,63 @@
+"""The schema: a fresh database has exactly the registry's columns; newer databases are refused."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from casefile import model
+from casefile.errors import DatabaseError
+from casefile.store import Store
+
+
+def columns(db: Path, table: str) -> list[str]:
+    conn = sqlite3.connect(db)
+    try:
+        return [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    finally:
+        conn.close()
+
+
+def test_fresh_database_has_exactly_the_registry_columns(db: Path) -> None:
+    Store.open(db, create=True).close()
+    assert columns(db, "accounts") == ["rowid", *model.ACCOUNT_COLUMNS]
+
+
+def test_fresh_database_uses_large_pages_and_rollback_journal(db: Path) -> None:
+    store = Store.open(db, create=True)
+    assert store.conn.execute("PRAGMA page_size").fetchone()[0] == 8192
+    assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+    assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    store.close()
+
+
+def test_reopening_applies_nothing_twice(db: Path) -> None:
+    Store.open(db, create=True).close()
+    store = Store.open(db)
+    names = store.applied_migrations()
+    store.close()
+    assert len(names) == len(set(names))
+
+
+def test_database_from_a_newer_casefile_is_refused(db: Path) -> None:
+    Store.open(db, create=True).close()
+    conn = sqlite3.connect(db)
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('casefile', 'm999_future', 'x')"
+    )
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseError, match="newer casefile"):
+        Store.open(db)
+
+
+def test_foreign_sqlite_database_is_refused(db: Path) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TABLE other (x)")
+    conn.commit()
+    conn.close()
+    with pytest.raises(DatabaseError, match="not a casefile database"):
+        Store.open(db)
