@@ -26,11 +26,11 @@ demo: $(VENV)/.installed
 	$(CASEFILE) --db $(DEMO_DB) init
 	$(CASEFILE) --db $(DEMO_DB) import data/accounts.json
 	$(CASEFILE) --db $(DEMO_DB) list --format table
-	$(CASEFILE) --db $(DEMO_DB) show NEJAT-ALASHTI
+	$(CASEFILE) --db $(DEMO_DB) show SEED-0001
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check casefile tests benchmarks
-	$(BIN)/ruff format --check casefile tests benchmarks
+	$(BIN)/ruff check casefile tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check casefile tests $(wildcard benchmarks)
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/mypy casefile
