@@ -24,9 +24,11 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 demo: $(VENV)/.installed
 	rm -f $(DEMO_DB)
 	$(CASEFILE) --db $(DEMO_DB) init
+	$(CASEFILE) --db $(DEMO_DB) org import data/organizations.json
 	$(CASEFILE) --db $(DEMO_DB) import data/accounts.json
 	$(CASEFILE) --db $(DEMO_DB) list --format table
 	$(CASEFILE) --db $(DEMO_DB) show SEED-0001
+	$(CASEFILE) --db $(DEMO_DB) timeline --org MEK
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check casefile tests $(wildcard benchmarks)

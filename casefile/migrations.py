@@ -18,6 +18,14 @@ if TYPE_CHECKING:
 migrations = Migrations("casefile")
 
 
+def _statements(db: Database, script: str) -> None:
+    """Run ``;``-separated DDL one statement at a time: ``executescript`` would COMMIT the migration's
+    transaction first, so a failure half-way could leave a half-applied schema."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
 def _date(name: str) -> str:
     return ", ".join(
         f"{name}{suffix} TEXT" for suffix in ("", "_edtf", "_min", "_max", "_precision", "_corrected", "_note")
@@ -67,3 +75,85 @@ def m001_accounts(db: Database) -> None:
     db.execute("CREATE INDEX idx_accounts_left_min ON accounts (left_min)")
     db.execute("CREATE INDEX idx_accounts_left_max ON accounts (left_max)")
     db.execute("CREATE INDEX idx_accounts_exit_type ON accounts (exit_type)")
+
+
+@migrations()
+def m002_research_record(db: Database) -> None:
+    """Organisations known by many names, shared graded sources, timelines, quotes, user vocabulary."""
+    _statements(
+        db,
+        f"""
+        CREATE TABLE organizations (
+            rowid INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            type TEXT,
+            country TEXT,
+            notes TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE organization_names (
+            rowid INTEGER PRIMARY KEY,
+            organization_rowid INTEGER NOT NULL REFERENCES organizations(rowid) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            match_key TEXT NOT NULL UNIQUE
+        );
+        CREATE INDEX idx_organization_names_org ON organization_names (organization_rowid);
+        CREATE TABLE sources (
+            rowid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            title TEXT,
+            url TEXT UNIQUE,
+            publisher TEXT,
+            publisher_type TEXT,
+            stance TEXT,
+            {_date("date")},
+            language TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE account_sources (
+            account_rowid INTEGER NOT NULL REFERENCES accounts(rowid) ON DELETE CASCADE,
+            source_rowid INTEGER NOT NULL REFERENCES sources(rowid),
+            position INTEGER NOT NULL,
+            role TEXT NOT NULL,
+            locator TEXT,
+            reliability TEXT,
+            credibility TEXT,
+            PRIMARY KEY (account_rowid, source_rowid)
+        );
+        CREATE INDEX idx_account_sources_source ON account_sources (source_rowid);
+        CREATE TABLE events (
+            rowid INTEGER PRIMARY KEY,
+            account_rowid INTEGER NOT NULL REFERENCES accounts(rowid) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            type TEXT NOT NULL,
+            {_date("date")},
+            place TEXT,
+            description TEXT,
+            source_rowid INTEGER REFERENCES sources(rowid)
+        );
+        CREATE INDEX idx_events_account ON events (account_rowid, position);
+        CREATE INDEX idx_events_date ON events (date_min);
+        CREATE TABLE quotes (
+            rowid INTEGER PRIMARY KEY,
+            account_rowid INTEGER NOT NULL REFERENCES accounts(rowid) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            text TEXT NOT NULL,
+            speaker TEXT,
+            language TEXT,
+            translation TEXT,
+            locator TEXT,
+            source_rowid INTEGER REFERENCES sources(rowid)
+        );
+        CREATE INDEX idx_quotes_account ON quotes (account_rowid, position);
+        CREATE TABLE vocabulary (
+            vocabulary TEXT NOT NULL,
+            code TEXT NOT NULL,
+            label TEXT NOT NULL,
+            description TEXT,
+            grp TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (vocabulary, code)
+        );
+        """,
+    )

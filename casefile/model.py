@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Kind = Literal["id", "text", "multi", "date", "year", "number", "enum"]
+Kind = Literal["id", "text", "multi", "date", "year", "number", "enum", "ref"]
 
 UNNAMED = "(unnamed)"
 MULTI_SEPARATOR = ";"
@@ -274,13 +274,15 @@ class Account:
 
     ``values`` maps field names to their Python values: ``str`` or ``None`` for text and enum fields,
     ``list[str]`` for multi-valued ones, :class:`FuzzyDate` or ``None`` for dates, ``int`` for
-    ``birth_year`` and ``float`` for ``years_in_org``.
+    ``birth_year`` and ``float`` for ``years_in_org``; ``sources``, ``events`` and ``quotes`` are lists
+    of dicts shaped by :data:`NESTED`. A key that is absent was not given (an import leaves it alone).
     """
 
     values: dict[str, Any] = field(default_factory=dict)
     created_at: str | None = None
     updated_at: str | None = None
     deleted_at: str | None = None
+    rowid: int | None = None  # the store's internal key, when the account is stored
 
     def __getitem__(self, name: str) -> Any:
         return self.values.get(name)
@@ -303,8 +305,78 @@ def format_number(value: float | int | None) -> str:
     return str(value)
 
 
+# ----------------------------------------------------------------------------- nested parts of a record
+
+#: The parts of a sources entry: a shared source (article, letter, interview) and this account's link to it.
+SOURCE_FIELDS: tuple[Field, ...] = (
+    Field("id", "id", "The source's casefile id (16 hex digits); assigned when left out.", "sources"),
+    Field("title", "text", "Title of the article, letter, interview or report.", "sources"),
+    Field("url", "text", "Address of the source; sources with the same URL are one source.", "sources"),
+    Field("publisher", "text", "Who published it.", "sources"),
+    Field("publisher_type", "enum", "Kind of publisher.", "sources", vocab="publisher_type"),
+    Field("stance", "enum", "The publisher's stance toward the organisation.", "sources", vocab="stance"),
+    Field("date", "date", "Publication date (fuzzy).", "sources"),
+    Field("language", "text", "Language of the source (ISO 639 code).", "sources"),
+    Field("role", "enum", "What the source is for this account (default primary).", "sources", vocab="source_role"),
+    Field("locator", "text", "Where in the source (page, paragraph).", "sources"),
+    Field("reliability", "enum", "Admiralty source reliability A–F, for this account.", "sources", vocab="reliability"),
+    Field(
+        "credibility",
+        "enum",
+        "Admiralty information credibility 1–6, for this account.",
+        "sources",
+        vocab="credibility",
+    ),
+)
+
+#: The parts of a timeline event.
+EVENT_FIELDS: tuple[Field, ...] = (
+    Field("type", "enum", "What happened (see `casefile vocab event_type`).", "events", vocab="event_type"),
+    Field("date", "date", "When (fuzzy; raw text kept; may be corrected).", "events"),
+    Field("place", "text", "Where.", "events"),
+    Field("description", "text", "What happened, in the researcher's words.", "events"),
+    Field("source", "ref", "Id of the source this event comes from (one of the account's sources).", "events"),
+)
+
+#: The parts of a verbatim quote.
+QUOTE_FIELDS: tuple[Field, ...] = (
+    Field("text", "text", "The exact words, as published.", "quotes"),
+    Field("speaker", "text", "Who said or wrote them.", "quotes"),
+    Field("language", "text", "Language of the text (ISO 639 code).", "quotes"),
+    Field("translation", "text", "A translation, when the text is not in English.", "quotes"),
+    Field("locator", "text", "Where in the source (page, paragraph).", "quotes"),
+    Field("source", "ref", "Id of the source the quote is taken from.", "quotes"),
+)
+
+NESTED: dict[str, tuple[Field, ...]] = {"sources": SOURCE_FIELDS, "events": EVENT_FIELDS, "quotes": QUOTE_FIELDS}
+REQUIRED_NESTED = {"events": "type", "quotes": "text"}
+
+#: The flat ``source_*`` columns describe the account's primary source: column → part of a sources entry.
+FLAT_SOURCE: dict[str, str] = {
+    "source_title": "title",
+    "source_url": "url",
+    "source_publisher": "publisher",
+    "source_date": "date",
+    "source_reliability": "reliability",
+    "source_credibility": "credibility",
+}
+
+
+def nested_to_json(part: str, item: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in NESTED[part]:
+        value = item.get(f.name)
+        if f.kind == "date":
+            out[f.name] = value.raw if value is not None else None
+            for p in DATE_PARTS:
+                out[f"{f.name}_{p}"] = getattr(value, p) if value is not None else None
+        else:
+            out[f.name] = value
+    return out
+
+
 #: Keys of an account in JSON/JSONL, in order: every field, with each date's parsed companions after it.
-JSON_KEYS: tuple[str, ...] = tuple(c for f in FIELDS for c in f.columns())
+JSON_KEYS: tuple[str, ...] = tuple(c for f in FIELDS for c in f.columns()) + tuple(NESTED)
 
 
 def to_json_dict(account: Account) -> dict[str, Any]:
@@ -312,7 +384,8 @@ def to_json_dict(account: Account) -> dict[str, Any]:
 
     Text and enum fields are a string or null, multi-valued fields a list, ``birth_year`` an integer,
     ``years_in_org`` a number, and each date field its raw text plus ``<field>_edtf``, ``_min``,
-    ``_max``, ``_precision``, ``_corrected`` and ``_note``.
+    ``_max``, ``_precision``, ``_corrected`` and ``_note``. Then the lists ``sources``, ``events`` and
+    ``quotes``, each entry shaped the same way.
     """
     out: dict[str, Any] = {}
     for f in FIELDS:
@@ -327,6 +400,8 @@ def to_json_dict(account: Account) -> dict[str, Any]:
             out[f.name] = int(value)
         else:
             out[f.name] = value
+    for part in NESTED:
+        out[part] = [nested_to_json(part, item) for item in account.values.get(part) or ()]
     return out
 
 
@@ -353,6 +428,7 @@ class Filter:
     """What ``list``, ``export``, ``search``, ``stats`` and bulk ``edit`` select; built by the CLI, turned into
     SQL by the store (field names checked against the registry first, values always bound)."""
 
+    ids: list[str] = field(default_factory=list)  # exact account ids
     org: list[str] = field(default_factory=list)
     tags: list[str] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)

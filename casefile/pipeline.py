@@ -22,8 +22,9 @@ from typing import Any, Literal
 from . import model
 from .errors import InvalidRecord, Problem
 from .model import Account
-from .store import Store, WriteCounts, field_columns_equal, new_id, now, row_to_account
-from .validation import Validated, Validator
+from .store import Store, WriteCounts, new_id, now, same_record
+from .text import fold
+from .validation import Options, Validated, Validator
 
 OnConflict = Literal["update", "skip", "error"]
 BATCH = 1000
@@ -51,14 +52,21 @@ class Result:
 def defaults() -> dict[str, Any]:
     values: dict[str, Any] = {f.name: ([] if f.multi else None) for f in model.FIELDS}
     values["confidentiality"] = "internal"
+    values.update({part: [] for part in model.NESTED})
     return values
 
 
 def merge(stored: Account | None, item: Validated) -> tuple[Account, list[Problem]]:
-    """The record to store: ``stored`` with the given fields applied (or a new record)."""
+    """The record to store: ``stored`` with the given fields applied (or a new record).
+
+    The flat ``source_*`` columns describe the primary source. When the record (or the stored account)
+    has a primary entry in ``sources``, that shared source is the truth: flat values given beside it must
+    agree with it, and are filled in from it.
+    """
     values = dict(stored.values) if stored else defaults()
+    given = item.account.values
     problems: list[Problem] = []
-    for name, value in item.account.values.items():
+    for name, value in given.items():
         if name in model.DATE_FIELDS and stored is not None and name not in item.explicit_dates:
             old = stored.values.get(name)
             if old is not None and value is not None and old.raw == value.raw:
@@ -69,7 +77,29 @@ def merge(stored: Account | None, item: Validated) -> tuple[Account, list[Proble
         values[name] = value
     if values.get("confidentiality") is None:
         values["confidentiality"] = "internal"
+    primary = next((s for s in values.get("sources") or () if s.get("role") == "primary"), None)
+    if primary is not None:
+        for flat, part in model.FLAT_SOURCE.items():
+            if part not in primary:
+                continue
+            shared = primary[part]
+            if flat in given and _differs(given[flat], shared):
+                problems.append(
+                    Problem(
+                        None,
+                        flat,
+                        f"disagrees with the primary source {primary.get('id') or ''} in sources; change the "
+                        "source (it may be shared with other accounts) or link another one",
+                    )
+                )
+            values[flat] = shared
     return Account(values), problems
+
+
+def _differs(a: Any, b: Any) -> bool:
+    raw_a = a.raw if hasattr(a, "raw") else a
+    raw_b = b.raw if hasattr(b, "raw") else b
+    return bool(raw_a != raw_b)
 
 
 def validate_items(
@@ -88,6 +118,38 @@ def validate_items(
         yield item
 
 
+class Organizations:
+    """Resolves organisation names and aliases (case- and diacritics-insensitively) to the canonical name.
+
+    An unknown name creates the organisation, reported in the summary; one that nearly matches a known
+    name ("Mujahedin-e-Khalq" vs "Mujahedin-e Khalq") is reported as a warning naming it — never merged.
+    """
+
+    def __init__(self, store: Store, counts: WriteCounts, stamp: str):
+        self.store = store
+        self.counts = counts
+        self.stamp = stamp
+        self.cache: dict[str, str] = {}
+
+    def resolve(self, name: str) -> str:
+        key = fold(name)
+        if key in self.cache:
+            return self.cache[key]
+        canonical = self.store.organization_by_key(key)
+        if canonical is None:
+            near = self.store.organizations_near(name)
+            self.store.create_organization(name, stamp=self.stamp)
+            self.counts.new_organizations.append(name)
+            for other in near:
+                self.counts.warnings.append(
+                    f"new organisation {name!r} nearly matches {other!r}; if they are one, run "
+                    f"`casefile org alias {other!r} {name!r}` before importing"
+                )
+            canonical = name
+        self.cache[key] = canonical
+        return canonical
+
+
 class Writer:
     """Applies items to the store inside an open transaction."""
 
@@ -96,6 +158,7 @@ class Writer:
         self.on_conflict = on_conflict
         self.stamp = stamp or now()
         self.counts = WriteCounts()
+        self.organizations = Organizations(store, self.counts, self.stamp)
         self.store.conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY, source TEXT, line INT)"
         )
@@ -112,50 +175,70 @@ class Writer:
         new: list[Account] = []
         for item in good:
             assert item.validated is not None
-            problem = self._claim_keys(item)
-            if problem is not None:
-                item.problems.append(problem)
+            outcome = self._write_one(item, stored)
+            if isinstance(outcome, Account):
+                new.append(outcome)
+            elif outcome:
                 failed.append(item)
-                continue
-            values = item.validated.account.values
-            by_id = stored.get(f"id:{values['id']}") if values.get("id") else None
-            by_ext = stored.get(f"ext:{values['external_id']}") if values.get("external_id") else None
-            if by_id is not None and by_ext is not None and by_id != by_ext:
-                item.problems.append(Problem(item.line, "external_id", "belongs to another account than the id"))
-                failed.append(item)
-                continue
-            row = by_id or by_ext
-            current = row_to_account(row) if row is not None else None
-            if current is not None and self.on_conflict == "error":
-                column = "id" if by_id else "external_id"
-                item.problems.append(
-                    Problem(item.line, column, "an account with this key exists (--on-conflict error)")
-                )
-                failed.append(item)
-                continue
-            if current is not None and self.on_conflict == "skip":
-                self.counts.skipped += 1
-                continue
-            account, problems = merge(current, item.validated)
-            if problems:
-                item.problems.extend(problems)
-                failed.append(item)
-                continue
-            if current is None:
-                account.values["id"] = account.values.get("id") or new_id()
-                new.append(account)
-                self.counts.added += 1
-                self.counts.ids.append(account.values["id"])
-            elif field_columns_equal(account, current):
-                self.counts.unchanged += 1
-                self.counts.ids.append(str(current.id))
-            else:
-                self.store.update(account, self.stamp)
-                self.counts.updated += 1
-                self.counts.ids.append(str(current.id))
         if new:
             self.store.insert(new, self.stamp)
+            for account in new:
+                if account.rowid is not None and "sources" in account.values:
+                    self.store.sync_primary_columns(account_rowid=account.rowid, stamp=self.stamp)
         return failed
+
+    def _write_one(self, item: Item, stored: dict[str, Account]) -> Account | bool:
+        """Update or skip one record; a new record is returned for the batch insert. True means it failed."""
+        assert item.validated is not None
+        values = item.validated.account.values
+        problem = self._claim_keys(item)
+        by_id = stored.get(f"id:{values['id']}") if values.get("id") else None
+        by_ext = stored.get(f"ext:{values['external_id']}") if values.get("external_id") else None
+        current = by_id or by_ext
+        if problem is None and by_id is not None and by_ext is not None and by_id is not by_ext:
+            problem = Problem(item.line, "external_id", "belongs to another account than the id")
+        if problem is None and current is not None and self.on_conflict == "error":
+            column = "id" if by_id else "external_id"
+            problem = Problem(item.line, column, "an account with this key exists (--on-conflict error)")
+        if problem is not None:
+            item.problems.append(problem)
+            return True
+        if current is not None and self.on_conflict == "skip":
+            self.counts.skipped += 1
+            return False
+        if values.get("organization"):
+            values["organization"] = self.organizations.resolve(values["organization"])
+        account, problems = merge(current, item.validated)
+        problems += self._check_source_refs(account, item.line)
+        if problems:
+            item.problems.extend(problems)
+            return True
+        if current is None:
+            account.values["id"] = account.values.get("id") or new_id()
+            self.counts.added += 1
+            self.counts.ids.append(account.values["id"])
+            return account
+        self.counts.ids.append(str(current.id))
+        if same_record(account, current):
+            self.counts.unchanged += 1
+            return False
+        account.rowid = current.rowid
+        self.store.update(account, self.stamp)
+        if "sources" in item.validated.account.values and current.rowid is not None:
+            self.store.sync_primary_columns(account_rowid=current.rowid, stamp=self.stamp)
+        self.counts.updated += 1
+        return False
+
+    def _check_source_refs(self, account: Account, line: int | None) -> list[Problem]:
+        """Events and quotes may cite only sources that exist: in this record's sources or already stored."""
+        own = {s.get("id") for s in account.values.get("sources") or () if s.get("id")}
+        problems = []
+        for part in ("events", "quotes"):
+            for number, entry in enumerate(account.values.get(part) or (), 1):
+                ref = entry.get("source")
+                if ref and ref not in own and self.store.find_source({"id": ref}) is None:
+                    problems.append(Problem(line, f"{part}[{number}].source", "no source with this id"))
+        return problems
 
     def _claim_keys(self, item: Item) -> Problem | None:
         assert item.validated is not None
@@ -273,6 +356,17 @@ def add_records(store: Store, items: Iterable[Item], *, on_conflict: OnConflict 
         problems = [p for item in result.rejected for p in item.problems]
         raise InvalidRecord(problems, file=result.rejected[0].source or None)
     return result.counts.ids
+
+
+def options_for(store: Store, **kwargs: Any) -> Options:
+    """Validation options that know the codes users added to this database."""
+    return Options(codes=store.codes(), **kwargs)
+
+
+def update_record(store: Store, validator: Validator, raw: dict[str, Any]) -> None:
+    """Write one record that names an existing account by ``id`` (events, quotes, links, edits)."""
+    items = validate_items([("", None, None, raw, None)], validator)
+    add_records(store, items, on_conflict="update")
 
 
 def json_object_or_list(path: str) -> Any:

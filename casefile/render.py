@@ -110,13 +110,22 @@ def write_plain_rows(accounts: Iterable[Account], out: TextIO) -> int:
 def show_lines(account: Account) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     """The groups of ``show``: (group title, [(field, text)]) with empty fields left out."""
     groups: dict[str, list[tuple[str, str]]] = {}
+    linked = bool(account.values.get("sources"))
     for f in model.FIELDS:
+        if linked and f.name in model.FLAT_SOURCE:
+            continue  # the primary source is shown among the sources
         text = account.display_name if f.name == "name" else value_text(f, account.values.get(f.name))
+        if text and f.name == "allegations":
+            text = f"alleged: {text}"
         if text:
             groups.setdefault(f.group, []).append((f.name, text))
     for group in ("record", "person", "membership", "exit", "coding", "source"):
         if group in groups:
             yield group, groups[group]
+    for part, describe in (("sources", _source_line), ("events", _event_line), ("quotes", _quote_line)):
+        items = account.values.get(part) or []
+        if items:
+            yield ("timeline" if part == "events" else part), [(str(n), describe(i)) for n, i in enumerate(items, 1)]
     stamps = [
         (k, v)
         for k, v in (("created", account.created_at), ("updated", account.updated_at), ("deleted", account.deleted_at))
@@ -124,6 +133,31 @@ def show_lines(account: Account) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     ]
     if stamps:
         yield "history", stamps
+
+
+def _source_line(item: dict[str, Any]) -> str:
+    grades = "".join(g for g in (item.get("reliability"), item.get("credibility")) if g)
+    bits = [
+        item.get("title") or "(untitled)",
+        ", ".join(b for b in (item.get("publisher"), item.get("publisher_type"), item.get("stance")) if b),
+        date_text(item.get("date")),
+        f"{item.get('role')}" + (f", graded {grades}" if grades else ", not graded"),
+        item.get("locator") or "",
+        f"source {item.get('id')}",
+    ]
+    return " · ".join(b for b in bits if b)
+
+
+def _event_line(item: dict[str, Any]) -> str:
+    when = date_text(item.get("date")) or "undated"
+    what = " — ".join(b for b in (item.get("place"), item.get("description")) if b)
+    return f"{when} · {item.get('type')}" + (f" · {what}" if what else "")
+
+
+def _quote_line(item: dict[str, Any]) -> str:
+    who = ", ".join(b for b in (item.get("speaker"), item.get("locator"), item.get("language")) if b)
+    text = f"“{item.get('text')}”" + (f" — {who}" if who else "")
+    return text + (f" [translation: {item['translation']}]" if item.get("translation") else "")
 
 
 def write_plain_show(account: Account, out: TextIO) -> None:

@@ -26,13 +26,14 @@ from typing import Any
 from . import model
 from .errors import CasefileError, DatabaseBusy, DatabaseError, DiskFull, NotFound, UsageError
 from .model import Account, Filter, FuzzyDate
+from .text import fold, loose_key
 
 MIGRATION_SET = "casefile"
 BUSY_TIMEOUT_ENV = "CASEFILE_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT = 5.0
 PAGE_SIZE = 8192  # ~2 KB accounts fit several to a page (4 KiB pages waste a third of the file)
 
-_SELECT_COLUMNS = ", ".join(f'"{c}"' for c in model.ACCOUNT_COLUMNS)
+_SELECT_COLUMNS = "rowid, " + ", ".join(f'"{c}"' for c in model.ACCOUNT_COLUMNS)
 _FIELD_COLUMNS = tuple(c for f in model.FIELDS for c in f.columns())
 _TEXT_SEARCH_COLUMNS = ("name", "aliases", "organization", "summary", "source_title")
 
@@ -78,8 +79,9 @@ _CONVERTERS: list[tuple[str, str, int]] = [(f.name, f.kind, len(f.columns())) fo
 
 
 def row_to_account(row: Sequence[Any]) -> Account:
+    """An account from a row of ``SELECT _SELECT_COLUMNS`` (rowid first)."""
     values: dict[str, Any] = {}
-    i = 0
+    i = 1
     for name, kind, width in _CONVERTERS:
         raw = row[i]
         if kind == "date":
@@ -89,7 +91,7 @@ def row_to_account(row: Sequence[Any]) -> Account:
         else:
             values[name] = raw
         i += width
-    return Account(values, created_at=row[i], updated_at=row[i + 1], deleted_at=row[i + 2])
+    return Account(values, created_at=row[i], updated_at=row[i + 1], deleted_at=row[i + 2], rowid=row[0])
 
 
 def account_to_row(account: Account) -> list[Any]:
@@ -134,6 +136,9 @@ def filter_sql(flt: Filter) -> tuple[str, list[Any]]:
         where.append("deleted_at IS NULL")
     if not flt.include_restricted:
         where.append("confidentiality != 'restricted'")
+    if flt.ids:
+        where.append("id IN (" + ", ".join("?" for _ in flt.ids) + ")")
+        params.extend(flt.ids)
     if flt.org:
         where.append("(" + " OR ".join("organization = ? COLLATE NOCASE" for _ in flt.org) + ")")
         params.extend(flt.org)
@@ -166,6 +171,85 @@ def order_sql(flt: Filter) -> str:
     return f' ORDER BY "{column}" {direction}, rowid {direction}'
 
 
+# -------------------------------------------------------------------------------------- nested parts
+
+
+def _columns_of(fields: tuple[model.Field, ...], skip: tuple[str, ...] = ()) -> list[str]:
+    return [c for f in fields if f.name not in skip for c in f.columns()]
+
+
+_SOURCE_LINK_PARTS = ("id", "role", "locator", "reliability", "credibility")
+_SOURCE_COLUMNS = _columns_of(model.SOURCE_FIELDS, _SOURCE_LINK_PARTS)
+_EVENT_COLUMNS = _columns_of(model.EVENT_FIELDS, ("source",))
+_QUOTE_COLUMNS = _columns_of(model.QUOTE_FIELDS, ("source",))
+#: Flat account column → the SQL expression giving it from a primary link ``l`` and its source ``s``.
+_FLAT_FROM_LINK = {
+    "source_title": "s.title",
+    "source_url": "s.url",
+    "source_publisher": "s.publisher",
+    **{f"source_{c}": f"s.{c}" for c in ("date", *(f"date_{p}" for p in model.DATE_PARTS))},
+    "source_reliability": "l.reliability",
+    "source_credibility": "l.credibility",
+}
+_NESTED_SELECT = {
+    "sources": "SELECT l.account_rowid, s.id, "
+    + ", ".join(f"s.{c}" for c in _SOURCE_COLUMNS)
+    + ", l.role, l.locator, l.reliability, l.credibility FROM account_sources l JOIN sources s ON s.rowid = "
+    "l.source_rowid WHERE l.account_rowid IN ({marks}) ORDER BY l.account_rowid, l.position",
+    "events": "SELECT e.account_rowid, "
+    + ", ".join(f"e.{c}" for c in _EVENT_COLUMNS)
+    + ", s.id FROM events e LEFT JOIN sources s ON s.rowid = e.source_rowid WHERE e.account_rowid IN ({marks}) "
+    "ORDER BY e.account_rowid, e.position",
+    "quotes": "SELECT q.account_rowid, "
+    + ", ".join(f"q.{c}" for c in _QUOTE_COLUMNS)
+    + ", s.id FROM quotes q LEFT JOIN sources s ON s.rowid = q.source_rowid WHERE q.account_rowid IN ({marks}) "
+    "ORDER BY q.account_rowid, q.position",
+}
+#: The order of the parts in each _NESTED_SELECT row (after account_rowid).
+_NESTED_ORDER = {
+    "sources": [
+        "id",
+        *[f.name for f in model.SOURCE_FIELDS if f.name not in _SOURCE_LINK_PARTS],
+        "role",
+        "locator",
+        "reliability",
+        "credibility",
+    ],
+    "events": [*[f.name for f in model.EVENT_FIELDS if f.name != "source"], "source"],
+    "quotes": [*[f.name for f in model.QUOTE_FIELDS if f.name != "source"], "source"],
+}
+
+
+def _nested_item(part: str, row: Sequence[Any]) -> dict[str, Any]:
+    fields = {f.name: f for f in model.NESTED[part]}
+    item: dict[str, Any] = {}
+    i = 0
+    for name in _NESTED_ORDER[part]:
+        if fields[name].kind == "date":
+            item[name] = FuzzyDate(row[i], *row[i + 1 : i + 7]) if row[i] is not None else None
+            i += 7
+        else:
+            item[name] = row[i]
+            i += 1
+    return item
+
+
+def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] | None = None) -> list[Any]:
+    """The stored columns of a nested item, in _SOURCE/_EVENT/_QUOTE_COLUMNS order (no links, no source ref),
+    or of just the ``fields`` given."""
+    skip = _SOURCE_LINK_PARTS if part == "source" else ("source",)
+    if fields is None:
+        fields = [f for f in (model.SOURCE_FIELDS if part == "source" else model.NESTED[part]) if f.name not in skip]
+    out: list[Any] = []
+    for f in fields:
+        value = item.get(f.name)
+        if f.kind == "date":
+            out.extend((value.raw, *value.parts().values()) if value is not None else (None,) * 7)
+        else:
+            out.append(value)
+    return out
+
+
 # --------------------------------------------------------------------------------------------- store
 
 
@@ -176,6 +260,8 @@ class WriteCounts:
     unchanged: int = 0
     skipped: int = 0
     ids: list[str] = field(default_factory=list)
+    new_organizations: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 class Store:
@@ -312,52 +398,191 @@ class Store:
         row = self.conn.execute(f"SELECT {_SELECT_COLUMNS} FROM accounts WHERE id = ?", (account_id,)).fetchone()
         if row is None:
             raise NotFound(f"no account with id {account_id!r}")
-        return row_to_account(row)
+        account = row_to_account(row)
+        self.attach_nested([account])
+        return account
 
-    def query(self, flt: Filter) -> Iterator[Account]:
-        where, params = filter_sql(flt)
+    def query(self, flt: Filter, *, nested: bool = False) -> Iterator[Account]:
+        """Accounts matching ``flt``, streamed; ``nested`` also loads sources, events and quotes (in batches)."""
+        where, params = self.where(flt)
         sql = f"SELECT {_SELECT_COLUMNS} FROM accounts{where}{order_sql(flt)}"
         if flt.limit is not None:
             sql += " LIMIT ?"
             params.append(flt.limit)
-        for row in self.conn.execute(sql, params):
-            yield row_to_account(row)
+        cursor = self.conn.execute(sql, params)
+        if not nested:
+            for row in cursor:
+                yield row_to_account(row)
+            return
+        while batch := [row_to_account(row) for row in cursor.fetchmany(500)]:
+            self.attach_nested(batch)
+            yield from batch
+
+    def where(self, flt: Filter) -> tuple[str, list[Any]]:
+        """``filter_sql`` with ``--org`` names and aliases resolved to the canonical organisation names."""
+        if flt.org:
+            flt.org = [self.resolve_organization(name) for name in flt.org]
+        return filter_sql(flt)
 
     def count(self, flt: Filter) -> int:
-        where, params = filter_sql(flt)
+        where, params = self.where(flt)
         return int(self.conn.execute(f"SELECT count(*) FROM accounts{where}", params).fetchone()[0])
 
     def explain(self, flt: Filter) -> list[str]:
         """``EXPLAIN QUERY PLAN`` of :meth:`query` (tests use it to prove index use)."""
-        where, params = filter_sql(flt)
+        where, params = self.where(flt)
         sql = f"EXPLAIN QUERY PLAN SELECT {_SELECT_COLUMNS} FROM accounts{where}{order_sql(flt)}"
         if flt.limit is not None:
             sql += " LIMIT ?"
             params.append(flt.limit)
         return [str(r[-1]) for r in self.conn.execute(sql, params)]
 
-    def existing(self, ids: Iterable[str], external_ids: Iterable[str]) -> dict[str, tuple[Any, ...]]:
-        """Rows already stored for these ids / external ids, keyed ``id:<id>`` and ``ext:<external_id>``."""
-        out: dict[str, tuple[Any, ...]] = {}
+    def existing(self, ids: Iterable[str], external_ids: Iterable[str]) -> dict[str, Account]:
+        """Accounts already stored for these ids / external ids (nested parts loaded), keyed ``id:<id>`` and
+        ``ext:<external_id>``."""
+        out: dict[str, Account] = {}
+        found: dict[int, Account] = {}
         for column, prefix, keys in (("id", "id:", list(ids)), ("external_id", "ext:", list(external_ids))):
             for start in range(0, len(keys), 500):
                 chunk = keys[start : start + 500]
                 sql = f"SELECT {_SELECT_COLUMNS} FROM accounts WHERE {column} IN ({', '.join('?' for _ in chunk)})"
                 for row in self.conn.execute(sql, chunk):
-                    account = row_to_account(row)
-                    out[prefix + str(account.values[column])] = tuple(row)
+                    account = found.setdefault(row[0], row_to_account(row))
+                    out[prefix + str(account.values[column])] = account
+        self.attach_nested(list(found.values()))
         return out
+
+    # -- nested parts -------------------------------------------------------------------------------
+
+    def attach_nested(self, accounts: list[Account]) -> None:
+        """Load the sources, events and quotes of stored accounts into ``values``."""
+        by_rowid = {a.rowid: a for a in accounts if a.rowid is not None}
+        for account in by_rowid.values():
+            for part in model.NESTED:
+                account.values[part] = []
+        if not by_rowid:
+            return
+        marks = ", ".join("?" for _ in by_rowid)
+        keys = list(by_rowid)
+        for part, sql in _NESTED_SELECT.items():
+            for row in self.conn.execute(sql.format(marks=marks), keys):
+                by_rowid[row[0]].values[part].append(_nested_item(part, row[1:]))
+
+    def replace_nested(self, rowid: int, values: dict[str, Any], stamp: str) -> None:
+        """Write the nested parts present in ``values`` for one stored account (absent parts are left alone)."""
+        conn = self.conn
+        if "sources" in values:
+            conn.execute("DELETE FROM account_sources WHERE account_rowid = ?", (rowid,))
+            for position, item in enumerate(values["sources"]):
+                source_rowid = self.upsert_source(item, stamp)
+                conn.execute(
+                    "INSERT INTO account_sources (account_rowid, source_rowid, position, role, locator, reliability,"
+                    " credibility) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        rowid,
+                        source_rowid,
+                        position,
+                        item.get("role") or "primary",
+                        item.get("locator"),
+                        item.get("reliability"),
+                        item.get("credibility"),
+                    ),
+                )
+        for part, table, columns in (("events", "events", _EVENT_COLUMNS), ("quotes", "quotes", _QUOTE_COLUMNS)):
+            if part not in values:
+                continue
+            conn.execute(f"DELETE FROM {table} WHERE account_rowid = ?", (rowid,))
+            rows = [
+                (rowid, position, *_nested_row(part, item), self.source_rowid(item.get("source")))
+                for position, item in enumerate(values[part])
+            ]
+            marks = ", ".join("?" for _ in range(len(columns) + 3))
+            conn.executemany(
+                f"INSERT INTO {table} (account_rowid, position, {', '.join(columns)}, source_rowid) VALUES ({marks})",
+                rows,
+            )
+
+    def source_rowid(self, source_id: str | None) -> int | None:
+        if not source_id:
+            return None
+        row = self.conn.execute("SELECT rowid FROM sources WHERE id = ?", (source_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no source with id {source_id!r}; `casefile source list` shows them")
+        return int(row[0])
+
+    def find_source(self, item: dict[str, Any]) -> tuple[int, str] | None:
+        """The stored source an entry means: by its id, else by its URL."""
+        for column in ("id", "url"):
+            if item.get(column):
+                row = self.conn.execute(f"SELECT rowid, id FROM sources WHERE {column} = ?", (item[column],)).fetchone()
+                if row is not None:
+                    return int(row[0]), str(row[1])
+        return None
+
+    def upsert_source(self, item: dict[str, Any], stamp: str) -> int:
+        """Store a shared source (matched by id, then URL) with the entry's values; returns its rowid. The
+        flat ``source_*`` columns of every account citing it as primary are kept in step."""
+        found = self.find_source(item)
+        if found is None:
+            values = _nested_row("source", item)
+            item["id"] = item.get("id") or new_id()
+            marks = ", ".join("?" for _ in range(len(_SOURCE_COLUMNS) + 2))
+            cursor = self.conn.execute(
+                f"INSERT INTO sources (id, {', '.join(_SOURCE_COLUMNS)}, created_at) VALUES ({marks})",
+                (item["id"], *values, stamp),
+            )
+            return int(cursor.lastrowid or 0)
+        rowid, item["id"] = found
+        present = [f for f in model.SOURCE_FIELDS if f.name not in _SOURCE_LINK_PARTS and f.name in item]
+        if not present:
+            return rowid  # a reference by id or URL only: link it, change nothing
+        columns = [c for f in present for c in f.columns()]
+        values = _nested_row("source", item, present)
+        assigns = ", ".join(f"{c} = ?" for c in columns)
+        differs = " OR ".join(f"{c} IS NOT ?" for c in columns)
+        cursor = self.conn.execute(
+            f"UPDATE sources SET {assigns} WHERE rowid = ? AND ({differs})", (*values, rowid, *values)
+        )
+        if cursor.rowcount:
+            self.sync_primary_columns(source_rowid=rowid, stamp=stamp)
+        return rowid
+
+    def sync_primary_columns(
+        self, *, source_rowid: int | None = None, account_rowid: int | None = None, stamp: str
+    ) -> None:
+        """Copy primary links (source fields and link grades) into the accounts' flat ``source_*`` columns."""
+        where = "l.source_rowid = ?" if source_rowid is not None else "l.account_rowid = ?"
+        key = source_rowid if source_rowid is not None else account_rowid
+        flat = list(_FLAT_FROM_LINK)
+        assigns = ", ".join(f'"{c}" = ?' for c in flat)
+        differs = " OR ".join(f'"{c}" IS NOT ?' for c in flat)
+        rows = self.conn.execute(
+            f"SELECT l.account_rowid, {', '.join(_FLAT_FROM_LINK.values())} FROM account_sources l "
+            f"JOIN sources s ON s.rowid = l.source_rowid WHERE {where} AND l.role = 'primary' AND l.position = "
+            "(SELECT min(position) FROM account_sources WHERE account_rowid = l.account_rowid AND role = 'primary')",
+            (key,),
+        ).fetchall()
+        for row in rows:
+            self.conn.execute(
+                f"UPDATE accounts SET {assigns}, updated_at = ? WHERE rowid = ? AND ({differs})",
+                (*row[1:], stamp, row[0], *row[1:]),
+            )
 
     # -- writing (call inside transaction()) --------------------------------------------------------
 
-    def insert(self, accounts: Iterable[Account], stamp: str) -> int:
-        """Insert new accounts (ids already assigned); returns how many."""
+    def insert(self, accounts: list[Account], stamp: str) -> int:
+        """Insert new accounts (ids already assigned) and their nested parts; returns how many."""
         columns = ", ".join(f'"{c}"' for c in (*_FIELD_COLUMNS, "created_at", "updated_at"))
         marks = ", ".join("?" for _ in range(len(_FIELD_COLUMNS) + 2))
         cursor = self.conn.executemany(
             f"INSERT INTO accounts ({columns}) VALUES ({marks})",
             ((*account_to_row(a), stamp, stamp) for a in accounts),
         )
+        with_nested = [a for a in accounts if any(a.values.get(part) for part in model.NESTED)]
+        for account in with_nested:
+            row = self.conn.execute("SELECT rowid FROM accounts WHERE id = ?", (account.id,)).fetchone()
+            account.rowid = int(row[0])
+            self.replace_nested(account.rowid, account.values, stamp)
         return max(cursor.rowcount, 0)
 
     def update(self, account: Account, stamp: str) -> None:
@@ -366,14 +591,189 @@ class Store:
             f"UPDATE accounts SET {assigns}, updated_at = ? WHERE id = ?",
             (*account_to_row(account), stamp, account.id),
         )
+        if account.rowid is not None:
+            self.replace_nested(account.rowid, account.values, stamp)
 
     def set_deleted(self, account_id: str, stamp: str | None) -> None:
         self.conn.execute("UPDATE accounts SET deleted_at = ? WHERE id = ?", (stamp, account_id))
 
+    # -- organisations ------------------------------------------------------------------------------
 
-def field_columns_equal(a: Account, b: Account) -> bool:
-    """Whether two accounts store the same field values (timestamps ignored)."""
-    return account_to_row(a) == account_to_row(b)
+    def organization_by_key(self, key: str) -> str | None:
+        """The canonical name of the organisation one of whose names folds to ``key``."""
+        row = self.conn.execute(
+            "SELECT o.name FROM organization_names n JOIN organizations o ON o.rowid = n.organization_rowid "
+            "WHERE n.match_key = ?",
+            (key,),
+        ).fetchone()
+        return str(row[0]) if row else None
+
+    def resolve_organization(self, name: str) -> str:
+        """The canonical name for any name or alias; unknown names are returned as given."""
+        return self.organization_by_key(fold(name)) or name
+
+    def organizations_near(self, name: str, cutoff: float = 0.88) -> list[str]:
+        """Canonical names of organisations with a name that nearly matches ``name`` (not exactly)."""
+        import difflib
+
+        key, loose = fold(name), loose_key(name)
+        near: list[str] = []
+        for other, match_key in self.conn.execute(
+            "SELECT o.name, n.match_key FROM organization_names n JOIN organizations o ON o.rowid = "
+            "n.organization_rowid ORDER BY o.name"
+        ):
+            if match_key == key or other in near:
+                continue
+            if loose_key(match_key) == loose or difflib.SequenceMatcher(None, key, match_key).ratio() >= cutoff:
+                near.append(str(other))
+        return near
+
+    def create_organization(
+        self,
+        name: str,
+        *,
+        stamp: str,
+        type_: str | None = None,
+        country: str | None = None,
+        notes: str | None = None,
+        aliases: Sequence[str] = (),
+    ) -> None:
+        if self.organization_by_key(fold(name)) is not None:
+            raise UsageError(f"an organisation is already called {name!r}; `casefile org show` it")
+        cursor = self.conn.execute(
+            "INSERT INTO organizations (name, type, country, notes, created_at) VALUES (?, ?, ?, ?, ?)",
+            (name, type_, country, notes, stamp),
+        )
+        rowid = int(cursor.lastrowid or 0)
+        self._add_name(rowid, name, "name")
+        for alias in aliases:
+            self._add_name(rowid, alias, "alias")
+
+    def add_aliases(self, organization: str, aliases: Sequence[str]) -> str:
+        """Give an organisation (named by any of its names) more names; returns its canonical name."""
+        row = self.conn.execute(
+            "SELECT o.rowid, o.name FROM organization_names n JOIN organizations o ON o.rowid = "
+            "n.organization_rowid WHERE n.match_key = ?",
+            (fold(organization),),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no organisation called {organization!r}; `casefile org list` shows them")
+        for alias in aliases:
+            self._add_name(int(row[0]), alias, "alias")
+        return str(row[1])
+
+    def _add_name(self, org_rowid: int, name: str, kind: str) -> None:
+        key = fold(name)
+        if not key:
+            raise UsageError("an organisation name cannot be empty")
+        owner = self.organization_by_key(key)
+        if owner is not None:
+            raise UsageError(f"{name!r} already names the organisation {owner!r}")
+        self.conn.execute(
+            "INSERT INTO organization_names (organization_rowid, name, kind, match_key) VALUES (?, ?, ?, ?)",
+            (org_rowid, name, kind, key),
+        )
+
+    def organizations(self) -> list[dict[str, Any]]:
+        """Every organisation with its aliases and how many (not deleted) accounts name it."""
+        rows = self.conn.execute(
+            "SELECT o.rowid, o.name, o.type, o.country, o.notes, "
+            "(SELECT count(*) FROM accounts a WHERE a.organization = o.name AND a.deleted_at IS NULL) "
+            "FROM organizations o ORDER BY o.name"
+        ).fetchall()
+        names: dict[int, list[str]] = {}
+        for org_rowid, name in self.conn.execute(
+            "SELECT organization_rowid, name FROM organization_names WHERE kind = 'alias' ORDER BY rowid"
+        ):
+            names.setdefault(org_rowid, []).append(name)
+        return [
+            {
+                "name": r[1],
+                "aliases": names.get(r[0], []),
+                "type": r[2],
+                "country": r[3],
+                "notes": r[4],
+                "accounts": r[5],
+            }
+            for r in rows
+        ]
+
+    # -- vocabulary ---------------------------------------------------------------------------------
+
+    def user_codes(self) -> list[tuple[str, str, str, str, str]]:
+        """(vocabulary, code, label, description, group) of every code users added."""
+        return [
+            tuple(r)  # type: ignore[misc]
+            for r in self.conn.execute(
+                "SELECT vocabulary, code, label, coalesce(description, ''), coalesce(grp, '') FROM vocabulary "
+                "ORDER BY vocabulary, rowid"
+            )
+        ]
+
+    def codes(self) -> dict[str, frozenset[str]]:
+        """Every vocabulary's codes: the shipped ones and those users added."""
+        from . import vocab
+
+        out = {name: set(vocab.codes(name)) for name in vocab.VOCABULARIES}
+        for vocabulary, code, *_ in self.user_codes():
+            out.setdefault(vocabulary, set()).add(code)
+        return {name: frozenset(codes) for name, codes in out.items()}
+
+    def add_code(self, vocabulary: str, code: str, label: str, description: str, group: str, stamp: str) -> None:
+        self.conn.execute(
+            "INSERT INTO vocabulary (vocabulary, code, label, description, grp, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (vocabulary, code, label, description or None, group or None, stamp),
+        )
+
+    # -- sources and timeline -----------------------------------------------------------------------
+
+    def sources(self, source_id: str | None = None) -> list[dict[str, Any]]:
+        """Shared sources (one, by id prefix resolved by the caller) with the accounts citing each."""
+        where, params = ("WHERE s.id = ?", [source_id]) if source_id else ("", [])
+        cols = ", ".join(f"s.{c}" for c in _SOURCE_COLUMNS)
+        out = []
+        for row in self.conn.execute(f"SELECT s.rowid, s.id, {cols} FROM sources s {where} ORDER BY s.rowid", params):
+            item = _nested_item("sources", (row[1], *row[2:], None, None, None, None))
+            for key in ("role", "locator", "reliability", "credibility"):
+                item.pop(key)
+            item["accounts"] = [
+                {"id": r[0], "name": r[1], "role": r[2], "locator": r[3], "reliability": r[4], "credibility": r[5]}
+                for r in self.conn.execute(
+                    "SELECT a.id, a.name, l.role, l.locator, l.reliability, l.credibility FROM account_sources l "
+                    "JOIN accounts a ON a.rowid = l.account_rowid WHERE l.source_rowid = ? ORDER BY a.rowid",
+                    (row[0],),
+                )
+            ]
+            out.append(item)
+        return out
+
+    def resolve_source_id(self, ref: str) -> str:
+        rows = self.conn.execute(
+            "SELECT id FROM sources WHERE id >= ? AND id < ? ORDER BY id LIMIT 11", (ref, ref + "\U0010ffff")
+        ).fetchall()
+        if len(rows) == 1:
+            return str(rows[0][0])
+        if rows:
+            raise UsageError(f"source id prefix {ref!r} is ambiguous; it matches {', '.join(r[0] for r in rows[:10])}")
+        raise NotFound(f"no source with id {ref!r}; `casefile source list` shows them")
+
+    def timeline(self, flt: Filter) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+        """(account id, account name, event) for the events of the accounts ``flt`` selects, ordered by the
+        earliest possible day, then the latest; events whose year is unknown come last, in record order."""
+        where, params = self.where(flt)
+        cols = ", ".join(f"e.{c}" for c in _EVENT_COLUMNS)
+        sql = (
+            f"SELECT a.id, a.name, {cols}, s.id FROM events e JOIN accounts a ON a.rowid = e.account_rowid "
+            f"LEFT JOIN sources s ON s.rowid = e.source_rowid WHERE e.account_rowid IN (SELECT rowid FROM accounts"
+            f"{where}) ORDER BY e.date_min IS NULL, e.date_min, e.date_max, a.rowid, e.position"
+        )
+        for row in self.conn.execute(sql, params):
+            yield str(row[0]), row[1], _nested_item("events", row[2:])
+
+
+def same_record(a: Account, b: Account) -> bool:
+    """Whether two accounts store the same values, nested parts included (timestamps ignored)."""
+    return model.to_json_dict(a) == model.to_json_dict(b)
 
 
 def _create_private_file(path: Path) -> None:

@@ -23,7 +23,7 @@ from .model import Account, FuzzyDate
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
 YEAR_RE = re.compile(r"^[12][0-9]{3}$")
 NUMBER_RE = re.compile(r"^[0-9]{1,3}(\.[0-9]+)?$")
-KNOWN_KEYS: frozenset[str] = frozenset(model.JSON_KEYS)
+KNOWN_KEYS: frozenset[str] = frozenset(model.JSON_KEYS)  # includes the nested lists
 _DATE_COMPANIONS = {f"{name}_{part}": (name, part) for name in model.DATE_FIELDS for part in model.DATE_PARTS}
 _NUL = "\x00"
 
@@ -81,6 +81,9 @@ class Validator:
             problem = unknown_columns_problem(raw.keys(), line)
             if problem:
                 problems.append(problem)
+        for part in model.NESTED:
+            if part in raw:
+                values[part] = self._nested(part, raw[part], line, problems)
         for f in model.FIELDS:
             if f.name not in raw:
                 continue
@@ -166,58 +169,136 @@ class Validator:
     # -- dates --------------------------------------------------------------------------------------
 
     def _date(self, name: str, raw: Mapping[str, Any], line: int | None, result: Validated) -> None:
-        text = raw[name]
-        values = result.account.values
-        if text is None or text == "":
-            values[name] = None
+        given = _date_parts(name, raw)
+        try:
+            value = self.read_date(raw[name], given)
+        except _Unreadable as exc:
+            result.account.values[name] = FuzzyDate(raw[name], precision="unknown", note=given.get("note"))
+            result.deferred[name] = Problem(line, name, exc.reason)
             return
+        result.account.values[name] = value
+        if given:
+            result.explicit_dates.add(name)
+
+    def read_date(self, text: Any, given: Mapping[str, Any]) -> FuzzyDate | None:
+        """A date from its raw text and any parsed parts given beside it (``edtf``, ``min``, … ``note``).
+
+        Given parts are never trusted blindly: they must be one reading of the raw text (or of its
+        correction). Raises ValueError, or :class:`_Unreadable` when only the raw text was given and it
+        cannot be read (an import may forgive that when the stored record has the same text).
+        """
+        if text is None or text == "":
+            return None
         if not isinstance(text, str):
             raise ValueError(f"must be text, not {_json_type(text)}")
         if _NUL in text:
             raise ValueError("contains a NUL character")
-        given = {part: raw.get(f"{name}_{part}") for part in model.DATE_PARTS if f"{name}_{part}" in raw}
-        given = {k: v for k, v in given.items() if v not in (None, "")}
-        corrected, note = given.get("corrected"), given.get("note")
         for part, value in given.items():
             if not isinstance(value, str):
-                raise ValueError(f"{name}_{part} must be text, not {_json_type(value)}")
+                raise ValueError(f"the date's {part} must be text, not {_json_type(value)}")
+        corrected, note = given.get("corrected"), given.get("note")
+        order = self.options.order
         if corrected is not None:
-            base = dates.parse_date(text, order=self.options.order, keep_unparsed=True)
+            base = dates.parse_date(text, order=order, keep_unparsed=True)
             try:
-                fd = dates.correct_date(base, corrected, note, order=self.options.order)
+                candidates = [dates.correct_date(base, corrected, note, order=order)]
             except dates.DateError as exc:
-                raise ValueError(f"correction cannot be read as a date: {exc}") from None
-            candidates = [fd]
+                raise ValueError(f"the correction cannot be read as a date: {exc}") from None
         else:
             candidates = []
             try:
-                candidates.append(dates.parse_date(text, order=self.options.order))
+                candidates.append(dates.parse_date(text, order=order))
             except dates.DateError as exc:
                 if self.options.keep_unparsed_dates or given.get("precision") == "unknown":
                     candidates.append(FuzzyDate(text, precision="unknown"))
                 elif not (given.keys() - {"note"}):
-                    values[name] = FuzzyDate(text, precision="unknown", note=note)
-                    result.deferred[name] = Problem(
-                        line, name, f"{exc} (or pass --keep-unparsed-dates to keep the text as written)"
+                    hint = (
+                        ""
+                        if "--dayfirst" in str(exc)
+                        else " (or pass --keep-unparsed-dates to keep the text as written)"
                     )
-                    return
+                    raise _Unreadable(f"{exc}{hint}") from None
             if given.keys() - {"note"}:
                 candidates.extend(dates.interpretations(text))
             if note is not None:
                 candidates = [_with_note(c, note) for c in candidates]
         parsed = ("edtf", "min", "max", "precision")
-        if given.keys() & set(parsed):
-            result.explicit_dates.add(name)
-            for candidate in candidates:
-                if all(getattr(candidate, p) == given.get(p) for p in parsed):
-                    values[name] = candidate
-                    return
-            raise ValueError(
-                "the parsed date columns do not match the raw date; leave them empty to have them recomputed"
-            )
-        if note is not None or corrected is not None:
-            result.explicit_dates.add(name)
-        values[name] = candidates[0]
+        if not given.keys() & set(parsed):
+            return candidates[0]
+        for candidate in candidates:
+            if all(getattr(candidate, p) == given.get(p) for p in parsed):
+                return candidate
+        raise ValueError("the parsed date columns do not match the raw date; leave them empty to have them recomputed")
+
+    # -- nested parts -------------------------------------------------------------------------------
+
+    def nested_items(self, part: str, value: Any, line: int | None) -> tuple[list[dict[str, Any]], list[Problem]]:
+        """Validate a list of sources, events or quotes on its own (``source add``)."""
+        problems: list[Problem] = []
+        return self._nested(part, value, line, problems), problems
+
+    def _nested(self, part: str, value: Any, line: int | None, problems: list[Problem]) -> list[dict[str, Any]]:
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            problems.append(Problem(line, part, f"must be a list of objects, not {_json_type(value)}"))
+            return []
+        fields = model.NESTED[part]
+        known = {c for f in fields for c in f.columns()}
+        items = []
+        for number, entry in enumerate(value, 1):
+            where = f"{part}[{number}]"
+            if not isinstance(entry, dict):
+                problems.append(Problem(line, where, f"must be an object, not {_json_type(entry)}"))
+                continue
+            unknown = [k for k in entry if k not in known]
+            if unknown and not self.options.ignore_unknown:
+                problems.append(Problem(line, where, f"unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}"))
+            item: dict[str, Any] = {}
+            for f in fields:
+                if f.name not in entry:
+                    continue
+                try:
+                    if f.kind == "date":
+                        try:
+                            item[f.name] = self.read_date(entry[f.name], _date_parts(f.name, entry))
+                        except _Unreadable as exc:
+                            raise ValueError(exc.reason) from None
+                    elif f.kind == "ref":
+                        item[f.name] = _ref(entry[f.name])
+                    else:
+                        item[f.name] = self._value(f, entry[f.name])
+                except ValueError as exc:
+                    problems.append(Problem(line, f"{where}.{f.name}", str(exc)))
+            required = model.REQUIRED_NESTED.get(part)
+            if required and not item.get(required):
+                problems.append(Problem(line, f"{where}.{required}", "is required"))
+            if part == "sources":
+                item["role"] = item.get("role") or "primary"
+            else:
+                item = {f.name: item.get(f.name) for f in fields}
+            items.append(item)
+        return items
+
+
+class _Unreadable(Exception):
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+def _date_parts(name: str, raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The non-empty parsed parts given beside a date (``<name>_edtf`` … ``<name>_note``)."""
+    parts = {part: raw.get(f"{name}_{part}") for part in model.DATE_PARTS}
+    return {k: v for k, v in parts.items() if v not in (None, "")}
+
+
+def _ref(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not ID_RE.match(value):
+        raise ValueError("must be the id of one of the account's sources (16 hex digits)")
+    return value
 
 
 def _with_note(fd: FuzzyDate, note: str) -> FuzzyDate:

@@ -111,6 +111,63 @@ CREDIBILITY: tuple[Code, ...] = _codes(
     ("6", "Truth cannot be judged", "No basis exists for evaluating the information."),
 )
 
+EVENT_TYPES: tuple[Code, ...] = _codes(
+    "",
+    ("captured", "Captured", "Taken prisoner (e.g. as a soldier)."),
+    ("detained", "Detained", "Held in a camp, prison or other confinement."),
+    ("released", "Released", "Released from detention or captivity."),
+    ("recruited", "Recruited", "Approached or enlisted by the organisation."),
+    ("joined", "Joined", "Became a member."),
+    ("role_change", "Role change", "Promoted, demoted or moved to another task."),
+    ("relocated", "Relocated", "Moved with the group to another place."),
+    ("requested_exit", "Requested exit", "Asked to leave."),
+    ("exit_blocked", "Exit blocked", "The exit was refused or delayed."),
+    ("left", "Left", "Left the organisation."),
+    ("arrived", "Arrived", "Reached a place or organisation after leaving."),
+    ("announced", "Announced", "Made the defection public."),
+    ("joined_other_org", "Joined another organisation", "Joined another group after leaving."),
+    ("testified", "Testified", "Gave testimony (interview, letter, court)."),
+)
+
+ORG_TYPES: tuple[Code, ...] = _codes(
+    "",
+    ("armed_group", "Armed group", ""),
+    ("cultic_movement", "Cultic movement", ""),
+    ("political_movement", "Political movement", ""),
+    ("state_regime", "State regime", ""),
+    ("security_service", "Security service", ""),
+    ("criminal_org", "Criminal organisation", ""),
+    ("ngo", "Non-governmental organisation", "E.g. an association of former members or families."),
+    ("other", "Other", ""),
+)
+
+PUBLISHER_TYPES: tuple[Code, ...] = _codes(
+    "",
+    ("news_media", "News media", ""),
+    ("advocacy_ngo", "Advocacy NGO", ""),
+    ("human_rights_ngo", "Human-rights NGO", ""),
+    ("government", "Government", ""),
+    ("the_organisation_itself", "The organisation itself", ""),
+    ("academic", "Academic", ""),
+    ("court", "Court", ""),
+    ("social_media", "Social media", ""),
+)
+
+STANCES: tuple[Code, ...] = _codes(
+    "",
+    ("adversarial", "Adversarial", "The publisher opposes the organisation."),
+    ("aligned", "Aligned", "The publisher supports or belongs to the organisation."),
+    ("independent", "Independent", "No known stake."),
+    ("unknown", "Unknown", ""),
+)
+
+SOURCE_ROLES: tuple[Code, ...] = _codes(
+    "",
+    ("primary", "Primary", "The source the account is taken from."),
+    ("corroborating", "Corroborating", "Supports the account."),
+    ("contradicting", "Contradicting", "Contradicts the account."),
+)
+
 #: Vocabulary name (as used by ``Field.vocab``) → its shipped codes.
 VOCABULARIES: dict[str, tuple[Code, ...]] = {
     "exit_reason": EXIT_REASONS,
@@ -119,10 +176,15 @@ VOCABULARIES: dict[str, tuple[Code, ...]] = {
     "confidentiality": CONFIDENTIALITY,
     "reliability": RELIABILITY,
     "credibility": CREDIBILITY,
+    "event_type": EVENT_TYPES,
+    "org_type": ORG_TYPES,
+    "publisher_type": PUBLISHER_TYPES,
+    "stance": STANCES,
+    "source_role": SOURCE_ROLES,
 }
 
 #: Vocabularies users may extend with ``casefile vocab add``; the others are fixed standards.
-EXTENSIBLE = ("exit_reason", "allegation")
+EXTENSIBLE = ("exit_reason", "allegation", "event_type", "org_type")
 
 
 def codes(vocab: str) -> frozenset[str]:

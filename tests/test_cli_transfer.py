@@ -32,10 +32,10 @@ def test_import_reports_counts_and_is_idempotent(cli, db: Path) -> None:
     result = cli("import", DATA / "accounts.json")
     assert result.exit_code == 0
     assert result.stdout == ""
-    assert "6 added, 0 updated, 0 unchanged" in result.stderr
+    assert "7 added, 0 updated, 0 unchanged" in result.stderr
     again = cli("import", DATA / "accounts.json")
-    assert "0 added, 0 updated, 6 unchanged" in again.stderr
-    assert count(db) == 6
+    assert "0 added, 0 updated, 7 unchanged" in again.stderr
+    assert count(db) == 7
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
@@ -106,7 +106,7 @@ def test_dry_run_leaves_the_file_byte_identical(cli, db: Path) -> None:
     before = file_hash(db)
     result = cli("import", DATA / "accounts.json", "--dry-run")
     assert result.exit_code == 0
-    assert "6 added" in result.stderr and "dry run" in result.stderr
+    assert "7 added" in result.stderr and "dry run" in result.stderr
     assert file_hash(db) == before
 
 
@@ -173,8 +173,8 @@ def test_export_csv_neutralises_formulas(cli, tmp_path: Path) -> None:
 
 def test_export_leaves_out_restricted_unless_asked(cli) -> None:
     cli("import", DATA / "accounts.json")
-    assert len(json.loads(cli("export", "--format", "json").stdout)) == 5
-    assert len(json.loads(cli("export", "--format", "json", "--include-restricted").stdout)) == 6
+    assert len(json.loads(cli("export", "--format", "json").stdout)) == 6
+    assert len(json.loads(cli("export", "--format", "json", "--include-restricted").stdout)) == 7
 
 
 def test_export_to_file_is_private_and_atomic(cli, tmp_path: Path) -> None:
@@ -190,7 +190,7 @@ def test_export_markdown_dossier(cli) -> None:
     cli("import", DATA / "accounts.json")
     out = cli("export", "--format", "md").stdout
     assert "## Ali Mohammad Rahimi Alashti" in out
-    assert out.count("\n## ") == 5
+    assert out.count("\n## ") == 6
 
 
 def test_template_csv_and_json(cli) -> None:

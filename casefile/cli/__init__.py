@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from casefile.cli import records, transfer
+from casefile.cli import records, research, transfer
 from casefile.cli.common import state
 
 app = typer.Typer(
@@ -53,8 +53,13 @@ def _global(
     state.debug = debug
 
 
-for module in (records, transfer):
+for module in (records, transfer, research):
     app.registered_commands.extend(module.app.registered_commands)
+app.add_typer(research.org_app, name="org")
+app.add_typer(research.source_app, name="source")
+app.add_typer(research.event_app, name="event")
+app.add_typer(research.quote_app, name="quote")
+app.add_typer(research.vocab_app, name="vocab")
 
 
 def _terminate(signum: int, frame: object) -> None:

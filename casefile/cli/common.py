@@ -239,6 +239,16 @@ def with_filters(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def validator_for(store: Any, order: Any, keep_unparsed: bool, ignore_unknown: bool = False) -> Any:
+    """A validator that knows the codes users added to this database."""
+    from casefile import validation
+
+    options = validation.Options(
+        order=order, keep_unparsed_dates=keep_unparsed, ignore_unknown=ignore_unknown, codes=store.codes()
+    )
+    return validation.Validator(options)
+
+
 def date_order(dayfirst: bool, monthfirst: bool) -> Any:
     if dayfirst and monthfirst:
         raise errors.UsageError("--dayfirst and --monthfirst exclude each other")

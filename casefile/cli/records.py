@@ -21,6 +21,7 @@ from casefile.cli.common import (
     state,
     stdin_is_terminal,
     stdout_is_terminal,
+    validator_for,
     with_filters,
 )
 
@@ -115,18 +116,18 @@ def add(
 
     Example: casefile add --name "A. Rahimi" --org MEK --left "around 2023" --reason no_future
     """
-    from casefile import pipeline, validation
+    from casefile import pipeline
 
     if from_json is None and not no_input and stdin_is_terminal():
         _prompt_missing(fields)
-    options = validation.Options(order=date_order(dayfirst, monthfirst), keep_unparsed_dates=keep_unparsed_dates)
-    validator = validation.Validator(options)
+    store = open_store(create=True)
+    validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
     if from_json is None:
         items = pipeline.validate_items([("", None, None, fields, None)], validator)
     else:
         stream = pipeline.json_object_or_list(from_json)
         items = pipeline.file_items(from_json, "json", encoding="utf-8", validator=validator, stream=stream)
-    ids = pipeline.add_records(open_store(create=True), items)
+    ids = pipeline.add_records(store, items)
     sys.stdout.write("".join(f"{i}\n" for i in ids))
 
 
@@ -152,7 +153,7 @@ def list_(
     Example: casefile list --org MEK --since 2015 --sort left
     """
     store = open_store()
-    accounts = store.query(flt)
+    accounts = store.query(flt, nested=fmt in (ReadFormat.json, ReadFormat.jsonl))
     if fmt is not ReadFormat.table:
         from casefile import exporters
 

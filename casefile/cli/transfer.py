@@ -7,7 +7,17 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from casefile import errors, model
-from casefile.cli.common import DayFirst, KeepUnparsed, MonthFirst, boundary, date_order, err, open_store, with_filters
+from casefile.cli.common import (
+    DayFirst,
+    KeepUnparsed,
+    MonthFirst,
+    boundary,
+    date_order,
+    err,
+    open_store,
+    validator_for,
+    with_filters,
+)
 
 if TYPE_CHECKING:
     from casefile import pipeline
@@ -69,15 +79,13 @@ def import_(
 
     Example: casefile import accounts.csv --dry-run
     """
-    from casefile import pipeline, validation
+    from casefile import pipeline
 
     if rejects and not skip_bad_rows:
         raise errors.UsageError("--rejects needs --skip-bad-rows")
-    options = validation.Options(
-        order=date_order(dayfirst, monthfirst), keep_unparsed_dates=keep_unparsed_dates, ignore_unknown=ignore_unknown
-    )
-    plan = pipeline.ImportPlan(files, fmt.value if fmt else None, encoding, validation.Validator(options))
     store = open_store(create=True)
+    validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates, ignore_unknown)
+    plan = pipeline.ImportPlan(files, fmt.value if fmt else None, encoding, validator)
     with _progress() as advance:
         result = pipeline.run(
             store,
@@ -113,6 +121,10 @@ def _report(
     elif len(result.rejected) > max_errors:
         err(f"… and {len(result.rejected) - max_errors} more bad records")
     c = result.counts
+    for warning in c.warnings:
+        err(f"warning: {warning}")
+    if c.new_organizations:
+        err(f"{len(c.new_organizations)} new organisation(s): {', '.join(c.new_organizations)}")
     summary = f"{c.added} added, {c.updated} updated, {c.unchanged} unchanged"
     if c.skipped:
         summary += f", {c.skipped} skipped"
@@ -164,6 +176,17 @@ RawCsv = Annotated[bool, typer.Option("--raw-csv", help="Do not neutralise sprea
 IncludeRestricted = Annotated[bool, typer.Option("--include-restricted", help="Include restricted accounts.")]
 
 
+class Part(str, Enum):
+    events = "events"
+    quotes = "quotes"
+    sources = "sources"
+
+
+TableOpt = Annotated[
+    Optional[Part], typer.Option("--table", help="Export the events, quotes or source links as a CSV table.")
+]
+
+
 @app.command()
 @boundary
 @with_filters
@@ -173,6 +196,7 @@ def export(
     output: Output = None,
     raw_csv: RawCsv = False,
     include_restricted: IncludeRestricted = False,
+    table: TableOpt = None,
 ) -> None:
     """Export accounts (the same filters as list). Restricted accounts are left out unless asked for.
 
@@ -182,12 +206,21 @@ def export(
 
     if raw_csv and fmt is OutFormat.csv:
         err("warning: --raw-csv: cells starting with = + - @ may run as formulas in a spreadsheet")
+    if table is not None and fmt is not OutFormat.csv:
+        raise errors.UsageError("--table writes CSV; leave out --format or use --format csv")
     flt.include_restricted = include_restricted
     store = open_store()
+    accounts = store.query(flt, nested=fmt is not OutFormat.csv or table is not None)
     with exporters.open_output(output) as out:
-        count = exporters.write_accounts(fmt.value, store.query(flt), out, safe_csv=not raw_csv)
+        if table is not None:
+            from casefile.exporters import tables
+
+            count = tables.write(table.value, accounts, out, safe_csv=not raw_csv)
+        else:
+            count = exporters.write_accounts(fmt.value, accounts, out, safe_csv=not raw_csv)
     if output not in (None, "-"):
-        err(f"{count} account{'s' if count != 1 else ''} written to {output}")
+        what = "row" if table is not None else "account"
+        err(f"{count} {what}{'s' if count != 1 else ''} written to {output}")
 
 
 @app.command()

@@ -25,11 +25,14 @@ def write(accounts: Iterable[Account], out: TextIO, *, safe_csv: bool = True) ->
     count = 0
     for account in accounts:
         cells = to_csv_row(account)
-        if safe_csv:
-            cells = [("'" + cell) if cell and cell[0] in FORMULA_STARTS else cell for cell in cells]
-        out.write(csv_line(cells))
+        out.write(csv_line(neutralise(cells) if safe_csv else cells))
         count += 1
     return count
+
+
+def neutralise(cells: list[str]) -> list[str]:
+    """Prefix ``'`` to cells a spreadsheet would run as a formula."""
+    return [("'" + cell) if cell and cell[0] in FORMULA_STARTS else cell for cell in cells]
 
 
 def csv_line(cells: Iterable[str]) -> str:
