@@ -154,7 +154,7 @@ def test_nan_is_refused_not_written() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(UsageError, match="unknown export format"):
         export("xml", [])
-    assert FORMATS == ("csv", "json", "jsonl", "md")
+    assert FORMATS == ("csv", "json", "jsonl", "md", "ftm")
 
 
 # ------------------------------------------------------------------------------------------------- round trips

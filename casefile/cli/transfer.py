@@ -2,7 +2,7 @@
 
 import sys
 from enum import Enum
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
@@ -36,6 +36,7 @@ class OutFormat(str, Enum):
     json = "json"
     jsonl = "jsonl"
     md = "md"
+    ftm = "ftm"
 
 
 class OnConflict(str, Enum):
@@ -170,10 +171,16 @@ class _progress:
             self._bar.stop()
 
 
-OutFormatOpt = Annotated[OutFormat, typer.Option("--format", "-f", help="csv, json, jsonl or md.")]
+OutFormatOpt = Annotated[
+    OutFormat, typer.Option("--format", "-f", help="csv, json, jsonl, md or ftm (FollowTheMoney entities for Aleph).")
+]
 Output = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to this file ('-': stdout).")]
 RawCsv = Annotated[bool, typer.Option("--raw-csv", help="Do not neutralise spreadsheet formulas in CSV cells.")]
 IncludeRestricted = Annotated[bool, typer.Option("--include-restricted", help="Include restricted accounts.")]
+Dataset = Annotated[
+    Optional[str],
+    typer.Option("--dataset", help="ftm: the dataset name every id is made under (snake_case; default: casefile)."),
+]
 
 
 class Part(str, Enum):
@@ -197,6 +204,7 @@ def export(
     raw_csv: RawCsv = False,
     include_restricted: IncludeRestricted = False,
     table: TableOpt = None,
+    dataset: Dataset = None,
 ) -> None:
     """Export accounts (the same filters as list). Restricted accounts are left out unless asked for.
 
@@ -208,8 +216,11 @@ def export(
         err("warning: --raw-csv: cells starting with = + - @ may run as formulas in a spreadsheet")
     if table is not None and fmt is not OutFormat.csv:
         raise errors.UsageError("--table writes CSV; leave out --format or use --format csv")
+    options = _ftm_options(fmt, dataset)
     flt.include_restricted = include_restricted
     store = open_store()
+    if options:
+        options["organizations"] = store.organizations()
     accounts = store.query(flt, nested=fmt is not OutFormat.csv or table is not None)
     with exporters.open_output(output) as out:
         if table is not None:
@@ -217,10 +228,26 @@ def export(
 
             count = tables.write(table.value, accounts, out, safe_csv=not raw_csv)
         else:
-            count = exporters.write_accounts(fmt.value, accounts, out, safe_csv=not raw_csv)
+            count = exporters.write_accounts(fmt.value, accounts, out, safe_csv=not raw_csv, **options)
     if output not in (None, "-"):
         what = "row" if table is not None else "account"
         err(f"{count} {what}{'s' if count != 1 else ''} written to {output}")
+
+
+def _ftm_options(fmt: OutFormat, dataset: Optional[str]) -> dict[str, Any]:
+    """What ``--format ftm`` needs, checked before anything is read or written; nothing for other formats."""
+    if fmt is not OutFormat.ftm:
+        if dataset is not None:
+            raise errors.UsageError("--dataset names the FollowTheMoney dataset; use it with --format ftm")
+        return {}
+    from casefile.exporters import ftm
+
+    options: dict[str, Any] = {
+        "dataset": ftm.check_dataset(ftm.DEFAULT_DATASET if dataset is None else dataset),
+        "warn": err,
+    }
+    ftm.require_library()
+    return options
 
 
 @app.command()

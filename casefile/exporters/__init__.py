@@ -1,20 +1,23 @@
-"""Writing a stream of :class:`~casefile.model.Account` as CSV, JSON, JSONL or a Markdown dossier.
+"""Writing a stream of :class:`~casefile.model.Account` as CSV, JSON, JSONL, a Markdown dossier or FtM entities.
 
 Exporters take any iterable of accounts (the store's query iterator) and write text to a stream, one
 account at a time, so memory does not grow with the export. They know nothing of the database or of
-rich. One module per format, each with ``write(accounts, out) -> count``; :func:`open_output` (in
-``output``) gives the stream: stdout, or a temporary file renamed into place only on success.
+rich: what else a format needs (FtM: the organisation records) is passed in. One module per format, each
+with ``write(accounts, out) -> count``; :func:`open_output` (in ``output``) gives the stream: stdout, or a
+temporary file renamed into place only on success. ``ftm`` imports the followthemoney library only when
+it writes.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TextIO
+from collections.abc import Iterable, Mapping
+from typing import Any, TextIO
 
 from casefile.errors import UsageError
 from casefile.model import Account
 
 from . import csv as csv_format
+from . import ftm as ftm_format
 from . import json as json_format
 from . import jsonl as jsonl_format
 from . import markdown as markdown_format
@@ -22,13 +25,24 @@ from .output import open_output
 
 __all__ = ["FORMATS", "open_output", "write_accounts"]
 
-FORMATS = ("csv", "json", "jsonl", "md")
+FORMATS = ("csv", "json", "jsonl", "md", "ftm")
 
 
-def write_accounts(fmt: str, accounts: Iterable[Account], out: TextIO, *, safe_csv: bool = True) -> int:
+def write_accounts(
+    fmt: str,
+    accounts: Iterable[Account],
+    out: TextIO,
+    *,
+    safe_csv: bool = True,
+    organizations: Iterable[Mapping[str, Any]] = (),
+    dataset: str = ftm_format.DEFAULT_DATASET,
+    warn: ftm_format.Warn | None = None,
+) -> int:
     """Write ``accounts`` to ``out`` in ``fmt``; returns how many were written.
 
-    ``safe_csv`` (CSV only) prefixes cells a spreadsheet would run as formulas with ``'``.
+    ``safe_csv`` (CSV only) prefixes cells a spreadsheet would run as formulas with ``'``. FtM only:
+    ``organizations`` (the store's organisation records), ``dataset`` (the id prefix) and ``warn`` (one
+    line per value FtM cannot carry).
     """
     if fmt == "csv":
         return csv_format.write(accounts, out, safe_csv=safe_csv)
@@ -38,4 +52,6 @@ def write_accounts(fmt: str, accounts: Iterable[Account], out: TextIO, *, safe_c
         return jsonl_format.write(accounts, out)
     if fmt == "md":
         return markdown_format.write(accounts, out)
+    if fmt == "ftm":
+        return ftm_format.write(accounts, out, organizations, dataset=dataset, warn=warn)
     raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
