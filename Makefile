@@ -29,8 +29,8 @@ demo: $(VENV)/.installed
 	$(CASEFILE) --db $(DEMO_DB) show NEJAT-ALASHTI
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check casefile tests benchmarks
-	$(BIN)/ruff format --check casefile tests benchmarks
+	$(BIN)/ruff check casefile tests $(wildcard benchmarks)
+	$(BIN)/ruff format --check casefile tests $(wildcard benchmarks)
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/mypy casefile
