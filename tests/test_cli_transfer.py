@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sqlite3
 import stat
@@ -13,19 +11,7 @@ import pytest
 
 from casefile import model
 
-from conftest import DATA, dump, file_hash
-
-
-def rows_csv(rows: list[dict[str, str]], header: list[str] | None = None) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header or list(rows[0]), lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def count(db: Path) -> int:
-    return sqlite3.connect(db).execute("SELECT count(*) FROM accounts").fetchone()[0]
+from conftest import DATA, count, dump, file_hash, rows_csv
 
 
 def test_import_reports_counts_and_is_idempotent(cli, db: Path) -> None:
