@@ -184,7 +184,7 @@ def export(
         err("warning: --raw-csv: cells starting with = + - @ may run as formulas in a spreadsheet")
     flt.include_restricted = include_restricted
     store = open_store()
-    with exporters.open_output(output) as out:
+    with exporters.open_output(output, protect={str(store.path): "the database"}) as out:
         count = exporters.write_accounts(fmt.value, store.query(flt), out, safe_csv=not raw_csv)
     if output not in (None, "-"):
         err(f"{count} account{'s' if count != 1 else ''} written to {output}")
