@@ -185,9 +185,14 @@ def run(
     dry_run: bool = False,
     max_errors: int = 20,
     progress: Callable[[int], None] | None = None,
+    finish: Callable[[Result], None] | None = None,
 ) -> Result:
     """Write all items in one transaction. Raises nothing for bad records: they are in ``Result.rejected``;
-    without ``skip_bad`` the transaction is rolled back when there are any."""
+    without ``skip_bad`` the transaction is rolled back when there are any.
+
+    ``finish`` is called inside the transaction, after the last record and before the commit, when the import
+    goes through (a dry run included): the rejects file is written there, so that a failure to write it
+    rolls the import back instead of losing the rejected rows after the good ones were committed."""
     result = Result()
 
     class _Rollback(Exception):
@@ -206,7 +211,10 @@ def run(
             else:
                 _flush(writer, batch, result, skip_bad, max_errors, progress)
             result.counts = writer.counts
-            if dry_run or (result.problems and not skip_bad):
+            failed = bool(result.problems) and not skip_bad
+            if finish is not None and not failed:
+                finish(result)
+            if dry_run or failed:
                 raise _Rollback
     except _Rollback:
         pass

@@ -492,3 +492,60 @@ def test_skip_bad_rows_without_rejects_file(cli, db: Path, tmp_path: Path) -> No
     assert len(error_lines(result)) == 2
     assert count(db) == 2
     assert_no_leak(result)
+
+
+@pytest.mark.parametrize("which", ["the database", "the input file"])
+def test_rejects_never_replaces_the_database_or_the_input(cli, seeded: Path, tmp_path: Path, which: str) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(SKIP_INPUTS["csv"][0])
+    target = seeded if which == "the database" else path
+    before = {p: file_hash(p) for p in (seeded, path)}
+    result = cli("import", path, "--skip-bad-rows", "--rejects", target)
+    assert result.exit_code == 2
+    what = "the database" if which == "the database" else "an input file"
+    assert error_lines(result) == [f"error: refusing to write {target}: it is {what}; choose another file"]
+    assert {p: file_hash(p) for p in (seeded, path)} == before
+
+
+def test_rejects_takes_one_input_file(cli, seeded: Path, tmp_path: Path) -> None:
+    first, second = tmp_path / "a.csv", tmp_path / "b.jsonl"
+    first.write_text(SKIP_INPUTS["csv"][0])
+    second.write_text(SKIP_INPUTS["jsonl"][0])
+    before = file_hash(seeded)
+    result = cli("import", first, second, "--skip-bad-rows", "--rejects", tmp_path / "rejects.csv")
+    assert result.exit_code == 2
+    assert error_lines(result) == [
+        "error: --rejects keeps the rejected rows of one input file; import the files one at a time"
+    ]
+    assert file_hash(seeded) == before
+    assert not (tmp_path / "rejects.csv").exists()
+    assert cli("import", first, second, "--skip-bad-rows").exit_code == 4  # without a rejects file they may share
+
+
+def test_rejects_file_that_cannot_be_written_writes_nothing(cli, seeded: Path, tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text(SKIP_INPUTS["csv"][0])
+    before = file_hash(seeded)
+    target = tmp_path / "missing" / "rejects.csv"
+    result = cli("import", path, "--skip-bad-rows", "--rejects", target)
+    assert result.exit_code == 1
+    assert error_lines(result) == [
+        f"error: cannot write {target} (No such file or directory); check that the folder exists and that you may "
+        "write there"
+    ]
+    assert file_hash(seeded) == before
+    assert not (tmp_path / "xdg-state" / "casefile" / "last-error.log").exists()
+
+
+@pytest.mark.parametrize(
+    ("fmt", "empty"), [("csv", "rejected_line,rejected_reasons,name\r\n"), ("json", "[]\n"), ("jsonl", "")]
+)
+def test_rejects_file_of_an_earlier_run_is_replaced(cli, tmp_path: Path, fmt: str, empty: str) -> None:
+    path = tmp_path / f"in.{fmt}"
+    path.write_text({"csv": "name\nA\n", "json": '[{"name": "A"}]', "jsonl": '{"name": "A"}\n'}[fmt])
+    rejects = tmp_path / f"rejects.{fmt}"
+    rejects.write_text("rows rejected by an earlier run")
+    result = cli("import", path, "--skip-bad-rows", "--rejects", rejects)
+    assert result.exit_code == 0, result.stderr
+    assert rejects.read_bytes().decode() == empty
+    assert stat.S_IMODE(rejects.stat().st_mode) == 0o600

@@ -1,13 +1,25 @@
 """Moving records in and out: import, export, template."""
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Optional
 
 import typer
 
 from casefile import errors, model
-from casefile.cli.common import DayFirst, KeepUnparsed, MonthFirst, boundary, date_order, err, open_store, with_filters
+from casefile.cli.common import (
+    DayFirst,
+    KeepUnparsed,
+    MonthFirst,
+    boundary,
+    date_order,
+    db_path,
+    err,
+    open_store,
+    with_filters,
+)
 
 if TYPE_CHECKING:
     from casefile import pipeline
@@ -73,21 +85,25 @@ def import_(
 
     if rejects and not skip_bad_rows:
         raise errors.UsageError("--rejects needs --skip-bad-rows")
+    if rejects and len(files) > 1:
+        raise errors.UsageError("--rejects keeps the rejected rows of one input file; import the files one at a time")
     options = validation.Options(
         order=date_order(dayfirst, monthfirst), keep_unparsed_dates=keep_unparsed_dates, ignore_unknown=ignore_unknown
     )
     plan = pipeline.ImportPlan(files, fmt.value if fmt else None, encoding, validation.Validator(options))
-    store = open_store(create=True)
-    with _progress() as advance:
-        result = pipeline.run(
-            store,
-            plan.items(),
-            on_conflict=on_conflict.value,
-            skip_bad=skip_bad_rows,
-            dry_run=dry_run,
-            max_errors=max_errors,
-            progress=advance,
-        )
+    with _rejects_file(rejects, plan) as write_rejects:
+        store = open_store(create=True)
+        with _progress() as advance:
+            result = pipeline.run(
+                store,
+                plan.items(),
+                on_conflict=on_conflict.value,
+                skip_bad=skip_bad_rows,
+                dry_run=dry_run,
+                max_errors=max_errors,
+                progress=advance,
+                finish=write_rejects,
+            )
     raise typer.Exit(
         _report(result, plan, skip_bad=skip_bad_rows, dry_run=dry_run, rejects=rejects, max_errors=max_errors)
     )
@@ -122,20 +138,31 @@ def _report(
     if skip_bad and result.rejected:
         summary += f", {len(result.rejected)} rejected"
         if rejects:
-            _write_rejects(result, plan, rejects)
             summary += f" (written to {rejects})"
     err(summary + (" (dry run: nothing written)" if dry_run else ""))
     return errors.EXIT_REJECTED if result.rejected else errors.EXIT_OK
 
 
-def _write_rejects(result: "pipeline.Result", plan: "pipeline.ImportPlan", path: str) -> None:
+@contextmanager
+def _rejects_file(
+    path: Optional[str], plan: "pipeline.ImportPlan"
+) -> Iterator[Optional[Callable[["pipeline.Result"], None]]]:
+    """The ``--rejects`` file, created before anything is read (a path that cannot be written stops the import
+    at once) and never the database or an input; filled by the import before it commits, in the input's format."""
+    if path is None:
+        yield None
+        return
     from casefile import exporters, importers
 
-    fmt = plan.formats[result.rejected[0].source]
-    header = plan.headers[result.rejected[0].source] or None
-    rows = [(importers.RawRow(i.line or 0, None, None, i.raw), i.problems) for i in result.rejected]
-    with exporters.open_output(path) as out:
-        importers.write_rejects(fmt, rows, out, header)
+    protect = {str(db_path()): "the database", **{f: "an input file" for f in plan.files if f != "-"}}
+    source = plan.files[0]
+
+    def write(result: "pipeline.Result") -> None:
+        rows = [(importers.RawRow(i.line or 0, None, None, i.raw), i.problems) for i in result.rejected]
+        importers.write_rejects(plan.formats[source], rows, out, plan.headers[source] or None)
+
+    with exporters.open_output(path, protect=protect) as out:
+        yield write
 
 
 class _progress:
