@@ -26,6 +26,16 @@ NUMBER_RE = re.compile(r"^[0-9]{1,3}(\.[0-9]+)?$")
 KNOWN_KEYS: frozenset[str] = frozenset(model.JSON_KEYS)
 _DATE_COMPANIONS = {f"{name}_{part}": (name, part) for name in model.DATE_FIELDS for part in model.DATE_PARTS}
 _NUL = "\x00"
+#: Lone surrogates: not Unicode text, so they cannot be stored as UTF-8. JSON escapes are refused by the
+#: importer; they also arrive through codecs such as UTF-7 and through undecodable bytes in ``sys.argv``.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(value: str) -> None:
+    if _NUL in value:
+        raise ValueError("contains a NUL character")
+    if _SURROGATE.search(value):
+        raise ValueError("contains a lone surrogate (not valid Unicode text; check the file's encoding)")
 
 
 @dataclass
@@ -115,8 +125,7 @@ class Validator:
                 value = str(value)
             else:
                 raise ValueError(f"must be text, not {_json_type(value)}")
-        if _NUL in value:
-            raise ValueError("contains a NUL character")
+        _check_text(value)
         if value == "":
             return None
         if f.kind == "id":
@@ -155,8 +164,7 @@ class Validator:
         for item in items:
             if not item:
                 continue
-            if _NUL in item:
-                raise ValueError("contains a NUL character")
+            _check_text(item)
             if f.vocab:
                 item = self._code(f.vocab, item)
             if item not in out:
@@ -173,14 +181,17 @@ class Validator:
             return
         if not isinstance(text, str):
             raise ValueError(f"must be text, not {_json_type(text)}")
-        if _NUL in text:
-            raise ValueError("contains a NUL character")
+        _check_text(text)
         given = {part: raw.get(f"{name}_{part}") for part in model.DATE_PARTS if f"{name}_{part}" in raw}
         given = {k: v for k, v in given.items() if v not in (None, "")}
         corrected, note = given.get("corrected"), given.get("note")
         for part, value in given.items():
             if not isinstance(value, str):
                 raise ValueError(f"{name}_{part} must be text, not {_json_type(value)}")
+            try:
+                _check_text(value)
+            except ValueError as exc:
+                raise ValueError(f"{name}_{part} {exc}") from None
         if corrected is not None:
             base = dates.parse_date(text, order=self.options.order, keep_unparsed=True)
             try:

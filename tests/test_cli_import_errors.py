@@ -112,6 +112,13 @@ BAD = [
         ((3, "birth_year", "four-digit year"), (3, "exit_type", "unknown code"), (4, "left", "no such date")),
     ),
     Bad(
+        "a lone surrogate decoded by --encoding utf-7",
+        "utf7.csv",
+        b"name,summary,tags\nok,fine,a\n" + C + b",+2AA-,a\nok," + C + b",x; +3/8-\n",
+        ((3, "summary", "lone surrogate"), (4, "tags", "lone surrogate")),
+        ("--encoding", "utf-7"),
+    ),
+    Bad(
         "the same external_id twice names both lines",
         "twice.csv",
         b"external_id,summary\nK1," + C + b"\nK2,x\nK1," + C + b"\n",
