@@ -255,21 +255,28 @@ def file_items(
     error for the file, not one per row) and copied into ``header`` for a rejects file."""
     from . import importers
     from .errors import InputError
-    from .validation import unknown_columns_problem
+    from .validation import header_problem
+
+    def check(names: list[str] | None) -> None:
+        if names is None:  # JSON and JSONL have no header
+            return
+        if header is not None:
+            header.extend(names)
+        problem = header_problem(names, validator.options.ignore_unknown)
+        if problem is not None:
+            raise InputError(problem, file=path, line=1)
 
     def rows() -> Iterator[tuple[str, int | None, Any, dict[str, Any] | None, Problem | None]]:
         reader = importers.read_rows(path, fmt, encoding=encoding, stream=stream)
         checked = False
         with reader:
             for row in reader:
-                if reader.header is not None and not checked:
+                if not checked:
                     checked = True
-                    if header is not None:
-                        header.extend(reader.header)
-                    problem = unknown_columns_problem(reader.header, 1)
-                    if problem is not None and not validator.options.ignore_unknown:
-                        raise InputError(problem.reason, file=path, line=1)
+                    check(reader.header)
                 yield path, row.line, row.raw, row.data, row.error
+            if not checked:  # a header-only file is checked too
+                check(reader.header)
 
     return validate_items(rows(), validator)
 

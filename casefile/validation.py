@@ -73,6 +73,19 @@ def unknown_columns_problem(keys: Iterable[str], line: int | None) -> Problem | 
     )
 
 
+def header_problem(header: list[str], ignore_unknown: bool) -> str | None:
+    """What is wrong with a CSV header, if anything. A header without a single casefile column is most likely
+    a record (the file has no header line): its cells are testimony, so they are not listed, and it is refused
+    even with ``ignore_unknown``, which would otherwise import every row as an empty record."""
+    if not any(name in KNOWN_KEYS for name in header):
+        return (
+            f"none of the {len(header)} columns of the first line is a casefile column: is it a header? "
+            f"The known columns are {', '.join(model.CSV_COLUMNS)}; `casefile template csv` prints a header"
+        )
+    problem = None if ignore_unknown else unknown_columns_problem(header, 1)
+    return problem.reason if problem else None
+
+
 def closest(word: str, choices: Iterable[str]) -> str:
     matches = difflib.get_close_matches(word, sorted(choices), n=3, cutoff=0.5)
     return f"; did you mean {' or '.join(matches)}?" if matches else ""
