@@ -35,7 +35,7 @@ def _check_text(value: str) -> None:
     if _NUL in value:
         raise ValueError("contains a NUL character")
     if _SURROGATE.search(value):
-        raise ValueError("contains a lone surrogate (not valid Unicode text; check the file's encoding)")
+        raise ValueError("contains a lone surrogate (not valid Unicode text)")
 
 
 @dataclass
