@@ -18,6 +18,7 @@ from casefile.cli.common import (
     db_path,
     err,
     open_store,
+    state,
     with_filters,
 )
 
@@ -166,16 +167,18 @@ def _rejects_file(
 
 
 class _progress:
-    """A rich progress bar on stderr when stderr is a terminal; nothing otherwise."""
+    """A rich progress bar on stderr when stderr is a terminal (colour as ``--no-color`` / NO_COLOR say); nothing
+    otherwise."""
 
     def __enter__(self):  # type: ignore[no-untyped-def]
         self._bar = None
         if not sys.stderr.isatty():
             return None
-        from rich.console import Console
         from rich.progress import Progress
 
-        self._bar = Progress(transient=True, console=Console(stderr=True))
+        from casefile.render import console
+
+        self._bar = Progress(transient=True, console=console(sys.stderr, no_color=state.no_color))
         self._bar.start()
         task = self._bar.add_task("importing", total=None)
         return lambda n: self._bar.advance(task, n)
