@@ -177,16 +177,3 @@ def test_export_markdown_dossier(cli) -> None:
     out = cli("export", "--format", "md").stdout
     assert "## Ali Mohammad Rahimi Alashti" in out
     assert out.count("\n## ") == 5
-
-
-def test_template_csv_and_json(cli) -> None:
-    assert cli("template", "csv").stdout.strip() == ",".join(model.CSV_COLUMNS)
-    example = json.loads(cli("template", "json").stdout)
-    assert example[0]["name"] and "id" not in example[0]
-
-
-def test_template_json_imports(cli, tmp_path: Path) -> None:
-    path = tmp_path / "t.json"
-    path.write_text(cli("template", "json").stdout)
-    result = cli("import", path)
-    assert result.exit_code == 0, result.stderr
