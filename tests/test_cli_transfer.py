@@ -177,3 +177,43 @@ def test_export_markdown_dossier(cli) -> None:
     out = cli("export", "--format", "md").stdout
     assert "## Ali Mohammad Rahimi Alashti" in out
     assert out.count("\n## ") == 5
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_reimporting_an_export_changes_nothing(cli, seeded: Path, tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"all.{fmt}"
+    assert cli("export", "--format", fmt, "--include-restricted", "--raw-csv", "-o", path).exit_code == 0
+    before = file_hash(seeded)
+    result = cli("import", path)
+    assert result.exit_code == 0, result.stderr
+    assert "0 added, 0 updated, 6 unchanged" in result.stderr
+    assert file_hash(seeded) == before
+
+
+def test_dry_run_reports_what_would_happen_and_writes_nothing(cli, seeded: Path, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        rows_csv(
+            [
+                {"external_id": "SEED-0001", "name": "Renamed", "exit_type": ""},
+                {"external_id": "NEW-1", "name": "New", "exit_type": ""},
+                {"external_id": "NEW-2", "name": "Bad", "exit_type": "flew"},
+            ]
+        )
+    )
+    before = file_hash(seeded)
+    result = cli("import", path, "--dry-run")
+    assert result.exit_code == 1
+    assert f"{path}:4: field 'exit_type'" in result.stderr
+    result = cli("import", path, "--dry-run", "--skip-bad-rows")
+    assert result.exit_code == 4
+    assert "1 added, 1 updated, 0 unchanged, 1 rejected (dry run: nothing written)" in result.stderr
+    assert file_hash(seeded) == before
+
+
+def test_export_takes_the_filters_of_list(cli, seeded: Path) -> None:
+    for filters in (["--tag", "synthetic"], ["--org", "Mujahedin-e Khalq"], ["--since", "2010", "--sort", "left"]):
+        exported = cli("export", "--format", "jsonl", "--include-restricted", *filters)
+        assert exported.exit_code == 0
+        assert exported.stdout == cli("list", "--format", "jsonl", *filters).stdout
+        assert 0 < exported.stdout.count("\n") < 6
