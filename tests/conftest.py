@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import signal
 import sqlite3
 import subprocess
@@ -120,24 +121,43 @@ def stored(db: Path) -> list[dict[str, Any]]:
         store.close()
 
 
+def private_copy(template: Path, path: Path) -> Path:
+    shutil.copyfile(template, path)
+    os.chmod(path, 0o600)
+    return path
+
+
 @pytest.fixture(scope="session")
-def seeded_bytes(tmp_path_factory: pytest.TempPathFactory) -> bytes:
+def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, migrated database to copy: migrating a new one costs more than most tests."""
+    from casefile.store import Store
+
+    path = tmp_path_factory.mktemp("templates") / "empty.db"
+    Store.open(path, create=True).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory, empty_template: Path) -> Path:
     """A database holding the sample accounts, imported once per session."""
     from casefile.cli import app
 
-    path = tmp_path_factory.mktemp("seed") / "seed.db"
+    path = private_copy(empty_template, tmp_path_factory.mktemp("templates") / "seeded.db")
     result = CliRunner().invoke(app, ["--db", str(path), "import", str(DATA / "accounts.json")])
     assert result.exit_code == 0, result.stderr
-    return path.read_bytes()
+    return path
 
 
 @pytest.fixture
-def seeded(db: Path, seeded_bytes: bytes) -> Path:
-    """The test database, holding the sample accounts (a private copy of :func:`seeded_bytes`)."""
-    fd = os.open(db, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(seeded_bytes)
-    return db
+def empty(db: Path, empty_template: Path) -> Path:
+    """The test database, created and empty (a private copy of :func:`empty_template`)."""
+    return private_copy(empty_template, db)
+
+
+@pytest.fixture
+def seeded(db: Path, seeded_template: Path) -> Path:
+    """The test database, holding the sample accounts (a private copy of :func:`seeded_template`)."""
+    return private_copy(seeded_template, db)
 
 
 def _text(stream: str | bytes | None) -> str:

@@ -51,7 +51,7 @@ def with_casefile_header(content: bytes) -> tuple[bytes, list[str]]:
 
 
 @pytest.mark.parametrize("name", SPECTRUM_FILES)
-def test_csv_spectrum_imports_as_text_fields(cli, db: Path, tmp_path: Path, name: str) -> None:
+def test_csv_spectrum_imports_as_text_fields(cli, empty: Path, tmp_path: Path, name: str) -> None:
     original = (SPECTRUM / "csvs" / f"{name}.csv").read_bytes()
     expected = json.loads((SPECTRUM / "json" / f"{name}.json").read_text(encoding="utf-8"))
     content, names = with_casefile_header(original)
@@ -61,7 +61,7 @@ def test_csv_spectrum_imports_as_text_fields(cli, db: Path, tmp_path: Path, name
     result = cli("import", path)
     assert result.exit_code == 0, result.stderr
     assert f"{len(expected)} added" in result.stderr
-    records = stored(db)
+    records = stored(empty)
     got = [{column: record[field] for column, field in zip(names, TEXT_COLUMNS, strict=False)} for record in records]
     assert got == [{column: value or None for column, value in row.items()} for row in expected]
 
@@ -76,14 +76,14 @@ def test_no_naughty_string_is_left_out() -> None:
 
 
 @pytest.fixture
-def naughty(cli, db: Path, tmp_path: Path) -> list[dict[str, object]]:
+def naughty(cli, empty: Path, tmp_path: Path) -> list[dict[str, object]]:
     """The test database holding one record per BLNS string, as name and summary; returns what is stored."""
     source = tmp_path / "blns.jsonl"
     lines = [json.dumps({"external_id": f"BLNS-{i:03}", "name": s, "summary": s}) for i, s in enumerate(BLNS)]
     source.write_text("\n".join(lines) + "\n", encoding="utf-8")
     result = cli("import", source)
     assert result.exit_code == 0, result.stderr
-    records = stored(db)
+    records = stored(empty)
     assert [(r["name"], r["summary"]) for r in records] == [(s or None, s or None) for s in BLNS]
     return records
 
@@ -113,11 +113,11 @@ def test_blns_spreadsheet_safe_csv_changes_only_formula_cells(cli, naughty, tmp_
 
 
 @pytest.mark.parametrize("fmt", ["json", "jsonl"])
-def test_json_exports_are_byte_exact_to_what_is_stored(cli, naughty, db: Path, fmt: str) -> None:
+def test_json_exports_are_byte_exact_to_what_is_stored(cli, naughty, empty: Path, fmt: str) -> None:
     """Every exported value is the SQLite column as stored, byte for byte: no normalising, no escaping."""
     text = cli("export", "--format", fmt, "--include-restricted").stdout
     exported = json.loads(text) if fmt == "json" else [json.loads(line) for line in text.split("\n")[:-1]]
-    conn = sqlite3.connect(db)
+    conn = sqlite3.connect(empty)
     try:
         columns = ", ".join(f'"{key}"' for key in model.JSON_KEYS)
         rows = conn.execute(f"SELECT {columns} FROM accounts ORDER BY rowid").fetchall()

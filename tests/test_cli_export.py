@@ -83,12 +83,12 @@ def test_exports_hold_no_timestamps(cli, seeded: Path, fmt: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
-def test_import_reads_stdin_with_format(cli, db: Path, fmt: str) -> None:
+def test_import_reads_stdin_with_format(cli, empty: Path, fmt: str) -> None:
     content = {"csv": "name,tags\r\nZoë,a; b\r\n", "json": '[{"name": "Zoë", "tags": ["a", "b"]}]', "jsonl": ""}[fmt]
     content = content or '{"name": "Zoë", "tags": ["a", "b"]}\n'
     result = cli("import", "-", "--format", fmt, input=content.encode())
     assert result.exit_code == 0, result.stderr
-    assert [(r["name"], r["tags"]) for r in stored(db)] == [("Zoë", ["a", "b"])]
+    assert [(r["name"], r["tags"]) for r in stored(empty)] == [("Zoë", ["a", "b"])]
 
 
 def test_import_from_stdin_needs_format_and_reads_it_once(cli, db: Path) -> None:
@@ -133,35 +133,35 @@ def test_export_piped_into_import_through_real_processes(seeded: Path, tmp_path:
         ("looks.jsonl", '[{"name": "Zoë"}]', "json"),
     ],
 )
-def test_format_overrides_the_extension(cli, db: Path, tmp_path: Path, name: str, content: str, fmt: str) -> None:
+def test_format_overrides_the_extension(cli, empty: Path, tmp_path: Path, name: str, content: str, fmt: str) -> None:
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
     result = cli("import", path, "--format", fmt)
     assert result.exit_code == 0, result.stderr
-    assert [r["name"] for r in stored(db)] == ["Zoë"]
+    assert [r["name"] for r in stored(empty)] == ["Zoë"]
 
 
 @pytest.mark.parametrize("name", ["UPPER.JSON", "x.ndjson"])
-def test_extension_chooses_the_format(cli, db: Path, tmp_path: Path, name: str) -> None:
+def test_extension_chooses_the_format(cli, empty: Path, tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_text('[{"name": "Zoë"}]' if name.endswith("JSON") else '{"name": "Zoë"}\n', encoding="utf-8")
     assert cli("import", path).exit_code == 0
-    assert [r["name"] for r in stored(db)] == ["Zoë"]
+    assert [r["name"] for r in stored(empty)] == ["Zoë"]
 
 
-def test_a_file_read_in_the_wrong_format_is_refused_without_echo(cli, db: Path, tmp_path: Path) -> None:
+def test_a_file_read_in_the_wrong_format_is_refused_without_echo(cli, empty: Path, tmp_path: Path) -> None:
     path = tmp_path / "mislabelled.csv"
     path.write_text(f'[{{"name": "{CANARY}"}}]', encoding="utf-8")
     result = cli("import", path)
     assert result.exit_code == 1
     assert_no_leak(result)
-    assert not db.exists() or stored(db) == []
+    assert not empty.exists() or stored(empty) == []
 
 
 # ------------------------------------------------------------------------------------------------- template
 
 
-def test_template_csv_is_the_header_and_imports(cli, db: Path, tmp_path: Path) -> None:
+def test_template_csv_is_the_header_and_imports(cli, empty: Path, tmp_path: Path) -> None:
     result = cli("template", "csv")
     assert result.exit_code == 0 and result.stderr == ""
     assert result.stdout_bytes == (",".join(model.CSV_COLUMNS) + "\r\n").encode()
@@ -172,13 +172,13 @@ def test_template_csv_is_the_header_and_imports(cli, db: Path, tmp_path: Path) -
         csv.writer(out).writerow([f.example for f in model.FIELDS])
     result = cli("import", path)
     assert result.exit_code == 0, result.stderr
-    (record,) = stored(db)
+    (record,) = stored(empty)
     example = model.example_record()
     assert {key: record[key] for key in example} == example
     assert record["id"] == model.FIELD_BY_NAME["id"].example
 
 
-def test_template_json_imports_as_the_example(cli, db: Path, tmp_path: Path) -> None:
+def test_template_json_imports_as_the_example(cli, empty: Path, tmp_path: Path) -> None:
     result = cli("template", "json")
     assert result.exit_code == 0 and result.stderr == ""
     assert "id" not in json.loads(result.stdout)[0]  # a new record gets one assigned
@@ -187,7 +187,7 @@ def test_template_json_imports_as_the_example(cli, db: Path, tmp_path: Path) -> 
     result = cli("import", path)
     assert result.exit_code == 0, result.stderr
     assert "1 added" in result.stderr
-    (record,) = stored(db)
+    (record,) = stored(empty)
     example = model.example_record()
     assert {key: record[key] for key in example} == example
     assert record["left_precision"] == "year" and record["announced_edtf"] == "XXXX-12-31"

@@ -425,7 +425,7 @@ def test_several_files_are_one_transaction(cli, seeded: Path, tmp_path: Path) ->
     assert file_hash(seeded) == before
 
 
-def test_the_same_key_in_two_files_names_both(cli, db: Path, tmp_path: Path) -> None:
+def test_the_same_key_in_two_files_names_both(cli, empty: Path, tmp_path: Path) -> None:
     first, second = tmp_path / "a.csv", tmp_path / "b.json"
     first.write_text(rows_csv([{"external_id": "K", "summary": CANARY}]))
     second.write_text('[\n{"external_id": "other"},\n{"external_id": "K"}\n]\n')
@@ -434,7 +434,7 @@ def test_the_same_key_in_two_files_names_both(cli, db: Path, tmp_path: Path) -> 
     assert error_lines(result) == [
         f"error: {second}:3: field 'external_id': the same external_id appears on {first}:2 of this import"
     ]
-    assert not db.exists() or count(db) == 0
+    assert count(empty) == 0
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl"])
@@ -454,7 +454,7 @@ def test_max_errors_caps_the_list(cli, seeded: Path, tmp_path: Path, fmt: str) -
     assert file_hash(seeded) == before
 
 
-def test_default_max_errors_is_20(cli, tmp_path: Path) -> None:
+def test_default_max_errors_is_20(cli, empty: Path, tmp_path: Path) -> None:
     path = tmp_path / "bad.csv"
     path.write_text(rows_csv([{"exit_type": "flew"} for _ in range(25)]))
     result = cli("import", path)
@@ -505,7 +505,7 @@ def read_rejects(path: Path, fmt: str) -> list[tuple[int, str]]:
 
 
 @pytest.mark.parametrize("fmt", sorted(SKIP_INPUTS))
-def test_skip_bad_rows_writes_good_rows_and_a_private_rejects_file(cli, db: Path, tmp_path: Path, fmt: str) -> None:
+def test_skip_bad_rows_writes_good_rows_and_a_private_rejects_file(cli, empty: Path, tmp_path: Path, fmt: str) -> None:
     content, expected = SKIP_INPUTS[fmt]
     path = tmp_path / f"in.{fmt}"
     path.write_text(content, encoding="utf-8")
@@ -513,7 +513,7 @@ def test_skip_bad_rows_writes_good_rows_and_a_private_rejects_file(cli, db: Path
     result = cli("import", path, "--skip-bad-rows", "--rejects", rejects)
     assert result.exit_code == 4, result.stderr
     assert "2 added, 0 updated, 0 unchanged, 2 rejected" in result.stderr
-    assert [r["name"] for r in stored(db)] == ["Good one", "Good two"]
+    assert [r["name"] for r in stored(empty)] == ["Good one", "Good two"]
     assert_no_leak(result)
     assert stat.S_IMODE(rejects.stat().st_mode) == 0o600
     entries = read_rejects(rejects, fmt)
@@ -522,13 +522,13 @@ def test_skip_bad_rows_writes_good_rows_and_a_private_rejects_file(cli, db: Path
     assert CANARY in rejects.read_text(encoding="utf-8")  # the rows themselves, for the researcher to fix
 
 
-def test_skip_bad_rows_without_rejects_file(cli, db: Path, tmp_path: Path) -> None:
+def test_skip_bad_rows_without_rejects_file(cli, empty: Path, tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_text(SKIP_INPUTS["csv"][0])
     result = cli("import", path, "--skip-bad-rows")
     assert result.exit_code == 4
     assert len(error_lines(result)) == 2
-    assert count(db) == 2
+    assert count(empty) == 2
     assert_no_leak(result)
 
 
@@ -576,14 +576,14 @@ def test_rejects_file_that_cannot_be_written_writes_nothing(cli, seeded: Path, t
 
 
 @pytest.mark.parametrize(
-    ("fmt", "empty"), [("csv", "rejected_line,rejected_reasons,name\r\n"), ("json", "[]\n"), ("jsonl", "")]
+    ("fmt", "expected"), [("csv", "rejected_line,rejected_reasons,name\r\n"), ("json", "[]\n"), ("jsonl", "")]
 )
-def test_rejects_file_of_an_earlier_run_is_replaced(cli, tmp_path: Path, fmt: str, empty: str) -> None:
+def test_rejects_file_of_an_earlier_run_is_replaced(cli, empty: Path, tmp_path: Path, fmt: str, expected: str) -> None:
     path = tmp_path / f"in.{fmt}"
     path.write_text({"csv": "name\nA\n", "json": '[{"name": "A"}]', "jsonl": '{"name": "A"}\n'}[fmt])
     rejects = tmp_path / f"rejects.{fmt}"
     rejects.write_text("rows rejected by an earlier run")
     result = cli("import", path, "--skip-bad-rows", "--rejects", rejects)
     assert result.exit_code == 0, result.stderr
-    assert rejects.read_bytes().decode() == empty
+    assert rejects.read_bytes().decode() == expected
     assert stat.S_IMODE(rejects.stat().st_mode) == 0o600

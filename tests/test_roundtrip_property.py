@@ -21,9 +21,8 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import shutil
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +36,7 @@ from casefile.cli import app
 from casefile.store import Store
 from casefile.validation import Options, Validator
 
-from conftest import assert_no_leak, error_lines, file_hash, stored
+from conftest import assert_no_leak, error_lines, file_hash, private_copy, stored
 
 FORMATS = ("csv", "json", "jsonl")
 ALL = model.Filter(include_deleted=True, include_restricted=True)
@@ -173,24 +172,24 @@ def records(full: bool) -> st.SearchStrategy[list[dict[str, Any]]]:
 # ---------------------------------------------------------------------------------------------- in-process
 
 
-@pytest.fixture(scope="session")
-def empty_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """An empty, migrated database to copy (migrating one per example would dominate the run time)."""
-    path = tmp_path_factory.mktemp("empty") / "empty.db"
-    Store.open(path, create=True).close()
-    return path
+@pytest.fixture(scope="module")
+def stores(tmp_path_factory: pytest.TempPathFactory, empty_template: Path) -> Iterator[tuple[Store, Store]]:
+    """Two databases for the in-process round trips, emptied before each example (copying and opening new
+    files for each of hundreds of examples would cost more than the round trips themselves)."""
+    folder = tmp_path_factory.mktemp("round-trip")
+    pair = (
+        Store.open(private_copy(empty_template, folder / "first.db")),
+        Store.open(private_copy(empty_template, folder / "second.db")),
+    )
+    for store in pair:
+        store.conn.execute("PRAGMA synchronous = OFF")  # throwaway files: skip the fsyncs, not the round trip
+    yield pair
+    for store in pair:
+        store.close()
 
 
-def fresh_db(folder: str | Path, name: str, template: Path) -> Path:
-    path = Path(folder) / name
-    shutil.copyfile(template, path)
-    os.chmod(path, 0o600)
-    return path
-
-
-def open_empty(folder: str, name: str, template: Path) -> Store:
-    store = Store.open(fresh_db(folder, name, template))
-    store.conn.execute("PRAGMA synchronous = OFF")  # a throwaway file: skip the fsyncs, not the round trip
+def emptied(store: Store) -> Store:
+    store.conn.execute("DELETE FROM accounts")
     return store
 
 
@@ -205,24 +204,17 @@ def export(store: Store, fmt: str) -> str:
     return out.getvalue()
 
 
-def check_round_trip(fmt: str, raws: list[dict[str, Any]], template: Path) -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        first, second = open_empty(folder, "first.db", template), open_empty(folder, "second.db", template)
-        try:
-            validator = Validator(Options(order="dayfirst", keep_unparsed_dates=True))
-            write(first, pipeline.validate_items([("x", i, None, raw, None) for i, raw in enumerate(raws)], validator))
-            x = list(first.query(ALL))
-            text = export(first, fmt)
-            stream = io.BytesIO(text.encode("utf-8"))
-            validator = Validator(Options(keep_unparsed_dates=True))
-            write(
-                second, pipeline.file_items(f"export.{fmt}", fmt, encoding="utf-8", validator=validator, stream=stream)
-            )
-            assert [a.values for a in second.query(ALL)] == [a.values for a in x]
-            assert export(second, fmt) == text
-        finally:
-            first.close()
-            second.close()
+def check_round_trip(fmt: str, raws: list[dict[str, Any]], stores: tuple[Store, Store]) -> None:
+    first, second = emptied(stores[0]), emptied(stores[1])
+    validator = Validator(Options(order="dayfirst", keep_unparsed_dates=True))
+    write(first, pipeline.validate_items([("x", i, None, raw, None) for i, raw in enumerate(raws)], validator))
+    x = list(first.query(ALL))
+    text = export(first, fmt)
+    stream = io.BytesIO(text.encode("utf-8"))
+    validator = Validator(Options(keep_unparsed_dates=True))
+    write(second, pipeline.file_items(f"export.{fmt}", fmt, encoding="utf-8", validator=validator, stream=stream))
+    assert [a.values for a in second.query(ALL)] == [a.values for a in x]
+    assert export(second, fmt) == text
 
 
 FAST = settings(max_examples=200, deadline=None)
@@ -231,36 +223,36 @@ SOAK = settings(max_examples=3000, deadline=None)
 
 @FAST
 @given(raws=records(full=False))
-def test_csv_round_trip(empty_db: Path, raws: list[dict[str, Any]]) -> None:
-    check_round_trip("csv", raws, empty_db)
+def test_csv_round_trip(stores: tuple[Store, Store], raws: list[dict[str, Any]]) -> None:
+    check_round_trip("csv", raws, stores)
 
 
 @FAST
 @given(raws=records(full=True))
-def test_json_round_trip(empty_db: Path, raws: list[dict[str, Any]]) -> None:
-    check_round_trip("json", raws, empty_db)
+def test_json_round_trip(stores: tuple[Store, Store], raws: list[dict[str, Any]]) -> None:
+    check_round_trip("json", raws, stores)
 
 
 @FAST
 @given(raws=records(full=True))
-def test_jsonl_round_trip(empty_db: Path, raws: list[dict[str, Any]]) -> None:
-    check_round_trip("jsonl", raws, empty_db)
+def test_jsonl_round_trip(stores: tuple[Store, Store], raws: list[dict[str, Any]]) -> None:
+    check_round_trip("jsonl", raws, stores)
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("fmt", FORMATS)
-def test_round_trip_soak(empty_db: Path, fmt: str) -> None:
+def test_round_trip_soak(stores: tuple[Store, Store], fmt: str) -> None:
     @SOAK
     @given(raws=records(full=fmt != "csv"))
     def soak(raws: list[dict[str, Any]]) -> None:
-        check_round_trip(fmt, raws, empty_db)
+        check_round_trip(fmt, raws, stores)
 
     soak()
 
 
-def test_small_numbers_round_trip_through_csv(empty_db: Path) -> None:
+def test_small_numbers_round_trip_through_csv(stores: tuple[Store, Store]) -> None:
     """Found by the property: ``str(1e-05)`` is ``'1e-05'``, which the CSV importer rightly refuses."""
-    check_round_trip("csv", [{"years_in_org": 1e-05}, {"years_in_org": 5e-324}, {"years_in_org": 0.0001}], empty_db)
+    check_round_trip("csv", [{"years_in_org": 1e-05}, {"years_in_org": 5e-324}, {"years_in_org": 0.0001}], stores)
 
 
 # -------------------------------------------------------------------------------------------- through the CLI
@@ -275,7 +267,7 @@ def check_cli_round_trip(raws: list[dict[str, Any]], template: Path) -> None:
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
         for name in ("x.db", *(f"{fmt}.db" for fmt in FORMATS)):
-            fresh_db(tmp, name, template)
+            private_copy(template, tmp / name)
         source = tmp / "x.jsonl"
         source.write_text("".join(json.dumps(raw, ensure_ascii=False) + "\n" for raw in raws), encoding="utf-8")
         assert invoke("--db", tmp / "x.db", "import", source, "--keep-unparsed-dates").exit_code == 0
@@ -293,16 +285,16 @@ def check_cli_round_trip(raws: list[dict[str, Any]], template: Path) -> None:
 
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(raws=records(full=False))
-def test_round_trip_through_the_cli(empty_db: Path, raws: list[dict[str, Any]]) -> None:
-    check_cli_round_trip(raws, empty_db)
+def test_round_trip_through_the_cli(empty_template: Path, raws: list[dict[str, Any]]) -> None:
+    check_cli_round_trip(raws, empty_template)
 
 
 @pytest.mark.slow
-def test_round_trip_through_the_cli_soak(empty_db: Path) -> None:
+def test_round_trip_through_the_cli_soak(empty_template: Path) -> None:
     @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(raws=records(full=False))
     def soak(raws: list[dict[str, Any]]) -> None:
-        check_cli_round_trip(raws, empty_db)
+        check_cli_round_trip(raws, empty_template)
 
     soak()
 
@@ -319,11 +311,11 @@ SURROGATE_TEXT = st.builds(
 
 @settings(max_examples=30, deadline=None)
 @given(text=SURROGATE_TEXT, fmt=st.sampled_from(["csv", "json", "jsonl"]), field=st.sampled_from(["name", "summary"]))
-def test_lone_surrogates_are_refused_cleanly(empty_db: Path, text: str, fmt: str, field: str) -> None:
+def test_lone_surrogates_are_refused_cleanly(empty_template: Path, text: str, fmt: str, field: str) -> None:
     """JSON and JSONL can only write one as a ``\\udxxx`` escape; CSV gets one through ``--encoding utf-7``."""
     with tempfile.TemporaryDirectory() as folder:
         tmp = Path(folder)
-        fresh_db(tmp, "x.db", empty_db)
+        private_copy(empty_template, tmp / "x.db")
         before = file_hash(tmp / "x.db")
         path = tmp / f"in.{fmt}"
         records = [{"name": "fine"}, {field: text}]
@@ -347,10 +339,10 @@ def test_lone_surrogates_are_refused_cleanly(empty_db: Path, text: str, fmt: str
 
 @settings(max_examples=20, deadline=None)
 @given(text=SURROGATE_TEXT)
-def test_add_refuses_lone_surrogates_from_the_command_line(empty_db: Path, text: str) -> None:
+def test_add_refuses_lone_surrogates_from_the_command_line(empty_template: Path, text: str) -> None:
     """Undecodable bytes in ``argv`` reach Python as lone surrogates (surrogateescape)."""
     with tempfile.TemporaryDirectory() as folder:
-        db = fresh_db(folder, "x.db", empty_db)
+        db = private_copy(empty_template, Path(folder) / "x.db")
         before = file_hash(db)
         result = invoke("--db", db, "add", "--no-input", "--name", text)
         assert result.exit_code == 1
