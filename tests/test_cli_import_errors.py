@@ -9,7 +9,9 @@ second table, checked for the values stored.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -587,3 +589,22 @@ def test_rejects_file_of_an_earlier_run_is_replaced(cli, empty: Path, tmp_path: 
     assert result.exit_code == 0, result.stderr
     assert rejects.read_bytes().decode() == expected
     assert stat.S_IMODE(rejects.stat().st_mode) == 0o600
+
+
+def test_rejects_file_that_cannot_be_synced_writes_nothing(
+    cli, seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rejects file must be on disk before the import commits: a full disk then rolls the import back."""
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    path = tmp_path / "in.csv"
+    path.write_text(SKIP_INPUTS["csv"][0])
+    before = file_hash(seeded)
+    monkeypatch.setattr(os, "fsync", disk_full)
+    result = cli("import", path, "--skip-bad-rows", "--rejects", tmp_path / "rejects.csv")
+    assert result.exit_code == 1
+    assert error_lines(result)[-1].startswith(f"error: cannot write {tmp_path / 'rejects.csv'} (No space left")
+    assert file_hash(seeded) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["casefile.db", "in.csv"]

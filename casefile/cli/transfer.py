@@ -161,6 +161,7 @@ def _rejects_file(
     def write(result: "pipeline.Result") -> None:
         rows = [(importers.RawRow(i.line or 0, None, None, i.raw), i.problems) for i in result.rejected]
         importers.write_rejects(plan.formats[source], rows, out, plan.headers[source] or None)
+        exporters.sync(out, path)  # on disk before the import commits
 
     with exporters.open_output(path, protect=protect) as out:
         yield write

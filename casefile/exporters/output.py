@@ -50,9 +50,7 @@ def open_output(path: str | None, *, protect: Mapping[str, str] | None = None) -
     try:
         with open(fd, "w", encoding="utf-8", newline="") as out:
             yield out
-            with _writing(path):
-                out.flush()
-                os.fsync(out.fileno())
+            sync(out, path)
         with _writing(path):
             os.replace(temp, target)
     except BaseException:
@@ -60,6 +58,17 @@ def open_output(path: str | None, *, protect: Mapping[str, str] | None = None) -
             os.unlink(temp)
         raise
     _fsync_folder(folder)
+
+
+def sync(out: TextIO, path: str | None) -> None:
+    """Flush a stream of :func:`open_output` and fsync its file now, e.g. before a commit that must not happen
+    without it; ``path`` is what a failure names."""
+    if out is sys.stdout:
+        out.flush()
+        return
+    with _writing(str(path)):
+        out.flush()
+        os.fsync(out.fileno())
 
 
 def _same_file(a: str, b: str) -> bool:
