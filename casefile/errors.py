@@ -86,6 +86,10 @@ class Problem(tuple):  # type: ignore[type-arg]
         return self[2]  # type: ignore[no-any-return]
 
 
+class OutputError(CasefileError):
+    """A file casefile was asked to write (an export, a rejects file) cannot be written; nothing was."""
+
+
 class InvalidRecord(CasefileError):
     """A record failed validation; ``problems`` lists every problem found, not just the first."""
 

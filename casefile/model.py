@@ -8,6 +8,7 @@ derived from :data:`FIELDS`. Add a field here (and a migration step); never rena
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Literal
 
 Kind = Literal["id", "text", "multi", "date", "year", "number", "enum", "ref"]
@@ -297,11 +298,15 @@ class Account:
 
 
 def format_number(value: float | int | None) -> str:
-    """Numbers as a researcher wrote them: ``34`` not ``34.0``."""
+    """Numbers as a researcher wrote them: ``34`` not ``34.0``, ``0.00001`` not ``1e-05`` (which the CSV
+    importer rightly refuses); the shortest digits that read back as the same float."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        if value.is_integer():
+            return str(int(value))
+        text = repr(value)
+        return format(Decimal(text), "f") if "e" in text else text
     return str(value)
 
 

@@ -133,6 +133,8 @@ class Organizations:
 
     def resolve(self, name: str) -> str:
         key = fold(name)
+        if not key:
+            return name  # only marks or spaces: nothing to match an organisation by; kept as written
         if key in self.cache:
             return self.cache[key]
         canonical = self.store.organization_by_key(key)
@@ -268,9 +270,14 @@ def run(
     dry_run: bool = False,
     max_errors: int = 20,
     progress: Callable[[int], None] | None = None,
+    finish: Callable[[Result], None] | None = None,
 ) -> Result:
     """Write all items in one transaction. Raises nothing for bad records: they are in ``Result.rejected``;
-    without ``skip_bad`` the transaction is rolled back when there are any."""
+    without ``skip_bad`` the transaction is rolled back when there are any.
+
+    ``finish`` is called inside the transaction, after the last record and before the commit, when the import
+    goes through (a dry run included): the rejects file is written there, so that a failure to write it
+    rolls the import back instead of losing the rejected rows after the good ones were committed."""
     result = Result()
 
     class _Rollback(Exception):
@@ -289,7 +296,10 @@ def run(
             else:
                 _flush(writer, batch, result, skip_bad, max_errors, progress)
             result.counts = writer.counts
-            if dry_run or (result.problems and not skip_bad):
+            failed = bool(result.problems) and not skip_bad
+            if finish is not None and not failed:
+                finish(result)
+            if dry_run or failed:
                 raise _Rollback
     except _Rollback:
         pass
@@ -330,21 +340,28 @@ def file_items(
     error for the file, not one per row) and copied into ``header`` for a rejects file."""
     from . import importers
     from .errors import InputError
-    from .validation import unknown_columns_problem
+    from .validation import header_problem
+
+    def check(names: list[str] | None) -> None:
+        if names is None:  # JSON and JSONL have no header
+            return
+        if header is not None:
+            header.extend(names)
+        problem = header_problem(names, validator.options.ignore_unknown)
+        if problem is not None:
+            raise InputError(problem, file=path, line=1)
 
     def rows() -> Iterator[tuple[str, int | None, Any, dict[str, Any] | None, Problem | None]]:
         reader = importers.read_rows(path, fmt, encoding=encoding, stream=stream)
         checked = False
         with reader:
             for row in reader:
-                if reader.header is not None and not checked:
+                if not checked:
                     checked = True
-                    if header is not None:
-                        header.extend(reader.header)
-                    problem = unknown_columns_problem(reader.header, 1)
-                    if problem is not None and not validator.options.ignore_unknown:
-                        raise InputError(problem.reason, file=path, line=1)
+                    check(reader.header)
                 yield path, row.line, row.raw, row.data, row.error
+            if not checked:  # a header-only file is checked too
+                check(reader.header)
 
     return validate_items(rows(), validator)
 

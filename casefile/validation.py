@@ -26,6 +26,16 @@ NUMBER_RE = re.compile(r"^[0-9]{1,3}(\.[0-9]+)?$")
 KNOWN_KEYS: frozenset[str] = frozenset(model.JSON_KEYS)  # includes the nested lists
 _DATE_COMPANIONS = {f"{name}_{part}": (name, part) for name in model.DATE_FIELDS for part in model.DATE_PARTS}
 _NUL = "\x00"
+#: Lone surrogates: not Unicode text, so they cannot be stored as UTF-8. JSON escapes are refused by the
+#: importer; they also arrive through codecs such as UTF-7 and through undecodable bytes in ``sys.argv``.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_text(value: str) -> None:
+    if _NUL in value:
+        raise ValueError("contains a NUL character")
+    if _SURROGATE.search(value):
+        raise ValueError("contains a lone surrogate (not valid Unicode text)")
 
 
 @dataclass
@@ -61,6 +71,19 @@ def unknown_columns_problem(keys: Iterable[str], line: int | None) -> Problem | 
         f"unknown column(s) {', '.join(unknown)}; known columns are {', '.join(model.CSV_COLUMNS)} "
         "(and the parsed date columns of JSON exports); pass --ignore-unknown to skip them",
     )
+
+
+def header_problem(header: list[str], ignore_unknown: bool) -> str | None:
+    """What is wrong with a CSV header, if anything. A header without a single casefile column is most likely
+    a record (the file has no header line): its cells are testimony, so they are not listed, and it is refused
+    even with ``ignore_unknown``, which would otherwise import every row as an empty record."""
+    if not any(name in KNOWN_KEYS for name in header):
+        return (
+            f"none of the {len(header)} columns of the first line is a casefile column: is it a header? "
+            f"The known columns are {', '.join(model.CSV_COLUMNS)}; `casefile template csv` prints a header"
+        )
+    problem = None if ignore_unknown else unknown_columns_problem(header, 1)
+    return problem.reason if problem else None
 
 
 def closest(word: str, choices: Iterable[str]) -> str:
@@ -118,8 +141,7 @@ class Validator:
                 value = str(value)
             else:
                 raise ValueError(f"must be text, not {_json_type(value)}")
-        if _NUL in value:
-            raise ValueError("contains a NUL character")
+        _check_text(value)
         if value == "":
             return None
         if f.kind == "id":
@@ -158,8 +180,7 @@ class Validator:
         for item in items:
             if not item:
                 continue
-            if _NUL in item:
-                raise ValueError("contains a NUL character")
+            _check_text(item)
             if f.vocab:
                 item = self._code(f.vocab, item)
             if item not in out:
@@ -191,11 +212,14 @@ class Validator:
             return None
         if not isinstance(text, str):
             raise ValueError(f"must be text, not {_json_type(text)}")
-        if _NUL in text:
-            raise ValueError("contains a NUL character")
+        _check_text(text)
         for part, value in given.items():
             if not isinstance(value, str):
                 raise ValueError(f"the date's {part} must be text, not {_json_type(value)}")
+            try:
+                _check_text(value)
+            except ValueError as exc:
+                raise ValueError(f"the date's {part} {exc}") from None
         corrected, note = given.get("corrected"), given.get("note")
         order = self.options.order
         if corrected is not None:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
+import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -79,3 +84,109 @@ def file_hash(path: Path) -> str:
 
 def sample_records() -> list[dict]:
     return json.loads((DATA / "accounts.json").read_text(encoding="utf-8"))
+
+
+# ------------------------------------------------------------------------------ shared by the import/export tests
+
+#: Put into record text by tests; it must never reach stdout or stderr (messages never echo record text).
+CANARY = "CANARY-5e1f0b"
+
+
+def rows_csv(rows: list[dict[str, str]], header: list[str] | None = None) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=header or list(rows[0]), lineterminator="\r\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def count(db: Path) -> int:
+    conn = sqlite3.connect(db)
+    try:
+        return int(conn.execute("SELECT count(*) FROM accounts").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def stored(db: Path) -> list[dict[str, Any]]:
+    """Every stored account (restricted and deleted too) in its JSON interchange form, in rowid order."""
+    from casefile import model
+    from casefile.store import Store
+
+    store = Store.open(db)
+    try:
+        flt = model.Filter(include_deleted=True, include_restricted=True)
+        return [model.to_json_dict(account) for account in store.query(flt)]
+    finally:
+        store.close()
+
+
+def private_copy(template: Path, path: Path) -> Path:
+    shutil.copyfile(template, path)
+    os.chmod(path, 0o600)
+    return path
+
+
+@pytest.fixture(scope="session")
+def empty_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty, migrated database to copy: migrating a new one costs more than most tests."""
+    from casefile.store import Store
+
+    path = tmp_path_factory.mktemp("templates") / "empty.db"
+    Store.open(path, create=True).close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def seeded_template(tmp_path_factory: pytest.TempPathFactory, empty_template: Path) -> Path:
+    """A database holding the sample accounts, imported once per session."""
+    from casefile.cli import app
+
+    path = private_copy(empty_template, tmp_path_factory.mktemp("templates") / "seeded.db")
+    result = CliRunner().invoke(app, ["--db", str(path), "import", str(DATA / "accounts.json")])
+    assert result.exit_code == 0, result.stderr
+    return path
+
+
+@pytest.fixture
+def empty(db: Path, empty_template: Path) -> Path:
+    """The test database, created and empty (a private copy of :func:`empty_template`)."""
+    return private_copy(empty_template, db)
+
+
+@pytest.fixture
+def seeded(db: Path, seeded_template: Path) -> Path:
+    """The test database, holding the sample accounts (a private copy of :func:`seeded_template`)."""
+    return private_copy(seeded_template, db)
+
+
+def _text(stream: str | bytes | None) -> str:
+    if isinstance(stream, bytes):
+        return stream.decode("utf-8", "replace")
+    return stream or ""
+
+
+def assert_no_leak(result: Any, *secrets: str) -> None:
+    """No record text (the canary, or ``secrets``) and no traceback on stdout or stderr."""
+    for stream in (_text(result.stdout), _text(result.stderr)):
+        for secret in (CANARY, *secrets):
+            assert secret not in stream
+        assert "Traceback" not in stream
+
+
+def error_lines(result: Any) -> list[str]:
+    return [line for line in _text(result.stderr).splitlines() if line.startswith("error:")]
+
+
+def popen_casefile(*args: str, **kwargs: Any) -> subprocess.Popen[bytes]:
+    """Start ``python -m casefile`` with SIGINT at its default, so Python turns it into KeyboardInterrupt.
+
+    A process started in the background by a non-interactive shell (as CI runners do) inherits SIGINT
+    ignored; a Python handler is reset to the default by ``exec``, so installing one here around the
+    fork gives the child the disposition a terminal would.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return subprocess.Popen([sys.executable, "-m", "casefile", *map(str, args)], **kwargs)
+    finally:
+        signal.signal(signal.SIGINT, previous)

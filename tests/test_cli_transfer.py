@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sqlite3
 import stat
@@ -13,19 +11,7 @@ import pytest
 
 from casefile import model
 
-from conftest import DATA, dump, file_hash
-
-
-def rows_csv(rows: list[dict[str, str]], header: list[str] | None = None) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=header or list(rows[0]), lineterminator="\r\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
-
-
-def count(db: Path) -> int:
-    return sqlite3.connect(db).execute("SELECT count(*) FROM accounts").fetchone()[0]
+from conftest import DATA, count, dump, file_hash, rows_csv, sample_records
 
 
 def test_import_reports_counts_and_is_idempotent(cli, db: Path) -> None:
@@ -193,14 +179,41 @@ def test_export_markdown_dossier(cli) -> None:
     assert out.count("\n## ") == 6
 
 
-def test_template_csv_and_json(cli) -> None:
-    assert cli("template", "csv").stdout.strip() == ",".join(model.CSV_COLUMNS)
-    example = json.loads(cli("template", "json").stdout)
-    assert example[0]["name"] and "id" not in example[0]
-
-
-def test_template_json_imports(cli, tmp_path: Path) -> None:
-    path = tmp_path / "t.json"
-    path.write_text(cli("template", "json").stdout)
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_reimporting_an_export_changes_nothing(cli, seeded: Path, tmp_path: Path, fmt: str) -> None:
+    path = tmp_path / f"all.{fmt}"
+    assert cli("export", "--format", fmt, "--include-restricted", "--raw-csv", "-o", path).exit_code == 0
+    before = file_hash(seeded)
     result = cli("import", path)
     assert result.exit_code == 0, result.stderr
+    assert f"0 added, 0 updated, {len(sample_records())} unchanged" in result.stderr
+    assert file_hash(seeded) == before
+
+
+def test_dry_run_reports_what_would_happen_and_writes_nothing(cli, seeded: Path, tmp_path: Path) -> None:
+    path = tmp_path / "mixed.csv"
+    path.write_text(
+        rows_csv(
+            [
+                {"external_id": "SEED-0001", "name": "Renamed", "exit_type": ""},
+                {"external_id": "NEW-1", "name": "New", "exit_type": ""},
+                {"external_id": "NEW-2", "name": "Bad", "exit_type": "flew"},
+            ]
+        )
+    )
+    before = file_hash(seeded)
+    result = cli("import", path, "--dry-run")
+    assert result.exit_code == 1
+    assert f"{path}:4: field 'exit_type'" in result.stderr
+    result = cli("import", path, "--dry-run", "--skip-bad-rows")
+    assert result.exit_code == 4
+    assert "1 added, 1 updated, 0 unchanged, 1 rejected (dry run: nothing written)" in result.stderr
+    assert file_hash(seeded) == before
+
+
+def test_export_takes_the_filters_of_list(cli, seeded: Path) -> None:
+    for filters in (["--tag", "synthetic"], ["--org", "Mujahedin-e Khalq"], ["--since", "2010", "--sort", "left"]):
+        exported = cli("export", "--format", "jsonl", "--include-restricted", *filters)
+        assert exported.exit_code == 0
+        assert exported.stdout == cli("list", "--format", "jsonl", *filters).stdout
+        assert 0 < exported.stdout.count("\n") < len(sample_records())

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casefile.errors import UsageError
+from casefile.errors import OutputError, UsageError
 from casefile.exporters import FORMATS, open_output, write_accounts
 from casefile.exporters.csv import csv_line
 from casefile.importers import read_rows
@@ -312,8 +312,19 @@ def test_open_output_failure_without_old_file_leaves_nothing(tmp_path: Path) -> 
 
 
 def test_open_output_into_missing_folder(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError), open_output(str(tmp_path / "no" / "x.csv")):
+    with pytest.raises(OutputError, match="No such file or directory"), open_output(str(tmp_path / "no" / "x.csv")):
         pass
+
+
+def test_open_output_refuses_a_protected_file(tmp_path: Path) -> None:
+    precious = tmp_path / "cases.db"
+    precious.write_bytes(b"precious")
+    with (
+        pytest.raises(UsageError, match="it is the database"),
+        open_output(str(tmp_path / "." / "cases.db"), protect={str(precious): "the database"}),
+    ):
+        pass
+    assert os.listdir(tmp_path) == ["cases.db"] and precious.read_bytes() == b"precious"
 
 
 @pytest.mark.parametrize("path", [None, "-"])

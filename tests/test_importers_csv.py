@@ -123,7 +123,13 @@ def test_blank_lines_only_is_empty(tmp_path: Path) -> None:
 def test_duplicate_header_names_are_named(tmp_path: Path) -> None:
     error = fatal(tmp_path, b"id,name,id,name,x\n1,2,3,4,5\n")
     assert error.line == 1
-    assert "'id', 'name'" in str(error)
+    assert "(columns 1 and 3 are both 'id'; columns 2 and 4 are both 'name')" in str(error)
+
+
+def test_duplicate_header_names_are_quoted_only_when_they_are_casefile_columns(tmp_path: Path) -> None:
+    """A file without a header has data in its first line: that must not be echoed."""
+    error = fatal(tmp_path, f"{CANARY},x,{CANARY},y,y\n1,2,3,4,5\n".encode())
+    assert "(columns 1 and 3 have the same name; columns 4 and 5 have the same name)" in str(error)
 
 
 @pytest.mark.parametrize("header", [b"id,,name\n", b"id, ,name\n", b",\n"])

@@ -1,6 +1,8 @@
 """Moving records in and out: import, export, template."""
 
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from enum import Enum
 from typing import TYPE_CHECKING, Annotated, Any, Optional
 
@@ -13,8 +15,10 @@ from casefile.cli.common import (
     MonthFirst,
     boundary,
     date_order,
+    db_path,
     err,
     open_store,
+    state,
     validator_for,
     with_filters,
 )
@@ -84,19 +88,23 @@ def import_(
 
     if rejects and not skip_bad_rows:
         raise errors.UsageError("--rejects needs --skip-bad-rows")
+    if rejects and len(files) > 1:
+        raise errors.UsageError("--rejects keeps the rejected rows of one input file; import the files one at a time")
     store = open_store(create=True)
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates, ignore_unknown)
     plan = pipeline.ImportPlan(files, fmt.value if fmt else None, encoding, validator)
-    with _progress() as advance:
-        result = pipeline.run(
-            store,
-            plan.items(),
-            on_conflict=on_conflict.value,
-            skip_bad=skip_bad_rows,
-            dry_run=dry_run,
-            max_errors=max_errors,
-            progress=advance,
-        )
+    with _rejects_file(rejects, plan) as write_rejects:
+        with _progress() as advance:
+            result = pipeline.run(
+                store,
+                plan.items(),
+                on_conflict=on_conflict.value,
+                skip_bad=skip_bad_rows,
+                dry_run=dry_run,
+                max_errors=max_errors,
+                progress=advance,
+                finish=write_rejects,
+            )
     raise typer.Exit(
         _report(result, plan, skip_bad=skip_bad_rows, dry_run=dry_run, rejects=rejects, max_errors=max_errors)
     )
@@ -135,33 +143,47 @@ def _report(
     if skip_bad and result.rejected:
         summary += f", {len(result.rejected)} rejected"
         if rejects:
-            _write_rejects(result, plan, rejects)
             summary += f" (written to {rejects})"
     err(summary + (" (dry run: nothing written)" if dry_run else ""))
     return errors.EXIT_REJECTED if result.rejected else errors.EXIT_OK
 
 
-def _write_rejects(result: "pipeline.Result", plan: "pipeline.ImportPlan", path: str) -> None:
+@contextmanager
+def _rejects_file(
+    path: Optional[str], plan: "pipeline.ImportPlan"
+) -> Iterator[Optional[Callable[["pipeline.Result"], None]]]:
+    """The ``--rejects`` file, created before anything is read (a path that cannot be written stops the import
+    at once) and never the database or an input; filled by the import before it commits, in the input's format."""
+    if path is None:
+        yield None
+        return
     from casefile import exporters, importers
 
-    fmt = plan.formats[result.rejected[0].source]
-    header = plan.headers[result.rejected[0].source] or None
-    rows = [(importers.RawRow(i.line or 0, None, None, i.raw), i.problems) for i in result.rejected]
-    with exporters.open_output(path) as out:
-        importers.write_rejects(fmt, rows, out, header)
+    protect = {str(db_path()): "the database", **{f: "an input file" for f in plan.files if f != "-"}}
+    source = plan.files[0]
+
+    def write(result: "pipeline.Result") -> None:
+        rows = [(importers.RawRow(i.line or 0, None, None, i.raw), i.problems) for i in result.rejected]
+        importers.write_rejects(plan.formats[source], rows, out, plan.headers[source] or None)
+        exporters.sync(out, path)  # on disk before the import commits
+
+    with exporters.open_output(path, protect=protect) as out:
+        yield write
 
 
 class _progress:
-    """A rich progress bar on stderr when stderr is a terminal; nothing otherwise."""
+    """A rich progress bar on stderr when stderr is a terminal (colour as ``--no-color`` / NO_COLOR say); nothing
+    otherwise."""
 
     def __enter__(self):  # type: ignore[no-untyped-def]
         self._bar = None
         if not sys.stderr.isatty():
             return None
-        from rich.console import Console
         from rich.progress import Progress
 
-        self._bar = Progress(transient=True, console=Console(stderr=True))
+        from casefile.render import console
+
+        self._bar = Progress(transient=True, console=console(sys.stderr, no_color=state.no_color))
         self._bar.start()
         task = self._bar.add_task("importing", total=None)
         return lambda n: self._bar.advance(task, n)
@@ -222,7 +244,7 @@ def export(
     if options:
         options["organizations"] = store.organizations()
     accounts = store.query(flt, nested=fmt is not OutFormat.csv or table is not None)
-    with exporters.open_output(output) as out:
+    with exporters.open_output(output, protect={str(store.path): "the database"}) as out:
         if table is not None:
             from casefile.exporters import tables
 

@@ -21,9 +21,9 @@ from . import ftm as ftm_format
 from . import json as json_format
 from . import jsonl as jsonl_format
 from . import markdown as markdown_format
-from .output import open_output
+from .output import open_output, sync
 
-__all__ = ["FORMATS", "open_output", "write_accounts"]
+__all__ = ["FORMATS", "open_output", "sync", "write_accounts"]
 
 FORMATS = ("csv", "json", "jsonl", "md", "ftm")
 

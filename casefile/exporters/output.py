@@ -6,6 +6,11 @@ testimony). Only after the last byte is written and ``fsync``-ed is it renamed o
 ``os.replace``, and the folder is ``fsync``-ed so the rename survives a power cut. On any exception,
 Ctrl-C included, the temporary file is removed and the exception re-raised: an existing file at the
 target stays byte-for-byte intact and no partial file is left behind.
+
+A target that is one of the ``protect`` files (the database, the input files of an import), under any
+spelling or through a symbolic link, is refused before anything is written: replacing it would destroy the
+data being exported. A target that cannot be written (a missing folder, a folder, no permission) is an
+:class:`~casefile.errors.OutputError` with a one-line message, not an ``OSError``.
 """
 
 from __future__ import annotations
@@ -14,34 +19,75 @@ import errno
 import os
 import secrets
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from typing import TextIO
+
+from casefile.errors import OutputError, UsageError
 
 FILE_MODE = 0o600
 
 
 @contextmanager
-def open_output(path: str | None) -> Iterator[TextIO]:
-    """A text stream for an export to ``path`` (UTF-8, no newline translation); ``None`` or ``-`` is stdout."""
+def open_output(path: str | None, *, protect: Mapping[str, str] | None = None) -> Iterator[TextIO]:
+    """A text stream for an export to ``path`` (UTF-8, no newline translation); ``None`` or ``-`` is stdout.
+
+    ``protect`` maps files that must never be replaced to what they are (``{db: "the database"}``).
+    """
     if path is None or path == "-":
         yield sys.stdout  # not ours to close
         sys.stdout.flush()
         return
     target = os.path.abspath(path)
-    folder = os.path.dirname(target)
-    fd, temp = _create_temp(folder, os.path.basename(target))
+    for other, what in (protect or {}).items():
+        if _same_file(target, other):
+            raise UsageError(f"refusing to write {path}: it is {what}; choose another file")
+    with _writing(path):
+        if os.path.isdir(target):
+            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+        folder = os.path.dirname(target)
+        fd, temp = _create_temp(folder, os.path.basename(target))
     try:
         with open(fd, "w", encoding="utf-8", newline="") as out:
             yield out
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, target)
+            sync(out, path)
+        with _writing(path):
+            os.replace(temp, target)
     except BaseException:
         with suppress(FileNotFoundError):
             os.unlink(temp)
         raise
     _fsync_folder(folder)
+
+
+def sync(out: TextIO, path: str | None) -> None:
+    """Flush a stream of :func:`open_output` and fsync its file now, e.g. before a commit that must not happen
+    without it; ``path`` is what a failure names."""
+    if out is sys.stdout:
+        out.flush()
+        return
+    with _writing(str(path)):
+        out.flush()
+        os.fsync(out.fileno())
+
+
+def _same_file(a: str, b: str) -> bool:
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # one of them does not exist (yet): compare where the names lead
+        return os.path.realpath(a) == os.path.realpath(b)
+
+
+@contextmanager
+def _writing(path: str) -> Iterator[None]:
+    """Turn an ``OSError`` of creating, syncing or renaming the output into a one-line :class:`OutputError`."""
+    try:
+        yield
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise OutputError(
+            f"cannot write {path} ({reason}); check that the folder exists and that you may write there"
+        ) from None
 
 
 def _create_temp(folder: str, name: str) -> tuple[int, str]:

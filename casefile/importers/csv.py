@@ -8,7 +8,8 @@ Decisions:
 * A row with more or fewer cells than the header is a row-level problem (never silently padded or cut);
   a completely empty line is skipped; a header-only file yields nothing.
 * The header must be usable as field names: no empty and no duplicate names (a duplicate would make one
-  column silently overwrite the other).
+  column silently overwrite the other). A file without a header has a record in its first line, so a
+  message quotes a repeated name only when it is a casefile column.
 * NUL characters are fatal: the ``csv`` module of Python 3.11 accepts them, but they mean a binary file
   or UTF-16 read as UTF-8, and would be stored as garbage.
 * Cells are limited to :data:`MAX_CELL_CHARS` characters, so a stray quote cannot make one cell swallow
@@ -23,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
 from casefile.errors import InputError, Problem
+from casefile.model import JSON_KEYS
 
 from ._common import RawRow, TextInput, describe_problems
 
@@ -77,9 +79,17 @@ def _checked_header(cells: list[str], source: TextInput, line: int) -> list[str]
         raise source.error(f"the header has an empty column name (column {', '.join(empty)}); name every column", line)
     duplicates = [name for name, count in Counter(cells).items() if count > 1]
     if duplicates:
-        names = ", ".join(repr(name) for name in duplicates)
-        raise source.error(f"the header names a column more than once: {names}; rename or remove the copies", line)
+        groups = "; ".join(_same_name(cells, name) for name in duplicates)
+        raise source.error(f"the header names a column more than once ({groups}); rename or remove the copies", line)
     return cells
+
+
+def _same_name(cells: list[str], name: str) -> str:
+    """Where a repeated name stands; the name itself only when it is a casefile column: a file without a header
+    has data in its first line, and data is never echoed."""
+    places = [str(i) for i, cell in enumerate(cells, 1) if cell == name]
+    columns = f"columns {', '.join(places[:-1])} and {places[-1]}"
+    return f"{columns} are both {name!r}" if name in JSON_KEYS else f"{columns} have the same name"
 
 
 def _strict_error(message: str, source: TextInput, record_line: int, current_line: int) -> InputError:
