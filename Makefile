@@ -28,9 +28,12 @@ demo: $(VENV)/.installed
 	$(CASEFILE) --db $(DEMO_DB) list --format table
 	$(CASEFILE) --db $(DEMO_DB) show NEJAT-ALASHTI
 
+# benchmarks/ is linted once it exists (it is not part of every checkout yet)
+LINTED := casefile tests $(wildcard benchmarks)
+
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check casefile tests benchmarks
-	$(BIN)/ruff format --check casefile tests benchmarks
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/mypy casefile
