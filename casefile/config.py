@@ -68,7 +68,7 @@ SETTINGS: tuple[Setting, ...] = (
         "dayfirst",
         bool,
         "true reads 03/04/2021 as 3 April, false as March 4; unset, such dates are refused.",
-        lambda: (None, "not set: ambiguous dates such as 03/04/2021 are refused"),
+        lambda: (None, "not set (ambiguous dates such as 03/04/2021 are refused)"),
     ),
     Setting(
         "export_format",

@@ -30,7 +30,18 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CASEFILE_BUSY_TIMEOUT", "5")
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
+    for name in ("CASEFILE_CONFIG", "CASEFILE_ACTOR", "CASEFILE_DAYFIRST", "CASEFILE_EXPORT_FORMAT", "CASEFILE_PAGER"):
+        monkeypatch.delenv(name, raising=False)  # the developer's own settings must not leak into a test
+    monkeypatch.delenv("PAGER", raising=False)
     return db
+
+
+@pytest.fixture
+def config_file(tmp_path: Path) -> Path:
+    """Where casefile looks for its config file in a test (the folder exists, the file not yet)."""
+    path = tmp_path / "xdg-config" / "casefile" / "config.toml"
+    path.parent.mkdir(parents=True)
+    return path
 
 
 @pytest.fixture

@@ -13,17 +13,6 @@ from casefile import config
 from casefile.config import ConfigError, Settings
 
 
-@pytest.fixture
-def config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The default config file location inside the test's XDG_CONFIG_HOME (not yet written)."""
-    for name in ("CASEFILE_CONFIG", "CASEFILE_ACTOR", "CASEFILE_DAYFIRST", "CASEFILE_EXPORT_FORMAT", "CASEFILE_PAGER"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv("PAGER", raising=False)
-    path = tmp_path / "xdg-config" / "casefile" / "config.toml"
-    path.parent.mkdir(parents=True)
-    return path
-
-
 def test_path_follows_xdg_config_home_and_casefile_config(
     config_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from casefile.cli import records, transfer
+from casefile.cli import config, records, transfer
 from casefile.cli.common import state
 
 app = typer.Typer(
@@ -51,10 +51,12 @@ def _global(
     state.db = db
     state.no_color = no_color
     state.debug = debug
+    state.settings = None
 
 
 for module in (records, transfer):
     app.registered_commands.extend(module.app.registered_commands)
+app.add_typer(config.app, name="config")
 
 
 def _terminate(signum: int, frame: object) -> None:
