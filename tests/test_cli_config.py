@@ -99,3 +99,20 @@ def test_dayfirst_setting_reads_filter_dates_too(cli, config_file: Path) -> None
     assert [r["name"] for r in json.loads(result.stdout)] == ["A"]
     config_file.write_text("dayfirst = false\n")
     assert json.loads(cli("list", "--since", "11/04/2021", "--format", "json").stdout) == []
+
+
+def test_export_format_setting(cli, config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert cli("add", "--no-input", "--name", "A").exit_code == 0
+    assert cli("export").stdout.startswith("id,external_id,name")  # the built-in default: CSV
+    config_file.write_text('export_format = "jsonl"\n')
+    assert json.loads(cli("export").stdout)["name"] == "A"
+    monkeypatch.setenv("CASEFILE_EXPORT_FORMAT", "json")
+    assert json.loads(cli("export").stdout)[0]["name"] == "A"
+    assert cli("export", "--format", "csv").stdout.startswith("id,")
+    monkeypatch.delenv("CASEFILE_EXPORT_FORMAT")
+    config_file.write_text('export_format = "xml"\n')
+    result = cli("export")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {config_file}: key 'export_format': unknown export format 'xml'; use one of csv, json, jsonl, md\n"
+    )

@@ -7,7 +7,17 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from casefile import errors, model
-from casefile.cli.common import DayFirst, KeepUnparsed, MonthFirst, boundary, date_order, err, open_store, with_filters
+from casefile.cli.common import (
+    DayFirst,
+    KeepUnparsed,
+    MonthFirst,
+    boundary,
+    date_order,
+    err,
+    open_store,
+    settings,
+    with_filters,
+)
 
 if TYPE_CHECKING:
     from casefile import pipeline
@@ -158,7 +168,15 @@ class _progress:
             self._bar.stop()
 
 
-OutFormatOpt = Annotated[OutFormat, typer.Option("--format", "-f", help="csv, json, jsonl or md.")]
+OutFormatOpt = Annotated[
+    Optional[OutFormat],
+    typer.Option(
+        "--format",
+        "-f",
+        help="csv, json, jsonl or md (default: export_format in the config file, else csv).",
+        show_default=False,
+    ),
+]
 Output = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to this file ('-': stdout).")]
 RawCsv = Annotated[bool, typer.Option("--raw-csv", help="Do not neutralise spreadsheet formulas in CSV cells.")]
 IncludeRestricted = Annotated[bool, typer.Option("--include-restricted", help="Include restricted accounts.")]
@@ -169,7 +187,7 @@ IncludeRestricted = Annotated[bool, typer.Option("--include-restricted", help="I
 @with_filters
 def export(
     flt: model.Filter,
-    fmt: OutFormatOpt = OutFormat.csv,
+    fmt: OutFormatOpt = None,
     output: Output = None,
     raw_csv: RawCsv = False,
     include_restricted: IncludeRestricted = False,
@@ -180,6 +198,7 @@ def export(
     """
     from casefile import exporters
 
+    fmt = fmt or _default_export_format()
     if raw_csv and fmt is OutFormat.csv:
         err("warning: --raw-csv: cells starting with = + - @ may run as formulas in a spreadsheet")
     flt.include_restricted = include_restricted
@@ -188,6 +207,15 @@ def export(
         count = exporters.write_accounts(fmt.value, store.query(flt), out, safe_csv=not raw_csv)
     if output not in (None, "-"):
         err(f"{count} account{'s' if count != 1 else ''} written to {output}")
+
+
+def _default_export_format() -> OutFormat:
+    resolved = settings().resolve("export_format")
+    try:
+        return OutFormat(resolved.value)
+    except ValueError:
+        known = ", ".join(f.value for f in OutFormat)
+        raise resolved.error(f"unknown export format {resolved.value!r}; use one of {known}") from None
 
 
 @app.command()
