@@ -140,7 +140,7 @@ class Settings:
     def get(self, name: str, flag: tuple[str, Any] | None = None) -> Any:
         return self.resolve(name, flag).value
 
-    def effective(self, flags: Mapping[str, tuple[str, Any]] | None = None) -> list[Resolved]:
+    def effective(self, flags: Mapping[str, tuple[str, Any] | None] | None = None) -> list[Resolved]:
         """Every setting, resolved (``config show``); reads and checks the whole file."""
         flags = flags or {}
         self.file_values()

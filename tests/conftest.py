@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -90,3 +91,55 @@ def file_hash(path: Path) -> str:
 
 def sample_records() -> list[dict]:
     return json.loads((DATA / "accounts.json").read_text(encoding="utf-8"))
+
+
+def run_in_terminal(
+    *args: str, env: dict[str, str] | None = None, rows: int = 40, columns: int = 120, input: bytes = b"", timeout=30
+) -> tuple[int, bytes]:
+    """Run casefile with stdin, stdout and stderr on a pseudo-terminal of ``rows`` × ``columns``.
+
+    Returns the exit code and everything the terminal showed. ``TERM`` is a colour terminal and ``PAGER``
+    is ``cat`` (no test may wait for a key) unless ``env`` says otherwise; ``COLUMNS`` and ``LINES`` are
+    removed so the terminal's own size counts.
+    """
+    import fcntl
+    import pty
+    import select
+    import struct
+    import termios
+    import time
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, columns, 0, 0))
+    full_env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
+    full_env.update({"TERM": "xterm-256color", "PAGER": "cat"})
+    full_env.update(env or {})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "casefile", *map(str, args)],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=full_env,
+        start_new_session=True,
+    )
+    os.close(slave)
+    if input:
+        os.write(master, input)
+    chunks = []
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
+                os.killpg(proc.pid, signal.SIGKILL)  # its own session: casefile and any pager it started
+                raise TimeoutError(f"casefile {' '.join(map(str, args))} did not finish on the terminal")
+            try:
+                data = os.read(master, 65536)
+            except OSError:  # EIO: the last process holding the terminal has closed it
+                break
+            if not data:
+                break
+            chunks.append(data)
+        return proc.wait(timeout=timeout), b"".join(chunks)
+    finally:
+        os.close(master)

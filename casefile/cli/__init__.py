@@ -43,6 +43,7 @@ def _global(
         ),
     ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR and TERM=dumb work too).")] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help='Never page long output (config: pager = "").')] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
@@ -50,6 +51,7 @@ def _global(
 ) -> None:
     state.db = db
     state.no_color = no_color
+    state.no_pager = no_pager
     state.debug = debug
     state.settings = None
 

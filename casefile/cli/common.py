@@ -27,6 +27,7 @@ class State:
     db: Optional[str] = None
     debug: bool = False
     no_color: bool = False
+    no_pager: bool = False
     settings: Optional[config.Settings] = None  # loaded on first use, once per command run
 
 
@@ -146,7 +147,31 @@ def open_store(*, create: bool = False) -> Any:
 
 
 def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
+    """Draw for a person (tables, panels) rather than write plain text: a terminal, or FORCE_COLOR."""
+    from casefile import terminal
+
+    return terminal.drawn(sys.stdout)
+
+
+def pager_flag() -> Optional[tuple[str, str]]:
+    """``--no-pager`` as a flag value for the ``pager`` setting (an empty pager: no paging)."""
+    return ("--no-pager", "") if state.no_pager else None
+
+
+def draw(renderable: Any) -> None:
+    """Print a rich renderable on stdout for a person: in colour unless it is turned off, and through the
+    pager when stdout is a terminal and the text is taller than it."""
+    from casefile import render, terminal
+
+    size = terminal.size()
+    text = render.to_text(renderable, width=size.columns, no_color=not terminal.colour(state.no_color))
+    if terminal.is_terminal(sys.stdout) and terminal.too_tall(text, size.lines):
+        command = settings().get("pager", pager_flag())
+        if command:
+            if terminal.page(text, command, encoding=sys.stdout.encoding or "utf-8"):
+                return
+            err(f"warning: pager {command!r} not found; printing directly (set `pager` in the config file)")
+    sys.stdout.write(text)
 
 
 def stdin_is_terminal() -> bool:

@@ -5,7 +5,7 @@ import sys
 import typer
 
 from casefile import config
-from casefile.cli.common import boundary, settings, state
+from casefile.cli.common import boundary, pager_flag, settings, state
 
 app = typer.Typer(
     help="The config file ($XDG_CONFIG_HOME/casefile/config.toml) and the settings in effect.\n\n"
@@ -34,7 +34,7 @@ def show() -> None:
     Example: CASEFILE_DAYFIRST=1 casefile config show
     """
     current = settings()
-    flags = {"db": ("--db", state.db)}
+    flags = {"db": ("--db", state.db), "pager": pager_flag()}
     out = [f"# config file: {current.path}" + ("" if current.exists() else " (not found)")]
     for resolved in current.effective(flags):
         if resolved.value is None:

@@ -16,9 +16,9 @@ from casefile.cli.common import (
     boundary,
     date_order,
     db_path,
+    draw,
     err,
     open_store,
-    state,
     stdin_is_terminal,
     stdout_is_terminal,
     with_filters,
@@ -163,11 +163,11 @@ def list_(
 
         write_plain_rows(accounts, sys.stdout)
         return
-    from casefile.render import account_table, console
+    from casefile.render import account_table
 
     table, count = account_table(accounts)
     if count:
-        console(no_color=state.no_color).print(table)
+        draw(table)
     else:
         err("no accounts match")
 
@@ -199,9 +199,9 @@ def show(
 
         exporters.write_accounts("csv", [account], sys.stdout)
     elif stdout_is_terminal():
-        from casefile.render import account_panel, console
+        from casefile.render import account_panel
 
-        console(no_color=state.no_color).print(account_panel(account))
+        draw(account_panel(account))
     else:
         from casefile.render import write_plain_show
 
