@@ -104,6 +104,42 @@ def test_piped_list_is_one_full_line_per_record_even_with_a_10_kb_name(cli) -> N
     assert lines[1].split("\t")[1] == "Short"
 
 
+def shell(pipeline: str) -> tuple[int, bytes]:
+    """Run ``pipeline`` through bash with casefile on PATH; returns the exit status of its first command
+    (``${PIPESTATUS[0]}``, casefile's own, not the last command's) and the pipeline's stdout."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    read, write = os.pipe()
+    command = f"{pipeline}; echo ${{PIPESTATUS[0]}} >&{write}"
+    proc = subprocess.run(["bash", "-c", command], capture_output=True, env=env, pass_fds=(write,), timeout=120)
+    os.close(write)
+    with os.fdopen(read, "rb") as status:
+        return int(status.read()), proc.stdout
+
+
+@pytest.mark.parametrize(
+    "command",
+    ["list", "list --format json", "list --format csv", "export --format jsonl", "export --format md"],
+)
+def test_a_reader_that_stops_early_is_no_error(cli, tmp_path: Path, command: str) -> None:
+    many(cli, tmp_path, 3000, title="x" * 200)  # 700 KB: far more than a pipe holds
+    errors = tmp_path / "stderr"
+    status, out = shell(f"casefile {command} 2>{errors} | head -1")
+    assert status == 0
+    assert errors.read_bytes() == b""
+    assert len(out.splitlines()) == 1
+
+
+def test_a_reader_gone_before_the_first_byte_is_no_error(sample, tmp_path: Path) -> None:
+    errors = tmp_path / "stderr"
+    for command in ("list --limit 1", "show SEED-0001", "--version", "config path"):
+        status, _ = shell(f"casefile {command} 2>{errors} | true")
+        assert (command, status, errors.read_bytes()) == (command, 0, b"")
+
+
 # ---------------------------------------------------------------------------------------- colour
 
 

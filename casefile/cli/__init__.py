@@ -5,12 +5,13 @@ options. Heavy imports happen inside the commands (see ARCHITECTURE.md, "lazy im
 """
 
 import signal
+import sys
 from typing import Annotated, Optional
 
 import typer
 
 from casefile.cli import config, records, transfer
-from casefile.cli.common import state
+from casefile.cli.common import silence_stdout, state
 
 app = typer.Typer(
     name="casefile",
@@ -28,7 +29,11 @@ def _version(value: bool) -> None:
     if value:
         from importlib.metadata import version
 
-        typer.echo(f"casefile {version('casefile')}")
+        try:
+            sys.stdout.write(f"casefile {version('casefile')}\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            silence_stdout()
         raise typer.Exit()
 
 
@@ -66,6 +71,18 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    """Console-script entry point: SIGTERM is treated like Ctrl-C (roll back, exit 130)."""
+    """Console-script entry point: SIGTERM is treated like Ctrl-C (roll back, exit 130), and output still
+    buffered when the reader has gone (``casefile list | head -1``) is dropped quietly, not a traceback."""
     signal.signal(signal.SIGTERM, _terminate)
-    app()
+    try:
+        app()
+    except SystemExit:
+        _flush_stdout()
+        raise
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        silence_stdout()
