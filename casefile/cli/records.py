@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from casefile import model
+from casefile import errors, model
 from casefile.cli.common import (
     DayFirst,
     KeepUnparsed,
@@ -86,6 +86,13 @@ def _prompt_missing(fields: dict[str, Any]) -> None:
             fields[name] = answer
 
 
+_NOTHING_TO_ADD = (
+    "give at least one field, e.g. "
+    + ", ".join(model.FIELD_BY_NAME[name].option_flags[0] + " …" for name in model.PROMPTED)
+    + " (every field: casefile add --help), or --from-json FILE|-"
+)
+
+
 def _codes(vocabulary: str) -> frozenset[str]:
     from casefile import vocab
 
@@ -95,7 +102,9 @@ def _codes(vocabulary: str) -> frozenset[str]:
 FromJson = Annotated[
     Optional[str], typer.Option("--from-json", help="Add the record(s) in this JSON file ('-': stdin).")
 ]
-NoInput = Annotated[bool, typer.Option("--no-input", help="Never prompt.")]
+NoInput = Annotated[
+    bool, typer.Option("--no-input", help="Never prompt (casefile prompts only when stdin is a terminal).")
+]
 
 
 @app.command()
@@ -103,22 +112,27 @@ NoInput = Annotated[bool, typer.Option("--no-input", help="Never prompt.")]
 @_with_field_options
 def add(
     fields: dict[str, Any],
-    from_json: Annotated[
-        Optional[str], typer.Option("--from-json", help="Add the record(s) in this JSON file ('-': stdin).")
-    ] = None,
-    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
+    from_json: FromJson = None,
+    no_input: NoInput = False,
     dayfirst: DayFirst = False,
     monthfirst: MonthFirst = False,
     keep_unparsed_dates: KeepUnparsed = False,
 ) -> None:
     """Add an account; prints its new id (only the id) on stdout.
 
+    On a terminal casefile asks for the main fields you left out, unless --no-input; elsewhere (a script,
+    `< /dev/null`) it never waits for an answer. Give at least one field, or --from-json.
+
     Example: casefile add --name "A. Rahimi" --org MEK --left "around 2023" --reason no_future
     """
     from casefile import pipeline, validation
 
+    if from_json is not None and fields:
+        raise errors.UsageError("--from-json takes the fields from the file; leave out the field options")
     if from_json is None and not no_input and stdin_is_terminal():
         _prompt_missing(fields)
+    if from_json is None and not fields:
+        raise errors.UsageError(_NOTHING_TO_ADD)
     options = validation.Options(order=date_order(dayfirst, monthfirst), keep_unparsed_dates=keep_unparsed_dates)
     validator = validation.Validator(options)
     if from_json is None:
