@@ -100,7 +100,8 @@ def _codes(vocabulary: str) -> frozenset[str]:
 
 
 FromJson = Annotated[
-    Optional[str], typer.Option("--from-json", help="Add the record(s) in this JSON file ('-': stdin).")
+    Optional[str],
+    typer.Option("--from-json", metavar="FILE", help="Add the record(s) in this JSON file ('-': stdin)."),
 ]
 NoInput = Annotated[
     bool, typer.Option("--no-input", help="Never prompt (casefile prompts only when stdin is a terminal).")

@@ -50,7 +50,10 @@ InFormatOpt = Annotated[
 ]
 Encoding = Annotated[str, typer.Option("--encoding", help="Text encoding of CSV input.")]
 SkipBad = Annotated[bool, typer.Option("--skip-bad-rows", help="Write the good rows; exit 4 if any were rejected.")]
-Rejects = Annotated[Optional[str], typer.Option("--rejects", help="With --skip-bad-rows: write rejected rows here.")]
+Rejects = Annotated[
+    Optional[str],
+    typer.Option("--rejects", metavar="FILE", help="With --skip-bad-rows: write the rejected rows here ('-': stdout)."),
+]
 DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Check everything, write nothing.")]
 Conflict = Annotated[
     OnConflict, typer.Option("--on-conflict", help="An existing id or external_id: update, skip, error.")
@@ -177,7 +180,9 @@ OutFormatOpt = Annotated[
         show_default=False,
     ),
 ]
-Output = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to this file ('-': stdout).")]
+Output = Annotated[
+    Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write to this file ('-': stdout).")
+]
 RawCsv = Annotated[bool, typer.Option("--raw-csv", help="Do not neutralise spreadsheet formulas in CSV cells.")]
 IncludeRestricted = Annotated[bool, typer.Option("--include-restricted", help="Include restricted accounts.")]
 
