@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from . import model, vocab
 
@@ -29,6 +31,26 @@ def vocabulary_reference() -> str:
     return "\n".join(lines)
 
 
+def command_paths() -> list[tuple[str, ...]]:
+    """Every command of ``casefile``: ``()`` for casefile itself, ``("list",)``, ``("config", "show")``…
+
+    Groups come before their subcommands; names are sorted. Tests walk the same list, so a new command is
+    documented and checked without anyone remembering to add it.
+    """
+    import typer
+
+    from casefile.cli import app
+
+    def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        yield path
+        subcommands = getattr(command, "commands", {})  # a group
+        for name in sorted(subcommands):
+            if not subcommands[name].hidden:
+                yield from walk(subcommands[name], (*path, name))
+
+    return list(walk(typer.main.get_command(app), ()))
+
+
 def cli_reference() -> str:
     """Every command's ``--help``, as plain text."""
     import os
@@ -43,14 +65,9 @@ def cli_reference() -> str:
     try:
         runner = CliRunner()
         parts = []
-        names = [""] + sorted(c.name or c.callback.__name__ for c in app.registered_commands if c.callback)
-        for group in app.registered_groups:
-            if group.name:
-                names.append(group.name)
-        for name in names:
-            args = [name, "--help"] if name else ["--help"]
-            out = runner.invoke(app, args, env=env, prog_name="casefile").stdout
-            parts.append(f"## casefile {name}".rstrip() + "\n\n```\n" + out.rstrip() + "\n```\n")
+        for path in command_paths():
+            out = runner.invoke(app, [*path, "--help"], env=env, prog_name="casefile").stdout
+            parts.append(" ".join(("## casefile", *path)) + "\n\n```\n" + out.rstrip() + "\n```\n")
         return "\n".join(parts)
     finally:
         for k, v in old.items():

@@ -16,7 +16,8 @@ from casefile.cli.common import silence_stdout, state
 app = typer.Typer(
     name="casefile",
     help="A case-file manager for defection accounts: testimonies of people who left an armed group, "
-    "a cult-like movement or a regime.",
+    "a cult-like movement or a regime.\n\n"
+    "Example: casefile init && casefile import data/accounts.json && casefile list --org MEK",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
