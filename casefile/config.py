@@ -42,6 +42,8 @@ class Setting:
     kind: type  # str or bool
     help: str
     default: Callable[[], tuple[Any, str]]  # () -> (value, where that value comes from)
+    shown_default: str  # the default as the docs describe it
+    flags: str = ""  # the command-line flags that beat the setting, as the docs list them
     fallback_env: str | None = None  # consulted after the config file (``PAGER``)
 
     @property
@@ -60,27 +62,41 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "db",
         str,
-        "The database file; `~` is expanded, a relative path is refused.",
+        "The database file. `~` is expanded; a relative path is refused in the file.",
         lambda: (str(paths.default_db()), "default"),
+        "`$XDG_DATA_HOME/casefile/casefile.db`",
+        "`--db`",
     ),
-    Setting("actor", str, "Your name as recorded with each change (default: your login name).", _login_name),
+    Setting(
+        "actor",
+        str,
+        "Your name, for recording who made each change (nothing records it yet; the audit log will).",
+        _login_name,
+        "your login name",
+    ),
     Setting(
         "dayfirst",
         bool,
-        "true reads 03/04/2021 as 3 April, false as March 4; unset, such dates are refused.",
+        "How to read all-numeric dates: true reads 03/04/2021 as 3 April, false as March 4.",
         lambda: (None, "not set (ambiguous dates such as 03/04/2021 are refused)"),
+        "unset: such dates are refused",
+        "`--dayfirst`, `--monthfirst`",
     ),
     Setting(
         "export_format",
         str,
-        "The format `export` writes when --format is not given: csv, json, jsonl or md.",
+        "What `export` writes: csv, json, jsonl or md.",
         lambda: ("csv", "default"),
+        "`csv`",
+        "`export --format`",
     ),
     Setting(
         "pager",
         str,
-        'The pager for long output on a terminal (then $PAGER, then `less -FIRX`); "" turns paging off.',
+        'The pager for output taller than the terminal; "" turns paging off.',
         lambda: (DEFAULT_PAGER, "default"),
+        "`$PAGER`, else `less -FIRX`",
+        "`--no-pager`",
         fallback_env="PAGER",
     ),
 )

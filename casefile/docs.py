@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from . import model, vocab
+from . import config, model, vocab
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +28,14 @@ def vocabulary_reference() -> str:
     lines = []
     for name, codes in vocab.VOCABULARIES.items():
         lines.append(f"- **{name}**: " + ", ".join(f"`{c.code}`" for c in codes))
+    return "\n".join(lines)
+
+
+def settings_reference() -> str:
+    lines = ["| key | type | flag | variable | default | meaning |", "|---|---|---|---|---|---|"]
+    for s in config.SETTINGS:
+        kind = "true/false" if s.kind is bool else "string"
+        lines.append(f"| `{s.name}` | {kind} | {s.flags} | `{s.env}` | {s.shown_default} | {s.help} |")
     return "\n".join(lines)
 
 
@@ -80,6 +88,7 @@ def cli_reference() -> str:
 SECTIONS = {
     "fields": field_reference,
     "vocabularies": vocabulary_reference,
+    "settings": settings_reference,
 }
 
 
