@@ -245,3 +245,13 @@ def test_a_pager_quit_early_is_a_clean_exit(cli, tmp_path: Path) -> None:
         code, out = run_in_terminal("list", env={"PAGER": pager}, rows=20)
         assert code == 0, out[-500:]
         assert b"Traceback" not in out and b"Error" not in out
+
+
+def test_the_import_progress_bar_honours_no_color(tmp_path: Path) -> None:
+    path = tmp_path / "many.jsonl"
+    path.write_text("".join(json.dumps({"name": f"P{i}"}) + "\n" for i in range(20000)), encoding="utf-8")
+    code, out = run_in_terminal("import", path, "--dry-run")  # long enough for the bar to be drawn
+    assert code == 0 and b"importing" in out and colour_codes(out)
+    code, out = run_in_terminal("--no-color", "import", path, "--dry-run")
+    assert code == 0 and b"importing" in out and colour_codes(out) == []
+    assert b"20000 added" in out

@@ -16,6 +16,7 @@ from casefile.cli.common import (
     err,
     open_store,
     settings,
+    state,
     with_filters,
 )
 
@@ -152,7 +153,7 @@ def _write_rejects(result: "pipeline.Result", plan: "pipeline.ImportPlan", path:
 
 
 class _progress:
-    """A rich progress bar on stderr when stderr is a terminal; nothing otherwise."""
+    """A rich progress bar on stderr when stderr is a terminal (colourless with --no-color); nothing otherwise."""
 
     def __enter__(self):  # type: ignore[no-untyped-def]
         self._bar = None
@@ -161,7 +162,7 @@ class _progress:
         from rich.console import Console
         from rich.progress import Progress
 
-        self._bar = Progress(transient=True, console=Console(stderr=True))
+        self._bar = Progress(transient=True, console=Console(stderr=True, no_color=state.no_color or None))
         self._bar.start()
         task = self._bar.add_task("importing", total=None)
         return lambda n: self._bar.advance(task, n)
