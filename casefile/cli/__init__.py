@@ -11,7 +11,7 @@ from typing import Annotated, Optional
 import typer
 
 from casefile.cli import config, records, transfer
-from casefile.cli.common import silence_stdout, state
+from casefile.cli.common import _silence_stdout, state
 
 app = typer.Typer(
     name="casefile",
@@ -34,7 +34,7 @@ def _version(value: bool) -> None:
             sys.stdout.write(f"casefile {version('casefile')}\n")
             sys.stdout.flush()
         except BrokenPipeError:
-            silence_stdout()
+            _silence_stdout()
         raise typer.Exit()
 
 
@@ -86,4 +86,4 @@ def _flush_stdout() -> None:
     try:
         sys.stdout.flush()
     except BrokenPipeError:
-        silence_stdout()
+        _silence_stdout()

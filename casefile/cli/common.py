@@ -95,7 +95,7 @@ def boundary(fn: F) -> F:
             err("interrupted: nothing was written")
             raise typer.Exit(errors.EXIT_INTERRUPTED) from None
         except BrokenPipeError:
-            silence_stdout()
+            _silence_stdout()
             raise typer.Exit(0) from None
         except Exception as exc:  # noqa: BLE001 - the last line of defence
             import sqlite3
@@ -120,7 +120,7 @@ def boundary(fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def silence_stdout() -> None:
+def _silence_stdout() -> None:
     """After a closed pipe (``casefile list | head -1``) point stdout at /dev/null so exit is quiet."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
