@@ -1,13 +1,14 @@
 # Two commands set everything up on a fresh machine with only Python 3.11 and make:
 #   make demo   — create .venv, install casefile, run it on the bundled sample data
 #   make test   — create .venv, install the test extras, run ruff and the whole test suite
+#   make docs   — regenerate the generated parts of README.md and docs/CLI.md
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 DEMO_DB := $(VENV)/demo/casefile.db
 CASEFILE := $(BIN)/casefile
 
-.PHONY: demo test lint soak fuzz bench clean
+.PHONY: demo test lint docs soak fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +31,16 @@ demo: $(VENV)/.installed
 	$(CASEFILE) --db $(DEMO_DB) show SEED-0001
 	$(CASEFILE) --db $(DEMO_DB) timeline --org MEK
 
+# benchmarks/ is linted once it exists (it is not part of every checkout yet)
+LINTED := casefile tests $(wildcard benchmarks)
+
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check casefile tests $(wildcard benchmarks)
-	$(BIN)/ruff format --check casefile tests $(wildcard benchmarks)
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/ruff format --check $(LINTED)
+
+# regenerate the field reference in README.md and docs/CLI.md (a test fails when they are stale)
+docs: $(VENV)/.installed
+	$(BIN)/python -m casefile.docs
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/mypy casefile

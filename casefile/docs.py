@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from . import model, vocab
+from . import config, model, vocab
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,6 +31,34 @@ def vocabulary_reference() -> str:
     return "\n".join(lines)
 
 
+def settings_reference() -> str:
+    lines = ["| key | type | flag | variable | default | meaning |", "|---|---|---|---|---|---|"]
+    for s in config.SETTINGS:
+        kind = "true/false" if s.kind is bool else "string"
+        lines.append(f"| `{s.name}` | {kind} | {s.flags} | `{s.env}` | {s.shown_default} | {s.help} |")
+    return "\n".join(lines)
+
+
+def command_paths() -> list[tuple[str, ...]]:
+    """Every command of ``casefile``: ``()`` for casefile itself, ``("list",)``, ``("config", "show")``…
+
+    Groups come before their subcommands; names are sorted. Tests walk the same list, so a new command is
+    documented and checked without anyone remembering to add it.
+    """
+    import typer
+
+    from casefile.cli import app
+
+    def walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
+        yield path
+        subcommands = getattr(command, "commands", {})  # a group
+        for name in sorted(subcommands):
+            if not subcommands[name].hidden:
+                yield from walk(subcommands[name], (*path, name))
+
+    return list(walk(typer.main.get_command(app), ()))
+
+
 def cli_reference() -> str:
     """Every command's ``--help``, as plain text."""
     import os
@@ -43,14 +73,9 @@ def cli_reference() -> str:
     try:
         runner = CliRunner()
         parts = []
-        names = [""] + sorted(c.name or c.callback.__name__ for c in app.registered_commands if c.callback)
-        for group in app.registered_groups:
-            if group.name:
-                names.append(group.name)
-        for name in names:
-            args = [name, "--help"] if name else ["--help"]
-            out = runner.invoke(app, args, env=env, prog_name="casefile").stdout
-            parts.append(f"## casefile {name}".rstrip() + "\n\n```\n" + out.rstrip() + "\n```\n")
+        for path in command_paths():
+            out = runner.invoke(app, [*path, "--help"], env=env, prog_name="casefile").stdout
+            parts.append(" ".join(("## casefile", *path)) + "\n\n```\n" + out.rstrip() + "\n```\n")
         return "\n".join(parts)
     finally:
         for k, v in old.items():
@@ -63,6 +88,7 @@ def cli_reference() -> str:
 SECTIONS = {
     "fields": field_reference,
     "vocabularies": vocabulary_reference,
+    "settings": settings_reference,
 }
 
 

@@ -27,6 +27,8 @@ _PLAIN_EXTRA = re.compile(r"[\\\t\n]")
 _PLAIN_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n"}
 
 SHORT_ID = 8
+ID_STYLE = "yellow"  # ids stand out as git's hashes do
+GROUP_STYLE = "bold cyan"
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -171,11 +173,36 @@ def write_plain_show(account: Account, out: TextIO) -> None:
 # -------------------------------------------------------------------------------------- rich output
 
 
-def console(stream: TextIO | None = None, *, no_color: bool = False) -> Console:
+def console(
+    stream: TextIO | None = None,
+    *,
+    no_color: bool = False,
+    width: int | None = None,
+    force_terminal: bool | None = None,
+) -> Console:
     """A console that honours NO_COLOR, TERM=dumb, FORCE_COLOR (rich reads them) and ``--no-color``."""
     from rich.console import Console
 
-    return Console(file=stream or sys.stdout, no_color=no_color or None, highlight=False, emoji=False)
+    return Console(
+        file=stream or sys.stdout,
+        no_color=no_color or None,
+        width=width,
+        force_terminal=force_terminal,
+        highlight=False,
+        emoji=False,
+    )
+
+
+def to_text(renderable: RenderableType, *, width: int, no_color: bool) -> str:
+    """``renderable`` drawn for a terminal ``width`` columns wide, as text with escape codes (for the pager).
+
+    ``no_color`` keeps bold and italic (as NO_COLOR intends); ``TERM=dumb`` leaves out every escape code.
+    """
+    import io
+
+    buffer = io.StringIO()
+    console(buffer, no_color=no_color, width=width, force_terminal=True).print(renderable)
+    return buffer.getvalue()
 
 
 def account_table(accounts: Iterable[Account]) -> tuple[RenderableType, int]:
@@ -184,7 +211,8 @@ def account_table(accounts: Iterable[Account]) -> tuple[RenderableType, int]:
     table = Table(header_style="bold")
     for name in model.LIST_COLUMNS:
         short = name in ("id", "left", "exit_type")  # short values: never wrapped; the others share the rest
-        table.add_column(name.replace("_", " "), no_wrap=short, ratio=None if short else 1)
+        style = ID_STYLE if name == "id" else None
+        table.add_column(name.replace("_", " "), no_wrap=short, ratio=None if short else 1, style=style)
     count = 0
     for account in accounts:
         cells = list_cells(account, short=True)
@@ -200,6 +228,7 @@ def account_panel(account: Account) -> RenderableType:
     from rich.console import Group
     from rich.panel import Panel
     from rich.table import Table
+    from rich.text import Text
 
     parts = []
     for group, rows in show_lines(account):
@@ -208,6 +237,6 @@ def account_panel(account: Account) -> RenderableType:
         grid.add_column(overflow="fold")
         for name, text in rows:
             grid.add_row(safe_text(name.replace("_", " ")), safe_text(text))
-        parts.append(Panel(grid, title=safe_text(group), title_align="left", border_style="dim"))
-    title = safe_text(f"{account.display_name} · {account.id}")
+        parts.append(Panel(grid, title=safe_text(group, GROUP_STYLE), title_align="left", border_style="dim"))
+    title = Text.assemble(safe_text(account.display_name, "bold"), " · ", safe_text(account.id or "", ID_STYLE))
     return Panel(Group(*parts), title=title, title_align="left")

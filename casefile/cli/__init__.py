@@ -5,17 +5,19 @@ options. Heavy imports happen inside the commands (see ARCHITECTURE.md, "lazy im
 """
 
 import signal
+import sys
 from typing import Annotated, Optional
 
 import typer
 
-from casefile.cli import records, research, transfer
-from casefile.cli.common import state
+from casefile.cli import config, records, research, transfer
+from casefile.cli.common import _silence_stdout, state
 
 app = typer.Typer(
     name="casefile",
     help="A case-file manager for defection accounts: testimonies of people who left an armed group, "
-    "a cult-like movement or a regime.",
+    "a cult-like movement or a regime.\n\n"
+    "Example: casefile init && casefile import data/accounts.json && casefile list --org MEK",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
@@ -28,7 +30,11 @@ def _version(value: bool) -> None:
     if value:
         from importlib.metadata import version
 
-        typer.echo(f"casefile {version('casefile')}")
+        try:
+            sys.stdout.write(f"casefile {version('casefile')}\n")
+            sys.stdout.flush()
+        except BrokenPipeError:
+            _silence_stdout()
         raise typer.Exit()
 
 
@@ -43,6 +49,7 @@ def _global(
         ),
     ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR and TERM=dumb work too).")] = False,
+    no_pager: Annotated[bool, typer.Option("--no-pager", help='Never page long output (config: pager = "").')] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
@@ -50,7 +57,9 @@ def _global(
 ) -> None:
     state.db = db
     state.no_color = no_color
+    state.no_pager = no_pager
     state.debug = debug
+    state.settings = None
 
 
 for module in (records, transfer, research):
@@ -60,6 +69,7 @@ app.add_typer(research.source_app, name="source")
 app.add_typer(research.event_app, name="event")
 app.add_typer(research.quote_app, name="quote")
 app.add_typer(research.vocab_app, name="vocab")
+app.add_typer(config.app, name="config")
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -67,6 +77,18 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def main() -> None:
-    """Console-script entry point: SIGTERM is treated like Ctrl-C (roll back, exit 130)."""
+    """Console-script entry point: SIGTERM is treated like Ctrl-C (roll back, exit 130), and output still
+    buffered when the reader has gone (``casefile list | head -1``) is dropped quietly, not a traceback."""
     signal.signal(signal.SIGTERM, _terminate)
-    app()
+    try:
+        app()
+    except SystemExit:
+        _flush_stdout()
+        raise
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _silence_stdout()

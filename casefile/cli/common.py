@@ -17,7 +17,7 @@ from typing import Annotated, Any, Optional, TypeVar
 
 import typer
 
-from casefile import errors, model
+from casefile import config, errors, model
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,9 +27,18 @@ class State:
     db: Optional[str] = None
     debug: bool = False
     no_color: bool = False
+    no_pager: bool = False
+    settings: Optional[config.Settings] = None  # loaded on first use, once per command run
 
 
 state = State()
+
+
+def settings() -> config.Settings:
+    """This run's settings (flag > environment > config file > default); the file is read when first needed."""
+    if state.settings is None:
+        state.settings = config.Settings()
+    return state.settings
 
 
 class ReadFormat(str, Enum):
@@ -121,9 +130,10 @@ def _silence_stdout() -> None:
 
 
 def db_path() -> Path:
-    from casefile.paths import resolve_db
-
-    return resolve_db(state.db)
+    resolved = settings().resolve("db", ("--db", state.db))
+    if resolved.value == "-":
+        raise errors.UsageError(f"{resolved.origin}: the database must be a file; '-' (stdin/stdout) cannot hold one")
+    return Path(resolved.value).expanduser()
 
 
 def open_store(*, create: bool = False) -> Any:
@@ -137,7 +147,31 @@ def open_store(*, create: bool = False) -> Any:
 
 
 def stdout_is_terminal() -> bool:
-    return sys.stdout.isatty()
+    """Draw for a person (tables, panels) rather than write plain text: a terminal, or FORCE_COLOR."""
+    from casefile import terminal
+
+    return terminal.drawn(sys.stdout)
+
+
+def pager_flag() -> Optional[tuple[str, str]]:
+    """``--no-pager`` as a flag value for the ``pager`` setting (an empty pager: no paging)."""
+    return ("--no-pager", "") if state.no_pager else None
+
+
+def draw(renderable: Any) -> None:
+    """Print a rich renderable on stdout for a person: in colour unless it is turned off, and through the
+    pager when stdout is a terminal and the text is taller than it."""
+    from casefile import render, terminal
+
+    size = terminal.size()
+    text = render.to_text(renderable, width=size.columns, no_color=not terminal.colour(state.no_color))
+    if terminal.is_terminal(sys.stdout) and terminal.too_tall(text, size.lines):
+        command = settings().get("pager", pager_flag())
+        if command:
+            if terminal.page(text, command, encoding=sys.stdout.encoding or "utf-8"):
+                return
+            err(f"warning: pager {command!r} not found; printing directly (set `pager` in the config file)")
+    sys.stdout.write(text)
 
 
 def stdin_is_terminal() -> bool:
@@ -215,7 +249,7 @@ def _day(text: Optional[str], option: str, *, earliest: bool) -> Optional[str]:
     from casefile import dates
 
     try:
-        fd = dates.parse_date(text)
+        fd = dates.parse_date(text, order=date_order(False, False))
     except dates.DateError as exc:
         raise errors.UsageError(f"{option}: {exc}") from None
     day = fd.min if earliest else fd.max
@@ -250,13 +284,19 @@ def validator_for(store: Any, order: Any, keep_unparsed: bool, ignore_unknown: b
 
 
 def date_order(dayfirst: bool, monthfirst: bool) -> Any:
+    """The order for all-numeric dates: the flags, else the ``dayfirst`` setting, else None (refuse them)."""
     if dayfirst and monthfirst:
         raise errors.UsageError("--dayfirst and --monthfirst exclude each other")
-    return "dayfirst" if dayfirst else "monthfirst" if monthfirst else None
+    if dayfirst or monthfirst:
+        return "dayfirst" if dayfirst else "monthfirst"
+    default = settings().get("dayfirst")
+    return None if default is None else "dayfirst" if default else "monthfirst"
 
 
-DayFirst = Annotated[bool, typer.Option("--dayfirst", help="Read 03/04/2021 as 3 April.")]
-MonthFirst = Annotated[bool, typer.Option("--monthfirst", help="Read 03/04/2021 as March 4.")]
+DayFirst = Annotated[bool, typer.Option("--dayfirst", help="Read 03/04/2021 as 3 April (config: dayfirst = true).")]
+MonthFirst = Annotated[
+    bool, typer.Option("--monthfirst", help="Read 03/04/2021 as March 4 (config: dayfirst = false).")
+]
 KeepUnparsed = Annotated[
     bool, typer.Option("--keep-unparsed-dates", help="Keep dates casefile cannot read as written (precision unknown).")
 ]

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from casefile import model
+from casefile import errors, model
 from casefile.cli.common import (
     DayFirst,
     KeepUnparsed,
@@ -16,9 +16,9 @@ from casefile.cli.common import (
     boundary,
     date_order,
     db_path,
+    draw,
     err,
     open_store,
-    state,
     stdin_is_terminal,
     stdout_is_terminal,
     validator_for,
@@ -87,6 +87,13 @@ def _prompt_missing(fields: dict[str, Any]) -> None:
             fields[name] = answer
 
 
+_NOTHING_TO_ADD = (
+    "give at least one field, e.g. "
+    + ", ".join(model.FIELD_BY_NAME[name].option_flags[0] + " …" for name in model.PROMPTED)
+    + " (every field: casefile add --help), or --from-json FILE|-"
+)
+
+
 def _codes(vocabulary: str) -> frozenset[str]:
     from casefile import vocab
 
@@ -94,9 +101,12 @@ def _codes(vocabulary: str) -> frozenset[str]:
 
 
 FromJson = Annotated[
-    Optional[str], typer.Option("--from-json", help="Add the record(s) in this JSON file ('-': stdin).")
+    Optional[str],
+    typer.Option("--from-json", metavar="FILE", help="Add the record(s) in this JSON file ('-': stdin)."),
 ]
-NoInput = Annotated[bool, typer.Option("--no-input", help="Never prompt.")]
+NoInput = Annotated[
+    bool, typer.Option("--no-input", help="Never prompt (casefile prompts only when stdin is a terminal).")
+]
 
 
 @app.command()
@@ -104,22 +114,27 @@ NoInput = Annotated[bool, typer.Option("--no-input", help="Never prompt.")]
 @_with_field_options
 def add(
     fields: dict[str, Any],
-    from_json: Annotated[
-        Optional[str], typer.Option("--from-json", help="Add the record(s) in this JSON file ('-': stdin).")
-    ] = None,
-    no_input: Annotated[bool, typer.Option("--no-input", help="Never prompt.")] = False,
+    from_json: FromJson = None,
+    no_input: NoInput = False,
     dayfirst: DayFirst = False,
     monthfirst: MonthFirst = False,
     keep_unparsed_dates: KeepUnparsed = False,
 ) -> None:
     """Add an account; prints its new id (only the id) on stdout.
 
+    On a terminal casefile asks for the main fields you left out, unless --no-input; elsewhere (a script,
+    `< /dev/null`) it never waits for an answer. Give at least one field, or --from-json.
+
     Example: casefile add --name "A. Rahimi" --org MEK --left "around 2023" --reason no_future
     """
     from casefile import pipeline
 
+    if from_json is not None and fields:
+        raise errors.UsageError("--from-json takes the fields from the file; leave out the field options")
     if from_json is None and not no_input and stdin_is_terminal():
         _prompt_missing(fields)
+    if from_json is None and not fields:
+        raise errors.UsageError(_NOTHING_TO_ADD)
     store = open_store(create=True)
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
     if from_json is None:
@@ -164,11 +179,11 @@ def list_(
 
         write_plain_rows(accounts, sys.stdout)
         return
-    from casefile.render import account_table, console
+    from casefile.render import account_table
 
     table, count = account_table(accounts)
     if count:
-        console(no_color=state.no_color).print(table)
+        draw(table)
     else:
         err("no accounts match")
 
@@ -200,9 +215,9 @@ def show(
 
         exporters.write_accounts("csv", [account], sys.stdout)
     elif stdout_is_terminal():
-        from casefile.render import account_panel, console
+        from casefile.render import account_panel
 
-        console(no_color=state.no_color).print(account_panel(account))
+        draw(account_panel(account))
     else:
         from casefile.render import write_plain_show
 

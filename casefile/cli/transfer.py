@@ -18,6 +18,7 @@ from casefile.cli.common import (
     db_path,
     err,
     open_store,
+    settings,
     state,
     validator_for,
     with_filters,
@@ -55,7 +56,10 @@ InFormatOpt = Annotated[
 ]
 Encoding = Annotated[str, typer.Option("--encoding", help="Text encoding of CSV input.")]
 SkipBad = Annotated[bool, typer.Option("--skip-bad-rows", help="Write the good rows; exit 4 if any were rejected.")]
-Rejects = Annotated[Optional[str], typer.Option("--rejects", help="With --skip-bad-rows: write rejected rows here.")]
+Rejects = Annotated[
+    Optional[str],
+    typer.Option("--rejects", metavar="FILE", help="With --skip-bad-rows: write the rejected rows here ('-': stdout)."),
+]
 DryRun = Annotated[bool, typer.Option("--dry-run", "-n", help="Check everything, write nothing.")]
 Conflict = Annotated[
     OnConflict, typer.Option("--on-conflict", help="An existing id or external_id: update, skip, error.")
@@ -172,8 +176,7 @@ def _rejects_file(
 
 
 class _progress:
-    """A rich progress bar on stderr when stderr is a terminal (colour as ``--no-color`` / NO_COLOR say); nothing
-    otherwise."""
+    """A rich progress bar on stderr when stderr is a terminal (colourless with --no-color); nothing otherwise."""
 
     def __enter__(self):  # type: ignore[no-untyped-def]
         self._bar = None
@@ -194,9 +197,18 @@ class _progress:
 
 
 OutFormatOpt = Annotated[
-    OutFormat, typer.Option("--format", "-f", help="csv, json, jsonl, md or ftm (FollowTheMoney entities for Aleph).")
+    Optional[OutFormat],
+    typer.Option(
+        "--format",
+        "-f",
+        help="csv, json, jsonl, md or ftm (FollowTheMoney entities for Aleph); default: export_format in the "
+        "config file, else csv.",
+        show_default=False,
+    ),
 ]
-Output = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to this file ('-': stdout).")]
+Output = Annotated[
+    Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write to this file ('-': stdout).")
+]
 RawCsv = Annotated[bool, typer.Option("--raw-csv", help="Do not neutralise spreadsheet formulas in CSV cells.")]
 IncludeRestricted = Annotated[bool, typer.Option("--include-restricted", help="Include restricted accounts.")]
 Dataset = Annotated[
@@ -221,7 +233,7 @@ TableOpt = Annotated[
 @with_filters
 def export(
     flt: model.Filter,
-    fmt: OutFormatOpt = OutFormat.csv,
+    fmt: OutFormatOpt = None,
     output: Output = None,
     raw_csv: RawCsv = False,
     include_restricted: IncludeRestricted = False,
@@ -234,6 +246,7 @@ def export(
     """
     from casefile import exporters
 
+    fmt = fmt or _default_export_format()
     if raw_csv and fmt is OutFormat.csv:
         err("warning: --raw-csv: cells starting with = + - @ may run as formulas in a spreadsheet")
     if table is not None and fmt is not OutFormat.csv:
@@ -270,6 +283,15 @@ def _ftm_options(fmt: OutFormat, dataset: Optional[str]) -> dict[str, Any]:
     }
     ftm.require_library()
     return options
+
+
+def _default_export_format() -> OutFormat:
+    resolved = settings().resolve("export_format")
+    try:
+        return OutFormat(resolved.value)
+    except ValueError:
+        known = ", ".join(f.value for f in OutFormat)
+        raise resolved.error(f"unknown export format {resolved.value!r}; use one of {known}") from None
 
 
 @app.command()
