@@ -157,3 +157,43 @@ def m002_research_record(db: Database) -> None:
         );
         """,
     )
+
+
+@migrations()
+def m003_search_index(db: Database) -> None:
+    """Full-text search over accounts, in a form Datasette's search box finds.
+
+    ``accounts_fts`` is an FTS5 table with external content ``content="accounts"`` (that declaration is
+    how Datasette's ``detect_fts`` pairs it with the accounts table). Its three columns are columns of
+    ``accounts``, so any SQLite tool can read them, but casefile indexes more than they hold: ``name``
+    indexes the name, every alias and their transliteration keys; ``summary`` the summary, quotes and
+    their translations, event descriptions and places; ``source_title`` every linked source's title —
+    all folded (Arabic/Persian letter variants, ZWNJ, diacritics). ``accounts_fts_docs`` keeps exactly
+    what was indexed for each account, which FTS5 needs to delete an entry again; the store rewrites both
+    before each COMMIT. The trigger removes an account's entry when its row is deleted, by any tool.
+    """
+    _statements(
+        db,
+        """
+        CREATE VIRTUAL TABLE accounts_fts USING fts5(
+            name, summary, source_title,
+            content="accounts", content_rowid="rowid", tokenize="unicode61 remove_diacritics 2"
+        );
+        INSERT INTO accounts_fts (accounts_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0, 3.0)');
+        CREATE TABLE accounts_fts_docs (
+            rowid INTEGER PRIMARY KEY,
+            name TEXT,
+            summary TEXT,
+            source_title TEXT
+        )
+        """,
+    )
+    db.execute(
+        """
+        CREATE TRIGGER accounts_fts_forget AFTER DELETE ON accounts BEGIN
+            INSERT INTO accounts_fts (accounts_fts, rowid, name, summary, source_title)
+                SELECT 'delete', rowid, name, summary, source_title FROM accounts_fts_docs WHERE rowid = old.rowid;
+            DELETE FROM accounts_fts_docs WHERE rowid = old.rowid;
+        END
+        """
+    )

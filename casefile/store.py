@@ -26,7 +26,7 @@ from typing import Any
 from . import model
 from .errors import CasefileError, DatabaseBusy, DatabaseError, DiskFull, NotFound, UsageError
 from .model import Account, Filter, FuzzyDate
-from .text import fold, loose_key
+from .text import fold, index_form, loose_key, translit_key, words
 
 MIGRATION_SET = "casefile"
 BUSY_TIMEOUT_ENV = "CASEFILE_BUSY_TIMEOUT"
@@ -127,48 +127,49 @@ def check_field(name: str, allowed: Sequence[str], what: str = "field") -> str:
 
 
 def filter_sql(flt: Filter) -> tuple[str, list[Any]]:
-    """``WHERE`` clause (possibly empty) and its bound parameters for a filter."""
+    """``WHERE`` clause (possibly empty) and its bound parameters for a filter. Columns are qualified with
+    ``accounts.`` so the clause also works in a join (``search`` joins ``accounts_fts``)."""
     where: list[str] = []
     params: list[Any] = []
     if flt.only_deleted:
-        where.append("deleted_at IS NOT NULL")
+        where.append("accounts.deleted_at IS NOT NULL")
     elif not flt.include_deleted:
-        where.append("deleted_at IS NULL")
+        where.append("accounts.deleted_at IS NULL")
     if not flt.include_restricted:
-        where.append("confidentiality != 'restricted'")
+        where.append("accounts.confidentiality != 'restricted'")
     if flt.ids:
-        where.append("id IN (" + ", ".join("?" for _ in flt.ids) + ")")
+        where.append("accounts.id IN (" + ", ".join("?" for _ in flt.ids) + ")")
         params.extend(flt.ids)
     if flt.org:
-        where.append("(" + " OR ".join("organization = ? COLLATE NOCASE" for _ in flt.org) + ")")
+        where.append("(" + " OR ".join("accounts.organization = ? COLLATE NOCASE" for _ in flt.org) + ")")
         params.extend(flt.org)
     for column, values in (("tags", flt.tags), ("reasons", flt.reasons), ("allegations", flt.allegations)):
         for value in values:
             where.append(f"EXISTS (SELECT 1 FROM json_each(accounts.{column}) WHERE value = ?)")
             params.append(value)
     if flt.exit_types:
-        where.append("exit_type IN (" + ", ".join("?" for _ in flt.exit_types) + ")")
+        where.append("accounts.exit_type IN (" + ", ".join("?" for _ in flt.exit_types) + ")")
         params.extend(flt.exit_types)
     if flt.since:
-        where.append("left_max >= ?")
+        where.append("accounts.left_max >= ?")
         params.append(flt.since)
     if flt.until:
-        where.append("left_min <= ?")
+        where.append("accounts.left_min <= ?")
         params.append(flt.until)
     if flt.text:
         pattern = f"%{_escape_like(flt.text)}%"
-        where.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _TEXT_SEARCH_COLUMNS) + ")")
+        where.append("(" + " OR ".join(f"accounts.{c} LIKE ? ESCAPE '\\'" for c in _TEXT_SEARCH_COLUMNS) + ")")
         params.extend([pattern] * len(_TEXT_SEARCH_COLUMNS))
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 
 def order_sql(flt: Filter) -> str:
     if flt.sort is None:
-        return " ORDER BY rowid" + (" DESC" if flt.reverse else "")
+        return " ORDER BY accounts.rowid" + (" DESC" if flt.reverse else "")
     f = model.FIELD_BY_NAME[check_field(flt.sort, model.SORTABLE, "sort field")]
     column = f"{f.name}_min" if f.kind == "date" else f.name
     direction = "DESC" if flt.reverse else "ASC"
-    return f' ORDER BY "{column}" {direction}, rowid {direction}'
+    return f' ORDER BY accounts."{column}" {direction}, accounts.rowid {direction}'
 
 
 # -------------------------------------------------------------------------------------- nested parts
@@ -250,6 +251,35 @@ def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] |
     return out
 
 
+# -------------------------------------------------------------------------------------------- search
+
+#: The text behind one account's search entry: names, body (summary, quotes, events) and source titles.
+_DOC_SQL = (
+    "SELECT a.rowid, a.name, a.aliases, a.summary, a.source_title, "
+    "(SELECT group_concat(q.text || coalesce(char(10) || q.translation, ''), char(10)) FROM quotes q "
+    "WHERE q.account_rowid = a.rowid), "
+    "(SELECT group_concat(coalesce(e.description, '') || coalesce(char(10) || e.place, ''), char(10)) FROM events e "
+    "WHERE e.account_rowid = a.rowid), "
+    "(SELECT group_concat(s.title, char(10)) FROM account_sources l JOIN sources s ON s.rowid = l.source_rowid "
+    "WHERE l.account_rowid = a.rowid) "
+    "FROM accounts a WHERE a.rowid IN ({marks})"
+)
+
+
+def _search_doc(row: Sequence[Any]) -> tuple[str, str, str]:
+    """What ``accounts_fts`` indexes for one row of :data:`_DOC_SQL`: (names, body, source titles), folded.
+
+    The names column also holds the transliteration key of each Latin word that has one (Hassan → hasan),
+    so a search for one romanisation finds the others."""
+    _rowid, name, aliases, summary, flat_title, quotes, events, titles = row
+    names = [n for n in (name, *(json.loads(aliases) if aliases else ())) if n]
+    keys = {k for n in names for w in words(n) if (k := translit_key(w)) != w}
+    name_doc = "\n".join([*(index_form(n) for n in names), *sorted(keys)])
+    body = index_form("\n".join(t for t in (summary, quotes, events) if t))
+    seen = dict.fromkeys(t for t in (flat_title, *(titles.split("\n") if titles else ())) if t)
+    return name_doc, body, index_form("\n".join(seen))
+
+
 # --------------------------------------------------------------------------------------------- store
 
 
@@ -270,6 +300,8 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        self._depth = 0  # nesting of transaction(): only the outermost one commits
+        self._tracking = False  # whether the temp triggers feeding temp.search_touched exist
 
     # -- opening ------------------------------------------------------------------------------------
 
@@ -343,6 +375,9 @@ class Store:
 
         db = sqlite_utils.Database(self.conn)
         migrations.apply(db)
+        if applied and "m003_search_index" not in applied:
+            with self.transaction():  # an older database: index what it already holds
+                self.conn.execute("INSERT INTO temp.search_touched SELECT rowid FROM accounts")
 
     def close(self) -> None:
         self.conn.close()
@@ -351,13 +386,25 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (Ctrl-C too) rolls everything back."""
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (Ctrl-C too) rolls everything back.
+
+        Inside another transaction this is a savepoint: a command that combines several writes (``merge``)
+        stays one transaction, and an inner failure rolls back only its own part. Just before the outermost
+        COMMIT the search index is brought up to date (:meth:`sync_search`), in the same transaction.
+        """
+        if self._depth:
+            yield from self._savepoint()
+            return
+        self._track_writes()
         try:
             self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("DELETE FROM temp.search_touched")
         except sqlite3.Error as exc:
             raise _map_sqlite_error(exc) from exc
+        self._depth = 1
         try:
             yield self.conn
+            self.sync_search()
             self.conn.execute("COMMIT")
         except BaseException as exc:
             if self.conn.in_transaction:
@@ -365,6 +412,23 @@ class Store:
             if isinstance(exc, sqlite3.Error):
                 raise _map_sqlite_error(exc) from exc
             raise
+        finally:
+            self._depth = 0
+
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        name = f"casefile_{self._depth}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        self._depth += 1
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            self.conn.execute(f"RELEASE {name}")
+        finally:
+            self._depth -= 1
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -596,6 +660,114 @@ class Store:
 
     def set_deleted(self, account_id: str, stamp: str | None) -> None:
         self.conn.execute("UPDATE accounts SET deleted_at = ? WHERE id = ?", (stamp, account_id))
+
+    # -- search index -------------------------------------------------------------------------------
+    #
+    # The one hook: temp triggers (on this connection only, so other tools never need casefile's code)
+    # note the rowid of every account whose searchable text may have changed in temp.search_touched, and
+    # transaction() calls sync_search() before COMMIT, which rewrites those accounts' index entries in
+    # batches. A bulk import therefore indexes its accounts once, after they are written, set-wise, rather
+    # than through per-row FTS triggers; an account that was written but whose text did not change costs a
+    # comparison. Any write through this connection is covered, whichever command makes it.
+
+    def _track_writes(self) -> None:
+        if self._tracking:
+            return
+        touch = "INSERT OR IGNORE INTO search_touched (rowid) VALUES"
+        statements = [
+            "CREATE TEMP TABLE IF NOT EXISTS search_touched (rowid INTEGER PRIMARY KEY)",
+            f"CREATE TEMP TRIGGER IF NOT EXISTS search_accounts_insert AFTER INSERT ON main.accounts "
+            f"BEGIN {touch} (new.rowid); END",
+            f"CREATE TEMP TRIGGER IF NOT EXISTS search_accounts_update AFTER UPDATE OF name, aliases, summary, "
+            f"source_title ON main.accounts BEGIN {touch} (new.rowid); END",
+            "CREATE TEMP TRIGGER IF NOT EXISTS search_sources_update AFTER UPDATE OF title ON main.sources BEGIN "
+            "INSERT OR IGNORE INTO search_touched (rowid) SELECT account_rowid FROM main.account_sources "
+            "WHERE source_rowid = new.rowid; END",
+        ]
+        for table in ("events", "quotes", "account_sources"):
+            for event, row in (("INSERT", "new"), ("DELETE", "old"), ("UPDATE", "new")):
+                statements.append(
+                    f"CREATE TEMP TRIGGER IF NOT EXISTS search_{table}_{event.lower()} AFTER {event} ON "
+                    f"main.{table} BEGIN {touch} ({row}.account_rowid); END"
+                )
+        for statement in statements:
+            self.conn.execute(statement)
+        self._tracking = True
+
+    def sync_search(self, batch: int = 2000) -> int:
+        """Bring the index entries of the touched accounts up to date; returns how many changed."""
+        conn = self.conn
+        changed = 0
+        last = 0
+        while True:
+            chunk = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT rowid FROM temp.search_touched WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, batch)
+                )
+            ]
+            if not chunk:
+                break
+            last = chunk[-1]
+            marks = ", ".join("?" for _ in chunk)
+            old = {
+                r[0]: r[1:]
+                for r in conn.execute(
+                    f"SELECT rowid, name, summary, source_title FROM accounts_fts_docs WHERE rowid IN ({marks})", chunk
+                )
+            }
+            new = {r[0]: _search_doc(r) for r in conn.execute(_DOC_SQL.format(marks=marks), chunk)}
+            stale = [rowid for rowid in chunk if old.get(rowid) != new.get(rowid)]
+            if not stale:
+                continue
+            changed += len(stale)
+            gone = [(rowid, *old[rowid]) for rowid in stale if rowid in old]
+            conn.executemany(
+                "INSERT INTO accounts_fts (accounts_fts, rowid, name, summary, source_title) "
+                "VALUES ('delete', ?, ?, ?, ?)",
+                gone,
+            )
+            conn.executemany("DELETE FROM accounts_fts_docs WHERE rowid = ?", [(g[0],) for g in gone])
+            fresh = [(rowid, *new[rowid]) for rowid in stale if rowid in new]
+            conn.executemany(
+                "INSERT INTO accounts_fts_docs (rowid, name, summary, source_title) VALUES (?, ?, ?, ?)", fresh
+            )
+            conn.executemany("INSERT INTO accounts_fts (rowid, name, summary, source_title) VALUES (?, ?, ?, ?)", fresh)
+        conn.execute("DELETE FROM temp.search_touched")
+        return changed
+
+    def rebuild_search(self) -> int:
+        """Re-index every account (after writes by other tools, which casefile cannot see)."""
+        with self.transaction():
+            self.conn.execute("INSERT INTO accounts_fts (accounts_fts) VALUES ('delete-all')")
+            self.conn.execute("DELETE FROM accounts_fts_docs")
+            self.conn.execute("INSERT INTO temp.search_touched SELECT rowid FROM accounts")
+            return int(self.conn.execute("SELECT count(*) FROM temp.search_touched").fetchone()[0])
+
+    def search(self, match: str, flt: Filter) -> list[tuple[int, float]]:
+        """(account rowid, bm25 score) of the accounts matching an FTS5 expression and the filter, best
+        first (``flt.sort`` orders them by a field instead); at most ``flt.limit``."""
+        where, params = self.where(flt)
+        where = where.replace(" WHERE ", " AND ", 1)
+        order = order_sql(flt) if flt.sort else " ORDER BY accounts_fts.rank"
+        sql = (
+            "SELECT accounts.rowid, -accounts_fts.rank FROM accounts_fts JOIN accounts ON accounts.rowid = "
+            f"accounts_fts.rowid WHERE accounts_fts MATCH ?{where}{order}"
+        )
+        if flt.limit is not None:
+            sql += " LIMIT ?"
+            params.append(flt.limit)
+        return [(int(r[0]), float(r[1])) for r in self.conn.execute(sql, [match, *params])]
+
+    def accounts_by_rowid(self, rowids: Sequence[int]) -> dict[int, Account]:
+        """Stored accounts (nested parts loaded) by rowid."""
+        if not rowids:
+            return {}
+        marks = ", ".join("?" for _ in rowids)
+        rows = self.conn.execute(f"SELECT {_SELECT_COLUMNS} FROM accounts WHERE rowid IN ({marks})", list(rowids))
+        accounts = [row_to_account(r) for r in rows]
+        self.attach_nested(accounts)
+        return {int(a.rowid): a for a in accounts if a.rowid is not None}
 
     # -- organisations ------------------------------------------------------------------------------
 

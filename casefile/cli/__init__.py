@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from casefile.cli import records, research, transfer
+from casefile.cli import analysis, records, research, transfer
 from casefile.cli.common import state
 
 app = typer.Typer(
@@ -53,7 +53,7 @@ def _global(
     state.debug = debug
 
 
-for module in (records, transfer, research):
+for module in (records, transfer, research, analysis):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(research.org_app, name="org")
 app.add_typer(research.source_app, name="source")

@@ -1,0 +1,189 @@
+"""Finding and analysing accounts: ranked search with snippets, cross-tab statistics, data-quality checks,
+duplicate candidates and merging. No printing and no SQL here: the store runs the queries, the CLI shows
+the results.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import UsageError
+from .model import Account, Filter
+from .store import Store
+from .text import WORD, fold, translit_key, words
+
+# ------------------------------------------------------------------------------------------------ search
+
+DEFAULT_LIMIT = 20
+SNIPPET_CHARS = 160
+_OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+_RAW_PART = re.compile(r'("(?:[^"]|"")*"?)|([^\W_]+\*?)', re.S)
+
+
+@dataclass
+class Query:
+    """A user's query made safe: the FTS5 expression to run, and the folded words to highlight."""
+
+    match: str
+    terms: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+
+
+def _clean(text: str) -> str:
+    """Lone surrogates (undecodable bytes in argv) cannot be sent to SQLite: make them visible '?'."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def literal_query(text: str) -> Query:
+    """Every word of ``text`` as a literal term: punctuation, quotes, ``AND``, ``*`` and unbalanced ``"``
+    mean nothing special. A word with inner punctuation (``u.s.``) is a phrase of its parts; a Latin word
+    also matches names by its transliteration key (Hassan finds Hasan)."""
+    parts: list[str] = []
+    terms: set[str] = set()
+    for chunk in fold(_clean(text)).split():
+        tokens = WORD.findall(chunk)
+        if not tokens:
+            continue
+        terms.update(tokens)
+        phrase = '"' + " ".join(tokens) + '"'
+        key = translit_key(tokens[0]) if len(tokens) == 1 else tokens[0]
+        parts.append(f'({phrase} OR name : "{key}")' if key != tokens[0] else phrase)
+    return Query(" AND ".join(parts), frozenset(terms))
+
+
+def raw_query(text: str) -> Query:
+    """FTS5 query syntax as given (operators AND/OR/NOT/NEAR, ``"phrases"``, ``prefix*``, ``column:``),
+    with the words folded as the index is."""
+    out: list[str] = []
+    terms: set[str] = set()
+    prefixes: set[str] = set()
+    pos = 0
+    text = _clean(text)
+    for m in _RAW_PART.finditer(text):
+        out.append(text[pos : m.start()])
+        pos = m.end()
+        quoted, bare = m.groups()
+        if quoted is not None:
+            inner = quoted[1:-1] if len(quoted) > 1 and quoted.endswith('"') else quoted[1:]
+            folded = fold(inner.replace('""', '"'))
+            terms.update(WORD.findall(folded))
+            out.append('"' + folded.replace('"', '""') + ('"' if quoted.endswith('"') and len(quoted) > 1 else ""))
+        elif bare in _OPERATORS:
+            out.append(bare)
+        else:
+            folded = fold(bare.rstrip("*"))
+            following = text[pos : pos + 1]
+            if following != ":":
+                (prefixes if bare.endswith("*") else terms).update(WORD.findall(folded))
+            out.append(folded + ("*" if bare.endswith("*") else ""))
+    out.append(text[pos:])
+    return Query("".join(out), frozenset(terms), tuple(sorted(prefixes)))
+
+
+def search(store: Store, text: str, flt: Filter, *, raw: bool = False) -> list[dict[str, Any]]:
+    """The accounts matching ``text``, best first, each with a snippet of where it matched."""
+    query = raw_query(text) if raw else literal_query(text)
+    if not query.match.strip():
+        return []
+    if flt.limit is None:
+        flt.limit = DEFAULT_LIMIT
+    try:
+        hits = store.search(query.match, flt)
+    except sqlite3.OperationalError as exc:
+        if not raw:
+            raise
+        from .render import visible
+
+        raise UsageError(
+            f"search syntax: {visible(str(exc))}; see the FTS5 query syntax, or leave out --raw to search the "
+            "words literally"
+        ) from None
+    accounts = store.accounts_by_rowid([rowid for rowid, _ in hits])
+    rows = []
+    for rowid, score in hits:
+        account = accounts[rowid]
+        field, snippet, spans = best_snippet(account, query)
+        rows.append(
+            {
+                "id": account.id,
+                "external_id": account.values.get("external_id"),
+                "name": account.display_name,
+                "organization": account.values.get("organization"),
+                "left": account.values["left"].raw if account.values.get("left") else None,
+                "field": field,
+                "snippet": snippet,
+                "highlights": spans,
+                "score": round(score, 4),
+            }
+        )
+    return rows
+
+
+def _texts(account: Account) -> Iterable[tuple[str, str]]:
+    """(where, original text) of everything search indexes for an account, body text first."""
+    values = account.values
+    if values.get("summary"):
+        yield "summary", values["summary"]
+    for n, quote in enumerate(values.get("quotes") or (), 1):
+        for key in ("text", "translation"):
+            if quote.get(key):
+                yield f"quotes[{n}]", quote[key]
+    for n, event in enumerate(values.get("events") or (), 1):
+        for key in ("description", "place"):
+            if event.get(key):
+                yield f"events[{n}]", event[key]
+    titles = [values.get("source_title")] + [s.get("title") for s in values.get("sources") or ()]
+    for title in dict.fromkeys(t for t in titles if t):
+        yield "source_title", title
+    if values.get("name"):
+        yield "name", values["name"]
+    for alias in values.get("aliases") or ():
+        yield "aliases", alias
+
+
+def _matches(text: str, query: Query, names: bool) -> list[tuple[int, int]]:
+    """Spans of the words of the original ``text`` that match a query word once folded."""
+    keys = {translit_key(t) for t in query.terms} if names else set()
+    spans = []
+    for m in WORD.finditer(text):
+        for w in words(m.group()):
+            if w in query.terms or (keys and translit_key(w) in keys) or any(map(w.startswith, query.prefixes)):
+                spans.append(m.span())
+                break
+    return spans
+
+
+def best_snippet(account: Account, query: Query) -> tuple[str, str, list[list[int]]]:
+    """(where, snippet of the original text, highlighted [start, end) spans in the snippet) from the text
+    of the account with the most matching words; white space is collapsed so a snippet is one line."""
+    best: tuple[int, str, str, list[tuple[int, int]]] | None = None
+    for where, text in _texts(account):
+        flat = " ".join(text.split())
+        spans = _matches(flat, query, names=where in ("name", "aliases"))
+        if spans and (best is None or len(spans) > best[0]):
+            best = (len(spans), where, flat, spans)
+    if best is None:  # matched through a column filter or NOT only: show the start of the summary
+        where = "summary" if account.values.get("summary") else "name"
+        snippet, _ = _clip(" ".join((account.values.get("summary") or account.display_name).split()), [])
+        return where, snippet, []
+    _, where, flat, spans = best
+    return where, *_clip(flat, spans)
+
+
+def _clip(flat: str, spans: list[tuple[int, int]]) -> tuple[str, list[list[int]]]:
+    """About :data:`SNIPPET_CHARS` characters of ``flat`` around its first highlighted word, cut at spaces."""
+    first = spans[0] if spans else (0, 0)
+    start = 0 if first[0] < SNIPPET_CHARS // 3 else flat.rfind(" ", 0, first[0] - SNIPPET_CHARS // 3) + 1
+    end = len(flat)
+    if end - start > SNIPPET_CHARS:
+        end = flat.rfind(" ", start, start + SNIPPET_CHARS)
+        if end < first[1]:
+            end = start + SNIPPET_CHARS
+    prefix = "…" if start else ""
+    shift = len(prefix) - start
+    shown = [[a + shift, b + shift] for a, b in spans if a >= start and b <= end]
+    return prefix + flat[start:end] + ("…" if end < len(flat) else ""), shown
