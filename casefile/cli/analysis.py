@@ -83,3 +83,63 @@ def _hit_table(rows: list[dict[str, Any]]) -> None:
             highlighted(row["snippet"], row["highlights"]),
         )
     console(no_color=state.no_color).print(table)
+
+
+# ------------------------------------------------------------------------------------------------- stats
+
+By = Annotated[
+    list[str],
+    typer.Option(
+        "--by",
+        help="organization, exit_year, joined_year, reason, reason_factor, allegation, exit_type, nationality, "
+        "gender, source_reliability, publisher_type; twice for a cross-tab.",
+    ),
+]
+
+
+@app.command()
+@boundary
+@with_filters
+def stats(flt: Any, by: By, fmt: Format = ReadFormat.table) -> None:
+    """Count accounts by one dimension, or cross-tabulate two; says how many had no value.
+
+    Multi-valued codes (reasons, allegations, publisher types) count an account once under each value.
+
+    Example: casefile stats --by reason_factor --by exit_year --org MEK --since 2015
+    """
+    from casefile import analysis
+
+    names = analysis.dimensions(by)
+    result = analysis.stats(open_store(), names, flt)
+    if fmt is ReadFormat.json:
+        import json
+
+        body = {"by": result.by, "accounts": result.accounts, "no_value": result.no_value, "rows": result.rows}
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    elif fmt is ReadFormat.table and stdout_is_terminal():
+        _stats_table(result)
+    else:
+        _emit(result.rows, fmt, [*result.by, "accounts"], "counts")
+    missing = ", ".join(f"{n} without {d.replace('_', ' ')}" for d, n in result.no_value.items())
+    err(f"{result.accounts} accounts; {missing}")
+
+
+def _stats_table(result: Any) -> None:
+    from rich.table import Table
+
+    from casefile.render import bar, console, safe_text
+
+    table = Table(header_style="bold")
+    for name in result.by:
+        table.add_column(name.replace("_", " "))
+    table.add_column("accounts", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("")
+    top = max((r["accounts"] for r in result.rows), default=0)
+    for row in result.rows:
+        cells = [
+            safe_text(str(row[d])) if row[d] is not None else safe_text("(no value)", "dim italic") for d in result.by
+        ]
+        share = f"{100 * row['accounts'] / result.accounts:.1f}%" if result.accounts else ""
+        table.add_row(*cells, str(row["accounts"]), share, bar(row["accounts"], top))
+    console(no_color=state.no_color).print(table)
