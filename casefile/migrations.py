@@ -166,11 +166,16 @@ def m003_search_index(db: Database) -> None:
     ``accounts_fts`` is an FTS5 table with external content ``content="accounts"`` (that declaration is
     how Datasette's ``detect_fts`` pairs it with the accounts table). Its three columns are columns of
     ``accounts``, so any SQLite tool can read them, but casefile indexes more than they hold: ``name``
-    indexes the name, every alias and their transliteration keys; ``summary`` the summary, quotes and
-    their translations, event descriptions and places; ``source_title`` every linked source's title —
-    all folded (Arabic/Persian letter variants, ZWNJ, diacritics). ``accounts_fts_docs`` keeps exactly
-    what was indexed for each account, which FTS5 needs to delete an entry again; the store rewrites both
-    before each COMMIT. The trigger removes an account's entry when its row is deleted, by any tool.
+    indexes the name, every alias and their romanisation keys; ``summary`` the summary, quotes and their
+    translations, event descriptions and places; ``source_title`` every linked source's title — with
+    diacritics and Arabic-script letter variants folded.
+
+    FTS5 can only delete an entry given exactly what was indexed. ``accounts_fts_docs`` has a row for each
+    indexed account holding, per column, what was indexed — or NULL when that is the accounts column's
+    current text (a plain English summary), so most accounts cost a few bytes here. The first trigger
+    keeps that true when any tool changes such a column; the second removes the entry when any tool
+    deletes the account. Both are plain SQL. casefile rewrites the entries of the accounts it touched
+    before each COMMIT.
     """
     _statements(
         db,
@@ -190,9 +195,26 @@ def m003_search_index(db: Database) -> None:
     )
     db.execute(
         """
+        CREATE TRIGGER accounts_fts_keep AFTER UPDATE OF name, summary, source_title ON accounts
+        WHEN old.name IS NOT new.name OR old.summary IS NOT new.summary OR old.source_title IS NOT new.source_title
+        BEGIN
+            UPDATE accounts_fts_docs SET
+                name = CASE WHEN name IS NULL AND old.name IS NOT new.name THEN coalesce(old.name, '') ELSE name END,
+                summary = CASE WHEN summary IS NULL AND old.summary IS NOT new.summary
+                    THEN coalesce(old.summary, '') ELSE summary END,
+                source_title = CASE WHEN source_title IS NULL AND old.source_title IS NOT new.source_title
+                    THEN coalesce(old.source_title, '') ELSE source_title END
+            WHERE rowid = old.rowid;
+        END
+        """
+    )
+    db.execute(
+        """
         CREATE TRIGGER accounts_fts_forget AFTER DELETE ON accounts BEGIN
             INSERT INTO accounts_fts (accounts_fts, rowid, name, summary, source_title)
-                SELECT 'delete', rowid, name, summary, source_title FROM accounts_fts_docs WHERE rowid = old.rowid;
+                SELECT 'delete', rowid, coalesce(name, old.name, ''), coalesce(summary, old.summary, ''),
+                    coalesce(source_title, old.source_title, '')
+                FROM accounts_fts_docs WHERE rowid = old.rowid;
             DELETE FROM accounts_fts_docs WHERE rowid = old.rowid;
         END
         """

@@ -266,6 +266,14 @@ _DOC_SQL = (
 )
 
 
+#: What is indexed for accounts (see m003_search_index: a NULL in accounts_fts_docs is the accounts column).
+_INDEXED_SQL = (
+    "SELECT d.rowid, coalesce(d.name, a.name, ''), coalesce(d.summary, a.summary, ''), "
+    "coalesce(d.source_title, a.source_title, '') FROM accounts_fts_docs d LEFT JOIN accounts a ON a.rowid = d.rowid "
+    "WHERE d.rowid IN ({marks})"
+)
+
+
 def _search_doc(row: Sequence[Any]) -> tuple[str, str, str]:
     """What ``accounts_fts`` indexes for one row of :data:`_DOC_SQL`: (names, body, source titles), folded.
 
@@ -750,13 +758,9 @@ class Store:
                 break
             last = chunk[-1]
             marks = ", ".join("?" for _ in chunk)
-            old = {
-                r[0]: r[1:]
-                for r in conn.execute(
-                    f"SELECT rowid, name, summary, source_title FROM accounts_fts_docs WHERE rowid IN ({marks})", chunk
-                )
-            }
-            new = {r[0]: _search_doc(r) for r in conn.execute(_DOC_SQL.format(marks=marks), chunk)}
+            old = {r[0]: r[1:] for r in conn.execute(_INDEXED_SQL.format(marks=marks), chunk)}
+            rows = {r[0]: r for r in conn.execute(_DOC_SQL.format(marks=marks), chunk)}
+            new = {rowid: _search_doc(row) for rowid, row in rows.items()}
             stale = [rowid for rowid in chunk if old.get(rowid) != new.get(rowid)]
             if not stale:
                 continue
@@ -769,10 +773,21 @@ class Store:
             )
             conn.executemany("DELETE FROM accounts_fts_docs WHERE rowid = ?", [(g[0],) for g in gone])
             fresh = [(rowid, *new[rowid]) for rowid in stale if rowid in new]
-            conn.executemany(
-                "INSERT INTO accounts_fts_docs (rowid, name, summary, source_title) VALUES (?, ?, ?, ?)", fresh
-            )
             conn.executemany("INSERT INTO accounts_fts (rowid, name, summary, source_title) VALUES (?, ?, ?, ?)", fresh)
+            # keep only what the accounts row does not already hold (NULL: "the column's text, as it is now")
+            kept = [
+                (
+                    rowid,
+                    *(
+                        None if doc == (rows[rowid][column] or "") else doc
+                        for doc, column in zip(docs, (1, 3, 4), strict=True)
+                    ),
+                )
+                for rowid, *docs in fresh
+            ]
+            conn.executemany(
+                "INSERT INTO accounts_fts_docs (rowid, name, summary, source_title) VALUES (?, ?, ?, ?)", kept
+            )
         conn.execute("DELETE FROM temp.search_touched")
         return changed
 

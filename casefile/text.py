@@ -66,11 +66,17 @@ def words(text: str) -> list[str]:
     return WORD.findall(fold(text))
 
 
+def _fold_run(match: re.Match[str]) -> str:
+    run = unicodedata.normalize("NFKD", match.group()).translate(_ARABIC_VARIANTS)
+    return "".join(c for c in run if not unicodedata.combining(c)).casefold()
+
+
 def index_form(text: str) -> str:
-    """What the search index is given for ``text``: :func:`fold` of it, except that ASCII text goes in as
-    written — the tokenizer lower-cases ASCII itself, so the tokens are the same and a 2 KB English
-    summary costs nothing to prepare."""
-    return text if text.isascii() else fold(text)
+    """What the search index is given for ``text``: its non-ASCII runs folded as :func:`fold` folds them,
+    its ASCII left as written. The tokenizer lower-cases ASCII itself, so the tokens are those of
+    ``fold(text)``, while text without diacritics or Arabic-script variants comes out unchanged — the
+    store then need not keep a second copy of it."""
+    return text if text.isascii() else _NON_ASCII.sub(_fold_run, text)
 
 
 _TRANSLIT = (("kh", "x"), ("gh", "q"), ("ou", "u"), ("oo", "u"), ("ee", "i"), ("ph", "f"), ("w", "v"))

@@ -317,6 +317,7 @@ def test_deleting_a_row_with_another_tool_removes_its_entry(cli, sample, db: Pat
 def test_an_older_database_is_indexed_when_upgraded(cli, sample, db: Path) -> None:
     conn = sqlite3.connect(db)
     conn.execute("DROP TRIGGER accounts_fts_forget")
+    conn.execute("DROP TRIGGER accounts_fts_keep")
     conn.execute("DROP TABLE accounts_fts")
     conn.execute("DROP TABLE accounts_fts_docs")
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm003_search_index'")
@@ -354,3 +355,45 @@ def test_store_sync_reports_nothing_to_do_for_unchanged_writes(db: Path, cli, sa
         store.conn.execute("UPDATE accounts SET summary = summary")
         assert store.sync_search() == 0
     store.close()
+
+
+def index_snapshot(db: Path) -> list[tuple]:
+    """Every (term, account, column, offset) in the index, read through fts5vocab."""
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE VIRTUAL TABLE temp.v USING fts5vocab(main, accounts_fts, 'instance')")
+    rows = sorted(conn.execute("SELECT term, doc, col, offset FROM temp.v"))
+    conn.close()
+    return rows
+
+
+def test_incremental_upkeep_equals_a_full_rebuild(cli, sample, db: Path, tmp_path: Path) -> None:
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE accounts SET summary = 'changed behind casefile''s back' WHERE external_id = 'DEMO-0004'")
+    conn.execute("UPDATE accounts SET name = 'Renamed', summary = NULL WHERE external_id = 'DEMO-0002'")
+    conn.commit()
+    conn.close()
+    ok(cli("event", "add", "DEMO-0004", "--type", "released", "--description", "let go"))
+    ok(cli("quote", "add", "DEMO-0002", "--text", "Zoë said: می\u200cخواهم"))
+    ok(cli("add", "--no-input", "--name", "Ghasem Khalili", "--summary", "Straße"))
+    update = tmp_path / "u.json"
+    update.write_text(json.dumps([{"external_id": "SEED-0001", "aliases": ["A. M. Rahimi"], "summary": "short"}]))
+    ok(cli("import", update))
+    before = index_snapshot(db)
+    assert ok(cli("search", "--reindex")).exit_code == 0
+    assert index_snapshot(db) == before
+    assert names(cli, "behind") == ["(unnamed)"]
+
+
+def test_plain_text_is_not_stored_twice(cli, sample, db: Path) -> None:
+    conn = sqlite3.connect(db)
+    row = conn.execute(
+        "SELECT d.name, d.summary, d.source_title FROM accounts_fts_docs d JOIN accounts a ON a.rowid = d.rowid "
+        "WHERE a.external_id = 'DEMO-0004'"
+    ).fetchone()
+    seed = conn.execute(
+        "SELECT d.summary FROM accounts_fts_docs d JOIN accounts a ON a.rowid = d.rowid "
+        "WHERE a.external_id = 'SEED-0001'"
+    ).fetchone()
+    conn.close()
+    assert row == (None, None, None)  # unnamed, plain English summary, one source title
+    assert seed[0] is not None  # the seed's quotes and events are indexed with its summary

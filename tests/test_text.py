@@ -50,8 +50,14 @@ def test_other_scripts_are_never_romanised() -> None:
     assert text.translit_key("кхалк") == "кхалк"
 
 
+@given(st.text())
+def test_index_form_leaves_only_ascii_case_to_the_tokenizer(value: str) -> None:
+    assert text._SPACE.sub(" ", text.index_form(value).casefold()).strip() == text.fold(value)
+
+
 def test_index_form_leaves_ascii_as_written() -> None:
     summary = "He said: WAIT. Then left."
     assert text.index_form(summary) is summary
-    assert text.index_form("Zoë") == "zoe"
+    assert text.index_form("He said “wait”") == "He said “wait”"
+    assert text.index_form("ZOË and علي") == "ZOe and علی"
     assert text.words("می\u200cخواهم U.S.") == ["می", "خواهم", "u", "s"]
