@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from . import model
 from .errors import UsageError
 from .model import Account, Filter
 from .store import Store
@@ -247,3 +248,185 @@ def stats(store: Store, by: list[str], flt: Filter) -> Stats:
 
     rows = [dict(zip([*names, "accounts"], r, strict=True)) for r in sorted(counted, key=order)]
     return Stats(names, total, rows, no_value)
+
+
+# ------------------------------------------------------------------------------------------------- check
+
+
+@dataclass(frozen=True)
+class Rule:
+    severity: str  # error, warning or info
+    about: str
+
+
+RULES: dict[str, Rule] = {
+    "date-future": Rule("error", "a date (or the birth year) lies in the future"),
+    "date-before-birth": Rule("error", "a date lies before the person's birth year"),
+    "date-before-1900": Rule("warning", "a date before 1900; info when it was written so and corrected"),
+    "left-before-joined": Rule("error", "left before joined"),
+    "event-order": Rule("warning", "timeline events, or joined/left/announced, in an impossible order"),
+    "years-in-org": Rule("warning", "years_in_org disagrees with joined and left by more than a year"),
+    "date-no-year": Rule("warning", "a date without a year (e.g. New Year's Eve)"),
+    "date-unread": Rule("info", "a date casefile could not read, kept as written"),
+    "no-source": Rule("warning", "an account without any source"),
+    "source-ungraded": Rule("warning", "a source without an Admiralty reliability or credibility grade"),
+    "org-near-duplicate": Rule("warning", "an organisation name that nearly matches another (a missing alias?)"),
+}
+SEVERITIES = ("error", "warning", "info")
+
+#: Where each event type falls in a membership's course; an event may not be dated wholly after a later one.
+_COURSE = {
+    "captured": 0,
+    "detained": 1,
+    "released": 2,
+    "recruited": 3,
+    "joined": 3,
+    "role_change": 4,
+    "relocated": 4,
+    "requested_exit": 5,
+    "exit_blocked": 6,
+    "left": 7,
+    "arrived": 8,
+    "joined_other_org": 8,
+    "announced": 8,
+    "testified": 8,
+}
+_ACCOUNT_COURSE = {"joined": 3, "left": 7, "announced": 8}
+_OLD_YEAR = re.compile(r"(?<!\d)1[0-8]\d\d(?!\d)")
+
+
+def _finding(
+    rule: str, account: Account | None, field: str, message: str, severity: str | None = None
+) -> dict[str, Any]:
+    return {
+        "severity": severity or RULES[rule].severity,
+        "rule": rule,
+        "account": account.id if account else None,
+        "external_id": account.values.get("external_id") if account else None,
+        "field": field,
+        "message": message,
+    }
+
+
+def _dates(account: Account) -> Iterable[tuple[str, Any, int | None]]:
+    """(where, FuzzyDate, place in the membership's course) of every date of an account."""
+    for name in model.DATE_FIELDS:
+        if account.values.get(name) is not None:
+            yield name, account.values[name], _ACCOUNT_COURSE.get(name)
+    for n, event in enumerate(account.values.get("events") or (), 1):
+        if event.get("date") is not None:
+            yield f"events[{n}].date ({event['type']})", event["date"], _COURSE.get(event["type"])
+    for n, source in enumerate(account.values.get("sources") or (), 1):
+        if source.get("date") is not None:
+            yield f"sources[{n}].date", source["date"], None
+
+
+def _date_rules(account: Account, today: str) -> Iterable[dict[str, Any]]:
+    birth = account.values.get("birth_year")
+    if birth is not None and birth > int(today[:4]):
+        yield _finding("date-future", account, "birth_year", "the birth year is in the future")
+    for where, fd, _ in _dates(account):
+        if fd.min is not None and fd.min > today:
+            yield _finding("date-future", account, where, "the date is in the future")
+        if birth is not None and fd.max is not None and fd.max < f"{birth:04d}-01-01" and where != "birth_year":
+            yield _finding("date-before-birth", account, where, "the date is before the birth year")
+        if fd.max is not None and fd.max < "1900-01-01":
+            yield _finding("date-before-1900", account, where, "the date is before 1900")
+        elif fd.corrected and _OLD_YEAR.search(fd.raw):
+            message = "written as a year before 1900 and corrected; check the correction and its note"
+            yield _finding("date-before-1900", account, where, message, "info")
+        if fd.edtf is not None and fd.edtf.startswith("X"):
+            yield _finding("date-no-year", account, where, "the date has no year")
+        elif fd.edtf is None and fd.min is None:
+            yield _finding("date-unread", account, where, "the date could not be read; it is kept as written")
+
+
+def _years(a: str, b: str) -> float:
+    from datetime import date
+
+    return (date.fromisoformat(b) - date.fromisoformat(a)).days / 365.25
+
+
+def _membership_rules(account: Account) -> Iterable[dict[str, Any]]:
+    joined, left = account.values.get("joined"), account.values.get("left")
+    if joined and left and joined.min and left.max and left.max < joined.min:
+        yield _finding("left-before-joined", account, "left", "the person left before they joined")
+    stated = account.values.get("years_in_org")
+    if stated is not None and joined and left and joined.min and joined.max and left.min and left.max:
+        low, high = _years(joined.max, left.min), _years(joined.min, left.max)
+        if stated < low - 1 or stated > high + 1:
+            span = f"{max(low, 0):.0f}–{high:.0f}"
+            yield _finding(
+                "years-in-org",
+                account,
+                "years_in_org",
+                f"states {model.format_number(stated)} years; joined and left allow {span}",
+            )
+    dated = [(w, fd, c) for w, fd, c in _dates(account) if c is not None and fd.min and fd.max]
+    for w1, d1, c1 in dated:
+        for w2, d2, c2 in dated:
+            if c1 < c2 and d1.min > d2.max:
+                yield _finding(
+                    "event-order", account, w1, f"is dated wholly after {w2}, which comes later in a membership"
+                )
+
+
+def _source_rules(account: Account) -> Iterable[dict[str, Any]]:
+    sources = account.values.get("sources") or []
+    flat = any(account.values.get(f) for f in ("source_title", "source_url", "source_publisher"))
+    if not sources and not flat:
+        yield _finding("no-source", account, "sources", "the account cites no source")
+    for n, source in enumerate(sources, 1):
+        for grade in ("reliability", "credibility"):
+            if not source.get(grade):
+                yield _finding("source-ungraded", account, f"sources[{n}].{grade}", f"the source has no {grade} grade")
+    if not sources and flat:
+        for grade in ("source_reliability", "source_credibility"):
+            if not account.values.get(grade):
+                yield _finding("source-ungraded", account, grade, "the source has no grade")
+
+
+def check(
+    store: Store, flt: Filter, rule: str | None = None, today: str | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """(findings, how many were silenced by ``check --ignore``) for the accounts ``flt`` selects."""
+    from datetime import date
+
+    if rule is not None and rule not in RULES:
+        raise UsageError(f"unknown rule {rule!r}; choose one of: {', '.join(RULES)}")
+    today = today or date.today().isoformat()
+    ignored = store.check_ignores()
+    findings: list[dict[str, Any]] = []
+    silenced = 0
+    for account in store.query(flt, nested=True):
+        for finding in (*_date_rules(account, today), *_membership_rules(account), *_source_rules(account)):
+            if rule not in (None, finding["rule"]):
+                continue
+            if (finding["rule"], account.id) in ignored:
+                silenced += 1
+            else:
+                findings.append(finding)
+    if rule in (None, "org-near-duplicate"):
+        seen: set[frozenset[str]] = set()
+        for org in store.organizations():
+            for other in store.organizations_near(org["name"]):
+                if other != org["name"] and frozenset((org["name"], other)) not in seen:
+                    seen.add(frozenset((org["name"], other)))
+                    message = f"{org['name']!r} nearly matches {other!r}; if they are one: casefile org alias"
+                    findings.append(_finding("org-near-duplicate", None, "organization", message))
+    return findings, silenced
+
+
+def ignore_finding(store: Store, rule: str, account_ref: str, note: str) -> str:
+    """Silence one rule on one account, with the researcher's note; returns the account id."""
+    from .store import now
+
+    if rule not in RULES or rule == "org-near-duplicate":
+        allowed = [r for r in RULES if r != "org-near-duplicate"]
+        raise UsageError(f"cannot ignore {rule!r} on an account; choose one of: {', '.join(allowed)}")
+    if not note.strip():
+        raise UsageError("--ignore needs a --note saying why the finding is accepted")
+    account_id = store.resolve_id(account_ref)
+    with store.transaction():
+        store.ignore_check(rule, account_id, note.strip(), now())
+    return account_id

@@ -225,3 +225,19 @@ def m003_search_index(db: Database) -> None:
 def m004_stats_index(db: Database) -> None:
     """``stats --by organization`` counts live accounts per organisation from this index alone."""
     db.execute("CREATE INDEX idx_accounts_org_deleted ON accounts (organization, deleted_at)")
+
+
+@migrations()
+def m005_check_ignores(db: Database) -> None:
+    """``check --ignore RULE --account ID --note …``: a finding the researcher looked at and accepted."""
+    db.execute(
+        """
+        CREATE TABLE check_ignores (
+            rule TEXT NOT NULL,
+            account_rowid INTEGER NOT NULL REFERENCES accounts(rowid) ON DELETE CASCADE,
+            note TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (rule, account_rowid)
+        )
+        """
+    )

@@ -863,6 +863,21 @@ class Store:
         sql = f"EXPLAIN QUERY PLAN SELECT {value}, count(*) FROM accounts{where} GROUP BY 1"
         return [str(r[-1]) for r in self.conn.execute(sql, params)]
 
+    # -- check --------------------------------------------------------------------------------------
+
+    def ignore_check(self, rule: str, account_id: str, note: str, stamp: str) -> None:
+        """Record that a check finding on one account was looked at (replacing an earlier note)."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO check_ignores (rule, account_rowid, note, created_at) "
+            "SELECT ?, rowid, ?, ? FROM accounts WHERE id = ?",
+            (rule, note, stamp, account_id),
+        )
+
+    def check_ignores(self) -> dict[tuple[str, str], str]:
+        """(rule, account id) → note, for every silenced finding."""
+        sql = "SELECT i.rule, a.id, i.note FROM check_ignores i JOIN accounts a ON a.rowid = i.account_rowid"
+        return {(r[0], r[1]): r[2] for r in self.conn.execute(sql)}
+
     # -- organisations ------------------------------------------------------------------------------
 
     def organization_by_key(self, key: str) -> str | None:

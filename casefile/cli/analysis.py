@@ -143,3 +143,44 @@ def _stats_table(result: Any) -> None:
         share = f"{100 * row['accounts'] / result.accounts:.1f}%" if result.accounts else ""
         table.add_row(*cells, str(row["accounts"]), share, bar(row["accounts"], top))
     console(no_color=state.no_color).print(table)
+
+
+# ------------------------------------------------------------------------------------------------- check
+
+
+@app.command()
+@boundary
+@with_filters
+def check(
+    flt: Any,
+    rule: Annotated[Optional[str], typer.Option("--rule", help="Run only this rule.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any finding is an error.")] = False,
+    ignore: Annotated[Optional[str], typer.Option("--ignore", help="Silence this rule on --account.")] = None,
+    account: Annotated[Optional[str], typer.Option("--account", help="The account --ignore is about.")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", help="Why --ignore accepts the finding.")] = None,
+    fmt: Format = ReadFormat.table,
+) -> None:
+    """Check the data's quality: impossible or implausible dates, order and durations, missing sources and
+    grades, near-duplicate organisation names. Each finding names the account, field and rule, never the
+    record's text. Rules: date-future, date-before-birth, date-before-1900, left-before-joined, event-order,
+    years-in-org, date-no-year, date-unread, no-source, source-ungraded, org-near-duplicate.
+
+    Example: casefile check --ignore date-no-year --account SEED-0001 --note "the source gives no year"
+    """
+    from casefile import analysis, errors
+
+    store = open_store()
+    if ignore is not None:
+        if account is None:
+            raise errors.UsageError("--ignore needs --account (and --note)")
+        err(f"{ignore} silenced on {analysis.ignore_finding(store, ignore, account, note or '')}")
+        return
+    findings, silenced = analysis.check(store, flt, rule)
+    _emit(findings, fmt, ["severity", "rule", "account", "field", "message"], "findings")
+    counts = {s: sum(f["severity"] == s for f in findings) for s in analysis.SEVERITIES}
+    err(
+        ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items())
+        + f"; {silenced} silenced"
+    )
+    if strict and counts["error"]:
+        raise typer.Exit(1)
