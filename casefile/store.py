@@ -863,6 +863,19 @@ class Store:
         sql = f"EXPLAIN QUERY PLAN SELECT {value}, count(*) FROM accounts{where} GROUP BY 1"
         return [str(r[-1]) for r in self.conn.execute(sql, params)]
 
+    # -- duplicates ---------------------------------------------------------------------------------
+
+    def people(self, flt: Filter) -> Iterator[tuple[Any, ...]]:
+        """(rowid, id, external_id, name, aliases JSON, organization, joined_min, joined_max, left_min,
+        left_max, birth_year) of the accounts ``flt`` selects, for duplicate detection."""
+        where, params = self.where(flt)
+        sql = (
+            "SELECT accounts.rowid, accounts.id, accounts.external_id, accounts.name, accounts.aliases, "
+            "accounts.organization, accounts.joined_min, accounts.joined_max, accounts.left_min, accounts.left_max, "
+            f"accounts.birth_year FROM accounts{where} ORDER BY accounts.rowid"
+        )
+        yield from self.conn.execute(sql, params)
+
     # -- check --------------------------------------------------------------------------------------
 
     def ignore_check(self, rule: str, account_id: str, note: str, stamp: str) -> None:

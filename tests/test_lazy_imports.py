@@ -11,7 +11,17 @@ from pathlib import Path
 from casefile import model
 from casefile.store import Store
 
-HEAVY = ("rich", "rich.table", "rich.console", "sqlite_utils", "dateutil", "dateutil.parser", "pydantic", "sqlite3")
+HEAVY = (
+    "rich",
+    "rich.table",
+    "rich.console",
+    "sqlite_utils",
+    "dateutil",
+    "dateutil.parser",
+    "pydantic",
+    "sqlite3",
+    "rapidfuzz",
+)
 
 
 def loaded_after(code: str) -> set[str]:

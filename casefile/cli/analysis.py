@@ -184,3 +184,39 @@ def check(
     )
     if strict and counts["error"]:
         raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------------------------------------ dupes
+
+
+@app.command()
+@boundary
+@with_filters
+def dupes(
+    flt: Any,
+    min_score: Annotated[
+        float, typer.Option("--min-score", min=0, max=100, help="Show pairs scoring at least this.")
+    ] = 80.0,
+    fmt: Format = ReadFormat.table,
+) -> None:
+    """Candidate pairs of accounts about the same person: names and aliases compared across
+    romanisations (Hassan Shahbazi ~ Hasan Shahbaz), the same organisation, dates that can agree. Each pair
+    has a score (0–100) and its evidence; merge a true pair with `casefile merge KEEP OTHER`.
+
+    --limit caps the number of pairs shown.
+
+    Example: casefile dupes --org MEK --min-score 90
+    """
+    from casefile import analysis
+
+    pairs = analysis.dupes(open_store(), flt, min_score)
+    columns = ["score", "a", "a_name", "b", "b_name", "evidence"]
+    _emit(
+        pairs,
+        fmt,
+        columns
+        if fmt is ReadFormat.table
+        else [*columns[:3], "a_external_id", *columns[3:5], "b_external_id", "evidence"],
+        "candidate pairs",
+    )
+    err(f"{len(pairs)} candidate pair(s)")
