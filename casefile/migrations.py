@@ -241,3 +241,17 @@ def m005_check_ignores(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m006_account_redirects(db: Database) -> None:
+    """``merge KEEP OTHER``: OTHER's id (and external id) go on resolving, to KEEP."""
+    db.execute(
+        """
+        CREATE TABLE account_redirects (
+            old_id TEXT PRIMARY KEY,
+            new_id TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )

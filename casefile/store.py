@@ -480,8 +480,35 @@ class Store:
 
     # -- reading ------------------------------------------------------------------------------------
 
-    def resolve_id(self, ref: str, *, include_deleted: bool = True) -> str:
-        """A full id from a unique id prefix (as git does with hashes) or an exact ``external_id``."""
+    def resolve_id(self, ref: str, *, include_deleted: bool = True, follow: bool = True) -> str:
+        """A full id from a unique id prefix (as git does with hashes) or an exact ``external_id``; an account
+        merged into another resolves to that one (``follow=False``: to itself)."""
+        try:
+            found = self._resolve_id(ref, include_deleted=include_deleted)
+        except NotFound:
+            if not follow:
+                raise
+            found = self._resolve_id(ref, include_deleted=True)  # merged away (deleted), maybe
+            if self.redirected(found) == found:
+                raise
+        return self.redirected(found) if follow else found
+
+    def redirected(self, account_id: str) -> str:
+        """Where ``casefile merge`` sent an account (itself when it was never merged away)."""
+        for _ in range(100):  # merges chain: A into B, then B into C
+            row = self.conn.execute("SELECT new_id FROM account_redirects WHERE old_id = ?", (account_id,)).fetchone()
+            if row is None:
+                break
+            account_id = str(row[0])
+        return account_id
+
+    def add_redirect(self, old_id: str, new_id: str, stamp: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO account_redirects (old_id, new_id, created_at) VALUES (?, ?, ?)",
+            (old_id, new_id, stamp),
+        )
+
+    def _resolve_id(self, ref: str, *, include_deleted: bool) -> str:
         ref = ref.strip()
         if not ref:
             raise UsageError("an empty id matches nothing; give an id or a unique prefix of one")
@@ -504,6 +531,9 @@ class Store:
         by_key = self.conn.execute(f"SELECT id FROM accounts WHERE external_id = ?{deleted}", (ref,)).fetchone()
         if by_key:
             return str(by_key[0])
+        gone = self.conn.execute("SELECT old_id FROM account_redirects WHERE old_id = ?", (ref,)).fetchone()
+        if gone:  # merged away and since removed for good
+            return str(gone[0])
         raise NotFound(f"no account with id or external_id {ref!r}; `casefile list` shows the ids")
 
     def get(self, account_id: str) -> Account:

@@ -220,3 +220,31 @@ def dupes(
         "candidate pairs",
     )
     err(f"{len(pairs)} candidate pair(s)")
+
+
+# ------------------------------------------------------------------------------------------------ merge
+
+
+@app.command()
+@boundary
+def merge(
+    keep: Annotated[str, typer.Argument(metavar="KEEP", help="The account that stays (id, prefix or external id).")],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help="The account merged into KEEP and then removed.")],
+    take: Annotated[
+        Optional[list[str]], typer.Option("--take", help="Use OTHER's value of this field where both differ (repeat).")
+    ] = None,
+) -> None:
+    """Merge two accounts about the same person, in one transaction. Aliases (OTHER's name too), codes,
+    tags, sources, events and quotes are united; empty fields are filled from OTHER; conflicting values are
+    listed and KEEP's win unless --take FIELD. OTHER is marked deleted and its id resolves to KEEP.
+
+    Example: casefile merge DEMO-0006 DEMO-0007 --take left
+    """
+    from casefile import analysis
+    from casefile.render import visible
+
+    keep_id, other_id, conflicts = analysis.merge(open_store(), keep, other, take or [])
+    for c in conflicts:
+        other_hint = "" if c.winner == "other" else f" (--take {c.field} for the other)"
+        err(f"conflict: {c.field}: kept {visible(c.kept)!r} · other {visible(c.other)!r} → {c.winner}{other_hint}")
+    err(f"merged {other_id} into {keep_id}")
