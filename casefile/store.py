@@ -12,6 +12,7 @@ than a whole ``casefile show``, so it is only imported when migrations have to r
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import secrets
@@ -274,15 +275,21 @@ _INDEXED_SQL = (
 )
 
 
+@functools.lru_cache(maxsize=65536)
+def _name_terms(name: str) -> tuple[str, frozenset[str]]:
+    """A name's index form and the romanisation keys of its words (cached: names recur in bulk imports)."""
+    return index_form(name), frozenset(k for w in words(name) if (k := translit_key(w)) != w)
+
+
 def _search_doc(row: Sequence[Any]) -> tuple[str, str, str]:
     """What ``accounts_fts`` indexes for one row of :data:`_DOC_SQL`: (names, body, source titles), folded.
 
     The names column also holds the transliteration key of each Latin word that has one (Hassan → hasan),
     so a search for one romanisation finds the others."""
     _rowid, name, aliases, summary, flat_title, quotes, events, titles = row
-    names = [n for n in (name, *(json.loads(aliases) if aliases else ())) if n]
-    keys = {k for n in names for w in words(n) if (k := translit_key(w)) != w}
-    name_doc = "\n".join([*(index_form(n) for n in names), *sorted(keys)])
+    names = [_name_terms(n) for n in (name, *(json.loads(aliases) if aliases else ())) if n]
+    keys = sorted({k for _, name_keys in names for k in name_keys})
+    name_doc = "\n".join([*(form for form, _ in names), *keys])
     body = index_form("\n".join(t for t in (summary, quotes, events) if t))
     seen = dict.fromkeys(t for t in (flat_title, *(titles.split("\n") if titles else ())) if t)
     return name_doc, body, index_form("\n".join(seen))
