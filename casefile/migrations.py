@@ -157,3 +157,101 @@ def m002_research_record(db: Database) -> None:
         );
         """,
     )
+
+
+@migrations()
+def m003_search_index(db: Database) -> None:
+    """Full-text search over accounts, in a form Datasette's search box finds.
+
+    ``accounts_fts`` is an FTS5 table with external content ``content="accounts"`` (that declaration is
+    how Datasette's ``detect_fts`` pairs it with the accounts table). Its three columns are columns of
+    ``accounts``, so any SQLite tool can read them, but casefile indexes more than they hold: ``name``
+    indexes the name, every alias and their romanisation keys; ``summary`` the summary, quotes and their
+    translations, event descriptions and places; ``source_title`` every linked source's title — with
+    diacritics and Arabic-script letter variants folded.
+
+    FTS5 can only delete an entry given exactly what was indexed. ``accounts_fts_docs`` has a row for each
+    indexed account holding, per column, what was indexed — or NULL when that is the accounts column's
+    current text (a plain English summary), so most accounts cost a few bytes here. The first trigger
+    keeps that true when any tool changes such a column; the second removes the entry when any tool
+    deletes the account. Both are plain SQL. casefile rewrites the entries of the accounts it touched
+    before each COMMIT.
+    """
+    _statements(
+        db,
+        """
+        CREATE VIRTUAL TABLE accounts_fts USING fts5(
+            name, summary, source_title,
+            content="accounts", content_rowid="rowid", tokenize="unicode61 remove_diacritics 2"
+        );
+        INSERT INTO accounts_fts (accounts_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0, 3.0)');
+        CREATE TABLE accounts_fts_docs (
+            rowid INTEGER PRIMARY KEY,
+            name TEXT,
+            summary TEXT,
+            source_title TEXT
+        )
+        """,
+    )
+    db.execute(
+        """
+        CREATE TRIGGER accounts_fts_keep AFTER UPDATE OF name, summary, source_title ON accounts
+        WHEN old.name IS NOT new.name OR old.summary IS NOT new.summary OR old.source_title IS NOT new.source_title
+        BEGIN
+            UPDATE accounts_fts_docs SET
+                name = CASE WHEN name IS NULL AND old.name IS NOT new.name THEN coalesce(old.name, '') ELSE name END,
+                summary = CASE WHEN summary IS NULL AND old.summary IS NOT new.summary
+                    THEN coalesce(old.summary, '') ELSE summary END,
+                source_title = CASE WHEN source_title IS NULL AND old.source_title IS NOT new.source_title
+                    THEN coalesce(old.source_title, '') ELSE source_title END
+            WHERE rowid = old.rowid;
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER accounts_fts_forget AFTER DELETE ON accounts BEGIN
+            INSERT INTO accounts_fts (accounts_fts, rowid, name, summary, source_title)
+                SELECT 'delete', rowid, coalesce(name, old.name, ''), coalesce(summary, old.summary, ''),
+                    coalesce(source_title, old.source_title, '')
+                FROM accounts_fts_docs WHERE rowid = old.rowid;
+            DELETE FROM accounts_fts_docs WHERE rowid = old.rowid;
+        END
+        """
+    )
+
+
+@migrations()
+def m004_stats_index(db: Database) -> None:
+    """``stats --by organization`` counts live accounts per organisation from this index alone."""
+    db.execute("CREATE INDEX idx_accounts_org_deleted ON accounts (organization, deleted_at)")
+
+
+@migrations()
+def m005_check_ignores(db: Database) -> None:
+    """``check --ignore RULE --account ID --note …``: a finding the researcher looked at and accepted."""
+    db.execute(
+        """
+        CREATE TABLE check_ignores (
+            rule TEXT NOT NULL,
+            account_rowid INTEGER NOT NULL REFERENCES accounts(rowid) ON DELETE CASCADE,
+            note TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (rule, account_rowid)
+        )
+        """
+    )
+
+
+@migrations()
+def m006_account_redirects(db: Database) -> None:
+    """``merge KEEP OTHER``: OTHER's id (and external id) go on resolving, to KEEP."""
+    db.execute(
+        """
+        CREATE TABLE account_redirects (
+            old_id TEXT PRIMARY KEY,
+            new_id TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )

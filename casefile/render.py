@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
 from . import model
@@ -50,6 +50,28 @@ def safe_text(text: str, style: str = "") -> Text:
     from rich.text import Text
 
     return Text(visible(text), style=style)
+
+
+def highlighted(text: str, spans: Iterable[Sequence[int]], style: str = "bold reverse") -> Text:
+    """``text`` made safe like :func:`safe_text`, with the ``[start, end)`` spans in ``style``."""
+    from rich.text import Text
+
+    out = Text()
+    pos = 0
+    for start, end in spans:
+        out.append(visible(text[pos:start]))
+        out.append(visible(text[start:end]), style=style)
+        pos = end
+    out.append(visible(text[pos:]))
+    return out
+
+
+def bar(value: float, maximum: float, width: int = 24) -> str:
+    """An inline bar of ``width`` cells for ``value`` out of ``maximum`` (eighth-cell resolution)."""
+    if maximum <= 0 or value <= 0:
+        return ""
+    eighths = max(1, round(width * 8 * value / maximum))
+    return "█" * (eighths // 8) + ("", "▏", "▎", "▍", "▌", "▋", "▊", "▉")[eighths % 8]
 
 
 # ------------------------------------------------------------------------------------------ values

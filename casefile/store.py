@@ -12,6 +12,7 @@ than a whole ``casefile show``, so it is only imported when migrations have to r
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import json
 import os
 import secrets
@@ -26,7 +27,7 @@ from typing import Any
 from . import model
 from .errors import CasefileError, DatabaseBusy, DatabaseError, DiskFull, NotFound, UsageError
 from .model import Account, Filter, FuzzyDate
-from .text import fold, loose_key
+from .text import fold, index_form, loose_key, translit_key, words
 
 MIGRATION_SET = "casefile"
 BUSY_TIMEOUT_ENV = "CASEFILE_BUSY_TIMEOUT"
@@ -127,48 +128,49 @@ def check_field(name: str, allowed: Sequence[str], what: str = "field") -> str:
 
 
 def filter_sql(flt: Filter) -> tuple[str, list[Any]]:
-    """``WHERE`` clause (possibly empty) and its bound parameters for a filter."""
+    """``WHERE`` clause (possibly empty) and its bound parameters for a filter. Columns are qualified with
+    ``accounts.`` so the clause also works in a join (``search`` joins ``accounts_fts``)."""
     where: list[str] = []
     params: list[Any] = []
     if flt.only_deleted:
-        where.append("deleted_at IS NOT NULL")
+        where.append("accounts.deleted_at IS NOT NULL")
     elif not flt.include_deleted:
-        where.append("deleted_at IS NULL")
+        where.append("accounts.deleted_at IS NULL")
     if not flt.include_restricted:
-        where.append("confidentiality != 'restricted'")
+        where.append("accounts.confidentiality != 'restricted'")
     if flt.ids:
-        where.append("id IN (" + ", ".join("?" for _ in flt.ids) + ")")
+        where.append("accounts.id IN (" + ", ".join("?" for _ in flt.ids) + ")")
         params.extend(flt.ids)
     if flt.org:
-        where.append("(" + " OR ".join("organization = ? COLLATE NOCASE" for _ in flt.org) + ")")
+        where.append("(" + " OR ".join("accounts.organization = ? COLLATE NOCASE" for _ in flt.org) + ")")
         params.extend(flt.org)
     for column, values in (("tags", flt.tags), ("reasons", flt.reasons), ("allegations", flt.allegations)):
         for value in values:
             where.append(f"EXISTS (SELECT 1 FROM json_each(accounts.{column}) WHERE value = ?)")
             params.append(value)
     if flt.exit_types:
-        where.append("exit_type IN (" + ", ".join("?" for _ in flt.exit_types) + ")")
+        where.append("accounts.exit_type IN (" + ", ".join("?" for _ in flt.exit_types) + ")")
         params.extend(flt.exit_types)
     if flt.since:
-        where.append("left_max >= ?")
+        where.append("accounts.left_max >= ?")
         params.append(flt.since)
     if flt.until:
-        where.append("left_min <= ?")
+        where.append("accounts.left_min <= ?")
         params.append(flt.until)
     if flt.text:
         pattern = f"%{_escape_like(flt.text)}%"
-        where.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _TEXT_SEARCH_COLUMNS) + ")")
+        where.append("(" + " OR ".join(f"accounts.{c} LIKE ? ESCAPE '\\'" for c in _TEXT_SEARCH_COLUMNS) + ")")
         params.extend([pattern] * len(_TEXT_SEARCH_COLUMNS))
     return (" WHERE " + " AND ".join(where) if where else ""), params
 
 
 def order_sql(flt: Filter) -> str:
     if flt.sort is None:
-        return " ORDER BY rowid" + (" DESC" if flt.reverse else "")
+        return " ORDER BY accounts.rowid" + (" DESC" if flt.reverse else "")
     f = model.FIELD_BY_NAME[check_field(flt.sort, model.SORTABLE, "sort field")]
     column = f"{f.name}_min" if f.kind == "date" else f.name
     direction = "DESC" if flt.reverse else "ASC"
-    return f' ORDER BY "{column}" {direction}, rowid {direction}'
+    return f' ORDER BY accounts."{column}" {direction}, accounts.rowid {direction}'
 
 
 # -------------------------------------------------------------------------------------- nested parts
@@ -250,6 +252,89 @@ def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] |
     return out
 
 
+# -------------------------------------------------------------------------------------------- search
+
+#: The text behind one account's search entry: names, body (summary, quotes, events) and source titles.
+_DOC_SQL = (
+    "SELECT a.rowid, a.name, a.aliases, a.summary, a.source_title, "
+    "(SELECT group_concat(q.text || coalesce(char(10) || q.translation, ''), char(10)) FROM quotes q "
+    "WHERE q.account_rowid = a.rowid), "
+    "(SELECT group_concat(coalesce(e.description, '') || coalesce(char(10) || e.place, ''), char(10)) FROM events e "
+    "WHERE e.account_rowid = a.rowid), "
+    "(SELECT group_concat(s.title, char(10)) FROM account_sources l JOIN sources s ON s.rowid = l.source_rowid "
+    "WHERE l.account_rowid = a.rowid) "
+    "FROM accounts a WHERE a.rowid IN ({marks})"
+)
+
+
+#: What is indexed for accounts (see m003_search_index: a NULL in accounts_fts_docs is the accounts column).
+_INDEXED_SQL = (
+    "SELECT d.rowid, coalesce(d.name, a.name, ''), coalesce(d.summary, a.summary, ''), "
+    "coalesce(d.source_title, a.source_title, '') FROM accounts_fts_docs d LEFT JOIN accounts a ON a.rowid = d.rowid "
+    "WHERE d.rowid IN ({marks})"
+)
+
+
+@functools.lru_cache(maxsize=65536)
+def _name_terms(name: str) -> tuple[str, frozenset[str]]:
+    """A name's index form and the romanisation keys of its words (cached: names recur in bulk imports)."""
+    return index_form(name), frozenset(k for w in words(name) if (k := translit_key(w)) != w)
+
+
+def _search_doc(row: Sequence[Any]) -> tuple[str, str, str]:
+    """What ``accounts_fts`` indexes for one row of :data:`_DOC_SQL`: (names, body, source titles), folded.
+
+    The names column also holds the transliteration key of each Latin word that has one (Hassan → hasan),
+    so a search for one romanisation finds the others."""
+    _rowid, name, aliases, summary, flat_title, quotes, events, titles = row
+    names = [_name_terms(n) for n in (name, *(json.loads(aliases) if aliases else ())) if n]
+    keys = sorted({k for _, name_keys in names for k in name_keys})
+    name_doc = "\n".join([*(form for form, _ in names), *keys])
+    body = index_form("\n".join(t for t in (summary, quotes, events) if t))
+    seen = dict.fromkeys(t for t in (flat_title, *(titles.split("\n") if titles else ())) if t)
+    return name_doc, body, index_form("\n".join(seen))
+
+
+# --------------------------------------------------------------------------------------------- stats
+
+
+def _year(field: str) -> str:
+    """The year a date says: the written year when it names one (``2008``, ``around 2008``, ``March
+    2016``), else the span of possible years (``1997–1999``); NULL when the year is unknown."""
+    c = f"accounts.{field}"
+    return (
+        f"CASE WHEN {c}_min IS NULL THEN NULL "
+        f"WHEN {c}_precision IN ('day', 'month', 'season', 'year') AND {c}_edtf GLOB '[0-9][0-9][0-9][0-9]*' "
+        f"THEN substr({c}_edtf, 1, 4) "
+        f"WHEN substr({c}_min, 1, 4) = substr({c}_max, 1, 4) THEN substr({c}_min, 1, 4) "
+        f"ELSE substr({c}_min, 1, 4) || '–' || substr({c}_max, 1, 4) END"
+    )
+
+
+#: ``stats`` dimensions: name → (FROM clause joined to accounts, value expression). Multi-valued ones join
+#: a row per value; an account counts once per distinct value.
+STATS_DIMENSIONS: dict[str, tuple[str, str]] = {
+    "organization": ("", "accounts.organization"),
+    "exit_year": ("", _year("left")),
+    "joined_year": ("", _year("joined")),
+    "reason": (" LEFT JOIN json_each(accounts.reasons) AS j", "j.value"),
+    "reason_factor": (
+        " LEFT JOIN json_each(accounts.reasons) AS j LEFT JOIN factors AS f ON f.code = j.value",
+        "f.grp",
+    ),
+    "allegation": (" LEFT JOIN json_each(accounts.allegations) AS j", "j.value"),
+    "exit_type": ("", "accounts.exit_type"),
+    "nationality": ("", "accounts.nationality"),
+    "gender": ("", "accounts.gender"),
+    "source_reliability": ("", "accounts.source_reliability"),
+    "publisher_type": (
+        " LEFT JOIN account_sources AS l ON l.account_rowid = accounts.rowid LEFT JOIN sources AS s ON "
+        "s.rowid = l.source_rowid",
+        "s.publisher_type",
+    ),
+}
+
+
 # --------------------------------------------------------------------------------------------- store
 
 
@@ -270,6 +355,8 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        self._depth = 0  # nesting of transaction(): only the outermost one commits
+        self._tracking = False  # whether the temp triggers feeding temp.search_touched exist
 
     # -- opening ------------------------------------------------------------------------------------
 
@@ -343,6 +430,9 @@ class Store:
 
         db = sqlite_utils.Database(self.conn)
         migrations.apply(db)
+        if applied and "m003_search_index" not in applied:
+            with self.transaction():  # an older database: index what it already holds
+                self.conn.execute("INSERT INTO temp.search_touched SELECT rowid FROM accounts")
 
     def close(self) -> None:
         self.conn.close()
@@ -351,13 +441,25 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (Ctrl-C too) rolls everything back."""
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (Ctrl-C too) rolls everything back.
+
+        Inside another transaction this is a savepoint: a command that combines several writes (``merge``)
+        stays one transaction, and an inner failure rolls back only its own part. Just before the outermost
+        COMMIT the search index is brought up to date (:meth:`sync_search`), in the same transaction.
+        """
+        if self._depth:
+            yield from self._savepoint()
+            return
+        self._track_writes()
         try:
             self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("DELETE FROM temp.search_touched")
         except sqlite3.Error as exc:
             raise _map_sqlite_error(exc) from exc
+        self._depth = 1
         try:
             yield self.conn
+            self.sync_search()
             self.conn.execute("COMMIT")
         except BaseException as exc:
             if self.conn.in_transaction:
@@ -365,11 +467,55 @@ class Store:
             if isinstance(exc, sqlite3.Error):
                 raise _map_sqlite_error(exc) from exc
             raise
+        finally:
+            self._depth = 0
+
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        name = f"casefile_{self._depth}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        self._depth += 1
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            self.conn.execute(f"RELEASE {name}")
+        finally:
+            self._depth -= 1
 
     # -- reading ------------------------------------------------------------------------------------
 
-    def resolve_id(self, ref: str, *, include_deleted: bool = True) -> str:
-        """A full id from a unique id prefix (as git does with hashes) or an exact ``external_id``."""
+    def resolve_id(self, ref: str, *, include_deleted: bool = True, follow: bool = True) -> str:
+        """A full id from a unique id prefix (as git does with hashes) or an exact ``external_id``; an account
+        merged into another resolves to that one (``follow=False``: to itself)."""
+        try:
+            found = self._resolve_id(ref, include_deleted=include_deleted)
+        except NotFound:
+            if not follow:
+                raise
+            found = self._resolve_id(ref, include_deleted=True)  # merged away (deleted), maybe
+            if self.redirected(found) == found:
+                raise
+        return self.redirected(found) if follow else found
+
+    def redirected(self, account_id: str) -> str:
+        """Where ``casefile merge`` sent an account (itself when it was never merged away)."""
+        for _ in range(100):  # merges chain: A into B, then B into C
+            row = self.conn.execute("SELECT new_id FROM account_redirects WHERE old_id = ?", (account_id,)).fetchone()
+            if row is None:
+                break
+            account_id = str(row[0])
+        return account_id
+
+    def add_redirect(self, old_id: str, new_id: str, stamp: str) -> None:
+        self.conn.execute(
+            "INSERT OR REPLACE INTO account_redirects (old_id, new_id, created_at) VALUES (?, ?, ?)",
+            (old_id, new_id, stamp),
+        )
+
+    def _resolve_id(self, ref: str, *, include_deleted: bool) -> str:
         ref = ref.strip()
         if not ref:
             raise UsageError("an empty id matches nothing; give an id or a unique prefix of one")
@@ -392,6 +538,9 @@ class Store:
         by_key = self.conn.execute(f"SELECT id FROM accounts WHERE external_id = ?{deleted}", (ref,)).fetchone()
         if by_key:
             return str(by_key[0])
+        gone = self.conn.execute("SELECT old_id FROM account_redirects WHERE old_id = ?", (ref,)).fetchone()
+        if gone:  # merged away and since removed for good
+            return str(gone[0])
         raise NotFound(f"no account with id or external_id {ref!r}; `casefile list` shows the ids")
 
     def get(self, account_id: str) -> Account:
@@ -596,6 +745,188 @@ class Store:
 
     def set_deleted(self, account_id: str, stamp: str | None) -> None:
         self.conn.execute("UPDATE accounts SET deleted_at = ? WHERE id = ?", (stamp, account_id))
+
+    # -- search index -------------------------------------------------------------------------------
+    #
+    # The one hook: temp triggers (on this connection only, so other tools never need casefile's code)
+    # note the rowid of every account whose searchable text may have changed in temp.search_touched, and
+    # transaction() calls sync_search() before COMMIT, which rewrites those accounts' index entries in
+    # batches. A bulk import therefore indexes its accounts once, after they are written, set-wise, rather
+    # than through per-row FTS triggers; an account that was written but whose text did not change costs a
+    # comparison. Any write through this connection is covered, whichever command makes it.
+
+    def _track_writes(self) -> None:
+        if self._tracking:
+            return
+        touch = "INSERT OR IGNORE INTO search_touched (rowid) VALUES"
+        statements = [
+            "CREATE TEMP TABLE IF NOT EXISTS search_touched (rowid INTEGER PRIMARY KEY)",
+            f"CREATE TEMP TRIGGER IF NOT EXISTS search_accounts_insert AFTER INSERT ON main.accounts "
+            f"BEGIN {touch} (new.rowid); END",
+            f"CREATE TEMP TRIGGER IF NOT EXISTS search_accounts_update AFTER UPDATE OF name, aliases, summary, "
+            f"source_title ON main.accounts BEGIN {touch} (new.rowid); END",
+            "CREATE TEMP TRIGGER IF NOT EXISTS search_sources_update AFTER UPDATE OF title ON main.sources BEGIN "
+            "INSERT OR IGNORE INTO search_touched (rowid) SELECT account_rowid FROM main.account_sources "
+            "WHERE source_rowid = new.rowid; END",
+        ]
+        for table in ("events", "quotes", "account_sources"):
+            for event, row in (("INSERT", "new"), ("DELETE", "old"), ("UPDATE", "new")):
+                statements.append(
+                    f"CREATE TEMP TRIGGER IF NOT EXISTS search_{table}_{event.lower()} AFTER {event} ON "
+                    f"main.{table} BEGIN {touch} ({row}.account_rowid); END"
+                )
+        for statement in statements:
+            self.conn.execute(statement)
+        self._tracking = True
+
+    def sync_search(self, batch: int = 2000) -> int:
+        """Bring the index entries of the touched accounts up to date; returns how many changed."""
+        conn = self.conn
+        changed = 0
+        last = 0
+        while True:
+            chunk = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT rowid FROM temp.search_touched WHERE rowid > ? ORDER BY rowid LIMIT ?", (last, batch)
+                )
+            ]
+            if not chunk:
+                break
+            last = chunk[-1]
+            marks = ", ".join("?" for _ in chunk)
+            old = {r[0]: r[1:] for r in conn.execute(_INDEXED_SQL.format(marks=marks), chunk)}
+            rows = {r[0]: r for r in conn.execute(_DOC_SQL.format(marks=marks), chunk)}
+            new = {rowid: _search_doc(row) for rowid, row in rows.items()}
+            stale = [rowid for rowid in chunk if old.get(rowid) != new.get(rowid)]
+            if not stale:
+                continue
+            changed += len(stale)
+            gone = [(rowid, *old[rowid]) for rowid in stale if rowid in old]
+            conn.executemany(
+                "INSERT INTO accounts_fts (accounts_fts, rowid, name, summary, source_title) "
+                "VALUES ('delete', ?, ?, ?, ?)",
+                gone,
+            )
+            conn.executemany("DELETE FROM accounts_fts_docs WHERE rowid = ?", [(g[0],) for g in gone])
+            fresh = [(rowid, *new[rowid]) for rowid in stale if rowid in new]
+            conn.executemany("INSERT INTO accounts_fts (rowid, name, summary, source_title) VALUES (?, ?, ?, ?)", fresh)
+            # keep only what the accounts row does not already hold (NULL: "the column's text, as it is now")
+            kept = [
+                (
+                    rowid,
+                    *(
+                        None if doc == (rows[rowid][column] or "") else doc
+                        for doc, column in zip(docs, (1, 3, 4), strict=True)
+                    ),
+                )
+                for rowid, *docs in fresh
+            ]
+            conn.executemany(
+                "INSERT INTO accounts_fts_docs (rowid, name, summary, source_title) VALUES (?, ?, ?, ?)", kept
+            )
+        conn.execute("DELETE FROM temp.search_touched")
+        return changed
+
+    def rebuild_search(self) -> int:
+        """Re-index every account (after writes by other tools, which casefile cannot see)."""
+        with self.transaction():
+            self.conn.execute("INSERT INTO accounts_fts (accounts_fts) VALUES ('delete-all')")
+            self.conn.execute("DELETE FROM accounts_fts_docs")
+            self.conn.execute("INSERT INTO temp.search_touched SELECT rowid FROM accounts")
+            return int(self.conn.execute("SELECT count(*) FROM temp.search_touched").fetchone()[0])
+
+    def search(self, match: str, flt: Filter) -> list[tuple[int, float]]:
+        """(account rowid, bm25 score) of the accounts matching an FTS5 expression and the filter, best
+        first (``flt.sort`` orders them by a field instead); at most ``flt.limit``."""
+        where, params = self.where(flt)
+        where = where.replace(" WHERE ", " AND ", 1)
+        order = order_sql(flt) if flt.sort else " ORDER BY accounts_fts.rank"
+        sql = (
+            "SELECT accounts.rowid, -accounts_fts.rank FROM accounts_fts JOIN accounts ON accounts.rowid = "
+            f"accounts_fts.rowid WHERE accounts_fts MATCH ?{where}{order}"
+        )
+        if flt.limit is not None:
+            sql += " LIMIT ?"
+            params.append(flt.limit)
+        return [(int(r[0]), float(r[1])) for r in self.conn.execute(sql, [match, *params])]
+
+    def accounts_by_rowid(self, rowids: Sequence[int]) -> dict[int, Account]:
+        """Stored accounts (nested parts loaded) by rowid."""
+        if not rowids:
+            return {}
+        marks = ", ".join("?" for _ in rowids)
+        rows = self.conn.execute(f"SELECT {_SELECT_COLUMNS} FROM accounts WHERE rowid IN ({marks})", list(rowids))
+        accounts = [row_to_account(r) for r in rows]
+        self.attach_nested(accounts)
+        return {int(a.rowid): a for a in accounts if a.rowid is not None}
+
+    # -- statistics ---------------------------------------------------------------------------------
+
+    def stats(
+        self, dimensions: Sequence[str], flt: Filter, factors: dict[str, str]
+    ) -> tuple[int, list[tuple[Any, ...]]]:
+        """(accounts selected, [(value, [value2,] accounts)]) for one or two :data:`STATS_DIMENSIONS`; a
+        None value counts the accounts with no value. ``factors`` maps reason codes to push/pull/barrier."""
+        for name in dimensions:
+            check_field(name, tuple(STATS_DIMENSIONS), "stats dimension")
+        where, params = self.where(flt)
+        total = int(self.conn.execute(f"SELECT count(*) FROM accounts{where}", params).fetchone()[0])
+        joins = [STATS_DIMENSIONS[name] for name in dimensions]
+        if len(joins) == 1 and not joins[0][0]:  # one plain column: a GROUP BY an index can answer
+            sql = f"SELECT {joins[0][1]}, count(*) FROM accounts{where} GROUP BY 1"
+            return total, [tuple(r) for r in self.conn.execute(sql, params)]
+        pairs = list(factors.items()) or [("", "")]
+        ctes = ["factors(code, grp) AS (VALUES " + ", ".join("(?, ?)" for _ in pairs) + ")"]
+        cte_params: list[Any] = [x for pair in pairs for x in pair]
+        for n, (join, value) in enumerate(joins):
+            raw = f"SELECT accounts.rowid AS k, {value} AS v FROM accounts{join}{where}"
+            ctes.append(
+                f"d{n} AS (SELECT DISTINCT k, v FROM ({raw}) WHERE v IS NOT NULL "
+                f"UNION ALL SELECT k, NULL FROM ({raw}) GROUP BY k HAVING count(v) = 0)"
+            )
+            cte_params += params * 2
+        if len(joins) == 1:
+            sql = "SELECT d0.v, count(*) FROM d0 GROUP BY 1"
+        else:
+            sql = "SELECT d0.v, d1.v, count(*) FROM d0 JOIN d1 ON d1.k = d0.k GROUP BY 1, 2"
+        sql = "WITH " + ", ".join(ctes) + " " + sql
+        return total, [tuple(r) for r in self.conn.execute(sql, cte_params)]
+
+    def explain_stats(self, dimension: str, flt: Filter) -> list[str]:
+        """``EXPLAIN QUERY PLAN`` of a one-column :meth:`stats` query (tests prove index use with it)."""
+        where, params = self.where(flt)
+        value = STATS_DIMENSIONS[check_field(dimension, tuple(STATS_DIMENSIONS), "stats dimension")][1]
+        sql = f"EXPLAIN QUERY PLAN SELECT {value}, count(*) FROM accounts{where} GROUP BY 1"
+        return [str(r[-1]) for r in self.conn.execute(sql, params)]
+
+    # -- duplicates ---------------------------------------------------------------------------------
+
+    def people(self, flt: Filter) -> Iterator[tuple[Any, ...]]:
+        """(rowid, id, external_id, name, aliases JSON, organization, joined_min, joined_max, left_min,
+        left_max, birth_year) of the accounts ``flt`` selects, for duplicate detection."""
+        where, params = self.where(flt)
+        sql = (
+            "SELECT accounts.rowid, accounts.id, accounts.external_id, accounts.name, accounts.aliases, "
+            "accounts.organization, accounts.joined_min, accounts.joined_max, accounts.left_min, accounts.left_max, "
+            f"accounts.birth_year FROM accounts{where} ORDER BY accounts.rowid"
+        )
+        yield from self.conn.execute(sql, params)
+
+    # -- check --------------------------------------------------------------------------------------
+
+    def ignore_check(self, rule: str, account_id: str, note: str, stamp: str) -> None:
+        """Record that a check finding on one account was looked at (replacing an earlier note)."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO check_ignores (rule, account_rowid, note, created_at) "
+            "SELECT ?, rowid, ?, ? FROM accounts WHERE id = ?",
+            (rule, note, stamp, account_id),
+        )
+
+    def check_ignores(self) -> dict[tuple[str, str], str]:
+        """(rule, account id) → note, for every silenced finding."""
+        sql = "SELECT i.rule, a.id, i.note FROM check_ignores i JOIN accounts a ON a.rowid = i.account_rowid"
+        return {(r[0], r[1]): r[2] for r in self.conn.execute(sql)}
 
     # -- organisations ------------------------------------------------------------------------------
 

@@ -32,13 +32,70 @@ _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _strip_marks(match: re.Match[str]) -> str:
+    return "".join(c for c in match.group() if not unicodedata.combining(c))
+
+
 def fold(text: str) -> str:
-    """Lower-case, diacritic-free, Arabic/Persian-normalised text with single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_ARABIC_VARIANTS))
-    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _SPACE.sub(" ", stripped.casefold()).strip()
+    """Lower-case, diacritic-free, Arabic/Persian-normalised text with single spaces.
+
+    Only the non-ASCII runs are looked at character by character (combining marks are never ASCII), so
+    folding a long, mostly English summary costs a few microseconds, not a loop over every character.
+    """
+    if not text.isascii():
+        text = _NON_ASCII.sub(_strip_marks, unicodedata.normalize("NFKD", text).translate(_ARABIC_VARIANTS))
+    return _SPACE.sub(" ", text.casefold()).strip()
 
 
 def loose_key(text: str) -> str:
     """:func:`fold` without punctuation or spaces: for spotting near matches."""
     return _NOT_WORD.sub("", fold(text))
+
+
+# ------------------------------------------------------------------------------------------- searching
+
+#: A word as SQLite's ``unicode61`` tokenizer sees one: a run of letters and digits (``_`` separates).
+WORD = re.compile(r"[^\W_]+")
+
+
+def words(text: str) -> list[str]:
+    """The folded words of ``text``, as the search index holds them."""
+    return WORD.findall(fold(text))
+
+
+def _fold_run(match: re.Match[str]) -> str:
+    run = unicodedata.normalize("NFKD", match.group()).translate(_ARABIC_VARIANTS)
+    return "".join(c for c in run if not unicodedata.combining(c)).casefold()
+
+
+def index_form(text: str) -> str:
+    """What the search index is given for ``text``: its non-ASCII runs folded as :func:`fold` folds them,
+    its ASCII left as written. The tokenizer lower-cases ASCII itself, so the tokens are those of
+    ``fold(text)``, while text without diacritics or Arabic-script variants comes out unchanged — the
+    store then need not keep a second copy of it."""
+    return text if text.isascii() else _NON_ASCII.sub(_fold_run, text)
+
+
+_TRANSLIT = (("kh", "x"), ("gh", "q"), ("ou", "u"), ("oo", "u"), ("ee", "i"), ("ph", "f"), ("w", "v"))
+_DOUBLED = re.compile(r"([a-z])\1+")
+_EZAFE = frozenset({"e", "ye"})
+
+
+def translit_key(word: str) -> str:
+    """A second folding of one folded Latin word, so common romanisations of one Persian or Arabic name
+    meet: kh/x, gh/q, ou/oo/u, ee/i, ph/f, w/v and doubled letters (Hassan = Hasan, Khalq = Xalq,
+    Mousavi = Musavi). Words in other scripts are returned unchanged: never match across scripts."""
+    if not word.isascii() or not word.isalpha():
+        return word
+    for a, b in _TRANSLIT:
+        word = word.replace(a, b)
+    return _DOUBLED.sub(r"\1", word)
+
+
+def name_key(name: str) -> str:
+    """A name folded for matching across transliterations: :func:`translit_key` of each word, without
+    the Persian ezafe ("Mujahedin-e Khalq" = "Mojahedin Khalq" up to vowels)."""
+    return " ".join(translit_key(w) for w in words(name) if w not in _EZAFE)

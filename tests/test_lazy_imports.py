@@ -21,6 +21,7 @@ HEAVY = (
     "pydantic",
     "sqlite3",
     "tomllib",
+    "rapidfuzz",
 )
 
 

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from casefile.cli import config, records, research, transfer
+from casefile.cli import analysis, config, records, research, transfer
 from casefile.cli.common import _silence_stdout, state
 
 app = typer.Typer(
@@ -62,7 +62,7 @@ def _global(
     state.settings = None
 
 
-for module in (records, transfer, research):
+for module in (records, transfer, research, analysis):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(research.org_app, name="org")
 app.add_typer(research.source_app, name="source")

@@ -1,0 +1,658 @@
+"""Finding and analysing accounts: ranked search with snippets, cross-tab statistics, data-quality checks,
+duplicate candidates and merging. No printing and no SQL here: the store runs the queries, the CLI shows
+the results.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import re
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from . import model
+from .errors import UsageError
+from .model import Account, Filter
+from .store import Store
+from .text import WORD, fold, translit_key, words
+
+# ------------------------------------------------------------------------------------------------ search
+
+DEFAULT_LIMIT = 20
+SNIPPET_CHARS = 160
+_OPERATORS = frozenset({"AND", "OR", "NOT", "NEAR"})
+_RAW_PART = re.compile(r'("(?:[^"]|"")*"?)|([^\W_]+\*?)', re.S)
+
+
+@dataclass
+class Query:
+    """A user's query made safe: the FTS5 expression to run, and the folded words to highlight."""
+
+    match: str
+    terms: frozenset[str]
+    prefixes: tuple[str, ...] = ()
+
+
+def _clean(text: str) -> str:
+    """Lone surrogates (undecodable bytes in argv) cannot be sent to SQLite: make them visible '?'."""
+    return text.encode("utf-8", "replace").decode("utf-8")
+
+
+def literal_query(text: str) -> Query:
+    """Every word of ``text`` as a literal term: punctuation, quotes, ``AND``, ``*`` and unbalanced ``"``
+    mean nothing special. A word with inner punctuation (``u.s.``) is a phrase of its parts; a Latin word
+    also matches names by its transliteration key (Hassan finds Hasan)."""
+    parts: list[str] = []
+    terms: set[str] = set()
+    for chunk in fold(_clean(text)).split():
+        tokens = WORD.findall(chunk)
+        if not tokens:
+            continue
+        terms.update(tokens)
+        phrase = '"' + " ".join(tokens) + '"'
+        key = translit_key(tokens[0]) if len(tokens) == 1 else tokens[0]
+        parts.append(f'({phrase} OR name : "{key}")' if key != tokens[0] else phrase)
+    return Query(" AND ".join(parts), frozenset(terms))
+
+
+def raw_query(text: str) -> Query:
+    """FTS5 query syntax as given (operators AND/OR/NOT/NEAR, ``"phrases"``, ``prefix*``, ``column:``),
+    with the words folded as the index is."""
+    out: list[str] = []
+    terms: set[str] = set()
+    prefixes: set[str] = set()
+    pos = 0
+    text = _clean(text)
+    for m in _RAW_PART.finditer(text):
+        out.append(text[pos : m.start()])
+        pos = m.end()
+        quoted, bare = m.groups()
+        if quoted is not None:
+            inner = quoted[1:-1] if len(quoted) > 1 and quoted.endswith('"') else quoted[1:]
+            folded = fold(inner.replace('""', '"'))
+            terms.update(WORD.findall(folded))
+            out.append('"' + folded.replace('"', '""') + ('"' if quoted.endswith('"') and len(quoted) > 1 else ""))
+        elif bare in _OPERATORS:
+            out.append(bare)
+        else:
+            folded = fold(bare.rstrip("*"))
+            following = text[pos : pos + 1]
+            if following != ":":
+                (prefixes if bare.endswith("*") else terms).update(WORD.findall(folded))
+            out.append(folded + ("*" if bare.endswith("*") else ""))
+    out.append(text[pos:])
+    return Query("".join(out), frozenset(terms), tuple(sorted(prefixes)))
+
+
+def search(store: Store, text: str, flt: Filter, *, raw: bool = False) -> list[dict[str, Any]]:
+    """The accounts matching ``text``, best first, each with a snippet of where it matched."""
+    query = raw_query(text) if raw else literal_query(text)
+    if not query.match.strip():
+        return []
+    if flt.limit is None:
+        flt.limit = DEFAULT_LIMIT
+    try:
+        hits = store.search(query.match, flt)
+    except sqlite3.OperationalError as exc:
+        if not raw:
+            raise
+        from .render import visible
+
+        raise UsageError(
+            f"search syntax: {visible(str(exc))}; see the FTS5 query syntax, or leave out --raw to search the "
+            "words literally"
+        ) from None
+    accounts = store.accounts_by_rowid([rowid for rowid, _ in hits])
+    rows = []
+    for rowid, score in hits:
+        account = accounts[rowid]
+        field, snippet, spans = best_snippet(account, query)
+        rows.append(
+            {
+                "id": account.id,
+                "external_id": account.values.get("external_id"),
+                "name": account.display_name,
+                "organization": account.values.get("organization"),
+                "left": account.values["left"].raw if account.values.get("left") else None,
+                "field": field,
+                "snippet": snippet,
+                "highlights": spans,
+                "score": round(score, 4),
+            }
+        )
+    return rows
+
+
+def _texts(account: Account) -> Iterable[tuple[str, str]]:
+    """(where, original text) of everything search indexes for an account, body text first."""
+    values = account.values
+    if values.get("summary"):
+        yield "summary", values["summary"]
+    for n, quote in enumerate(values.get("quotes") or (), 1):
+        for key in ("text", "translation"):
+            if quote.get(key):
+                yield f"quotes[{n}]", quote[key]
+    for n, event in enumerate(values.get("events") or (), 1):
+        for key in ("description", "place"):
+            if event.get(key):
+                yield f"events[{n}]", event[key]
+    titles = [values.get("source_title")] + [s.get("title") for s in values.get("sources") or ()]
+    for title in dict.fromkeys(t for t in titles if t):
+        yield "source_title", title
+    if values.get("name"):
+        yield "name", values["name"]
+    for alias in values.get("aliases") or ():
+        yield "aliases", alias
+
+
+def _matches(text: str, query: Query, names: bool) -> list[tuple[int, int]]:
+    """Spans of the words of the original ``text`` that match a query word once folded."""
+    keys = {translit_key(t) for t in query.terms} if names else set()
+    spans = []
+    for m in WORD.finditer(text):
+        for w in words(m.group()):
+            if w in query.terms or (keys and translit_key(w) in keys) or any(map(w.startswith, query.prefixes)):
+                spans.append(m.span())
+                break
+    return spans
+
+
+def best_snippet(account: Account, query: Query) -> tuple[str, str, list[list[int]]]:
+    """(where, snippet of the original text, highlighted [start, end) spans in the snippet) from the text
+    of the account with the most matching words; white space is collapsed so a snippet is one line."""
+    best: tuple[int, str, str, list[tuple[int, int]]] | None = None
+    for where, text in _texts(account):
+        flat = " ".join(text.split())
+        spans = _matches(flat, query, names=where in ("name", "aliases"))
+        if spans and (best is None or len(spans) > best[0]):
+            best = (len(spans), where, flat, spans)
+    if best is None:  # matched through a column filter or NOT only: show the start of the summary
+        where = "summary" if account.values.get("summary") else "name"
+        snippet, _ = _clip(" ".join((account.values.get("summary") or account.display_name).split()), [])
+        return where, snippet, []
+    _, where, flat, spans = best
+    return where, *_clip(flat, spans)
+
+
+def _clip(flat: str, spans: list[tuple[int, int]]) -> tuple[str, list[list[int]]]:
+    """About :data:`SNIPPET_CHARS` characters of ``flat`` around its first highlighted word, cut at spaces."""
+    first = spans[0] if spans else (0, 0)
+    start = 0 if first[0] < SNIPPET_CHARS // 3 else flat.rfind(" ", 0, first[0] - SNIPPET_CHARS // 3) + 1
+    end = len(flat)
+    if end - start > SNIPPET_CHARS:
+        end = flat.rfind(" ", start, start + SNIPPET_CHARS)
+        if end < first[1]:
+            end = start + SNIPPET_CHARS
+    prefix = "…" if start else ""
+    shift = len(prefix) - start
+    shown = [[a + shift, b + shift] for a, b in spans if a >= start and b <= end]
+    return prefix + flat[start:end] + ("…" if end < len(flat) else ""), shown
+
+
+# ------------------------------------------------------------------------------------------------- stats
+
+#: Names ``--by`` accepts besides the dimensions themselves.
+DIMENSION_ALIASES = {
+    "organisation": "organization",
+    "org": "organization",
+    "reasons": "reason",
+    "factor": "reason_factor",
+    "allegations": "allegation",
+    "reliability": "source_reliability",
+}
+MULTI_DIMENSIONS = frozenset({"reason", "reason_factor", "allegation", "publisher_type"})
+YEAR_DIMENSIONS = frozenset({"exit_year", "joined_year"})
+
+
+@dataclass
+class Stats:
+    by: list[str]
+    accounts: int  # accounts selected by the filters
+    rows: list[dict[str, Any]]  # one per value (pair of values); None = no value
+    no_value: dict[str, int]  # per dimension: accounts without any value
+
+
+def dimensions(by: list[str]) -> list[str]:
+    """``--by`` names checked against the allow-list (before any SQL exists)."""
+    from .store import STATS_DIMENSIONS, check_field
+
+    names = [check_field(DIMENSION_ALIASES.get(b, b), tuple(STATS_DIMENSIONS), "stats dimension") for b in by]
+    if not 1 <= len(names) <= 2:
+        raise UsageError("give one --by for counts, or two for a cross-tabulation")
+    if len(set(names)) < len(names):
+        raise UsageError("the two --by dimensions must differ")
+    return names
+
+
+def stats(store: Store, by: list[str], flt: Filter) -> Stats:
+    """Accounts counted by one dimension, or cross-tabulated by two. A multi-valued dimension counts an
+    account once under each of its distinct values."""
+    from . import vocab
+
+    names = dimensions(by)
+    factors = {c.code: c.group for c in vocab.VOCABULARIES["exit_reason"]}
+    factors.update({code: group for name, code, _, _, group in store.user_codes() if name == "exit_reason" and group})
+    total, counted = store.stats(names, flt, factors)
+    no_value = {}
+    for name in names:
+        single = counted if len(names) == 1 else store.stats([name], flt, factors)[1]
+        no_value[name] = sum(r[-1] for r in single if r[0] is None)
+    totals: dict[Any, int] = {}
+    for r in counted:
+        totals[r[0]] = totals.get(r[0], 0) + r[-1]
+
+    def order(r: tuple[Any, ...]) -> tuple[Any, ...]:
+        first = (r[0] is None, str(r[0])) if names[0] in YEAR_DIMENSIONS else (r[0] is None, -totals[r[0]], str(r[0]))
+        return (*first, r[1] is None, -r[-1], str(r[1])) if len(names) == 2 else first
+
+    rows = [dict(zip([*names, "accounts"], r, strict=True)) for r in sorted(counted, key=order)]
+    return Stats(names, total, rows, no_value)
+
+
+# ------------------------------------------------------------------------------------------------- check
+
+
+@dataclass(frozen=True)
+class Rule:
+    severity: str  # error, warning or info
+    about: str
+
+
+RULES: dict[str, Rule] = {
+    "date-future": Rule("error", "a date (or the birth year) lies in the future"),
+    "date-before-birth": Rule("error", "a date lies before the person's birth year"),
+    "date-before-1900": Rule("warning", "a date before 1900; info when it was written so and corrected"),
+    "left-before-joined": Rule("error", "left before joined"),
+    "event-order": Rule("warning", "timeline events, or joined/left/announced, in an impossible order"),
+    "years-in-org": Rule("warning", "years_in_org disagrees with joined and left by more than a year"),
+    "date-no-year": Rule("warning", "a date without a year (e.g. New Year's Eve)"),
+    "date-unread": Rule("info", "a date casefile could not read, kept as written"),
+    "no-source": Rule("warning", "an account without any source"),
+    "source-ungraded": Rule("warning", "a source without an Admiralty reliability or credibility grade"),
+    "org-near-duplicate": Rule("warning", "an organisation name that nearly matches another (a missing alias?)"),
+}
+SEVERITIES = ("error", "warning", "info")
+
+#: Where each event type falls in a membership's course; an event may not be dated wholly after a later one.
+_COURSE = {
+    "captured": 0,
+    "detained": 1,
+    "released": 2,
+    "recruited": 3,
+    "joined": 3,
+    "role_change": 4,
+    "relocated": 4,
+    "requested_exit": 5,
+    "exit_blocked": 6,
+    "left": 7,
+    "arrived": 8,
+    "joined_other_org": 8,
+    "announced": 8,
+    "testified": 8,
+}
+_ACCOUNT_COURSE = {"joined": 3, "left": 7, "announced": 8}
+_OLD_YEAR = re.compile(r"(?<!\d)1[0-8]\d\d(?!\d)")
+
+
+def _finding(
+    rule: str, account: Account | None, field: str, message: str, severity: str | None = None
+) -> dict[str, Any]:
+    return {
+        "severity": severity or RULES[rule].severity,
+        "rule": rule,
+        "account": account.id if account else None,
+        "external_id": account.values.get("external_id") if account else None,
+        "field": field,
+        "message": message,
+    }
+
+
+def _dates(account: Account) -> Iterable[tuple[str, Any, int | None]]:
+    """(where, FuzzyDate, place in the membership's course) of every date of an account."""
+    for name in model.DATE_FIELDS:
+        if account.values.get(name) is not None:
+            yield name, account.values[name], _ACCOUNT_COURSE.get(name)
+    for n, event in enumerate(account.values.get("events") or (), 1):
+        if event.get("date") is not None:
+            yield f"events[{n}].date ({event['type']})", event["date"], _COURSE.get(event["type"])
+    for n, source in enumerate(account.values.get("sources") or (), 1):
+        if source.get("date") is not None:
+            yield f"sources[{n}].date", source["date"], None
+
+
+def _date_rules(account: Account, today: str) -> Iterable[dict[str, Any]]:
+    birth = account.values.get("birth_year")
+    if birth is not None and birth > int(today[:4]):
+        yield _finding("date-future", account, "birth_year", "the birth year is in the future")
+    for where, fd, _ in _dates(account):
+        if fd.min is not None and fd.min > today:
+            yield _finding("date-future", account, where, "the date is in the future")
+        if birth is not None and fd.max is not None and fd.max < f"{birth:04d}-01-01" and where != "birth_year":
+            yield _finding("date-before-birth", account, where, "the date is before the birth year")
+        if fd.max is not None and fd.max < "1900-01-01":
+            yield _finding("date-before-1900", account, where, "the date is before 1900")
+        elif fd.corrected and _OLD_YEAR.search(fd.raw):
+            message = "written as a year before 1900 and corrected; check the correction and its note"
+            yield _finding("date-before-1900", account, where, message, "info")
+        if fd.edtf is not None and fd.edtf.startswith("X"):
+            yield _finding("date-no-year", account, where, "the date has no year")
+        elif fd.edtf is None and fd.min is None:
+            yield _finding("date-unread", account, where, "the date could not be read; it is kept as written")
+
+
+def _years(a: str, b: str) -> float:
+    from datetime import date
+
+    return (date.fromisoformat(b) - date.fromisoformat(a)).days / 365.25
+
+
+def _membership_rules(account: Account) -> Iterable[dict[str, Any]]:
+    joined, left = account.values.get("joined"), account.values.get("left")
+    if joined and left and joined.min and left.max and left.max < joined.min:
+        yield _finding("left-before-joined", account, "left", "the person left before they joined")
+    stated = account.values.get("years_in_org")
+    if stated is not None and joined and left and joined.min and joined.max and left.min and left.max:
+        low, high = _years(joined.max, left.min), _years(joined.min, left.max)
+        if stated < low - 1 or stated > high + 1:
+            span = f"{max(low, 0):.0f}–{high:.0f}"
+            yield _finding(
+                "years-in-org",
+                account,
+                "years_in_org",
+                f"states {model.format_number(stated)} years; joined and left allow {span}",
+            )
+    dated = [(w, fd, c) for w, fd, c in _dates(account) if c is not None and fd.min and fd.max]
+    for w1, d1, c1 in dated:
+        for w2, d2, c2 in dated:
+            if c1 < c2 and d1.min > d2.max:
+                yield _finding(
+                    "event-order", account, w1, f"is dated wholly after {w2}, which comes later in a membership"
+                )
+
+
+def _source_rules(account: Account) -> Iterable[dict[str, Any]]:
+    sources = account.values.get("sources") or []
+    flat = any(account.values.get(f) for f in ("source_title", "source_url", "source_publisher"))
+    if not sources and not flat:
+        yield _finding("no-source", account, "sources", "the account cites no source")
+    for n, source in enumerate(sources, 1):
+        for grade in ("reliability", "credibility"):
+            if not source.get(grade):
+                yield _finding("source-ungraded", account, f"sources[{n}].{grade}", f"the source has no {grade} grade")
+    if not sources and flat:
+        for grade in ("source_reliability", "source_credibility"):
+            if not account.values.get(grade):
+                yield _finding("source-ungraded", account, grade, "the source has no grade")
+
+
+def check(
+    store: Store, flt: Filter, rule: str | None = None, today: str | None = None
+) -> tuple[list[dict[str, Any]], int]:
+    """(findings, how many were silenced by ``check --ignore``) for the accounts ``flt`` selects."""
+    from datetime import date
+
+    if rule is not None and rule not in RULES:
+        raise UsageError(f"unknown rule {rule!r}; choose one of: {', '.join(RULES)}")
+    today = today or date.today().isoformat()
+    ignored = store.check_ignores()
+    findings: list[dict[str, Any]] = []
+    silenced = 0
+    for account in store.query(flt, nested=True):
+        for finding in (*_date_rules(account, today), *_membership_rules(account), *_source_rules(account)):
+            if rule not in (None, finding["rule"]):
+                continue
+            if (finding["rule"], account.id) in ignored:
+                silenced += 1
+            else:
+                findings.append(finding)
+    if rule in (None, "org-near-duplicate"):
+        seen: set[frozenset[str]] = set()
+        for org in store.organizations():
+            for other in store.organizations_near(org["name"]):
+                if other != org["name"] and frozenset((org["name"], other)) not in seen:
+                    seen.add(frozenset((org["name"], other)))
+                    message = f"{org['name']!r} nearly matches {other!r}; if they are one: casefile org alias"
+                    findings.append(_finding("org-near-duplicate", None, "organization", message))
+    return findings, silenced
+
+
+def ignore_finding(store: Store, rule: str, account_ref: str, note: str) -> str:
+    """Silence one rule on one account, with the researcher's note; returns the account id."""
+    from .store import now
+
+    if rule not in RULES or rule == "org-near-duplicate":
+        allowed = [r for r in RULES if r != "org-near-duplicate"]
+        raise UsageError(f"cannot ignore {rule!r} on an account; choose one of: {', '.join(allowed)}")
+    if not note.strip():
+        raise UsageError("--ignore needs a --note saying why the finding is accepted")
+    account_id = store.resolve_id(account_ref)
+    with store.transaction():
+        store.ignore_check(rule, account_id, note.strip(), now())
+    return account_id
+
+
+# ------------------------------------------------------------------------------------------------ dupes
+
+DEFAULT_MIN_SCORE = 80.0
+
+
+@dataclass
+class _Person:
+    id: str
+    external_id: str | None
+    names: list[str]
+    keys: list[str]
+    organization: str | None
+    joined: tuple[int, int] | None
+    left: tuple[int, int] | None
+    birth_year: int | None
+
+
+def _span(lo: str | None, hi: str | None) -> tuple[int, int] | None:
+    return (int(lo[:4]), int(hi[:4])) if lo and hi else None
+
+
+def _overlap(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool | None:
+    """Whether two year spans can be the same time (a year's slack); None when either is unknown."""
+    if a is None or b is None:
+        return None
+    return a[0] <= b[1] + 1 and b[0] <= a[1] + 1
+
+
+def _blocks(key: str) -> Iterable[tuple[str, ...]]:
+    """Blocking keys of one name key: the 3-letter starts of each pair of its (first four) words, so
+    'hasan shahbazi' and 'hasan shahbaz' meet, and a common first name alone never makes a block."""
+    heads = [w[:3] for w in key.split()[:4]]
+    if len(heads) == 1:
+        yield (heads[0],)
+    for i in range(len(heads)):
+        for j in range(i + 1, len(heads)):
+            yield (heads[i], heads[j])
+
+
+def dupes(store: Store, flt: Filter, min_score: float = DEFAULT_MIN_SCORE) -> list[dict[str, Any]]:
+    """Pairs of accounts that may be about the same person, best first, each with its evidence.
+
+    Names and aliases are compared by their romanisation keys (:func:`~casefile.text.name_key`) with
+    rapidfuzz's token-sort ratio; only accounts sharing a blocking key are compared, and only when their
+    organisations agree (or one is unknown) and their joined/left dates and birth years can agree. An
+    account without any name is never paired. Score = 0.8 × name similarity + 0.1 × organisation (100
+    same, 50 unknown) + 0.1 × dates (100 overlapping, 50 nothing to compare)."""
+    from rapidfuzz import fuzz
+
+    from .text import name_key
+
+    key_of = functools.lru_cache(maxsize=65536)(name_key)  # the same names recur across many accounts
+    people: list[_Person] = []
+    blocks: dict[tuple[str, ...], list[int]] = {}
+    for _rowid, id_, ext, name, aliases, org, j_min, j_max, l_min, l_max, birth in store.people(flt):
+        names = [n for n in (name, *(_json_list(aliases))) if n and n.strip()]
+        keys = list(dict.fromkeys(k for n in names if (k := key_of(n))))
+        if not keys:
+            continue
+        index = len(people)
+        people.append(_Person(id_, ext, names, keys, org, _span(j_min, j_max), _span(l_min, l_max), birth))
+        for block in {b for k in keys for b in _blocks(k)}:
+            blocks.setdefault(block, []).append(index)
+    seen: set[tuple[int, int]] = set()
+    pairs: list[dict[str, Any]] = []
+    for members in blocks.values():
+        by_org: dict[str | None, list[int]] = {}
+        for i in members:
+            by_org.setdefault(people[i].organization, []).append(i)
+        unknown = by_org.pop(None, [])
+        within = ((i, j) for group in by_org.values() for x, i in enumerate(group) for j in group[x + 1 :])
+        across = ((u, m) for u in unknown for m in members if m != u)
+        for i, j in itertools.chain(within, across):
+            a, b = people[i], people[j]
+            if not _compatible(a, b):  # cheap, and most candidates in a big block fail here
+                continue
+            pair = (i, j) if i < j else (j, i)
+            if pair not in seen:
+                seen.add(pair)
+                found = _score(people[pair[0]], people[pair[1]], fuzz.token_sort_ratio, min_score)
+                if found is not None:
+                    pairs.append(found)
+    pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
+    return pairs if flt.limit is None else pairs[: flt.limit]
+
+
+def _json_list(value: str | None) -> list[str]:
+    import json
+
+    return list(json.loads(value)) if value else []
+
+
+def _compatible(a: _Person, b: _Person) -> bool:
+    """Whether birth years and joined/left spans can agree (unknown ones always can)."""
+    if a.birth_year and b.birth_year and abs(a.birth_year - b.birth_year) > 2:
+        return False
+    return _overlap(a.left, b.left) is not False and _overlap(a.joined, b.joined) is not False
+
+
+def _score(a: _Person, b: _Person, ratio: Any, min_score: float) -> dict[str, Any] | None:
+    dates = {"joined": _overlap(a.joined, b.joined), "left": _overlap(a.left, b.left)}
+    best, ka, kb = max((ratio(x, y), x, y) for x in a.keys for y in b.keys)
+    org_points = 100 if a.organization and a.organization == b.organization else 50
+    date_points = 100 if True in dates.values() else 50
+    score = round(0.8 * best + 0.1 * org_points + 0.1 * date_points, 1)
+    if score < min_score:
+        return None
+    name_a = next(n for n in a.names if _same_key(n, ka))
+    name_b = next(n for n in b.names if _same_key(n, kb))
+    evidence = [f"names {name_a!r} ~ {name_b!r}: {best:.0f}"]
+    evidence.append(
+        f"same organisation {a.organization!r}" if org_points == 100 else "organisation unknown on one side"
+    )
+    evidence += [f"{what} dates overlap" for what, agree in dates.items() if agree]
+    if a.birth_year and b.birth_year:
+        evidence.append("birth years agree")
+    return {
+        "score": score,
+        "a": a.id,
+        "a_external_id": a.external_id,
+        "a_name": a.names[0],
+        "b": b.id,
+        "b_external_id": b.external_id,
+        "b_name": b.names[0],
+        "evidence": evidence,
+    }
+
+
+def _same_key(name: str, key: str) -> bool:
+    from .text import name_key
+
+    return name_key(name) == key
+
+
+# ------------------------------------------------------------------------------------------------ merge
+
+#: Fields ``merge --take`` accepts: the single-valued ones (lists are always united).
+TAKEABLE = tuple(f.name for f in model.FIELDS if not f.multi and f.name not in ("id", "external_id"))
+
+
+@dataclass
+class Conflict:
+    field: str
+    kept: str
+    other: str
+    winner: str  # "kept" or "other"
+
+
+def merge(store: Store, keep_ref: str, other_ref: str, take: list[str]) -> tuple[str, str, list[Conflict]]:
+    """Merge account OTHER into KEEP in one transaction: aliases (OTHER's name among them), codes, tags,
+    sources, events and quotes are united; a single value KEEP lacks is filled from OTHER; where both have
+    different values KEEP's wins unless the field is in ``take``. KEEP is written through the pipeline
+    (validation, search index); OTHER is marked deleted and its id redirected to KEEP.
+    Returns (keep id, other id, conflicts)."""
+    from . import pipeline
+    from .store import check_field, now
+    from .validation import Validator
+
+    for name in take:
+        check_field(name, TAKEABLE, "field for --take")
+    keep_id, other_id = store.resolve_id(keep_ref), store.resolve_id(other_ref)
+    if keep_id == other_id:
+        raise UsageError("KEEP and OTHER are the same account")
+    kept, other = store.get(keep_id), store.get(other_id)
+    k, o = model.to_json_dict(kept), model.to_json_dict(other)
+    raw: dict[str, Any] = {"id": keep_id}
+    conflicts: list[Conflict] = []
+    kept_has_source = bool(k["sources"]) or any(k[f] for f in model.FLAT_SOURCE)
+    other_entries = [dict(s) for s in o["sources"]]
+    if not other_entries and any(o[f] for f in model.FLAT_SOURCE) and kept_has_source:
+        other_entries = [_flat_source_entry(o)]
+    for f in model.FIELDS:
+        if f.name in ("id", "external_id") or (f.name in model.FLAT_SOURCE and (other_entries or k["sources"])):
+            continue
+        if f.multi:
+            extra = [o["name"]] if f.name == "aliases" and o["name"] and k["name"] not in (None, o["name"]) else []
+            united = list(dict.fromkeys([*k[f.name], *o[f.name], *extra]))
+            if united != k[f.name]:
+                raw[f.name] = united
+            continue
+        mine, theirs = k[f.name], o[f.name]
+        if theirs is None or mine == theirs:
+            continue
+        if mine is not None:
+            winner = "other" if f.name in take else "kept"
+            conflicts.append(Conflict(f.name, _shown(mine), _shown(theirs), winner))
+            if winner == "kept":
+                continue
+        raw[f.name] = theirs
+        for part in model.DATE_PARTS if f.kind == "date" else ():
+            raw[f"{f.name}_{part}"] = o[f"{f.name}_{part}"]
+    if other_entries:
+        linked = {s["id"] for s in k["sources"]}
+        added = [s for s in other_entries if not s.get("id") or s["id"] not in linked]
+        for entry in added:
+            if kept_has_source and entry.get("role") == "primary":
+                entry["role"] = "corroborating"
+        raw["sources"] = [*k["sources"], *added]
+    for part in ("events", "quotes"):
+        if o[part]:
+            raw[part] = [*k[part], *(item for item in o[part] if item not in k[part])]
+    with store.transaction():
+        pipeline.update_record(store, Validator(pipeline.options_for(store)), raw)
+        stamp = now()
+        store.set_deleted(other_id, stamp)
+        store.add_redirect(other_id, keep_id, stamp)
+    return keep_id, other_id, conflicts
+
+
+def _flat_source_entry(values: dict[str, Any]) -> dict[str, Any]:
+    """OTHER's flat source_* columns as a sources entry, so merging keeps them."""
+    entry = {part: values[flat] for flat, part in model.FLAT_SOURCE.items() if values[flat] is not None}
+    for part in model.DATE_PARTS if values.get("source_date") is not None else ():
+        entry[f"date_{part}"] = values[f"source_date_{part}"]
+    return {**entry, "role": "primary"}
+
+
+def _shown(value: Any, width: int = 60) -> str:
+    text = (
+        " ".join(model.format_number(value).split()) if isinstance(value, int | float) else " ".join(str(value).split())
+    )
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,250 @@
+"""Finding and analysing: search, stats, check, dupes, merge."""
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from casefile.cli.common import ReadFormat, boundary, err, open_store, state, stdout_is_terminal, with_filters
+
+app = typer.Typer()
+
+Format = Annotated[ReadFormat, typer.Option("--format", "-f", help="table (plain rows when piped), json, jsonl, csv.")]
+
+
+def _emit(rows: list[dict[str, Any]], fmt: ReadFormat, columns: list[str], title: str) -> None:
+    from casefile.cli.output import emit_rows
+
+    emit_rows(rows, fmt.value, columns, title)
+
+
+# ------------------------------------------------------------------------------------------------ search
+
+HIT_COLUMNS = ["id", "external_id", "name", "organization", "left", "field", "snippet", "score"]
+
+
+@app.command()
+@boundary
+@with_filters
+def search(
+    flt: Any,
+    query: Annotated[
+        Optional[str], typer.Argument(metavar="QUERY", help="Words to find (all of them), matched literally.")
+    ] = None,
+    raw: Annotated[bool, typer.Option("--raw", help='QUERY is FTS5 syntax: AND OR NOT NEAR, "phrase", pre*.')] = False,
+    reindex: Annotated[
+        bool, typer.Option("--reindex", help="Rebuild the search index (after other tools wrote).")
+    ] = False,
+    fmt: Format = ReadFormat.table,
+) -> None:
+    """Find accounts by the words of their names, aliases, summary, quotes, events and source titles, best
+    first (names weigh most), each with a snippet of where it matched; at most 20 unless --limit.
+    Case, diacritics, Arabic/Persian letter variants and common romanisations of names are folded.
+
+    Example: casefile search "brainwashing sessions" --org MEK
+    """
+    from casefile import analysis
+
+    store = open_store()
+    if reindex:
+        err(f"search index rebuilt: {store.rebuild_search()} accounts")
+    if query is None:
+        if not reindex:
+            from casefile.errors import UsageError
+
+            raise UsageError("give words to search for, e.g. casefile search picnic")
+        return
+    rows = analysis.search(store, query, flt, raw=raw)
+    if fmt is ReadFormat.table and stdout_is_terminal() and rows:
+        _hit_table(rows)
+    elif fmt is ReadFormat.table and not rows:
+        err("no accounts match")
+    else:
+        columns = HIT_COLUMNS if fmt is not ReadFormat.table else ["id", "name", "organization", "field", "snippet"]
+        _emit(rows, fmt, columns, "hits")
+
+
+def _hit_table(rows: list[dict[str, Any]]) -> None:
+    from rich.table import Table
+
+    from casefile.render import SHORT_ID, console, highlighted, safe_text
+
+    table = Table(header_style="bold")
+    table.add_column("id", no_wrap=True)
+    table.add_column("name", ratio=1)
+    table.add_column("organization", ratio=1)
+    table.add_column("where", no_wrap=True)
+    table.add_column("snippet", ratio=3)
+    for row in rows:
+        table.add_row(
+            safe_text(row["id"][:SHORT_ID]),
+            safe_text(row["name"]),
+            safe_text(row["organization"] or ""),
+            safe_text(row["field"]),
+            highlighted(row["snippet"], row["highlights"]),
+        )
+    console(no_color=state.no_color).print(table)
+
+
+# ------------------------------------------------------------------------------------------------- stats
+
+By = Annotated[
+    list[str],
+    typer.Option(
+        "--by",
+        help="organization, exit_year, joined_year, reason, reason_factor, allegation, exit_type, nationality, "
+        "gender, source_reliability, publisher_type; twice for a cross-tab.",
+    ),
+]
+
+
+@app.command()
+@boundary
+@with_filters
+def stats(flt: Any, by: By, fmt: Format = ReadFormat.table) -> None:
+    """Count accounts by one dimension, or cross-tabulate two; says how many had no value.
+
+    Multi-valued codes (reasons, allegations, publisher types) count an account once under each value.
+
+    Example: casefile stats --by reason_factor --by exit_year --org MEK --since 2015
+    """
+    from casefile import analysis
+
+    names = analysis.dimensions(by)
+    result = analysis.stats(open_store(), names, flt)
+    if fmt is ReadFormat.json:
+        import json
+
+        body = {"by": result.by, "accounts": result.accounts, "no_value": result.no_value, "rows": result.rows}
+        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+    elif fmt is ReadFormat.table and stdout_is_terminal():
+        _stats_table(result)
+    else:
+        _emit(result.rows, fmt, [*result.by, "accounts"], "counts")
+    missing = ", ".join(f"{n} without {d.replace('_', ' ')}" for d, n in result.no_value.items())
+    err(f"{result.accounts} accounts; {missing}")
+
+
+def _stats_table(result: Any) -> None:
+    from rich.table import Table
+
+    from casefile.render import bar, console, safe_text
+
+    table = Table(header_style="bold")
+    for name in result.by:
+        table.add_column(name.replace("_", " "))
+    table.add_column("accounts", justify="right")
+    table.add_column("share", justify="right")
+    table.add_column("")
+    top = max((r["accounts"] for r in result.rows), default=0)
+    for row in result.rows:
+        cells = [
+            safe_text(str(row[d])) if row[d] is not None else safe_text("(no value)", "dim italic") for d in result.by
+        ]
+        share = f"{100 * row['accounts'] / result.accounts:.1f}%" if result.accounts else ""
+        table.add_row(*cells, str(row["accounts"]), share, bar(row["accounts"], top))
+    console(no_color=state.no_color).print(table)
+
+
+# ------------------------------------------------------------------------------------------------- check
+
+
+@app.command()
+@boundary
+@with_filters
+def check(
+    flt: Any,
+    rule: Annotated[Optional[str], typer.Option("--rule", help="Run only this rule.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any finding is an error.")] = False,
+    ignore: Annotated[Optional[str], typer.Option("--ignore", help="Silence this rule on --account.")] = None,
+    account: Annotated[Optional[str], typer.Option("--account", help="The account --ignore is about.")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", help="Why --ignore accepts the finding.")] = None,
+    fmt: Format = ReadFormat.table,
+) -> None:
+    """Check the data's quality: impossible or implausible dates, order and durations, missing sources and
+    grades, near-duplicate organisation names. Each finding names the account, field and rule, never the
+    record's text. Rules: date-future, date-before-birth, date-before-1900, left-before-joined, event-order,
+    years-in-org, date-no-year, date-unread, no-source, source-ungraded, org-near-duplicate.
+
+    Example: casefile check --ignore date-no-year --account SEED-0001 --note "the source gives no year"
+    """
+    from casefile import analysis, errors
+
+    store = open_store()
+    if ignore is not None:
+        if account is None:
+            raise errors.UsageError("--ignore needs --account (and --note)")
+        err(f"{ignore} silenced on {analysis.ignore_finding(store, ignore, account, note or '')}")
+        return
+    findings, silenced = analysis.check(store, flt, rule)
+    _emit(findings, fmt, ["severity", "rule", "account", "field", "message"], "findings")
+    counts = {s: sum(f["severity"] == s for f in findings) for s in analysis.SEVERITIES}
+    err(
+        ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items())
+        + f"; {silenced} silenced"
+    )
+    if strict and counts["error"]:
+        raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------------------------------------ dupes
+
+
+@app.command()
+@boundary
+@with_filters
+def dupes(
+    flt: Any,
+    min_score: Annotated[
+        float, typer.Option("--min-score", min=0, max=100, help="Show pairs scoring at least this.")
+    ] = 80.0,
+    fmt: Format = ReadFormat.table,
+) -> None:
+    """Candidate pairs of accounts about the same person: names and aliases compared across
+    romanisations (Hassan Shahbazi ~ Hasan Shahbaz), the same organisation, dates that can agree. Each pair
+    has a score (0–100) and its evidence; merge a true pair with `casefile merge KEEP OTHER`.
+
+    --limit caps the number of pairs shown.
+
+    Example: casefile dupes --org MEK --min-score 90
+    """
+    from casefile import analysis
+
+    pairs = analysis.dupes(open_store(), flt, min_score)
+    columns = ["score", "a", "a_name", "b", "b_name", "evidence"]
+    _emit(
+        pairs,
+        fmt,
+        columns
+        if fmt is ReadFormat.table
+        else [*columns[:3], "a_external_id", *columns[3:5], "b_external_id", "evidence"],
+        "candidate pairs",
+    )
+    err(f"{len(pairs)} candidate pair(s)")
+
+
+# ------------------------------------------------------------------------------------------------ merge
+
+
+@app.command()
+@boundary
+def merge(
+    keep: Annotated[str, typer.Argument(metavar="KEEP", help="The account that stays (id, prefix or external id).")],
+    other: Annotated[str, typer.Argument(metavar="OTHER", help="The account merged into KEEP and then removed.")],
+    take: Annotated[
+        Optional[list[str]], typer.Option("--take", help="Use OTHER's value of this field where both differ (repeat).")
+    ] = None,
+) -> None:
+    """Merge two accounts about the same person, in one transaction. Aliases (OTHER's name too), codes,
+    tags, sources, events and quotes are united; empty fields are filled from OTHER; conflicting values are
+    listed and KEEP's win unless --take FIELD. OTHER is marked deleted and its id resolves to KEEP.
+
+    Example: casefile merge DEMO-0006 DEMO-0007 --take left
+    """
+    from casefile import analysis
+    from casefile.render import visible
+
+    keep_id, other_id, conflicts = analysis.merge(open_store(), keep, other, take or [])
+    for c in conflicts:
+        other_hint = "" if c.winner == "other" else f" (--take {c.field} for the other)"
+        err(f"conflict: {c.field}: kept {visible(c.kept)!r} · other {visible(c.other)!r} → {c.winner}{other_hint}")
+    err(f"merged {other_id} into {keep_id}")
