@@ -67,6 +67,8 @@ def merge(stored: Account | None, item: Validated) -> tuple[Account, list[Proble
     given = item.account.values
     problems: list[Problem] = []
     for name, value in given.items():
+        if name == "id" and value is None and stored is not None:
+            continue  # an empty id cell (a CSV export's id column left blank) names nothing: keep the stored id
         if name in model.DATE_FIELDS and stored is not None and name not in item.explicit_dates:
             old = stored.values.get(name)
             if old is not None and value is not None and old.raw == value.raw:
