@@ -250,6 +250,65 @@ def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] |
     return out
 
 
+# --------------------------------------------------------------------------------------------- audit
+
+
+@dataclass(frozen=True)
+class AuditKind:
+    """A kind of record the audit log follows: its main table, the child tables holding its parts (with the
+    column naming the main row), and the columns that name it for people."""
+
+    name: str
+    table: str
+    children: tuple[tuple[str, str], ...]
+    label: tuple[str, ...]
+
+
+#: In the order entries are written (undo walks them backwards: accounts first, then what they refer to).
+AUDITED: tuple[AuditKind, ...] = (
+    AuditKind("vocabulary", "vocabulary", (), ("vocabulary", "code")),
+    AuditKind("organization", "organizations", (("organization_names", "organization_rowid"),), ("name",)),
+    AuditKind("source", "sources", (), ("id",)),
+    AuditKind(
+        "account",
+        "accounts",
+        (("account_sources", "account_rowid"), ("events", "account_rowid"), ("quotes", "account_rowid")),
+        ("id",),
+    ),
+)
+AUDIT_KIND: dict[str, AuditKind] = {k.name: k for k in AUDITED}
+#: What a child table is called in a diff.
+_PART_NAMES = {"account_sources": "sources", "events": "events", "quotes": "quotes", "organization_names": "names"}
+#: Columns a diff leaves out: the row's key and timestamps every change moves.
+_DIFF_SKIP = frozenset({"rowid", "created_at", "updated_at"})
+_JSON_COLUMNS = frozenset(model.MULTI_FIELDS)
+
+
+@dataclass
+class Change:
+    """One record a transaction changed, as the audit log records it. ``before`` is the record's rows as they
+    were ({table: [row]}, empty values left out), ``diff`` maps each changed column or part to [before, after]."""
+
+    kind: str
+    rid: int
+    record_id: str
+    action: str  # update, delete, restore, remove, purge (creates are written by SQL alone)
+    before: dict[str, list[dict[str, Any]]] | None
+    diff: dict[str, Any] | None
+
+
+def _label(kind: AuditKind, row: dict[str, Any]) -> str:
+    return ":".join(str(row.get(c)) for c in kind.label)
+
+
+def _compact(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    return {t: [{k: v for k, v in r.items() if v is not None} for r in rs] for t, rs in rows.items()}
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 # --------------------------------------------------------------------------------------------- store
 
 
@@ -270,6 +329,15 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        #: Who and which command the audit log names for this store's writes (``audit.current_actor()`` if unset).
+        self.actor: str | None = None
+        self.command: str | None = None
+        #: Set by undo: the batch the next transaction reverts.
+        self.undoes: str | None = None
+        #: The id of the audit batch the last committed transaction wrote (None when it changed nothing).
+        self.last_batch: str | None = None
+        self._audit_ready = False
+        self._columns: dict[str, tuple[str | None, list[str]]] = {}
 
     # -- opening ------------------------------------------------------------------------------------
 
@@ -351,13 +419,20 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (Ctrl-C too) rolls everything back."""
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (Ctrl-C too) rolls everything back.
+
+        This is also the audit hook, the one place every write passes: temporary triggers note each record
+        the transaction changes (whichever method or statement changes it) and keep its rows as they were
+        before; just before ``COMMIT`` they become one audit batch (see :meth:`_audit_finish`)."""
         try:
+            self._audit_install()
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.Error as exc:
             raise _map_sqlite_error(exc) from exc
         try:
+            self._audit_begin()
             yield self.conn
+            self._audit_finish()
             self.conn.execute("COMMIT")
         except BaseException as exc:
             if self.conn.in_transaction:
@@ -365,6 +440,338 @@ class Store:
             if isinstance(exc, sqlite3.Error):
                 raise _map_sqlite_error(exc) from exc
             raise
+
+    # -- the audit log ------------------------------------------------------------------------------
+
+    def _audit_install(self) -> None:
+        """Create this connection's temporary audit tables and triggers (once; they live as long as it does)."""
+        if self._audit_ready:
+            return
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS audit_start (kind TEXT PRIMARY KEY, max_rid INTEGER)")
+        self.conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS audit_purged (kind TEXT NOT NULL, rid INTEGER NOT NULL, "
+            "PRIMARY KEY (kind, rid))"
+        )
+        for kind in AUDITED:
+            self.conn.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS audit_touched_{kind.name} "
+                "(rid INTEGER PRIMARY KEY, created INTEGER NOT NULL)"
+            )
+            for table, owner in ((kind.table, "audit_rowid"), *kind.children):
+                self.conn.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS audit_image_{table} AS "
+                    f"SELECT rowid AS audit_rowid, * FROM main.{table} WHERE 0"
+                )
+                self.conn.execute(
+                    f"CREATE INDEX IF NOT EXISTS temp.audit_image_{table}_owner ON audit_image_{table} ({owner})"
+                )
+            for statement in _audit_triggers(kind):
+                self.conn.execute(statement)
+        self._audit_ready = True
+
+    def _audit_begin(self) -> None:
+        """Start a batch: no record touched yet, and the highest rowid of each table, so that the rows this
+        transaction inserts are known at the end without a trigger on every insert."""
+        self._audit_clear()
+        for kind in AUDITED:
+            self.conn.execute(
+                f"INSERT INTO temp.audit_start SELECT ?, coalesce(max(rowid), 0) FROM main.{kind.table}", (kind.name,)
+            )
+
+    def _audit_clear(self) -> None:
+        self.conn.execute("DELETE FROM temp.audit_start")
+        self.conn.execute("DELETE FROM temp.audit_purged")
+        for kind in AUDITED:
+            self.conn.execute(f"DELETE FROM temp.audit_touched_{kind.name}")
+            for table in (kind.table, *(t for t, _ in kind.children)):
+                self.conn.execute(f"DELETE FROM temp.audit_image_{table}")
+
+    def _created_sql(self, kind: AuditKind) -> str:
+        """``SELECT rid, label`` of the records of a kind this transaction created: rows above the table's
+        highest rowid at the start, and rows put back with their old rowid (see :meth:`restore_image`)."""
+        label = " || ':' || ".join(f"m.{c}" for c in kind.label)
+        return (
+            f"SELECT m.rowid, {label} FROM main.{kind.table} m WHERE m.rowid > (SELECT max_rid FROM "
+            f"temp.audit_start WHERE kind = '{kind.name}') UNION SELECT m.rowid, {label} FROM "
+            f"temp.audit_touched_{kind.name} t JOIN main.{kind.table} m ON m.rowid = t.rid WHERE t.created = 1"
+        )
+
+    def _audit_finish(self) -> None:
+        """Write what this transaction changed as one batch: a bare ``create`` entry for each new record (its
+        id, nothing else: cheap even for a million-row import), the before-image and diff of every other."""
+        self.last_batch = None
+        touched = any(
+            self.conn.execute(f"SELECT 1 FROM temp.audit_touched_{k.name} LIMIT 1").fetchone()
+            or self.conn.execute(f"SELECT 1 FROM ({self._created_sql(k)}) LIMIT 1").fetchone()
+            for k in AUDITED
+        )
+        if not touched and self.undoes is None:
+            return
+        from .audit import current_actor
+
+        batch_id = new_id()
+        cursor = self.conn.execute(
+            "INSERT INTO audit_batches (id, ts, actor, command, undoes) VALUES (?, ?, ?, ?, ?)",
+            (batch_id, now(), self.actor or current_actor(), self.command or "casefile", self.undoes),
+        )
+        batch = int(cursor.lastrowid or 0)
+        entries = 0
+        for kind in AUDITED:
+            entries += self.conn.execute(
+                "INSERT INTO audit_log (batch_rowid, action, kind, rid, record_id) "
+                f"SELECT ?, 'create', ?, c.* FROM ({self._created_sql(kind)}) c ORDER BY 1",
+                (batch, kind.name),
+            ).rowcount
+            rows = [
+                (batch, c.action, c.kind, c.rid, c.record_id, _json_or_none(c.before), _json_or_none(c.diff))
+                for c in self.audit_changes(kind.name)
+            ]
+            self.conn.executemany(
+                "INSERT INTO audit_log (batch_rowid, action, kind, rid, record_id, before, diff) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                rows,
+            )
+            entries += len(rows)
+        if not entries and self.undoes is None:
+            self.conn.execute("DELETE FROM audit_batches WHERE rowid = ?", (batch,))
+        else:
+            self.last_batch = batch_id
+        self._audit_clear()
+
+    def audit_changes(self, kind_name: str) -> Iterator[Change]:
+        """The records of one kind this open transaction has changed so far, created ones left out (a bulk
+        edit's preview reads them before rolling back)."""
+        kind = AUDIT_KIND[kind_name]
+        purged = {r[0] for r in self.conn.execute("SELECT rid FROM temp.audit_purged WHERE kind = ?", (kind.name,))}
+        rids = [r[0] for r in self.conn.execute(f"SELECT rid FROM temp.audit_touched_{kind.name} WHERE created = 0")]
+        for start in range(0, len(rids), 500):
+            chunk = rids[start : start + 500]
+            before, after = self._record_rows(kind, chunk, image=True), self._record_rows(kind, chunk, image=False)
+            for rid in chunk:
+                old, new = before.get(rid, {}), after.get(rid, {})
+                if old == new or not old.get(kind.table):
+                    continue
+                main_old, main_new = old[kind.table][0], (new.get(kind.table) or [None])[0]
+                record_id = _label(kind, main_old)
+                if rid in purged:
+                    yield Change(kind.name, rid, record_id, "purge", None, None)
+                elif main_new is None or _label(kind, main_new) != record_id:
+                    yield Change(kind.name, rid, record_id, "remove", _compact(old), None)
+                    if main_new is not None:  # the rowid was freed and taken by a new record
+                        yield Change(kind.name, rid, _label(kind, main_new), "create", None, None)
+                else:
+                    diff = self._diff(kind, old, new)
+                    action = "update"
+                    if "deleted_at" in diff:
+                        action = "delete" if diff["deleted_at"][0] is None else "restore"
+                    yield Change(kind.name, rid, record_id, action, _compact(old), diff)
+
+    def _record_rows(self, kind: AuditKind, rids: list[int], *, image: bool) -> dict[int, dict[str, list[Any]]]:
+        """{rid: {table: [row dict]}} of some records: as they were (``image``) or as they are."""
+        out: dict[int, dict[str, list[Any]]] = {}
+        marks = ", ".join("?" for _ in rids)
+        for table, owner in ((kind.table, "rowid"), *kind.children):
+            if image:
+                key = "audit_rowid" if table == kind.table else owner
+                cursor = self.conn.execute(
+                    f"SELECT * FROM temp.audit_image_{table} WHERE {key} IN ({marks}) ORDER BY {key}, audit_rowid",
+                    rids,
+                )
+            else:
+                cursor = self.conn.execute(
+                    f"SELECT rowid, * FROM main.{table} WHERE {owner} IN ({marks}) ORDER BY {owner}, rowid", rids
+                )
+            names = ["rowid" if d[0] == "audit_rowid" else d[0] for d in cursor.description]
+            for row in cursor:
+                record = dict(zip(names, row, strict=True))
+                out.setdefault(record[owner], {}).setdefault(table, []).append(record)
+        return out
+
+    def _diff(self, kind: AuditKind, old: dict[str, list[Any]], new: dict[str, list[Any]]) -> dict[str, Any]:
+        diff: dict[str, Any] = {}
+        before, after = old[kind.table][0], new[kind.table][0]
+        for column in after:
+            if column not in _DIFF_SKIP and before.get(column) != after[column]:
+                diff[column] = [
+                    self._decoded(kind, column, before.get(column)),
+                    self._decoded(kind, column, after[column]),
+                ]
+        for table, owner in kind.children:
+            parts = [self._part_list(old.get(table, []), owner), self._part_list(new.get(table, []), owner)]
+            if parts[0] != parts[1]:
+                diff[_PART_NAMES[table]] = parts
+        return diff
+
+    @staticmethod
+    def _decoded(kind: AuditKind, column: str, value: Any) -> Any:
+        if kind.name == "account" and column in _JSON_COLUMNS:
+            return json.loads(value) if value else []
+        return value
+
+    def _part_list(self, rows: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
+        """A record's part (its events, its source links…) as a list for a diff: in order, without keys."""
+        items = []
+        for row in sorted(rows, key=lambda r: (r.get("position") or 0, r["rowid"])):
+            item = {k: v for k, v in row.items() if k not in ("rowid", owner, "position") and v is not None}
+            if "source_rowid" in item:
+                item["source"] = self._source_id(item.pop("source_rowid"))
+            items.append(item)
+        return items
+
+    def _source_id(self, rowid: int) -> str | None:
+        for table in ("main.sources", "temp.audit_image_sources"):
+            row = self.conn.execute(f"SELECT id FROM {table} WHERE rowid = ?", (rowid,)).fetchone()
+            if row is not None:
+                return str(row[0])
+        return None
+
+    def table_columns(self, table: str) -> tuple[str | None, list[str]]:
+        """(the column that is the rowid, if one is; the other columns) of a main table."""
+        if table not in self._columns:
+            info = self.conn.execute(f"PRAGMA main.table_info({table})").fetchall()
+            keys = [r for r in info if r[5]]
+            alias = keys[0][1] if len(keys) == 1 and str(keys[0][2]).upper() == "INTEGER" else None
+            self._columns[table] = (alias, [r[1] for r in info if r[1] != alias])
+        return self._columns[table]
+
+    def restore_image(self, kind_name: str, rid: int, image: dict[str, list[dict[str, Any]]]) -> None:
+        """Put a record's rows back as an audit before-image has them, rowids included."""
+        kind = AUDIT_KIND[kind_name]
+        _alias, columns = self.table_columns(kind.table)
+        row = image[kind.table][0]
+        values = [row.get(c) for c in columns]
+        if self.conn.execute(f"SELECT 1 FROM main.{kind.table} WHERE rowid = ?", (rid,)).fetchone():
+            assigns = ", ".join(f'"{c}" = ?' for c in columns)
+            self.conn.execute(f"UPDATE main.{kind.table} SET {assigns} WHERE rowid = ?", (*values, rid))
+        else:
+            self._insert_image_row(kind.table, columns, rid, values)
+            # a row put back under its old rowid is not above the start's highest one: say it was created
+            self.conn.execute(
+                f"INSERT OR IGNORE INTO temp.audit_touched_{kind.name} (rid, created) VALUES (?, 1)", (rid,)
+            )
+        for table, owner in kind.children:
+            self.conn.execute(f"DELETE FROM main.{table} WHERE {owner} = ?", (rid,))
+            _alias, child_columns = self.table_columns(table)
+            for child in image.get(table, []):
+                self._insert_image_row(table, child_columns, child["rowid"], [child.get(c) for c in child_columns])
+
+    def _insert_image_row(self, table: str, columns: list[str], rowid: int, values: list[Any]) -> None:
+        names = ", ".join(f'"{c}"' for c in ("rowid", *columns))
+        marks = ", ".join("?" for _ in range(len(columns) + 1))
+        self.conn.execute(f"INSERT INTO main.{table} ({names}) VALUES ({marks})", (rowid, *values))
+
+    def remove_record(self, kind_name: str, rid: int) -> None:
+        """Delete a record and its parts for good (undo of a create, purge)."""
+        kind = AUDIT_KIND[kind_name]
+        for table, owner in kind.children:
+            self.conn.execute(f"DELETE FROM main.{table} WHERE {owner} = ?", (rid,))
+        self.conn.execute(f"DELETE FROM main.{kind.table} WHERE rowid = ?", (rid,))
+
+    def record_rowid(self, kind_name: str, record_id: str) -> int | None:
+        kind = AUDIT_KIND[kind_name]
+        where = " AND ".join(f"{c} = ?" for c in kind.label)
+        row = self.conn.execute(
+            f"SELECT rowid FROM main.{kind.table} WHERE {where}", record_id.split(":", len(kind.label) - 1)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def references(self, kind_name: str, rid: int) -> list[str]:
+        """Ids of the accounts that use a source, an organisation or a code (so it cannot be removed)."""
+        if kind_name == "source":
+            sql = (
+                "SELECT a.id FROM accounts a WHERE a.rowid IN (SELECT account_rowid FROM account_sources WHERE "
+                "source_rowid = ?1 UNION SELECT account_rowid FROM events WHERE source_rowid = ?1 UNION "
+                "SELECT account_rowid FROM quotes WHERE source_rowid = ?1)"
+            )
+        elif kind_name == "organization":
+            sql = "SELECT a.id FROM accounts a JOIN organizations o ON a.organization = o.name WHERE o.rowid = ?1"
+        elif kind_name == "vocabulary":
+            sql = (
+                "SELECT a.id FROM accounts a, vocabulary v WHERE v.rowid = ?1 AND ("
+                "(v.vocabulary = 'exit_reason' AND EXISTS (SELECT 1 FROM json_each(a.reasons) WHERE value = v.code))"
+                " OR (v.vocabulary = 'allegation' AND EXISTS (SELECT 1 FROM json_each(a.allegations) "
+                "WHERE value = v.code)) OR (v.vocabulary = 'event_type' AND EXISTS (SELECT 1 FROM events e "
+                "WHERE e.account_rowid = a.rowid AND e.type = v.code)))"
+            )
+        else:
+            return []
+        return [str(r[0]) for r in self.conn.execute(sql + " LIMIT 11", (rid,))]
+
+    def mark_purged(self, kind_name: str, rids: Iterable[int]) -> None:
+        """Make this transaction record only that these records were purged: no before-image, no diff."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO temp.audit_purged (kind, rid) VALUES (?, ?)", ((kind_name, r) for r in rids)
+        )
+
+    def scrub_audit(self, kind_name: str, rid: int, record_id: str, stamp: str) -> int:
+        """Drop the before-images and diffs the audit log holds of a record (purge); returns how many."""
+        return self.conn.execute(
+            "UPDATE audit_log SET before = NULL, diff = NULL, scrubbed_at = ? WHERE kind = ? AND rid = ? AND "
+            "record_id = ? AND (before IS NOT NULL OR diff IS NOT NULL)",
+            (stamp, kind_name, rid, record_id),
+        ).rowcount
+
+    def defer_foreign_keys(self) -> None:
+        """Check foreign keys at COMMIT, not per statement (undo restores records in any order)."""
+        self.conn.execute("PRAGMA defer_foreign_keys = ON")
+
+    def audit_batches(self) -> list[dict[str, Any]]:
+        cursor = self.conn.execute("SELECT rowid, id, ts, actor, command, undoes FROM audit_batches ORDER BY rowid")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor]
+
+    def audit_counts(self, batch_rowids: Sequence[int]) -> dict[int, dict[tuple[str, str], int]]:
+        """{batch: {(kind, action): entries}}."""
+        out: dict[int, dict[tuple[str, str], int]] = {b: {} for b in batch_rowids}
+        for start in range(0, len(batch_rowids), 500):
+            chunk = list(batch_rowids[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            for batch, kind, action, n in self.conn.execute(
+                f"SELECT batch_rowid, kind, action, count(*) FROM audit_log WHERE batch_rowid IN ({marks}) "
+                "GROUP BY batch_rowid, kind, action",
+                chunk,
+            ):
+                out[batch][(kind, action)] = n
+        return out
+
+    def audit_entries(
+        self,
+        batch_rowid: int | None = None,
+        *,
+        kind: str | None = None,
+        record_id: str | None = None,
+        reverse: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """Entries of one batch, or of one record, oldest first (``reverse``: newest first), with their batch."""
+        where: list[str] = []
+        params: list[Any] = []
+        if batch_rowid is not None:
+            where.append("l.batch_rowid = ?")
+            params.append(batch_rowid)
+        if kind is not None and record_id is not None:
+            where.append("l.kind = ? AND l.record_id = ?")
+            params.extend((kind, record_id))
+        cursor = self.conn.execute(
+            "SELECT l.rowid, l.batch_rowid, b.id AS batch, b.ts, b.actor, b.command, l.action, l.kind, l.rid, "
+            "l.record_id, l.before, l.diff, l.scrubbed_at FROM audit_log l JOIN audit_batches b ON b.rowid = "
+            f"l.batch_rowid WHERE {' AND '.join(where) or '1'} ORDER BY l.rowid{' DESC' if reverse else ''}",
+            params,
+        )
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+    def audit_later_touching(self, batch_rowid: int) -> list[tuple[int, str, str]]:
+        """(batch, kind, record id) for each later batch that changed a record this batch changed."""
+        return [
+            (int(r[0]), str(r[1]), str(r[2]))
+            for r in self.conn.execute(
+                "SELECT DISTINCT l.batch_rowid, l.kind, l.record_id FROM audit_log l WHERE l.batch_rowid > ?1 AND "
+                "EXISTS (SELECT 1 FROM audit_log t WHERE t.kind = l.kind AND t.rid = l.rid AND t.batch_rowid = ?1 "
+                "AND t.record_id = l.record_id) ORDER BY l.batch_rowid",
+                (batch_rowid,),
+            )
+        ]
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -790,3 +1197,41 @@ def _create_private_file(path: Path) -> None:
 def is_private(path: Path) -> bool:
     """True when neither group nor others can read or write the file."""
     return not (path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+
+
+def _audit_triggers(kind: AuditKind) -> list[str]:
+    """The temporary triggers that keep a record's rows the first time a transaction changes it. A trigger on
+    a child table (an event, a source link) keeps the whole record. Records the transaction created (above
+    the highest rowid at its start) are left alone, and inserts carry no trigger at all: a trigger makes
+    SQLite write a statement journal for every row, which would slow a large import down by a quarter."""
+
+    def capture(rid: str) -> str:
+        steps = [
+            f"INSERT INTO audit_touched_{kind.name} (rid, created) VALUES ({rid}, 0);",
+            f"INSERT INTO audit_image_{kind.table} SELECT rowid, * FROM main.{kind.table} WHERE rowid = {rid};",
+        ]
+        steps += [
+            f"INSERT INTO audit_image_{table} SELECT rowid, * FROM main.{table} WHERE {owner} = {rid};"
+            for table, owner in kind.children
+        ]
+        return " ".join(steps)
+
+    def trigger(name: str, event: str, table: str, rid: str) -> str:
+        return (
+            f"CREATE TEMP TRIGGER IF NOT EXISTS audit_{name} {event} ON {table} WHEN {rid} <= (SELECT max_rid "
+            f"FROM audit_start WHERE kind = '{kind.name}') AND NOT EXISTS (SELECT 1 FROM audit_touched_{kind.name} "
+            f"WHERE rid = {rid}) BEGIN {capture(rid)} END"
+        )
+
+    out = [
+        trigger(f"{kind.table}_update", "BEFORE UPDATE", kind.table, "OLD.rowid"),
+        trigger(f"{kind.table}_delete", "BEFORE DELETE", kind.table, "OLD.rowid"),
+    ]
+    for table, owner in kind.children:
+        out += [
+            trigger(f"{table}_insert", "BEFORE INSERT", table, f"NEW.{owner}"),
+            trigger(f"{table}_update_old", "BEFORE UPDATE", table, f"OLD.{owner}"),
+            trigger(f"{table}_update_new", "BEFORE UPDATE", table, f"NEW.{owner}"),
+            trigger(f"{table}_delete", "BEFORE DELETE", table, f"OLD.{owner}"),
+        ]
+    return out

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from casefile.cli import records, research, transfer
+from casefile.cli import editing, records, research, transfer
 from casefile.cli.common import state
 
 app = typer.Typer(
@@ -43,6 +43,14 @@ def _global(
         ),
     ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR and TERM=dumb work too).")] = False,
+    actor: Annotated[
+        Optional[str],
+        typer.Option(
+            "--actor",
+            help="Your name in the audit log (default: $CASEFILE_ACTOR, then your login name).",
+            show_default=False,
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
@@ -51,9 +59,10 @@ def _global(
     state.db = db
     state.no_color = no_color
     state.debug = debug
+    state.actor = actor
 
 
-for module in (records, transfer, research):
+for module in (records, transfer, research, editing):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(research.org_app, name="org")
 app.add_typer(research.source_app, name="source")
