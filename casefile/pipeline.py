@@ -270,9 +270,11 @@ def run(
     dry_run: bool = False,
     max_errors: int = 20,
     progress: Callable[[int], None] | None = None,
+    before_commit: Callable[[Store], None] | None = None,
 ) -> Result:
     """Write all items in one transaction. Raises nothing for bad records: they are in ``Result.rejected``;
-    without ``skip_bad`` the transaction is rolled back when there are any."""
+    without ``skip_bad`` the transaction is rolled back when there are any. ``before_commit`` sees the store
+    with everything written, still inside the transaction (a bulk edit's preview reads the changes there)."""
     result = Result()
 
     class _Rollback(Exception):
@@ -291,6 +293,8 @@ def run(
             else:
                 _flush(writer, batch, result, skip_bad, max_errors, progress)
             result.counts = writer.counts
+            if before_commit is not None and not result.problems:
+                before_commit(store)
             if dry_run or (result.problems and not skip_bad):
                 raise _Rollback
     except _Rollback:
@@ -353,11 +357,16 @@ def file_items(
 
 def add_records(store: Store, items: Iterable[Item], *, on_conflict: OnConflict = "error") -> list[str]:
     """``casefile add``: every record valid or nothing written; returns the new ids."""
-    result = run(store, items, on_conflict=on_conflict)
+    return write_records(store, items, on_conflict=on_conflict).counts.ids
+
+
+def write_records(store: Store, items: Iterable[Item], *, on_conflict: OnConflict, **options: Any) -> Result:
+    """Every record valid or nothing written (:class:`InvalidRecord` listing every problem)."""
+    result = run(store, items, on_conflict=on_conflict, **options)
     if result.rejected:
         problems = [p for item in result.rejected for p in item.problems]
         raise InvalidRecord(problems, file=result.rejected[0].source or None)
-    return result.counts.ids
+    return result
 
 
 def options_for(store: Store, **kwargs: Any) -> Options:

@@ -604,8 +604,11 @@ class Store:
 
     @staticmethod
     def _decoded(kind: AuditKind, column: str, value: Any) -> Any:
+        """A column's value as the interchange form has it: lists as lists, ``34`` rather than ``34.0``."""
         if kind.name == "account" and column in _JSON_COLUMNS:
             return json.loads(value) if value else []
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
         return value
 
     def _part_list(self, rows: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:

@@ -1,10 +1,27 @@
 """Changing records safely: edit, delete, restore, purge; the audit log (history, undo); backup and doctor."""
 
-from typing import Annotated, Optional
+import functools
+import inspect
+import os
+import sys
+from typing import Annotated, Any, Optional
 
 import typer
 
-from casefile.cli.common import ReadFormat, boundary, err, open_store
+from casefile import errors, model
+from casefile.cli.common import (
+    DayFirst,
+    KeepUnparsed,
+    MonthFirst,
+    ReadFormat,
+    boundary,
+    date_order,
+    err,
+    open_store,
+    stdin_is_terminal,
+    validator_for,
+    with_filters,
+)
 
 app = typer.Typer()
 
@@ -62,3 +79,136 @@ def undo(
     result = audit.undo(open_store(), batch)
     again = f"; `casefile undo {result.batch[: audit.SHORT]}` puts it back" if result.batch else ""
     err(f"undid {audit.describe(result.target)}: {audit.summary(result.counts) or 'nothing to change'}{again}")
+
+
+# ------------------------------------------------------------------------------------------------- edit
+
+
+def _with_list_options(fn: Any) -> Any:
+    """Give ``edit`` --add-X and --remove-X for each multi-valued field (alias, reason, allegation, tag); the
+    command receives them as ``lists: {"add_tags": [...], …}``."""
+    sig = inspect.signature(fn)
+    params = []
+    for f in model.FIELDS:
+        if f.multi:
+            flag = f.option_flags[0][2:]
+            for verb, word in (("add", "to"), ("remove", "from")):
+                option = typer.Option(f"--{verb}-{flag}", help=f"{verb.title()} a value {word} {f.name} (repeat).")
+                annotation = Annotated[Optional[list[str]], option]
+                params.append(
+                    inspect.Parameter(
+                        f"{verb}_{f.name}", inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=None
+                    )
+                )
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, lists={p.name: kwargs.pop(p.name) or [] for p in params}, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "lists"] + params)  # type: ignore[attr-defined]
+    return wrapper
+
+
+@app.command()
+@boundary
+@with_filters
+@_with_list_options
+def edit(
+    flt: Any,
+    lists: dict[str, list[str]],
+    account_id: Annotated[
+        Optional[str], typer.Argument(metavar="[ID]", help="The account to change; without changes, opens $EDITOR.")
+    ] = None,
+    sets: Annotated[
+        Optional[list[str]], typer.Option("--set", help="FIELD=VALUE (FIELD= empties it; left_corrected=1986 …).")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Change the selected accounts without asking.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")] = False,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never ask, never open an editor.")] = False,
+    dayfirst: DayFirst = False,
+    monthfirst: MonthFirst = False,
+    keep_unparsed_dates: KeepUnparsed = False,
+) -> None:
+    """Change one account (or every account the filters select) with the same rules as import. An ID
+    alone opens the record in $EDITOR. A bulk edit shows what changes and asks first.
+
+    Example: casefile edit --org MEK --tag pow --add-tag reviewed --dry-run
+    """
+    from casefile import editing
+
+    changes = editing.Changes(editing.parse_assignments(sets or []), *_lists(lists))
+    store = open_store()
+    validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
+    if account_id is not None and editing.selects(flt):
+        raise errors.UsageError("give an ID or filters, not both")
+    if account_id is not None and not changes:
+        return _edit_in_editor(store, editing.check_editable(store, account_id), validator, no_input)
+    if not changes:
+        raise errors.UsageError("nothing to change: give --set FIELD=VALUE, --add-…/--remove-… (or an ID alone)")
+    ids = [editing.check_editable(store, account_id)] if account_id else editing.select(store, flt)
+    expect = None
+    if account_id is None or dry_run:
+        expect = _preview(store, ids, changes, validator, bulk=account_id is None, yes=yes, dry_run=dry_run)
+        if expect is None:
+            return
+    _report(editing.edit(store, ids, changes, validator, expect=expect))
+
+
+def _lists(lists: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    add = {k.removeprefix("add_"): v for k, v in lists.items() if k.startswith("add_") and v}
+    remove = {k.removeprefix("remove_"): v for k, v in lists.items() if k.startswith("remove_") and v}
+    return add, remove
+
+
+def _preview(store: Any, ids: list[str], changes: Any, validator: Any, *, bulk: bool, yes: bool, dry_run: bool) -> Any:
+    """Show what the edit changes (stdout); return those changes when it should go ahead, None when not."""
+    from casefile import audit, editing
+    from casefile.render import visible
+
+    if bulk and not (yes or dry_run or stdin_is_terminal()):
+        raise errors.UsageError(f"a bulk edit of {len(ids)} accounts needs --yes (or --dry-run to see the changes)")
+    outcome = editing.edit(store, ids, changes, validator, dry_run=True)
+    for change in outcome.changes:
+        name = (change.before or {}).get("accounts", [{}])[0].get("name") or model.UNNAMED
+        text = audit.diff_text({"action": change.action, "diff": change.diff})
+        sys.stdout.write(visible(f"{change.record_id}  {name}: {text}") + "\n")
+    sys.stdout.flush()
+    unchanged = len(ids) - len(outcome.changes)
+    err(
+        f"{len(outcome.changes)} of {len(ids)} accounts would change"
+        + (f" ({unchanged} already are so)" if unchanged else "")
+    )
+    if dry_run or not outcome.changes:
+        err("nothing written" + (" (dry run)" if dry_run else ""))
+        return None
+    if not yes and not typer.confirm(f"Change {len(outcome.changes)} accounts?", default=False, err=True):
+        err("nothing written")
+        return None
+    return outcome.changes
+
+
+def _report(outcome: Any) -> None:
+    for warning in outcome.counts.warnings:
+        err(f"warning: {warning}")
+    new = outcome.counts.new_organizations
+    if new:
+        err(f"{len(new)} new organisation(s): {', '.join(new)}")
+    if not outcome.changes:
+        err("nothing changed: the account already has these values")
+        return
+    err(f"{len(outcome.changes)} account(s) changed (batch {outcome.batch[:8]}; `casefile undo` takes it back)")
+
+
+def _edit_in_editor(store: Any, account_id: str, validator: Any, no_input: bool) -> None:
+    import shlex
+
+    from casefile import editing
+
+    editor = os.environ.get("EDITOR")
+    if no_input or not (editor or stdin_is_terminal()):
+        raise errors.UsageError("no changes given: pass --set FIELD=VALUE, --add-…/--remove-…, or set $EDITOR")
+    outcome = editing.edit_in_editor(store, account_id, validator, shlex.split(editor or "vi"))
+    if outcome is None:
+        err("no change: nothing written")
+    else:
+        _report(outcome)
