@@ -383,3 +383,42 @@ def private_file(suffix: str) -> Iterator[Path]:
         yield path
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@dataclass
+class Purged:
+    accounts: int = 0
+    sources: int = 0
+    scrubbed: int = 0  # audit entries whose before-image and diff were dropped
+
+
+def purge_targets(store: Store, refs: list[str], all_deleted: bool) -> list[str]:
+    if bool(refs) == all_deleted:
+        raise UsageError("give the accounts to purge (IDs) or --all-deleted, one or the other")
+    if all_deleted:
+        return [str(a.id) for a in store.query(Filter(only_deleted=True))]
+    return list(dict.fromkeys(store.resolve_id(ref) for ref in refs))
+
+
+def purge(store: Store, account_ids: list[str]) -> Purged:
+    """Remove accounts for good, with their events, quotes and source links, and the sources no other
+    account cites; drop the before-images and diffs the audit log holds of them (it keeps only that a purge
+    happened, and when); rewrite any full-text index. With ``secure_delete`` on, no copy of their text is
+    left in the database file. One transaction; cannot be undone."""
+    out = Purged()
+    stamp = now()
+    with store.transaction():
+        accounts = [(rid, a) for a in account_ids if (rid := store.record_rowid("account", a)) is not None]
+        sources = {s for rid, _ in accounts for s in store.source_rowids_of(rid)}
+        store.mark_purged("account", accounts)
+        for rid, account_id in accounts:
+            store.remove_record("account", rid)
+            out.scrubbed += store.scrub_audit("account", rid, account_id, stamp)
+        orphans = [(s, store.source_id_of(s)) for s in sorted(sources) if not store.references("source", s)]
+        store.mark_purged("source", orphans)
+        for rid, source_id in orphans:
+            store.remove_record("source", rid)
+            out.scrubbed += store.scrub_audit("source", rid, source_id, stamp)
+        store.optimize_search_index()
+        out.accounts, out.sources = len(accounts), len(orphans)
+    return out

@@ -450,7 +450,7 @@ class Store:
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS audit_start (kind TEXT PRIMARY KEY, max_rid INTEGER)")
         self.conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS audit_purged (kind TEXT NOT NULL, rid INTEGER NOT NULL, "
-            "PRIMARY KEY (kind, rid))"
+            "record_id TEXT NOT NULL, PRIMARY KEY (kind, rid))"
         )
         for kind in AUDITED:
             self.conn.execute(
@@ -500,7 +500,7 @@ class Store:
         """Write what this transaction changed as one batch: a bare ``create`` entry for each new record (its
         id, nothing else: cheap even for a million-row import), the before-image and diff of every other."""
         self.last_batch = None
-        touched = any(
+        touched = self.conn.execute("SELECT 1 FROM temp.audit_purged LIMIT 1").fetchone() or any(
             self.conn.execute(f"SELECT 1 FROM temp.audit_touched_{k.name} LIMIT 1").fetchone()
             or self.conn.execute(f"SELECT 1 FROM ({self._created_sql(k)}) LIMIT 1").fetchone()
             for k in AUDITED
@@ -532,6 +532,11 @@ class Store:
                 rows,
             )
             entries += len(rows)
+        entries += self.conn.execute(
+            "INSERT INTO audit_log (batch_rowid, action, kind, rid, record_id) SELECT ?, 'purge', kind, rid, "
+            "record_id FROM temp.audit_purged ORDER BY rowid",
+            (batch,),
+        ).rowcount
         if not entries and self.undoes is None:
             self.conn.execute("DELETE FROM audit_batches WHERE rowid = ?", (batch,))
         else:
@@ -554,8 +559,8 @@ class Store:
                 main_old, main_new = old[kind.table][0], (new.get(kind.table) or [None])[0]
                 record_id = _label(kind, main_old)
                 if rid in purged:
-                    yield Change(kind.name, rid, record_id, "purge", None, None)
-                elif main_new is None or _label(kind, main_new) != record_id:
+                    continue  # a purge records only that it happened (see _audit_finish)
+                if main_new is None or _label(kind, main_new) != record_id:
                     yield Change(kind.name, rid, record_id, "remove", _compact(old), None)
                     if main_new is not None:  # the rowid was freed and taken by a new record
                         yield Change(kind.name, rid, _label(kind, main_new), "create", None, None)
@@ -700,11 +705,37 @@ class Store:
             return []
         return [str(r[0]) for r in self.conn.execute(sql + " LIMIT 11", (rid,))]
 
-    def mark_purged(self, kind_name: str, rids: Iterable[int]) -> None:
-        """Make this transaction record only that these records were purged: no before-image, no diff."""
+    def mark_purged(self, kind_name: str, records: Iterable[tuple[int, str]]) -> None:
+        """Make this transaction record only that these records (rowid, id) were purged: the audit triggers
+        keep no image of them, not even in the temporary tables, and the entry has no before-image or diff."""
         self.conn.executemany(
-            "INSERT OR IGNORE INTO temp.audit_purged (kind, rid) VALUES (?, ?)", ((kind_name, r) for r in rids)
+            "INSERT OR IGNORE INTO temp.audit_purged (kind, rid, record_id) VALUES (?, ?, ?)",
+            ((kind_name, rid, record_id) for rid, record_id in records),
         )
+
+    def source_rowids_of(self, account_rowid: int) -> list[int]:
+        """The sources an account links to or cites in its events and quotes."""
+        return [
+            int(r[0])
+            for r in self.conn.execute(
+                "SELECT source_rowid FROM account_sources WHERE account_rowid = ?1 UNION SELECT source_rowid FROM "
+                "events WHERE account_rowid = ?1 AND source_rowid IS NOT NULL UNION SELECT source_rowid FROM quotes "
+                "WHERE account_rowid = ?1 AND source_rowid IS NOT NULL",
+                (account_rowid,),
+            )
+        ]
+
+    def source_id_of(self, rowid: int) -> str:
+        return str(self.conn.execute("SELECT id FROM sources WHERE rowid = ?", (rowid,)).fetchone()[0])
+
+    def optimize_search_index(self) -> None:
+        """Rewrite every FTS5 index, so text deleted from the records leaves the index too (FTS5 keeps deleted
+        terms in its segments until an 'optimize'; VACUUM does not remove them). The purge hook for whatever
+        full-text index the database has."""
+        for (name,) in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND lower(sql) LIKE 'create virtual table%using fts5%'"
+        ).fetchall():
+            self.conn.execute(f'INSERT INTO "{name}"("{name}") VALUES (\'optimize\')')
 
     def scrub_audit(self, kind_name: str, rid: int, record_id: str, stamp: str) -> int:
         """Drop the before-images and diffs the audit log holds of a record (purge); returns how many."""
@@ -1223,7 +1254,8 @@ def _audit_triggers(kind: AuditKind) -> list[str]:
         return (
             f"CREATE TEMP TRIGGER IF NOT EXISTS audit_{name} {event} ON {table} WHEN {rid} <= (SELECT max_rid "
             f"FROM audit_start WHERE kind = '{kind.name}') AND NOT EXISTS (SELECT 1 FROM audit_touched_{kind.name} "
-            f"WHERE rid = {rid}) BEGIN {capture(rid)} END"
+            f"WHERE rid = {rid}) AND NOT EXISTS (SELECT 1 FROM audit_purged WHERE kind = '{kind.name}' AND "
+            f"rid = {rid}) BEGIN {capture(rid)} END"
         )
 
     out = [

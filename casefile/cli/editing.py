@@ -212,3 +212,93 @@ def _edit_in_editor(store: Any, account_id: str, validator: Any, no_input: bool)
         err("no change: nothing written")
     else:
         _report(outcome)
+
+
+# ------------------------------------------------------------------------------- delete, restore, purge
+
+Ids = Annotated[list[str], typer.Argument(metavar="ID...", help="Account ids, unique prefixes or external ids.")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking (for scripts).")]
+
+
+def _list_accounts(store: Any, ids: list[str]) -> None:
+    from casefile.render import visible
+
+    for account_id in ids:
+        err(visible(f"  {account_id}  {store.get(account_id).display_name}"))
+
+
+def _confirm(question: str, yes: bool, *, typed: Optional[str] = None) -> bool:
+    """True to go ahead: --yes, or a yes (or the ``typed`` word) on a terminal; without either, refuse."""
+    if yes:
+        return True
+    if not stdin_is_terminal():
+        raise errors.UsageError("this needs a confirmation: run it on a terminal, or pass --yes")
+    if typed is not None:
+        answer = typer.prompt(f"{question} Type {typed!r} to confirm", default="", show_default=False, err=True)
+        ok = answer.strip() == typed
+    else:
+        ok = typer.confirm(question, default=False, err=True)
+    if not ok:
+        err("nothing written")
+    return ok
+
+
+@app.command()
+@boundary
+def delete(account_ids: Ids, yes: Yes = False) -> None:
+    """Delete accounts, softly: they leave list, export, timeline and stats (unless --include-deleted)
+    but stay in the database until purged. `casefile restore` brings them back; `casefile undo` too.
+
+    Example: casefile delete 3f9a 7c21
+    """
+    from casefile import editing
+
+    store = open_store()
+    ids = list(dict.fromkeys(store.resolve_id(ref) for ref in account_ids))
+    if stdin_is_terminal() and not yes:
+        _list_accounts(store, ids)
+    if not _confirm(f"Delete {len(ids)} account(s)?", yes):
+        raise typer.Exit(1)
+    changed, already = editing.set_deleted(store, ids, deleted=True)
+    err(f"{len(changed)} account(s) deleted" + (f", {len(already)} already were" if already else ""))
+
+
+@app.command()
+@boundary
+def restore(account_ids: Ids) -> None:
+    """Bring deleted accounts back.
+
+    Example: casefile restore 3f9a
+    """
+    from casefile import editing
+
+    changed, already = editing.set_deleted(open_store(), account_ids, deleted=False)
+    err(f"{len(changed)} account(s) restored" + (f", {len(already)} were not deleted" if already else ""))
+
+
+@app.command()
+@boundary
+def purge(
+    account_ids: Annotated[Optional[list[str]], typer.Argument(metavar="[ID...]", help="Accounts to remove.")] = None,
+    all_deleted: Annotated[bool, typer.Option("--all-deleted", help="Every deleted account.")] = False,
+    yes: Yes = False,
+) -> None:
+    """Remove accounts for good: their events, quotes and links, the sources nobody else cites, and what
+    the audit log held of them (it keeps only that a purge happened). No copy of their text stays in the
+    database file. This cannot be undone; you type 'purge' to confirm.
+
+    Example: casefile purge --all-deleted
+    """
+    from casefile import editing
+
+    store = open_store()
+    ids = editing.purge_targets(store, account_ids or [], all_deleted)
+    if not ids:
+        err("no deleted accounts to purge")
+        return
+    if stdin_is_terminal() and not yes:
+        _list_accounts(store, ids)
+    if not _confirm(f"Remove {len(ids)} account(s) for good? This cannot be undone.", yes, typed="purge"):
+        raise typer.Exit(1)
+    done = editing.purge(store, ids)
+    err(f"{done.accounts} account(s) and {done.sources} source(s) purged; {done.scrubbed} audit entries cleared")
