@@ -342,8 +342,9 @@ class Store:
     # -- opening ------------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = False) -> Store:
-        """Open (``create=True``: create if missing) the database at ``path`` and bring its schema up to date."""
+    def open(cls, path: Path, *, create: bool = False, migrate: bool = True) -> Store:
+        """Open (``create=True``: create if missing) the database at ``path`` and bring its schema up to date
+        (``migrate=False``: leave it as it is, for ``doctor``)."""
         path = Path(path)
         fresh = False
         if not path.exists():
@@ -360,7 +361,8 @@ class Store:
         store = cls(conn, path)
         try:
             store._configure(fresh)
-            store._migrate()
+            if migrate:
+                store._migrate()
         except sqlite3.Error as exc:
             conn.close()
             raise _map_sqlite_error(exc) from exc
@@ -392,6 +394,14 @@ class Store:
                 "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (MIGRATION_SET,)
             )
         ]
+
+    def schema_status(self) -> tuple[list[str], list[str]]:
+        """(schema steps this casefile knows but the file lacks, steps the file has that it does not know)."""
+        from .migrations import migrations
+
+        known = [m.name for m in migrations._migrations]
+        applied = self.applied_migrations()
+        return [n for n in known if n not in applied], [n for n in applied if n not in known]
 
     def _migrate(self) -> None:
         from .migrations import migrations
@@ -806,6 +816,70 @@ class Store:
                 (batch_rowid,),
             )
         ]
+
+    # -- backup, restore, checks --------------------------------------------------------------------
+
+    def copy_to(self, path: Path) -> None:
+        """Copy the whole database into ``path`` (an empty file the caller created 0600) through SQLite's backup
+        API, in one step under one read lock: a consistent snapshot even while other processes write (they wait
+        for it, within their busy timeout). The copy must pass ``integrity_check`` and is synced to disk."""
+        target = sqlite3.connect(str(path), isolation_level=None)
+        try:
+            self.conn.backup(target)
+            if integrity_problems(target):
+                raise DatabaseError(f"the copy at {path} failed its integrity check; it was not kept")
+        finally:
+            target.close()
+        fsync_path(path)
+
+    def copy_from(self, source: sqlite3.Connection) -> None:
+        """Replace this database's content with ``source``'s, through the backup API: SQLite writes it as one
+        transaction, under its own locks and journal, so other processes never see half of it and a crash
+        leaves the old content (replacing the file itself under their open connections could corrupt it)."""
+        source.backup(self.conn)
+        self._columns.clear()
+
+    def integrity(self) -> list[str]:
+        return integrity_problems(self.conn)
+
+    def foreign_key_problems(self) -> list[str]:
+        return [f"{r[0]} row {r[1]} points to a missing {r[2]}" for r in self.conn.execute("PRAGMA foreign_key_check")]
+
+    def search_index_problems(self) -> list[str]:
+        """The FTS5 indexes (if any) that fail their own integrity check."""
+        problems = []
+        for (name,) in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND lower(sql) LIKE 'create virtual table%using fts5%'"
+        ).fetchall():
+            try:
+                with self.transaction():
+                    # rank 1: an external-content index is also checked against its content table
+                    self.conn.execute(f'INSERT INTO "{name}"("{name}", rank) VALUES (\'integrity-check\', 1)')
+                    raise _Rollback
+            except _Rollback:
+                pass
+            except CasefileError:
+                problems.append(f"the full-text index {name!r} does not match the records")
+        return problems
+
+    def orphans(self) -> dict[str, int]:
+        """Rows that belong to nothing (left by a tool that wrote with foreign keys off), and sources nobody cites."""
+        counts = {
+            "events without an account": "SELECT count(*) FROM events WHERE account_rowid NOT IN (SELECT rowid FROM "
+            "accounts)",
+            "quotes without an account": "SELECT count(*) FROM quotes WHERE account_rowid NOT IN (SELECT rowid FROM "
+            "accounts)",
+            "source links without an account": "SELECT count(*) FROM account_sources WHERE account_rowid NOT IN "
+            "(SELECT rowid FROM accounts)",
+            "source links to a missing source": "SELECT count(*) FROM account_sources WHERE source_rowid NOT IN "
+            "(SELECT rowid FROM sources)",
+            "names without an organisation": "SELECT count(*) FROM organization_names WHERE organization_rowid NOT IN "
+            "(SELECT rowid FROM organizations)",
+            "sources nobody cites": "SELECT count(*) FROM sources WHERE rowid NOT IN (SELECT source_rowid FROM "
+            "account_sources UNION SELECT source_rowid FROM events WHERE source_rowid IS NOT NULL UNION SELECT "
+            "source_rowid FROM quotes WHERE source_rowid IS NOT NULL)",
+        }
+        return {what: int(self.conn.execute(sql).fetchone()[0]) for what, sql in counts.items()}
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -1226,6 +1300,56 @@ def _create_private_file(path: Path) -> None:
     fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
+
+
+class _Rollback(Exception):
+    pass
+
+
+def integrity_problems(conn: sqlite3.Connection) -> list[str]:
+    """What ``PRAGMA integrity_check`` finds wrong (empty when the database is sound)."""
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a database file that casefile will not change (a backup being restored)."""
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise _map_sqlite_error(exc) from exc
+
+
+def schema_steps(conn: sqlite3.Connection) -> list[str] | None:
+    """The casefile schema steps a database has applied, or None when it is not a casefile database."""
+    try:
+        return [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (MIGRATION_SET,)
+            )
+        ] or None
+    except sqlite3.DatabaseError:
+        return None
+
+
+def create_private_file(path: Path) -> None:
+    """A new empty file, mode 0600 whatever the umask; refuses to overwrite one."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file (or a folder's entries, after a rename) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def is_private(path: Path) -> bool:

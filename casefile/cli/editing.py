@@ -302,3 +302,71 @@ def purge(
         raise typer.Exit(1)
     done = editing.purge(store, ids)
     err(f"{done.accounts} account(s) and {done.sources} source(s) purged; {done.scrubbed} audit entries cleared")
+
+
+# -------------------------------------------------------------------------------------- backup and doctor
+
+
+@app.command()
+@boundary
+def backup(
+    path: Annotated[str, typer.Argument(metavar="PATH", help="The backup file, or a folder for a dated one.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Copy the database, consistently even while others write, into a file only you can read (0600).
+
+    Example: casefile backup ~/backups/
+    """
+    from pathlib import Path
+
+    from casefile import maintenance
+
+    written = maintenance.backup(open_store(), Path(path), force=force)
+    err(f"backed up to {written} (integrity check passed)")
+
+
+@app.command("restore-backup")
+@boundary
+def restore_backup(
+    path: Annotated[str, typer.Argument(metavar="PATH", help="A file written by `casefile backup`.")],
+    yes: Yes = False,
+) -> None:
+    """Replace the database with a backup, after checking the backup's integrity. The database it replaces
+    is kept beside it as DB.bak-<time>; other casefile commands running meanwhile wait or stop cleanly.
+
+    Example: casefile restore-backup ~/backups/casefile-2026-11-30T022009Z.db
+    """
+    from pathlib import Path
+
+    from casefile import maintenance
+
+    store = open_store()
+    maintenance.check_backup(Path(path).expanduser())
+    if not _confirm(f"Replace every record in {store.path} with the backup's?", yes):
+        raise typer.Exit(1)
+    kept = maintenance.restore_backup(store, Path(path))
+    err(f"restored from {path}; the replaced database is kept at {kept}")
+
+
+@app.command()
+@boundary
+def doctor(fmt: Format = ReadFormat.table) -> None:
+    """Check the database: integrity, schema version, full-text index, orphaned rows, file permissions, and
+    whether it sits on a network filesystem or in a sync folder. Exits 1 when something is wrong.
+
+    Example: casefile doctor
+    """
+    from casefile import maintenance
+    from casefile.cli.common import db_path
+    from casefile.cli.output import emit_rows
+
+    path = db_path()
+    if not path.exists():
+        raise errors.NotFound(f"no database at {path}; create one with `casefile init` or pass --db")
+    findings = maintenance.doctor(path)
+    rows = [f.__dict__ for f in findings]
+    emit_rows(rows, fmt.value, ["check", "status", "detail", "fix"], "checks")
+    problems = sum(f.status == "problem" for f in findings)
+    err(f"{problems} problem(s) found" if problems else "no problems found")
+    if problems:
+        raise typer.Exit(1)
