@@ -80,7 +80,10 @@ SHORT = 8
 def summary(counts: dict[tuple[str, str], int]) -> str:
     """``2 accounts updated, 1 organisation created``."""
     parts = []
-    for (kind, action), n in sorted(counts.items(), key=lambda kv: (_KIND_ORDER.index(kv[0][0]), kv[0][1])):
+    actions = list(_PAST)
+    for (kind, action), n in sorted(
+        counts.items(), key=lambda kv: (_KIND_ORDER.index(kv[0][0]), actions.index(kv[0][1]))
+    ):
         noun = _NOUNS[kind][0 if n == 1 else 1]
         parts.append(f"{n} {noun} {_PAST.get(action, action)}")
     return ", ".join(parts)
@@ -175,10 +178,19 @@ def undo(store: Store, ref: str | None = None) -> Undone:
             _check_dependents(store, target, batches, in_effect)
             result = Undone(target)
             store.defer_foreign_keys()
+            # 1. take away the accounts the batch added and every part its records have now (a part the batch
+            # moved between two records, as a merge does, is then free for its owner again); 2. put each record
+            # back as it was; 3. take away the sources, organisations and codes it added, now nothing uses them.
             for entry in store.audit_entries(target["rowid"], reverse=True):
-                _revert(store, target, entry, batches)
+                if entry["action"] != "create" or entry["kind"] == "account":
+                    _take_away(store, target, entry, batches)
                 key = (entry["kind"], _INVERSE.get(entry["action"], "update"))
                 result.counts[key] = result.counts.get(key, 0) + 1
+            for entry in store.audit_entries(target["rowid"], reverse=True, with_images=True):
+                store.restore_image(entry["kind"], entry["rid"], json.loads(entry["before"]))
+            for entry in store.audit_entries(target["rowid"], reverse=True):
+                if entry["action"] == "create" and entry["kind"] != "account":
+                    _take_away(store, target, entry, batches)
             store.undoes = target["id"]
     finally:
         store.undoes = None
@@ -212,7 +224,7 @@ def _target(batches: list[dict[str, Any]], in_effect: dict[str, bool], ref: str 
 _INVERSE = {"create": "remove", "update": "update", "delete": "restore", "restore": "delete", "remove": "create"}
 
 
-def _revert(store: Store, target: dict[str, Any], entry: dict[str, Any], batches: list[dict[str, Any]]) -> None:
+def _take_away(store: Store, target: dict[str, Any], entry: dict[str, Any], batches: list[dict[str, Any]]) -> None:
     kind, rid, record_id = entry["kind"], entry["rid"], entry["record_id"]
     if entry["action"] == "purge":
         raise UndoRefused(f"batch {describe(target)} purged records for good; a purge cannot be undone")
@@ -235,7 +247,7 @@ def _revert(store: Store, target: dict[str, Any], entry: dict[str, Any], batches
             f"cannot undo batch {describe(target)}: {_NOUNS[kind][0]} {record_id[:SHORT]} was purged since, and the "
             "audit log no longer holds what it was"
         )
-    store.restore_image(kind, rid, json.loads(entry["before"]))
+    store.clear_parts(kind, rid)
 
 
 def _later_batches_of(

@@ -658,7 +658,11 @@ class Store:
         _alias, columns = self.table_columns(kind.table)
         row = image[kind.table][0]
         values = [row.get(c) for c in columns]
-        if self.conn.execute(f"SELECT 1 FROM main.{kind.table} WHERE rowid = ?", (rid,)).fetchone():
+        label = " || ':' || ".join(kind.label)
+        current = self.conn.execute(f"SELECT {label} FROM main.{kind.table} WHERE rowid = ?", (rid,)).fetchone()
+        if current is not None and str(current[0]) != _label(kind, row):
+            raise DatabaseError(f"cannot put {kind.name} {_label(kind, row)} back: another record took its place")
+        if current is not None:
             assigns = ", ".join(f'"{c}" = ?' for c in columns)
             self.conn.execute(f"UPDATE main.{kind.table} SET {assigns} WHERE rowid = ?", (*values, rid))
         else:
@@ -677,6 +681,11 @@ class Store:
         names = ", ".join(f'"{c}"' for c in ("rowid", *columns))
         marks = ", ".join("?" for _ in range(len(columns) + 1))
         self.conn.execute(f"INSERT INTO main.{table} ({names}) VALUES ({marks})", (rowid, *values))
+
+    def clear_parts(self, kind_name: str, rid: int) -> None:
+        """Delete a record's parts (events, quotes, links, names), keeping the record."""
+        for table, owner in AUDIT_KIND[kind_name].children:
+            self.conn.execute(f"DELETE FROM main.{table} WHERE {owner} = ?", (rid,))
 
     def remove_record(self, kind_name: str, rid: int) -> None:
         """Delete a record and its parts for good (undo of a create, purge)."""
@@ -785,9 +794,11 @@ class Store:
         kind: str | None = None,
         record_id: str | None = None,
         reverse: bool = False,
+        with_images: bool = False,
     ) -> Iterator[dict[str, Any]]:
-        """Entries of one batch, or of one record, oldest first (``reverse``: newest first), with their batch."""
-        where: list[str] = []
+        """Entries of one batch, or of one record, oldest first (``reverse``: newest first), with their batch;
+        ``with_images``: only those holding a before-image."""
+        where: list[str] = ["l.before IS NOT NULL"] if with_images else []
         params: list[Any] = []
         if batch_rowid is not None:
             where.append("l.batch_rowid = ?")
@@ -795,6 +806,10 @@ class Store:
         if kind is not None and record_id is not None:
             where.append("l.kind = ? AND l.record_id = ?")
             params.extend((kind, record_id))
+            rid = self.record_rowid(kind, record_id)  # a record keeps its rowid for life: use the index
+            if rid is not None:
+                where.append("l.rid = ?")
+                params.append(rid)
         cursor = self.conn.execute(
             "SELECT l.rowid, l.batch_rowid, b.id AS batch, b.ts, b.actor, b.command, l.action, l.kind, l.rid, "
             "l.record_id, l.before, l.diff, l.scrubbed_at FROM audit_log l JOIN audit_batches b ON b.rowid = "
@@ -806,13 +821,14 @@ class Store:
             yield dict(zip(names, row, strict=True))
 
     def audit_later_touching(self, batch_rowid: int) -> list[tuple[int, str, str]]:
-        """(batch, kind, record id) for each later batch that changed a record this batch changed."""
+        """(batch, kind, record id) for each later batch that changed a record this batch changed — or took
+        the rowid of one it removed (a new record added after an undo), which putting it back would overwrite."""
         return [
             (int(r[0]), str(r[1]), str(r[2]))
             for r in self.conn.execute(
                 "SELECT DISTINCT l.batch_rowid, l.kind, l.record_id FROM audit_log l WHERE l.batch_rowid > ?1 AND "
-                "EXISTS (SELECT 1 FROM audit_log t WHERE t.kind = l.kind AND t.rid = l.rid AND t.batch_rowid = ?1 "
-                "AND t.record_id = l.record_id) ORDER BY l.batch_rowid",
+                "EXISTS (SELECT 1 FROM audit_log t WHERE t.kind = l.kind AND t.rid = l.rid AND t.batch_rowid = ?1) "
+                "ORDER BY l.batch_rowid",
                 (batch_rowid,),
             )
         ]

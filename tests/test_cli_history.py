@@ -207,3 +207,43 @@ def test_unknown_batch(cli, bad: str) -> None:
     seeded(cli)
     result = cli("undo", bad)
     assert result.exit_code == 1 and "casefile history" in result.stderr
+
+
+def test_redo_refuses_when_a_new_record_took_the_place_of_one_it_would_put_back(cli, db: Path) -> None:
+    seeded(cli)
+    add(cli, "--name", "First")
+    undone = undo(cli).split("`casefile undo ")[1].split("`")[0]
+    add(cli, "--name", "Second")  # takes the freed rowid
+    state = dump_data(db)
+    result = cli("undo", undone)
+    assert result.exit_code == 1 and "later commands changed the same records" in result.stderr
+    assert dump_data(db) == state
+    undo(cli)  # the second add
+    undo(cli, undone)  # now the first comes back
+    assert [r["name"] for r in json.loads(cli("list", "--format", "json").stdout)][-1] == "First"
+
+
+def test_undo_covers_a_merge_written_by_code_of_its_own(cli, db: Path) -> None:
+    """A merge (built elsewhere) is undone from before-images alone: whatever SQL it runs inside
+    Store.transaction() is captured, so undo needs no merge-specific code."""
+    from casefile.store import Store, now
+
+    seeded(cli)
+    cli("event", "add", "DEMO-0007", "--type", "left", "--date", "2019")
+    cli("quote", "add", "DEMO-0007", "--text", "words of the second spelling")
+    before = dump_data(db)
+    store = Store.open(db)
+    store.command = "merge"
+    with store.transaction() as conn:
+        keep, gone = (store.get(store.resolve_id(ref)) for ref in ("DEMO-0006", "DEMO-0007"))
+        conn.execute(
+            "UPDATE accounts SET aliases = ?, updated_at = ? WHERE rowid = ?",
+            (json.dumps([*keep.values["aliases"], gone.values["name"]]), now(), keep.rowid),
+        )
+        conn.execute("UPDATE events SET account_rowid = ? WHERE account_rowid = ?", (keep.rowid, gone.rowid))
+        conn.execute("UPDATE quotes SET account_rowid = ? WHERE account_rowid = ?", (keep.rowid, gone.rowid))
+        conn.execute("DELETE FROM accounts WHERE rowid = ?", (gone.rowid,))
+    store.close()
+    assert json.loads(cli("history", "--format", "json").stdout)[0]["changes"] == "1 account updated, 1 account removed"
+    assert "1 account created, 1 account updated" in undo(cli)
+    assert dump_data(db) == before

@@ -181,9 +181,8 @@ def _preview(store: Any, ids: list[str], changes: Any, validator: Any, *, bulk: 
     if dry_run or not outcome.changes:
         err("nothing written" + (" (dry run)" if dry_run else ""))
         return None
-    if not yes and not typer.confirm(f"Change {len(outcome.changes)} accounts?", default=False, err=True):
-        err("nothing written")
-        return None
+    if not _confirm(f"Change {len(outcome.changes)} accounts?", yes):
+        raise typer.Exit(1)
     return outcome.changes
 
 
@@ -233,11 +232,11 @@ def _confirm(question: str, yes: bool, *, typed: Optional[str] = None) -> bool:
         return True
     if not stdin_is_terminal():
         raise errors.UsageError("this needs a confirmation: run it on a terminal, or pass --yes")
-    if typed is not None:
-        answer = typer.prompt(f"{question} Type {typed!r} to confirm", default="", show_default=False, err=True)
-        ok = answer.strip() == typed
-    else:
-        ok = typer.confirm(question, default=False, err=True)
+    # asked on stderr and read from stdin directly: click's prompts write a space to stdout, into the data
+    sys.stderr.write(f"{question} Type {typed!r} to confirm: " if typed else f"{question} [y/N]: ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip()
+    ok = answer == typed if typed else answer.lower() in ("y", "yes")
     if not ok:
         err("nothing written")
     return ok
