@@ -12,6 +12,7 @@ than a whole ``casefile show``, so it is only imported when migrations have to r
 from __future__ import annotations
 
 import datetime as _dt
+import itertools
 import json
 import os
 import secrets
@@ -532,16 +533,17 @@ class Store:
                 f"SELECT ?, 'create', ?, c.* FROM ({self._created_sql(kind)}) c ORDER BY 1",
                 (batch, kind.name),
             ).rowcount
-            rows = [
-                (batch, c.action, c.kind, c.rid, c.record_id, _json_or_none(c.before), _json_or_none(c.diff))
-                for c in self.audit_changes(kind.name)
-            ]
-            self.conn.executemany(
-                "INSERT INTO audit_log (batch_rowid, action, kind, rid, record_id, before, diff) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-            entries += len(rows)
+            changes = self.audit_changes(kind.name)
+            while chunk := list(itertools.islice(changes, 500)):  # a few at a time: images can be large
+                self.conn.executemany(
+                    "INSERT INTO audit_log (batch_rowid, action, kind, rid, record_id, before, diff) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (batch, c.action, c.kind, c.rid, c.record_id, _json_or_none(c.before), _json_or_none(c.diff))
+                        for c in chunk
+                    ],
+                )
+                entries += len(chunk)
         entries += self.conn.execute(
             "INSERT INTO audit_log (batch_rowid, action, kind, rid, record_id) SELECT ?, 'purge', kind, rid, "
             "record_id FROM temp.audit_purged ORDER BY rowid",
