@@ -105,8 +105,8 @@ def _list_update(stored: list[str], replacement: str | None, changes: Changes, n
     return [v for v in values if v and v not in gone]
 
 
-def _item(raw: dict[str, Any], explicit: set[str], validator: Validator) -> pipeline.Item:
-    item = pipeline.Item("", None, raw)
+def _item(raw: dict[str, Any], explicit: set[str], validator: Validator, name: str = "") -> pipeline.Item:
+    item = pipeline.Item(name, None, raw)
     try:
         item.validated = validator.validate(raw)
         item.validated.explicit_dates |= explicit
@@ -145,7 +145,7 @@ def edit(
     def items() -> Iterator[pipeline.Item]:
         for account_id in account_ids:
             raw, explicit = raw_update(store.get(account_id), changes)
-            yield _item(raw, explicit, validator)
+            yield _item(raw, explicit, validator, account_id[:8] if len(account_ids) > 1 else "")
 
     return _write(store, items(), outcome, dry_run=dry_run, expect=expect)
 
@@ -163,7 +163,15 @@ def _write(
         if expect is not None and _signature(outcome.changes) != _signature(expect):
             raise Changed("the accounts changed since the preview; nothing was written, run the edit again")
 
-    result = pipeline.write_records(store, items, on_conflict="update", dry_run=dry_run, before_commit=collect)
+    result = pipeline.run(store, items, on_conflict="update", dry_run=dry_run, before_commit=collect)
+    if result.rejected:  # in a bulk edit, each problem names its account (by id: never record text)
+        raise InvalidRecord(
+            [
+                Problem(None, p.field, f"{p.reason} (account {item.source})" if item.source else p.reason)
+                for item in result.rejected
+                for p in item.problems
+            ]
+        )
     outcome.counts = result.counts
     outcome.batch = None if dry_run else store.last_batch
     return outcome

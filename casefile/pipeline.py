@@ -357,16 +357,11 @@ def file_items(
 
 def add_records(store: Store, items: Iterable[Item], *, on_conflict: OnConflict = "error") -> list[str]:
     """``casefile add``: every record valid or nothing written; returns the new ids."""
-    return write_records(store, items, on_conflict=on_conflict).counts.ids
-
-
-def write_records(store: Store, items: Iterable[Item], *, on_conflict: OnConflict, **options: Any) -> Result:
-    """Every record valid or nothing written (:class:`InvalidRecord` listing every problem)."""
-    result = run(store, items, on_conflict=on_conflict, **options)
+    result = run(store, items, on_conflict=on_conflict)
     if result.rejected:
         problems = [p for item in result.rejected for p in item.problems]
         raise InvalidRecord(problems, file=result.rejected[0].source or None)
-    return result
+    return result.counts.ids
 
 
 def options_for(store: Store, **kwargs: Any) -> Options:

@@ -310,3 +310,14 @@ def test_ctrl_c_in_the_editor_removes_the_file(db: Path, tmp_path: Path) -> None
     assert file_hash(db) == before
     assert signal.SIGINT  # the signal the editor sent
     assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+
+
+def test_a_bulk_edit_names_the_accounts_it_cannot_change(cli, db: Path) -> None:
+    seeded(cli)
+    before = file_hash(db)
+    result = cli("edit", "--tag", "synthetic", "--set", "years_in_org=500", "--yes")
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 6 and len({line.split("(account ")[1] for line in lines}) == 6
+    assert all(line.startswith("error: field 'years_in_org': must be a number of years") for line in lines)
+    assert file_hash(db) == before
