@@ -123,7 +123,6 @@ class Outcome:
     """What an edit did (or, for a preview, would do)."""
 
     changes: list[Change] = field(default_factory=list)  # the accounts that change, with their diffs
-    selected: int = 0
     counts: Any = None  # pipeline WriteCounts: new organisations, warnings
     batch: str | None = None
 
@@ -140,7 +139,7 @@ def edit(
     """Apply the same changes to each account, in one transaction. ``dry_run`` writes nothing and returns
     what would change (the preview). With ``expect`` (a preview's changes) the edit is written only if it
     changes exactly that; otherwise :class:`Changed` and nothing is written."""
-    outcome = Outcome(selected=len(account_ids))
+    outcome = Outcome()
 
     def items() -> Iterator[pipeline.Item]:
         for account_id in account_ids:
@@ -306,7 +305,7 @@ def apply_form(
         d for d in model.DATE_FIELDS if any(data.get(k) != original.get(k) for k in (d, f"{d}_corrected", f"{d}_note"))
     }
     item = _item(raw, explicit, validator)
-    return _write(store, [item], Outcome(selected=1))
+    return _write(store, [item], Outcome())
 
 
 def _readings(account: Account) -> dict[tuple[str, str], dict[str, str]]:

@@ -501,10 +501,11 @@ class Store:
         """``SELECT rid, label`` of the records of a kind this transaction created: rows above the table's
         highest rowid at the start, and rows put back with their old rowid (see :meth:`restore_image`)."""
         label = " || ':' || ".join(f"m.{c}" for c in kind.label)
+        start = f"(SELECT max_rid FROM temp.audit_start WHERE kind = '{kind.name}')"
         return (
-            f"SELECT m.rowid, {label} FROM main.{kind.table} m WHERE m.rowid > (SELECT max_rid FROM "
-            f"temp.audit_start WHERE kind = '{kind.name}') UNION SELECT m.rowid, {label} FROM "
-            f"temp.audit_touched_{kind.name} t JOIN main.{kind.table} m ON m.rowid = t.rid WHERE t.created = 1"
+            f"SELECT m.rowid, {label} FROM main.{kind.table} m WHERE m.rowid > {start} UNION ALL SELECT m.rowid, "
+            f"{label} FROM temp.audit_touched_{kind.name} t JOIN main.{kind.table} m ON m.rowid = t.rid "
+            f"WHERE t.created = 1 AND t.rid <= {start}"
         )
 
     def _audit_finish(self) -> None:
@@ -530,7 +531,7 @@ class Store:
         for kind in AUDITED:
             entries += self.conn.execute(
                 "INSERT INTO audit_log (batch_rowid, action, kind, rid, record_id) "
-                f"SELECT ?, 'create', ?, c.* FROM ({self._created_sql(kind)}) c ORDER BY 1",
+                f"SELECT ?, 'create', ?, c.* FROM ({self._created_sql(kind)}) c",
                 (batch, kind.name),
             ).rowcount
             changes = self.audit_changes(kind.name)
