@@ -164,6 +164,7 @@ def test_bulk_edit_needs_a_selection(cli) -> None:
     result = cli("edit", "--add-tag", "x", "--yes")
     assert result.exit_code == 2 and "choose the accounts" in result.stderr
     assert cli("edit", "SEED-0001", "--org", "MEK", "--add-tag", "x").exit_code == 2
+    assert cli("edit", "SEED-0001", "--dry-run").exit_code == 2  # nothing to show: never opens the editor
 
 
 # ---------------------------------------------------------------------------------------------- $EDITOR

@@ -141,7 +141,7 @@ def edit(
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
     if account_id is not None and editing.selects(flt):
         raise errors.UsageError("give an ID or filters, not both")
-    if account_id is not None and not changes:
+    if account_id is not None and not changes and not dry_run:
         return _edit_in_editor(store, editing.check_editable(store, account_id), validator, no_input)
     if not changes:
         raise errors.UsageError("nothing to change: give --set FIELD=VALUE, --add-…/--remove-… (or an ID alone)")
