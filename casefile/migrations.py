@@ -255,3 +255,35 @@ def m006_account_redirects(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m007_audit_log(db: Database) -> None:
+    """Who changed what: one batch per command, one entry per record it changed, with a before-image."""
+    _statements(
+        db,
+        """
+        CREATE TABLE audit_batches (
+            rowid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            ts TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            command TEXT NOT NULL,
+            undoes TEXT
+        );
+        CREATE INDEX idx_audit_batches_undoes ON audit_batches (undoes);
+        CREATE TABLE audit_log (
+            rowid INTEGER PRIMARY KEY,
+            batch_rowid INTEGER NOT NULL REFERENCES audit_batches(rowid),
+            action TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            rid INTEGER NOT NULL,
+            record_id TEXT NOT NULL,
+            before TEXT,
+            diff TEXT,
+            scrubbed_at TEXT
+        );
+        CREATE INDEX idx_audit_log_batch ON audit_log (batch_rowid);
+        CREATE INDEX idx_audit_log_record ON audit_log (kind, rid, batch_rowid);
+        """,
+    )

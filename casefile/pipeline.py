@@ -67,6 +67,8 @@ def merge(stored: Account | None, item: Validated) -> tuple[Account, list[Proble
     given = item.account.values
     problems: list[Problem] = []
     for name, value in given.items():
+        if name == "id" and value is None and stored is not None:
+            continue  # an empty id cell (a CSV export's id column left blank) names nothing: keep the stored id
         if name in model.DATE_FIELDS and stored is not None and name not in item.explicit_dates:
             old = stored.values.get(name)
             if old is not None and value is not None and old.raw == value.raw:
@@ -271,13 +273,16 @@ def run(
     max_errors: int = 20,
     progress: Callable[[int], None] | None = None,
     finish: Callable[[Result], None] | None = None,
+    before_commit: Callable[[Store], None] | None = None,
 ) -> Result:
     """Write all items in one transaction. Raises nothing for bad records: they are in ``Result.rejected``;
     without ``skip_bad`` the transaction is rolled back when there are any.
 
     ``finish`` is called inside the transaction, after the last record and before the commit, when the import
     goes through (a dry run included): the rejects file is written there, so that a failure to write it
-    rolls the import back instead of losing the rejected rows after the good ones were committed."""
+    rolls the import back instead of losing the rejected rows after the good ones were committed.
+    ``before_commit`` sees the store with everything written, still inside the transaction (a bulk edit's
+    preview reads the changes there)."""
     result = Result()
 
     class _Rollback(Exception):
@@ -299,6 +304,8 @@ def run(
             failed = bool(result.problems) and not skip_bad
             if finish is not None and not failed:
                 finish(result)
+            if before_commit is not None and not result.problems:
+                before_commit(store)
             if dry_run or failed:
                 raise _Rollback
     except _Rollback:

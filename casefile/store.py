@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import itertools
 import json
 import os
 import secrets
@@ -335,6 +336,66 @@ STATS_DIMENSIONS: dict[str, tuple[str, str]] = {
 }
 
 
+# --------------------------------------------------------------------------------------------- audit
+
+
+@dataclass(frozen=True)
+class AuditKind:
+    """A kind of record the audit log follows: its main table, the child tables holding its parts (with the
+    column naming the main row), and the columns that name it for people."""
+
+    name: str
+    table: str
+    children: tuple[tuple[str, str], ...]
+    label: tuple[str, ...]
+
+
+#: In the order entries are written (undo walks them backwards: accounts first, then what they refer to).
+AUDITED: tuple[AuditKind, ...] = (
+    AuditKind("vocabulary", "vocabulary", (), ("vocabulary", "code")),
+    AuditKind("organization", "organizations", (("organization_names", "organization_rowid"),), ("name",)),
+    AuditKind("source", "sources", (), ("id",)),
+    AuditKind(
+        "account",
+        "accounts",
+        (("account_sources", "account_rowid"), ("events", "account_rowid"), ("quotes", "account_rowid")),
+        ("id",),
+    ),
+    AuditKind("redirect", "account_redirects", (), ("old_id",)),
+)
+AUDIT_KIND: dict[str, AuditKind] = {k.name: k for k in AUDITED}
+#: What a child table is called in a diff.
+_PART_NAMES = {"account_sources": "sources", "events": "events", "quotes": "quotes", "organization_names": "names"}
+#: Columns a diff leaves out: the row's key and timestamps every change moves.
+_DIFF_SKIP = frozenset({"rowid", "created_at", "updated_at"})
+_JSON_COLUMNS = frozenset(model.MULTI_FIELDS)
+
+
+@dataclass
+class Change:
+    """One record a transaction changed, as the audit log records it. ``before`` is the record's rows as they
+    were ({table: [row]}, empty values left out), ``diff`` maps each changed column or part to [before, after]."""
+
+    kind: str
+    rid: int
+    record_id: str
+    action: str  # update, delete, restore, remove, purge (creates are written by SQL alone)
+    before: dict[str, list[dict[str, Any]]] | None
+    diff: dict[str, Any] | None
+
+
+def _label(kind: AuditKind, row: dict[str, Any]) -> str:
+    return ":".join(str(row.get(c)) for c in kind.label)
+
+
+def _compact(rows: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    return {t: [{k: v for k, v in r.items() if v is not None} for r in rs] for t, rs in rows.items()}
+
+
+def _json_or_none(value: Any) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
 # --------------------------------------------------------------------------------------------- store
 
 
@@ -357,12 +418,22 @@ class Store:
         self.path = path
         self._depth = 0  # nesting of transaction(): only the outermost one commits
         self._tracking = False  # whether the temp triggers feeding temp.search_touched exist
+        #: Who and which command the audit log names for this store's writes (``audit.current_actor()`` if unset).
+        self.actor: str | None = None
+        self.command: str | None = None
+        #: Set by undo: the batch the next transaction reverts.
+        self.undoes: str | None = None
+        #: The id of the audit batch the last committed transaction wrote (None when it changed nothing).
+        self.last_batch: str | None = None
+        self._audit_ready = False
+        self._columns: dict[str, tuple[str | None, list[str]]] = {}
 
     # -- opening ------------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = False) -> Store:
-        """Open (``create=True``: create if missing) the database at ``path`` and bring its schema up to date."""
+    def open(cls, path: Path, *, create: bool = False, migrate: bool = True) -> Store:
+        """Open (``create=True``: create if missing) the database at ``path`` and bring its schema up to date
+        (``migrate=False``: leave it as it is, for ``doctor``)."""
         path = Path(path)
         fresh = False
         if not path.exists():
@@ -379,7 +450,8 @@ class Store:
         store = cls(conn, path)
         try:
             store._configure(fresh)
-            store._migrate()
+            if migrate:
+                store._migrate()
         except sqlite3.Error as exc:
             conn.close()
             raise _map_sqlite_error(exc) from exc
@@ -411,6 +483,14 @@ class Store:
                 "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (MIGRATION_SET,)
             )
         ]
+
+    def schema_status(self) -> tuple[list[str], list[str]]:
+        """(schema steps this casefile knows but the file lacks, steps the file has that it does not know)."""
+        from .migrations import migrations
+
+        known = [m.name for m in migrations._migrations]
+        applied = self.applied_migrations()
+        return [n for n in known if n not in applied], [n for n in applied if n not in known]
 
     def _migrate(self) -> None:
         from .migrations import migrations
@@ -446,20 +526,27 @@ class Store:
         Inside another transaction this is a savepoint: a command that combines several writes (``merge``)
         stays one transaction, and an inner failure rolls back only its own part. Just before the outermost
         COMMIT the search index is brought up to date (:meth:`sync_search`), in the same transaction.
+
+        This is also the audit hook, the one place every write passes: temporary triggers note each record
+        the transaction changes (whichever method or statement changes it) and keep its rows as they were
+        before; just before ``COMMIT`` they become one audit batch (see :meth:`_audit_finish`).
         """
         if self._depth:
             yield from self._savepoint()
             return
         self._track_writes()
         try:
+            self._audit_install()
             self.conn.execute("BEGIN IMMEDIATE")
             self.conn.execute("DELETE FROM temp.search_touched")
         except sqlite3.Error as exc:
             raise _map_sqlite_error(exc) from exc
         self._depth = 1
         try:
+            self._audit_begin()
             yield self.conn
             self.sync_search()
+            self._audit_finish()
             self.conn.execute("COMMIT")
         except BaseException as exc:
             if self.conn.in_transaction:
@@ -484,6 +571,476 @@ class Store:
             self.conn.execute(f"RELEASE {name}")
         finally:
             self._depth -= 1
+
+    # -- the audit log ------------------------------------------------------------------------------
+
+    def _audit_install(self) -> None:
+        """Create this connection's temporary audit tables and triggers (once; they live as long as it does)."""
+        if self._audit_ready:
+            return
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS audit_start (kind TEXT PRIMARY KEY, max_rid INTEGER)")
+        self.conn.execute(
+            "CREATE TEMP TABLE IF NOT EXISTS audit_purged (kind TEXT NOT NULL, rid INTEGER NOT NULL, "
+            "record_id TEXT NOT NULL, PRIMARY KEY (kind, rid))"
+        )
+        for kind in AUDITED:
+            self.conn.execute(
+                f"CREATE TEMP TABLE IF NOT EXISTS audit_touched_{kind.name} "
+                "(rid INTEGER PRIMARY KEY, created INTEGER NOT NULL)"
+            )
+            for table, owner in ((kind.table, "audit_rowid"), *kind.children):
+                self.conn.execute(
+                    f"CREATE TEMP TABLE IF NOT EXISTS audit_image_{table} AS "
+                    f"SELECT rowid AS audit_rowid, * FROM main.{table} WHERE 0"
+                )
+                self.conn.execute(
+                    f"CREATE INDEX IF NOT EXISTS temp.audit_image_{table}_owner ON audit_image_{table} ({owner})"
+                )
+            for statement in _audit_triggers(kind):
+                self.conn.execute(statement)
+        self._audit_ready = True
+
+    def _audit_begin(self) -> None:
+        """Start a batch: no record touched yet, and the highest rowid of each table, so that the rows this
+        transaction inserts are known at the end without a trigger on every insert."""
+        self._audit_clear()
+        for kind in AUDITED:
+            self.conn.execute(
+                f"INSERT INTO temp.audit_start SELECT ?, coalesce(max(rowid), 0) FROM main.{kind.table}", (kind.name,)
+            )
+
+    def _audit_clear(self) -> None:
+        self.conn.execute("DELETE FROM temp.audit_start")
+        self.conn.execute("DELETE FROM temp.audit_purged")
+        for kind in AUDITED:
+            self.conn.execute(f"DELETE FROM temp.audit_touched_{kind.name}")
+            for table in (kind.table, *(t for t, _ in kind.children)):
+                self.conn.execute(f"DELETE FROM temp.audit_image_{table}")
+
+    def _created_sql(self, kind: AuditKind) -> str:
+        """``SELECT rid, label`` of the records of a kind this transaction created: rows above the table's
+        highest rowid at the start, and rows put back with their old rowid (see :meth:`restore_image`)."""
+        label = " || ':' || ".join(f"m.{c}" for c in kind.label)
+        start = f"(SELECT max_rid FROM temp.audit_start WHERE kind = '{kind.name}')"
+        return (
+            f"SELECT m.rowid, {label} FROM main.{kind.table} m WHERE m.rowid > {start} UNION ALL SELECT m.rowid, "
+            f"{label} FROM temp.audit_touched_{kind.name} t JOIN main.{kind.table} m ON m.rowid = t.rid "
+            f"WHERE t.created = 1 AND t.rid <= {start}"
+        )
+
+    def _audit_finish(self) -> None:
+        """Write what this transaction changed as one batch: a bare ``create`` entry for each new record (its
+        id, nothing else: cheap even for a million-row import), the before-image and diff of every other."""
+        self.last_batch = None
+        touched = self.conn.execute("SELECT 1 FROM temp.audit_purged LIMIT 1").fetchone() or any(
+            self.conn.execute(f"SELECT 1 FROM temp.audit_touched_{k.name} LIMIT 1").fetchone()
+            or self.conn.execute(f"SELECT 1 FROM ({self._created_sql(k)}) LIMIT 1").fetchone()
+            for k in AUDITED
+        )
+        if not touched and self.undoes is None:
+            return
+        from .audit import current_actor
+
+        batch_id = new_id()
+        cursor = self.conn.execute(
+            "INSERT INTO audit_batches (id, ts, actor, command, undoes) VALUES (?, ?, ?, ?, ?)",
+            (batch_id, now(), self.actor or current_actor(), self.command or "casefile", self.undoes),
+        )
+        batch = int(cursor.lastrowid or 0)
+        entries = 0
+        for kind in AUDITED:
+            entries += self.conn.execute(
+                "INSERT INTO audit_log (batch_rowid, action, kind, rid, record_id) "
+                f"SELECT ?, 'create', ?, c.* FROM ({self._created_sql(kind)}) c",
+                (batch, kind.name),
+            ).rowcount
+            changes = self.audit_changes(kind.name)
+            while chunk := list(itertools.islice(changes, 500)):  # a few at a time: images can be large
+                self.conn.executemany(
+                    "INSERT INTO audit_log (batch_rowid, action, kind, rid, record_id, before, diff) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (batch, c.action, c.kind, c.rid, c.record_id, _json_or_none(c.before), _json_or_none(c.diff))
+                        for c in chunk
+                    ],
+                )
+                entries += len(chunk)
+        entries += self.conn.execute(
+            "INSERT INTO audit_log (batch_rowid, action, kind, rid, record_id) SELECT ?, 'purge', kind, rid, "
+            "record_id FROM temp.audit_purged ORDER BY rowid",
+            (batch,),
+        ).rowcount
+        if not entries and self.undoes is None:
+            self.conn.execute("DELETE FROM audit_batches WHERE rowid = ?", (batch,))
+        else:
+            self.last_batch = batch_id
+        self._audit_clear()
+
+    def audit_changes(self, kind_name: str) -> Iterator[Change]:
+        """The records of one kind this open transaction has changed so far, created ones left out (a bulk
+        edit's preview reads them before rolling back)."""
+        kind = AUDIT_KIND[kind_name]
+        purged = {r[0] for r in self.conn.execute("SELECT rid FROM temp.audit_purged WHERE kind = ?", (kind.name,))}
+        rids = [r[0] for r in self.conn.execute(f"SELECT rid FROM temp.audit_touched_{kind.name} WHERE created = 0")]
+        for start in range(0, len(rids), 500):
+            chunk = rids[start : start + 500]
+            before, after = self._record_rows(kind, chunk, image=True), self._record_rows(kind, chunk, image=False)
+            for rid in chunk:
+                old, new = before.get(rid, {}), after.get(rid, {})
+                if old == new or not old.get(kind.table):
+                    continue
+                main_old, main_new = old[kind.table][0], (new.get(kind.table) or [None])[0]
+                record_id = _label(kind, main_old)
+                if rid in purged:
+                    continue  # a purge records only that it happened (see _audit_finish)
+                if main_new is None or _label(kind, main_new) != record_id:
+                    yield Change(kind.name, rid, record_id, "remove", _compact(old), None)
+                    if main_new is not None:  # the rowid was freed and taken by a new record
+                        yield Change(kind.name, rid, _label(kind, main_new), "create", None, None)
+                else:
+                    diff = self._diff(kind, old, new)
+                    action = "update"
+                    if "deleted_at" in diff:
+                        action = "delete" if diff["deleted_at"][0] is None else "restore"
+                    yield Change(kind.name, rid, record_id, action, _compact(old), diff)
+
+    def _record_rows(self, kind: AuditKind, rids: list[int], *, image: bool) -> dict[int, dict[str, list[Any]]]:
+        """{rid: {table: [row dict]}} of some records: as they were (``image``) or as they are."""
+        out: dict[int, dict[str, list[Any]]] = {}
+        marks = ", ".join("?" for _ in rids)
+        for table, owner in ((kind.table, "rowid"), *kind.children):
+            if image:
+                key = "audit_rowid" if table == kind.table else owner
+                cursor = self.conn.execute(
+                    f"SELECT * FROM temp.audit_image_{table} WHERE {key} IN ({marks}) ORDER BY {key}, audit_rowid",
+                    rids,
+                )
+            else:
+                cursor = self.conn.execute(
+                    f"SELECT rowid, * FROM main.{table} WHERE {owner} IN ({marks}) ORDER BY {owner}, rowid", rids
+                )
+            names = ["rowid" if d[0] == "audit_rowid" else d[0] for d in cursor.description]
+            for row in cursor:
+                record = dict(zip(names, row, strict=True))
+                out.setdefault(record[owner], {}).setdefault(table, []).append(record)
+        return out
+
+    def _diff(self, kind: AuditKind, old: dict[str, list[Any]], new: dict[str, list[Any]]) -> dict[str, Any]:
+        diff: dict[str, Any] = {}
+        before, after = old[kind.table][0], new[kind.table][0]
+        for column in after:
+            if column not in _DIFF_SKIP and before.get(column) != after[column]:
+                diff[column] = [
+                    self._decoded(kind, column, before.get(column)),
+                    self._decoded(kind, column, after[column]),
+                ]
+        for table, owner in kind.children:
+            parts = [self._part_list(old.get(table, []), owner), self._part_list(new.get(table, []), owner)]
+            if parts[0] != parts[1]:
+                diff[_PART_NAMES[table]] = parts
+        return diff
+
+    @staticmethod
+    def _decoded(kind: AuditKind, column: str, value: Any) -> Any:
+        """A column's value as the interchange form has it: lists as lists, ``34`` rather than ``34.0``."""
+        if kind.name == "account" and column in _JSON_COLUMNS:
+            return json.loads(value) if value else []
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+    def _part_list(self, rows: list[dict[str, Any]], owner: str) -> list[dict[str, Any]]:
+        """A record's part (its events, its source links…) as a list for a diff: in order, without keys."""
+        items = []
+        for row in sorted(rows, key=lambda r: (r.get("position") or 0, r["rowid"])):
+            item = {k: v for k, v in row.items() if k not in ("rowid", owner, "position") and v is not None}
+            if "source_rowid" in item:
+                item["source"] = self._source_id(item.pop("source_rowid"))
+            items.append(item)
+        return items
+
+    def _source_id(self, rowid: int) -> str | None:
+        for table in ("main.sources", "temp.audit_image_sources"):
+            row = self.conn.execute(f"SELECT id FROM {table} WHERE rowid = ?", (rowid,)).fetchone()
+            if row is not None:
+                return str(row[0])
+        return None
+
+    def table_columns(self, table: str) -> tuple[str | None, list[str]]:
+        """(the column that is the rowid, if one is; the other columns) of a main table."""
+        if table not in self._columns:
+            info = self.conn.execute(f"PRAGMA main.table_info({table})").fetchall()
+            keys = [r for r in info if r[5]]
+            alias = keys[0][1] if len(keys) == 1 and str(keys[0][2]).upper() == "INTEGER" else None
+            self._columns[table] = (alias, [r[1] for r in info if r[1] != alias])
+        return self._columns[table]
+
+    def restore_image(self, kind_name: str, rid: int, image: dict[str, list[dict[str, Any]]]) -> None:
+        """Put a record's rows back as an audit before-image has them, rowids included."""
+        kind = AUDIT_KIND[kind_name]
+        _alias, columns = self.table_columns(kind.table)
+        row = image[kind.table][0]
+        values = [row.get(c) for c in columns]
+        label = " || ':' || ".join(kind.label)
+        current = self.conn.execute(f"SELECT {label} FROM main.{kind.table} WHERE rowid = ?", (rid,)).fetchone()
+        if current is not None and str(current[0]) != _label(kind, row):
+            raise DatabaseError(f"cannot put {kind.name} {_label(kind, row)} back: another record took its place")
+        if current is not None:
+            assigns = ", ".join(f'"{c}" = ?' for c in columns)
+            self.conn.execute(f"UPDATE main.{kind.table} SET {assigns} WHERE rowid = ?", (*values, rid))
+        else:
+            self._insert_image_row(kind.table, columns, rid, values)
+            # a row put back under its old rowid is not above the start's highest one: say it was created
+            self.conn.execute(
+                f"INSERT OR IGNORE INTO temp.audit_touched_{kind.name} (rid, created) VALUES (?, 1)", (rid,)
+            )
+        for table, owner in kind.children:
+            self.conn.execute(f"DELETE FROM main.{table} WHERE {owner} = ?", (rid,))
+            _alias, child_columns = self.table_columns(table)
+            for child in image.get(table, []):
+                self._insert_image_row(table, child_columns, child["rowid"], [child.get(c) for c in child_columns])
+
+    def _insert_image_row(self, table: str, columns: list[str], rowid: int, values: list[Any]) -> None:
+        names = ", ".join(f'"{c}"' for c in ("rowid", *columns))
+        marks = ", ".join("?" for _ in range(len(columns) + 1))
+        self.conn.execute(f"INSERT INTO main.{table} ({names}) VALUES ({marks})", (rowid, *values))
+
+    def clear_parts(self, kind_name: str, rid: int) -> None:
+        """Delete a record's parts (events, quotes, links, names), keeping the record."""
+        for table, owner in AUDIT_KIND[kind_name].children:
+            self.conn.execute(f"DELETE FROM main.{table} WHERE {owner} = ?", (rid,))
+
+    def remove_record(self, kind_name: str, rid: int) -> None:
+        """Delete a record and its parts for good (undo of a create, purge)."""
+        kind = AUDIT_KIND[kind_name]
+        for table, owner in kind.children:
+            self.conn.execute(f"DELETE FROM main.{table} WHERE {owner} = ?", (rid,))
+        self.conn.execute(f"DELETE FROM main.{kind.table} WHERE rowid = ?", (rid,))
+
+    def record_rowid(self, kind_name: str, record_id: str) -> int | None:
+        kind = AUDIT_KIND[kind_name]
+        where = " AND ".join(f"{c} = ?" for c in kind.label)
+        row = self.conn.execute(
+            f"SELECT rowid FROM main.{kind.table} WHERE {where}", record_id.split(":", len(kind.label) - 1)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def references(self, kind_name: str, rid: int) -> list[str]:
+        """Ids of the accounts that use a source, an organisation or a code (so it cannot be removed)."""
+        if kind_name == "source":
+            sql = (
+                "SELECT a.id FROM accounts a WHERE a.rowid IN (SELECT account_rowid FROM account_sources WHERE "
+                "source_rowid = ?1 UNION SELECT account_rowid FROM events WHERE source_rowid = ?1 UNION "
+                "SELECT account_rowid FROM quotes WHERE source_rowid = ?1)"
+            )
+        elif kind_name == "organization":
+            sql = "SELECT a.id FROM accounts a JOIN organizations o ON a.organization = o.name WHERE o.rowid = ?1"
+        elif kind_name == "vocabulary":
+            sql = (
+                "SELECT a.id FROM accounts a, vocabulary v WHERE v.rowid = ?1 AND ("
+                "(v.vocabulary = 'exit_reason' AND EXISTS (SELECT 1 FROM json_each(a.reasons) WHERE value = v.code))"
+                " OR (v.vocabulary = 'allegation' AND EXISTS (SELECT 1 FROM json_each(a.allegations) "
+                "WHERE value = v.code)) OR (v.vocabulary = 'event_type' AND EXISTS (SELECT 1 FROM events e "
+                "WHERE e.account_rowid = a.rowid AND e.type = v.code)))"
+            )
+        else:
+            return []
+        return [str(r[0]) for r in self.conn.execute(sql + " LIMIT 11", (rid,))]
+
+    def mark_purged(self, kind_name: str, records: Iterable[tuple[int, str]]) -> None:
+        """Make this transaction record only that these records (rowid, id) were purged: the audit triggers
+        keep no image of them, not even in the temporary tables, and the entry has no before-image or diff."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO temp.audit_purged (kind, rid, record_id) VALUES (?, ?, ?)",
+            ((kind_name, rid, record_id) for rid, record_id in records),
+        )
+
+    def source_rowids_of(self, account_rowid: int) -> list[int]:
+        """The sources an account links to or cites in its events and quotes."""
+        return [
+            int(r[0])
+            for r in self.conn.execute(
+                "SELECT source_rowid FROM account_sources WHERE account_rowid = ?1 UNION SELECT source_rowid FROM "
+                "events WHERE account_rowid = ?1 AND source_rowid IS NOT NULL UNION SELECT source_rowid FROM quotes "
+                "WHERE account_rowid = ?1 AND source_rowid IS NOT NULL",
+                (account_rowid,),
+            )
+        ]
+
+    def source_id_of(self, rowid: int) -> str:
+        return str(self.conn.execute("SELECT id FROM sources WHERE rowid = ?", (rowid,)).fetchone()[0])
+
+    def optimize_search_index(self) -> None:
+        """Rewrite every FTS5 index, so text deleted from the records leaves the index too (FTS5 keeps deleted
+        terms in its segments until an 'optimize'; VACUUM does not remove them). The purge hook for whatever
+        full-text index the database has."""
+        for (name,) in self.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND lower(sql) LIKE 'create virtual table%using fts5%'"
+        ).fetchall():
+            self.conn.execute(f'INSERT INTO "{name}"("{name}") VALUES (\'optimize\')')
+
+    def scrub_audit(self, kind_name: str, rid: int, record_id: str, stamp: str) -> int:
+        """Drop the before-images and diffs the audit log holds of a record (purge); returns how many."""
+        return self.conn.execute(
+            "UPDATE audit_log SET before = NULL, diff = NULL, scrubbed_at = ? WHERE kind = ? AND rid = ? AND "
+            "record_id = ? AND (before IS NOT NULL OR diff IS NOT NULL)",
+            (stamp, kind_name, rid, record_id),
+        ).rowcount
+
+    def defer_foreign_keys(self) -> None:
+        """Check foreign keys at COMMIT, not per statement (undo restores records in any order)."""
+        self.conn.execute("PRAGMA defer_foreign_keys = ON")
+
+    def audit_batches(self) -> list[dict[str, Any]]:
+        cursor = self.conn.execute("SELECT rowid, id, ts, actor, command, undoes FROM audit_batches ORDER BY rowid")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor]
+
+    def audit_counts(self, batch_rowids: Sequence[int]) -> dict[int, dict[tuple[str, str], int]]:
+        """{batch: {(kind, action): entries}}."""
+        out: dict[int, dict[tuple[str, str], int]] = {b: {} for b in batch_rowids}
+        for start in range(0, len(batch_rowids), 500):
+            chunk = list(batch_rowids[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            for batch, kind, action, n in self.conn.execute(
+                f"SELECT batch_rowid, kind, action, count(*) FROM audit_log WHERE batch_rowid IN ({marks}) "
+                "GROUP BY batch_rowid, kind, action",
+                chunk,
+            ):
+                out[batch][(kind, action)] = n
+        return out
+
+    def audit_entries(
+        self,
+        batch_rowid: int | None = None,
+        *,
+        kind: str | None = None,
+        record_id: str | None = None,
+        reverse: bool = False,
+        with_images: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """Entries of one batch, or of one record, oldest first (``reverse``: newest first), with their batch;
+        ``with_images``: only those holding a before-image."""
+        where: list[str] = ["l.before IS NOT NULL"] if with_images else []
+        params: list[Any] = []
+        if batch_rowid is not None:
+            where.append("l.batch_rowid = ?")
+            params.append(batch_rowid)
+        if kind is not None and record_id is not None:
+            where.append("l.kind = ? AND l.record_id = ?")
+            params.extend((kind, record_id))
+            rid = self.record_rowid(kind, record_id)  # a record keeps its rowid for life: use the index
+            if rid is not None:
+                where.append("l.rid = ?")
+                params.append(rid)
+        cursor = self.conn.execute(
+            "SELECT l.rowid, l.batch_rowid, b.id AS batch, b.ts, b.actor, b.command, l.action, l.kind, l.rid, "
+            "l.record_id, l.before, l.diff, l.scrubbed_at FROM audit_log l JOIN audit_batches b ON b.rowid = "
+            f"l.batch_rowid WHERE {' AND '.join(where) or '1'} ORDER BY l.rowid{' DESC' if reverse else ''}",
+            params,
+        )
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+    def audit_later_touching(self, batch_rowid: int) -> list[tuple[int, str, str]]:
+        """(batch, kind, record id) for each later batch that changed a record this batch changed — or took
+        the rowid of one it removed (a new record added after an undo), which putting it back would overwrite."""
+        return [
+            (int(r[0]), str(r[1]), str(r[2]))
+            for r in self.conn.execute(
+                "SELECT DISTINCT l.batch_rowid, l.kind, l.record_id FROM audit_log l WHERE l.batch_rowid > ?1 AND "
+                "EXISTS (SELECT 1 FROM audit_log t WHERE t.kind = l.kind AND t.rid = l.rid AND t.batch_rowid = ?1) "
+                "ORDER BY l.batch_rowid",
+                (batch_rowid,),
+            )
+        ]
+
+    # -- backup, restore, checks --------------------------------------------------------------------
+
+    def copy_to(self, path: Path) -> None:
+        """Copy the whole database into ``path`` (an empty file the caller created 0600) through SQLite's backup
+        API, in one step under one read lock: a consistent snapshot even while other processes write (they wait
+        for it, within their busy timeout). The copy must pass ``integrity_check`` and is synced to disk."""
+        target = sqlite3.connect(str(path), isolation_level=None)
+        try:
+            self.conn.backup(target)
+            if integrity_problems(target):
+                raise DatabaseError(f"the copy at {path} failed its integrity check; it was not kept")
+        finally:
+            target.close()
+        fsync_path(path)
+
+    def copy_from(self, source: sqlite3.Connection) -> None:
+        """Replace this database's content with ``source``'s, through the backup API: SQLite writes it as one
+        transaction, under its own locks and journal, so other processes never see half of it and a crash
+        leaves the old content (replacing the file itself under their open connections could corrupt it)."""
+        source.backup(self.conn)
+        self._columns.clear()
+
+    def integrity(self) -> list[str]:
+        return integrity_problems(self.conn)
+
+    def foreign_key_problems(self) -> list[str]:
+        return [f"{r[0]} row {r[1]} points to a missing {r[2]}" for r in self.conn.execute("PRAGMA foreign_key_check")]
+
+    def search_index_problems(self) -> list[str]:
+        """What is wrong with the full-text index: FTS5's own structure check, then whether each account's
+        entry is what casefile would index for it now (the index holds folded text, names and quotes, so it
+        cannot be compared with the ``accounts`` columns alone)."""
+        if not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'accounts_fts'").fetchone():
+            return []
+        problems = []
+        try:
+            with self.transaction():
+                # rank 0: the index's own structure; rank 1 would compare it with the accounts columns
+                self.conn.execute("INSERT INTO accounts_fts (accounts_fts, rank) VALUES ('integrity-check', 0)")
+                raise _Rollback
+        except _Rollback:
+            pass
+        except CasefileError:
+            problems.append("the full-text index 'accounts_fts' is damaged")
+        stale = missing = 0
+        rowids = [r[0] for r in self.conn.execute("SELECT rowid FROM accounts ORDER BY rowid")]
+        for start in range(0, len(rowids), 2000):
+            chunk = rowids[start : start + 2000]
+            marks = ", ".join("?" for _ in chunk)
+            indexed = {r[0]: tuple(r[1:]) for r in self.conn.execute(_INDEXED_SQL.format(marks=marks), chunk)}
+            for row in self.conn.execute(_DOC_SQL.format(marks=marks), chunk):
+                if row[0] not in indexed:
+                    missing += 1
+                elif indexed[row[0]] != _search_doc(row):
+                    stale += 1
+        orphaned = self.conn.execute(
+            "SELECT count(*) FROM accounts_fts_docs WHERE rowid NOT IN (SELECT rowid FROM accounts)"
+        ).fetchone()[0]
+        for count, what in (
+            (missing, "accounts missing from"),
+            (stale, "accounts out of date in"),
+            (orphaned, "entries for accounts that no longer exist in"),
+        ):
+            if count:
+                problems.append(f"{count} {what} the full-text index")
+        return problems
+
+    def orphans(self) -> dict[str, int]:
+        """Rows that belong to nothing (left by a tool that wrote with foreign keys off), and sources nobody cites."""
+        counts = {
+            "events without an account": "SELECT count(*) FROM events WHERE account_rowid NOT IN (SELECT rowid FROM "
+            "accounts)",
+            "quotes without an account": "SELECT count(*) FROM quotes WHERE account_rowid NOT IN (SELECT rowid FROM "
+            "accounts)",
+            "source links without an account": "SELECT count(*) FROM account_sources WHERE account_rowid NOT IN "
+            "(SELECT rowid FROM accounts)",
+            "source links to a missing source": "SELECT count(*) FROM account_sources WHERE source_rowid NOT IN "
+            "(SELECT rowid FROM sources)",
+            "names without an organisation": "SELECT count(*) FROM organization_names WHERE organization_rowid NOT IN "
+            "(SELECT rowid FROM organizations)",
+            "sources nobody cites": "SELECT count(*) FROM sources WHERE rowid NOT IN (SELECT source_rowid FROM "
+            "account_sources UNION SELECT source_rowid FROM events WHERE source_rowid IS NOT NULL UNION SELECT "
+            "source_rowid FROM quotes WHERE source_rowid IS NOT NULL)",
+        }
+        return {what: int(self.conn.execute(sql).fetchone()[0]) for what, sql in counts.items()}
 
     # -- reading ------------------------------------------------------------------------------------
 
@@ -511,7 +1068,8 @@ class Store:
 
     def add_redirect(self, old_id: str, new_id: str, stamp: str) -> None:
         self.conn.execute(
-            "INSERT OR REPLACE INTO account_redirects (old_id, new_id, created_at) VALUES (?, ?, ?)",
+            "INSERT INTO account_redirects (old_id, new_id, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (old_id) DO UPDATE SET new_id = excluded.new_id, created_at = excluded.created_at",
             (old_id, new_id, stamp),
         )
 
@@ -1118,6 +1676,95 @@ def _create_private_file(path: Path) -> None:
     os.chmod(path, 0o600)
 
 
+class _Rollback(Exception):
+    pass
+
+
+def integrity_problems(conn: sqlite3.Connection) -> list[str]:
+    """What ``PRAGMA integrity_check`` finds wrong (empty when the database is sound)."""
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a database file that casefile will not change (a backup being restored)."""
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise _map_sqlite_error(exc) from exc
+
+
+def schema_steps(conn: sqlite3.Connection) -> list[str] | None:
+    """The casefile schema steps a database has applied, or None when it is not a casefile database."""
+    try:
+        return [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (MIGRATION_SET,)
+            )
+        ] or None
+    except sqlite3.DatabaseError:
+        return None
+
+
+def create_private_file(path: Path) -> None:
+    """A new empty file, mode 0600 whatever the umask; refuses to overwrite one."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file (or a folder's entries, after a rename) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def is_private(path: Path) -> bool:
     """True when neither group nor others can read or write the file."""
     return not (path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
+
+
+def _audit_triggers(kind: AuditKind) -> list[str]:
+    """The temporary triggers that keep a record's rows the first time a transaction changes it. A trigger on
+    a child table (an event, a source link) keeps the whole record. Records the transaction created (above
+    the highest rowid at its start) are left alone, and inserts carry no trigger at all: a trigger makes
+    SQLite write a statement journal for every row, which would slow a large import down by a quarter."""
+
+    def capture(rid: str) -> str:
+        steps = [
+            f"INSERT INTO audit_touched_{kind.name} (rid, created) VALUES ({rid}, 0);",
+            f"INSERT INTO audit_image_{kind.table} SELECT rowid, * FROM main.{kind.table} WHERE rowid = {rid};",
+        ]
+        steps += [
+            f"INSERT INTO audit_image_{table} SELECT rowid, * FROM main.{table} WHERE {owner} = {rid};"
+            for table, owner in kind.children
+        ]
+        return " ".join(steps)
+
+    def trigger(name: str, event: str, table: str, rid: str) -> str:
+        return (
+            f"CREATE TEMP TRIGGER IF NOT EXISTS audit_{name} {event} ON {table} WHEN {rid} <= (SELECT max_rid "
+            f"FROM audit_start WHERE kind = '{kind.name}') AND NOT EXISTS (SELECT 1 FROM audit_touched_{kind.name} "
+            f"WHERE rid = {rid}) AND NOT EXISTS (SELECT 1 FROM audit_purged WHERE kind = '{kind.name}' AND "
+            f"rid = {rid}) BEGIN {capture(rid)} END"
+        )
+
+    out = [
+        trigger(f"{kind.table}_update", "BEFORE UPDATE", kind.table, "OLD.rowid"),
+        trigger(f"{kind.table}_delete", "BEFORE DELETE", kind.table, "OLD.rowid"),
+    ]
+    for table, owner in kind.children:
+        out += [
+            trigger(f"{table}_insert", "BEFORE INSERT", table, f"NEW.{owner}"),
+            trigger(f"{table}_update_old", "BEFORE UPDATE", table, f"OLD.{owner}"),
+            trigger(f"{table}_update_new", "BEFORE UPDATE", table, f"NEW.{owner}"),
+            trigger(f"{table}_delete", "BEFORE DELETE", table, f"OLD.{owner}"),
+        ]
+    return out

@@ -89,6 +89,25 @@ def dump(db: Path) -> str:
         conn.close()
 
 
+def dump_data(db: Path) -> str:
+    """A full ordered dump of every user table — rows with their rowids, in rowid order — except the audit log
+    itself and the shadow tables of full-text indexes (derived data whose internal layout may differ after
+    an undo even when every indexed text is the same). Equal dumps mean the records are exactly as they were."""
+    conn = sqlite3.connect(db)
+    try:
+        tables = conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name").fetchall()
+        virtual = [name for name, sql in tables if (sql or "").upper().startswith("CREATE VIRTUAL")]
+        lines = []
+        for name, sql in tables:
+            if name.startswith(("audit_", "sqlite_")) or any(name == v or name.startswith(v + "_") for v in virtual):
+                continue
+            lines.append(sql)
+            lines.extend(repr(row) for row in conn.execute(f'SELECT rowid, * FROM "{name}" ORDER BY rowid'))
+        return "\n".join(lines)
+    finally:
+        conn.close()
+
+
 def file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 

@@ -26,6 +26,8 @@ FILE_PARAMETERS = {
 #: Parameters that name a file but cannot be a stream, and why.
 NOT_STREAMS = {
     ("", "db"): "a database is a file SQLite opens by name; '-' is refused",
+    ("backup", "path"): "a backup is an SQLite database written by the backup API, not a stream",
+    ("restore-backup", "path"): "a backup is an SQLite database opened by name, not a stream",
 }
 
 

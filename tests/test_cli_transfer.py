@@ -217,3 +217,15 @@ def test_export_takes_the_filters_of_list(cli, seeded: Path) -> None:
         assert exported.exit_code == 0
         assert exported.stdout == cli("list", "--format", "jsonl", *filters).stdout
         assert 0 < exported.stdout.count("\n") < len(sample_records())
+
+
+def test_reimport_with_an_empty_id_column_keeps_the_record(cli, db: Path, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text(rows_csv([{"id": "", "external_id": "K", "name": "first"}]))
+    cli("import", path)
+    first = json.loads(cli("show", "K", "--format", "json").stdout)
+    path.write_text(rows_csv([{"id": "", "external_id": "K", "name": "second"}]))
+    assert "1 updated" in cli("import", path).stderr
+    second = json.loads(cli("show", "K", "--format", "json").stdout)
+    assert second["id"] == first["id"] and second["name"] == "second"
+    assert "0 updated, 1 unchanged" in cli("import", path).stderr

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from casefile.cli import analysis, config, records, research, transfer
+from casefile.cli import analysis, config, editing, records, research, transfer
 from casefile.cli.common import _silence_stdout, state
 
 app = typer.Typer(
@@ -50,6 +50,14 @@ def _global(
     ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR and TERM=dumb work too).")] = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help='Never page long output (config: pager = "").')] = False,
+    actor: Annotated[
+        Optional[str],
+        typer.Option(
+            "--actor",
+            help="Your name in the audit log (default: $CASEFILE_ACTOR, then the config's actor, then your login).",
+            show_default=False,
+        ),
+    ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
@@ -60,9 +68,10 @@ def _global(
     state.no_pager = no_pager
     state.debug = debug
     state.settings = None
+    state.actor = actor
 
 
-for module in (records, transfer, research, analysis):
+for module in (records, transfer, research, analysis, editing):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(research.org_app, name="org")
 app.add_typer(research.source_app, name="source")

@@ -29,6 +29,8 @@ class State:
     no_color: bool = False
     no_pager: bool = False
     settings: Optional[config.Settings] = None  # loaded on first use, once per command run
+    actor: Optional[str] = None
+    command: Optional[str] = None  # the running command as the audit log names it: import, event add, edit
 
 
 state = State()
@@ -76,8 +78,11 @@ def boundary(fn: F) -> F:
     """The one error boundary: casefile errors become one line and their exit code; Ctrl-C exits 130;
     anything unexpected prints one line and where the traceback went (``--debug`` shows it instead)."""
 
+    command = fn.__name__.rstrip("_").replace("_", " ")  # import_ → import, event_add → event add
+
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        state.command = command
         try:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort):
@@ -143,6 +148,8 @@ def open_store(*, create: bool = False) -> Any:
     store = Store.open(path, create=create)
     if not is_private(path):
         err(f"warning: {path} can be read by other users; run `chmod 600 {path}`")
+    store.actor = state.actor  # None: the audit log asks audit.current_actor() when it writes
+    store.command = state.command
     return store
 
 

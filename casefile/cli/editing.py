@@ -1,0 +1,371 @@
+"""Changing records safely: edit, delete, restore, purge; the audit log (history, undo); backup and doctor."""
+
+import functools
+import inspect
+import os
+import sys
+from typing import Annotated, Any, Optional
+
+import typer
+
+from casefile import errors, model
+from casefile.cli.common import (
+    DayFirst,
+    KeepUnparsed,
+    MonthFirst,
+    ReadFormat,
+    boundary,
+    date_order,
+    err,
+    open_store,
+    stdin_is_terminal,
+    validator_for,
+    with_filters,
+)
+
+app = typer.Typer()
+
+Format = Annotated[ReadFormat, typer.Option("--format", "-f", help="table (plain rows when piped), json, jsonl, csv.")]
+
+
+# ---------------------------------------------------------------------------------------- history and undo
+
+
+@app.command()
+@boundary
+def history(
+    account_id: Annotated[
+        Optional[str], typer.Argument(metavar="[ID]", help="One account's changes (else every command).")
+    ] = None,
+    batch: Annotated[Optional[str], typer.Option("--batch", help="The changes one command (batch) made.")] = None,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=1, help="At most this many commands.")] = None,
+    fmt: Format = ReadFormat.table,
+) -> None:
+    """Who changed what, when and with which command: every command (newest first), one account's
+    changes, or one batch's, each field with its value before and after.
+
+    Example: casefile history 3f9a --format json
+    """
+    from casefile import audit
+    from casefile.cli.output import emit_rows
+
+    store = open_store()
+    if account_id is None and batch is None:
+        rows = audit.history(store, limit=limit)
+        emit_rows(rows, fmt.value, ["batch", "when", "actor", "command", "changes", "undone_by"], "changes")
+        return
+    record = ("account", audit.account_ref(store, account_id)) if account_id else None
+    rows = audit.entries(store, record=record, batch_ref=batch)[-limit if limit else 0 :]
+    for row in rows:
+        row["changes"] = audit.diff_text(row)
+    emit_rows(rows, fmt.value, ["batch", "when", "actor", "command", "id", "action", "changes"], "changes")
+
+
+@app.command()
+@boundary
+def undo(
+    batch: Annotated[
+        Optional[str], typer.Argument(metavar="[BATCH]", help="A batch id or prefix (default: the last command).")
+    ] = None,
+) -> None:
+    """Take back a command as a whole: an import of 50,000 accounts is one undo. Without BATCH, the most
+    recent command still in effect; run it again to go further back. An undo is recorded like any change,
+    so it can be undone in turn (`casefile undo` with the undo's batch).
+
+    Example: casefile undo 3f9a1c2e
+    """
+    from casefile import audit
+
+    result = audit.undo(open_store(), batch)
+    again = f"; `casefile undo {result.batch[: audit.SHORT]}` puts it back" if result.batch else ""
+    err(f"undid {audit.describe(result.target)}: {audit.summary(result.counts) or 'nothing to change'}{again}")
+
+
+# ------------------------------------------------------------------------------------------------- edit
+
+
+def _with_list_options(fn: Any) -> Any:
+    """Give ``edit`` --add-X and --remove-X for each multi-valued field (alias, reason, allegation, tag); the
+    command receives them as ``lists: {"add_tags": [...], …}``."""
+    sig = inspect.signature(fn)
+    params = []
+    for f in model.FIELDS:
+        if f.multi:
+            flag = f.option_flags[0][2:]
+            for verb, word in (("add", "to"), ("remove", "from")):
+                option = typer.Option(f"--{verb}-{flag}", help=f"{verb.title()} a value {word} {f.name} (repeat).")
+                annotation = Annotated[Optional[list[str]], option]
+                params.append(
+                    inspect.Parameter(
+                        f"{verb}_{f.name}", inspect.Parameter.KEYWORD_ONLY, annotation=annotation, default=None
+                    )
+                )
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return fn(*args, lists={p.name: kwargs.pop(p.name) or [] for p in params}, **kwargs)
+
+    wrapper.__signature__ = sig.replace(parameters=[p for p in sig.parameters.values() if p.name != "lists"] + params)  # type: ignore[attr-defined]
+    return wrapper
+
+
+@app.command()
+@boundary
+@with_filters
+@_with_list_options
+def edit(
+    flt: Any,
+    lists: dict[str, list[str]],
+    account_id: Annotated[
+        Optional[str], typer.Argument(metavar="[ID]", help="The account to change; without changes, opens $EDITOR.")
+    ] = None,
+    sets: Annotated[
+        Optional[list[str]], typer.Option("--set", help="FIELD=VALUE (FIELD= empties it; left_corrected=1986 …).")
+    ] = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Change the selected accounts without asking.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")] = False,
+    no_input: Annotated[bool, typer.Option("--no-input", help="Never ask, never open an editor.")] = False,
+    dayfirst: DayFirst = False,
+    monthfirst: MonthFirst = False,
+    keep_unparsed_dates: KeepUnparsed = False,
+) -> None:
+    """Change one account (or every account the filters select) with the same rules as import. An ID
+    alone opens the record in $EDITOR. A bulk edit shows what changes and asks first.
+
+    Example: casefile edit --org MEK --tag pow --add-tag reviewed --dry-run
+    """
+    from casefile import editing
+
+    changes = editing.Changes(editing.parse_assignments(sets or []), *_lists(lists))
+    store = open_store()
+    validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
+    if account_id is not None and editing.selects(flt):
+        raise errors.UsageError("give an ID or filters, not both")
+    if account_id is not None and not changes and not dry_run:
+        return _edit_in_editor(store, editing.check_editable(store, account_id), validator, no_input)
+    if not changes:
+        raise errors.UsageError("nothing to change: give --set FIELD=VALUE, --add-…/--remove-… (or an ID alone)")
+    ids = [editing.check_editable(store, account_id)] if account_id else editing.select(store, flt)
+    expect = None
+    if account_id is None or dry_run:
+        expect = _preview(store, ids, changes, validator, bulk=account_id is None, yes=yes, dry_run=dry_run)
+        if expect is None:
+            return
+    _report(editing.edit(store, ids, changes, validator, expect=expect))
+
+
+def _lists(lists: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+    add = {k.removeprefix("add_"): v for k, v in lists.items() if k.startswith("add_") and v}
+    remove = {k.removeprefix("remove_"): v for k, v in lists.items() if k.startswith("remove_") and v}
+    return add, remove
+
+
+def _preview(store: Any, ids: list[str], changes: Any, validator: Any, *, bulk: bool, yes: bool, dry_run: bool) -> Any:
+    """Show what the edit changes (stdout); return those changes when it should go ahead, None when not."""
+    from casefile import audit, editing
+    from casefile.render import visible
+
+    if bulk and not (yes or dry_run or stdin_is_terminal()):
+        raise errors.UsageError(f"a bulk edit of {len(ids)} accounts needs --yes (or --dry-run to see the changes)")
+    outcome = editing.edit(store, ids, changes, validator, dry_run=True)
+    for change in outcome.changes:
+        name = (change.before or {}).get("accounts", [{}])[0].get("name") or model.UNNAMED
+        text = audit.diff_text({"action": change.action, "diff": change.diff})
+        sys.stdout.write(visible(f"{change.record_id}  {name}: {text}") + "\n")
+    sys.stdout.flush()
+    unchanged = len(ids) - len(outcome.changes)
+    err(
+        f"{len(outcome.changes)} of {len(ids)} accounts would change"
+        + (f" ({unchanged} already are so)" if unchanged else "")
+    )
+    if dry_run or not outcome.changes:
+        err("nothing written" + (" (dry run)" if dry_run else ""))
+        return None
+    if not _confirm(f"Change {len(outcome.changes)} accounts?", yes):
+        raise typer.Exit(1)
+    return outcome.changes
+
+
+def _report(outcome: Any) -> None:
+    for warning in outcome.counts.warnings:
+        err(f"warning: {warning}")
+    new = outcome.counts.new_organizations
+    if new:
+        err(f"{len(new)} new organisation(s): {', '.join(new)}")
+    if not outcome.changes:
+        err("nothing changed: the account already has these values")
+        return
+    err(f"{len(outcome.changes)} account(s) changed (batch {outcome.batch[:8]}; `casefile undo` takes it back)")
+
+
+def _edit_in_editor(store: Any, account_id: str, validator: Any, no_input: bool) -> None:
+    import shlex
+
+    from casefile import editing
+
+    editor = os.environ.get("EDITOR")
+    if no_input or not (editor or stdin_is_terminal()):
+        raise errors.UsageError("no changes given: pass --set FIELD=VALUE, --add-…/--remove-…, or set $EDITOR")
+    outcome = editing.edit_in_editor(store, account_id, validator, shlex.split(editor or "vi"))
+    if outcome is None:
+        err("no change: nothing written")
+    else:
+        _report(outcome)
+
+
+# ------------------------------------------------------------------------------- delete, restore, purge
+
+Ids = Annotated[list[str], typer.Argument(metavar="ID...", help="Account ids, unique prefixes or external ids.")]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking (for scripts).")]
+
+
+def _list_accounts(store: Any, ids: list[str]) -> None:
+    from casefile.render import visible
+
+    for account_id in ids:
+        err(visible(f"  {account_id}  {store.get(account_id).display_name}"))
+
+
+def _confirm(question: str, yes: bool, *, typed: Optional[str] = None) -> bool:
+    """True to go ahead: --yes, or a yes (or the ``typed`` word) on a terminal; without either, refuse."""
+    if yes:
+        return True
+    if not stdin_is_terminal():
+        raise errors.UsageError("this needs a confirmation: run it on a terminal, or pass --yes")
+    # asked on stderr and read from stdin directly: click's prompts write a space to stdout, into the data
+    sys.stderr.write(f"{question} Type {typed!r} to confirm: " if typed else f"{question} [y/N]: ")
+    sys.stderr.flush()
+    answer = sys.stdin.readline().strip()
+    ok = answer == typed if typed else answer.lower() in ("y", "yes")
+    if not ok:
+        err("nothing written")
+    return ok
+
+
+@app.command()
+@boundary
+def delete(account_ids: Ids, yes: Yes = False) -> None:
+    """Delete accounts, softly: they leave list, export, timeline and stats (unless --include-deleted)
+    but stay in the database until purged. `casefile restore` brings them back; `casefile undo` too.
+
+    Example: casefile delete 3f9a 7c21
+    """
+    from casefile import editing
+
+    store = open_store()
+    ids = list(dict.fromkeys(store.resolve_id(ref) for ref in account_ids))
+    if stdin_is_terminal() and not yes:
+        _list_accounts(store, ids)
+    if not _confirm(f"Delete {len(ids)} account(s)?", yes):
+        raise typer.Exit(1)
+    changed, already = editing.set_deleted(store, ids, deleted=True)
+    err(f"{len(changed)} account(s) deleted" + (f", {len(already)} already were" if already else ""))
+
+
+@app.command()
+@boundary
+def restore(account_ids: Ids) -> None:
+    """Bring deleted accounts back.
+
+    Example: casefile restore 3f9a
+    """
+    from casefile import editing
+
+    changed, already = editing.set_deleted(open_store(), account_ids, deleted=False)
+    err(f"{len(changed)} account(s) restored" + (f", {len(already)} were not deleted" if already else ""))
+
+
+@app.command()
+@boundary
+def purge(
+    account_ids: Annotated[Optional[list[str]], typer.Argument(metavar="[ID...]", help="Accounts to remove.")] = None,
+    all_deleted: Annotated[bool, typer.Option("--all-deleted", help="Every deleted account.")] = False,
+    yes: Yes = False,
+) -> None:
+    """Remove accounts for good: their events, quotes and links, the sources nobody else cites, and what
+    the audit log held of them (it keeps only that a purge happened). No copy of their text stays in the
+    database file. This cannot be undone; you type 'purge' to confirm.
+
+    Example: casefile purge --all-deleted
+    """
+    from casefile import editing
+
+    store = open_store()
+    ids = editing.purge_targets(store, account_ids or [], all_deleted)
+    if not ids:
+        err("no deleted accounts to purge")
+        return
+    if stdin_is_terminal() and not yes:
+        _list_accounts(store, ids)
+    if not _confirm(f"Remove {len(ids)} account(s) for good? This cannot be undone.", yes, typed="purge"):
+        raise typer.Exit(1)
+    done = editing.purge(store, ids)
+    err(f"{done.accounts} account(s) and {done.sources} source(s) purged; {done.scrubbed} audit entries cleared")
+
+
+# -------------------------------------------------------------------------------------- backup and doctor
+
+
+@app.command()
+@boundary
+def backup(
+    path: Annotated[str, typer.Argument(metavar="PATH", help="The backup file, or a folder for a dated one.")],
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+) -> None:
+    """Copy the database, consistently even while others write, into a file only you can read (0600).
+
+    Example: casefile backup ~/backups/
+    """
+    from pathlib import Path
+
+    from casefile import maintenance
+
+    written = maintenance.backup(open_store(), Path(path), force=force)
+    err(f"backed up to {written} (integrity check passed)")
+
+
+@app.command("restore-backup")
+@boundary
+def restore_backup(
+    path: Annotated[str, typer.Argument(metavar="PATH", help="A file written by `casefile backup`.")],
+    yes: Yes = False,
+) -> None:
+    """Replace the database with a backup, after checking the backup's integrity. The database it replaces
+    is kept beside it as DB.bak-<time>; other casefile commands running meanwhile wait or stop cleanly.
+
+    Example: casefile restore-backup ~/backups/casefile-2026-11-30T022009Z.db
+    """
+    from pathlib import Path
+
+    from casefile import maintenance
+
+    store = open_store()
+    maintenance.check_backup(Path(path).expanduser())
+    if not _confirm(f"Replace every record in {store.path} with the backup's?", yes):
+        raise typer.Exit(1)
+    kept = maintenance.restore_backup(store, Path(path))
+    err(f"restored from {path}; the replaced database is kept at {kept}")
+
+
+@app.command()
+@boundary
+def doctor(fmt: Format = ReadFormat.table) -> None:
+    """Check the database: integrity, schema version, full-text index, orphaned rows, file permissions, and
+    whether it sits on a network filesystem or in a sync folder. Exits 1 when something is wrong.
+
+    Example: casefile doctor
+    """
+    from casefile import maintenance
+    from casefile.cli.common import db_path
+    from casefile.cli.output import emit_rows
+
+    path = db_path()
+    if not path.exists():
+        raise errors.NotFound(f"no database at {path}; create one with `casefile init` or pass --db")
+    findings = maintenance.doctor(path)
+    rows = [f.__dict__ for f in findings]
+    emit_rows(rows, fmt.value, ["check", "status", "detail", "fix"], "checks")
+    problems = sum(f.status == "problem" for f in findings)
+    err(f"{problems} problem(s) found" if problems else "no problems found")
+    if problems:
+        raise typer.Exit(1)

@@ -1,0 +1,307 @@
+"""Keeping the database safe: backups, restoring one, and ``doctor``'s checks.
+
+A backup is taken with SQLite's backup API (never by copying the file, which can catch a transaction half
+written) into a new file created mode 0600 — the backup API itself would create it 0644 — and renamed into
+place only once it passes ``integrity_check``. A restore writes the backup into the live database through
+the same API, so SQLite's own locking and journal make it atomic for every process that has the file open;
+the database it replaces is first kept beside it as a ``.bak`` file. Nothing here prints or prompts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DatabaseError, NotFound, UsageError
+from .store import (
+    Store,
+    create_private_file,
+    fsync_path,
+    integrity_problems,
+    now,
+    open_readonly,
+    schema_steps,
+)
+
+# ----------------------------------------------------------------------------------------------- backup
+
+
+def backup(store: Store, target: Path, *, force: bool = False) -> Path:
+    """Write a consistent copy of the database to ``target`` (a file, or a folder to put a dated file in)."""
+    target = target.expanduser()
+    if target.is_dir():
+        target = target / f"{store.path.stem}-{now().replace(':', '')}.db"
+    if _same_file(target, store.path):
+        raise UsageError("the backup would overwrite the database itself; give another path")
+    if target.exists() and not force:
+        raise UsageError(f"{target} exists; pass --force to replace it")
+    if not target.parent.is_dir():
+        raise NotFound(f"no folder {target.parent}; create it first")
+    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    create_private_file(temporary)
+    try:
+        store.copy_to(temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    fsync_path(target.parent)
+    return target
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_backup(source: Path) -> None:
+    """Refuse a file that is not a sound casefile database this casefile can read."""
+    if not source.is_file():
+        raise NotFound(f"no backup file at {source}")
+    with open(source, "rb") as fh:
+        if fh.read(16) != b"SQLite format 3\x00":
+            raise DatabaseError(f"{source} is not an SQLite database")
+    conn = open_readonly(source)
+    try:
+        problems = integrity_problems(conn)
+        if problems:
+            raise DatabaseError(f"{source} fails its integrity check ({problems[0]}); it was not restored")
+        steps = schema_steps(conn)
+        if steps is None:
+            raise DatabaseError(f"{source} is an SQLite database but not a casefile database")
+        from .migrations import migrations
+
+        known = {m.name for m in migrations._migrations}
+        unknown = [s for s in steps if s not in known]
+        if unknown:
+            raise DatabaseError(
+                f"{source} was written by a newer casefile (schema step {unknown[-1]!r}); upgrade first"
+            )
+    finally:
+        conn.close()
+
+
+def restore_backup(store: Store, source: Path) -> Path:
+    """Replace the database's content with a checked backup; returns where the replaced database was kept."""
+    source = source.expanduser()
+    if _same_file(source, store.path):
+        raise UsageError("that is the database itself; give the path of a backup")
+    check_backup(source)
+    kept = store.path.with_name(f"{store.path.name}.bak-{now().replace(':', '')}")
+    create_private_file(kept)
+    try:
+        store.copy_to(kept)
+    except BaseException:
+        kept.unlink(missing_ok=True)
+        raise
+    conn = open_readonly(source)
+    try:
+        store.copy_from(conn)
+    finally:
+        conn.close()
+    if store.integrity():
+        raise DatabaseError(f"the restored database fails its integrity check; the previous one is at {kept}")
+    return kept
+
+
+# ----------------------------------------------------------------------------------------------- doctor
+
+
+@dataclass
+class Finding:
+    check: str
+    status: str  # ok, problem, note (a note does not make doctor fail)
+    detail: str
+    fix: str = ""
+
+
+#: Folder names that sync services create (``Dropbox (Personal)``, ``OneDrive - Uni``, macOS's ``Mobile
+#: Documents`` and ``CloudStorage``, …): a database inside one can be copied half-written or forked.
+SYNC_FOLDER = re.compile(
+    r"^(dropbox|onedrive|icloud ?drive|mobile documents|cloudstorage|google ?drive|my drive|nextcloud|owncloud"
+    r"|pcloud drive|box sync|mega(sync)?|synology ?drive|seafile|tresorit)($|[^a-z0-9])",
+    re.IGNORECASE,
+)
+#: Filesystems on another machine: SQLite's locks are unreliable there and WAL does not work at all.
+NETWORK_FILESYSTEMS = frozenset(
+    {
+        "nfs",
+        "nfs4",
+        "cifs",
+        "smb3",
+        "smbfs",
+        "afs",
+        "9p",
+        "ncpfs",
+        "ceph",
+        "glusterfs",
+        "lustre",
+        "gpfs",
+        "davfs",
+        "fuse.sshfs",
+        "fuse.rclone",
+        "fuse.s3fs",
+        "fuse.gcsfuse",
+        "fuse.glusterfs",
+        "fuse.davfs2",
+    }
+)
+
+
+def sync_folder(path: Path) -> str | None:
+    """The sync-service folder ``path`` lies in, if any."""
+    return next((part for part in path.parts if SYNC_FOLDER.match(part)), None)
+
+
+def network_mount(path: Path, mounts: str) -> tuple[str, str] | None:
+    """(mount point, filesystem type) when ``path`` is on a network filesystem, per ``/proc/mounts`` text."""
+    best: tuple[str, str] | None = None
+    resolved = str(path)
+    for line in mounts.splitlines():
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ").replace("\\011", "\t").replace("\\134", "\\")
+        inside = resolved == point or resolved.startswith(point.rstrip("/") + "/")
+        if inside and (best is None or len(point) > len(best[0])):
+            best = (point, fields[2])
+    if best is not None and (best[1] in NETWORK_FILESYSTEMS or best[1].startswith(("nfs", "smb", "cifs"))):
+        return best
+    return None
+
+
+def doctor(path: Path, mounts: str | None = None) -> list[Finding]:
+    """Every check, in order: the file and where it lives, then what is inside it."""
+    findings = _location(path, mounts)
+    store = Store.open(path, migrate=False)
+    try:
+        findings += _inside(store)
+    finally:
+        store.close()
+    return findings
+
+
+def _location(path: Path, mounts: str | None) -> list[Finding]:
+    out = []
+    mode = stat.S_IMODE(path.stat().st_mode)
+    folder_mode = stat.S_IMODE(path.parent.stat().st_mode)
+    if mode & 0o077:
+        out.append(
+            Finding(
+                "permissions",
+                "problem",
+                f"others can read or write the database (mode {mode:04o})",
+                f"chmod 600 {path}",
+            )
+        )
+    elif folder_mode & 0o077:
+        out.append(
+            Finding(
+                "permissions",
+                "problem",
+                f"others can list its folder (mode {folder_mode:04o})",
+                f"chmod 700 {path.parent}",
+            )
+        )
+    else:
+        out.append(Finding("permissions", "ok", "database 0600, folder 0700 or stricter"))
+    resolved = path.resolve()
+    synced = sync_folder(resolved)
+    if mounts is None:
+        try:
+            mounts = Path("/proc/mounts").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            mounts = ""
+    remote = network_mount(resolved, mounts)
+    if synced:
+        out.append(
+            Finding(
+                "location",
+                "problem",
+                f"the database is in a sync folder ({synced}), which can copy "
+                "it half-written or make conflicting copies",
+                "move it to a local folder (--db or CASEFILE_DB) "
+                "and back it up with `casefile backup` into the sync folder instead",
+            )
+        )
+    elif remote:
+        out.append(
+            Finding(
+                "location",
+                "problem",
+                f"the database is on a network filesystem ({remote[1]} at "
+                f"{remote[0]}), where SQLite's locking is unreliable",
+                "move it to a local disk",
+            )
+        )
+    else:
+        out.append(Finding("location", "ok", "on a local filesystem, not in a sync folder"))
+    return out
+
+
+def _inside(store: Store) -> list[Finding]:
+    out = []
+    problems = store.integrity()
+    out.append(
+        Finding(
+            "integrity",
+            "problem",
+            f"{len(problems)} problem(s), first: {problems[0]}",
+            "restore a backup (`casefile restore-backup`), or try `sqlite3 DB .recover`",
+        )
+        if problems
+        else Finding("integrity", "ok", "integrity_check: ok")
+    )
+    pending, unknown = store.schema_status()
+    if unknown:
+        out.append(
+            Finding("schema", "problem", f"written by a newer casefile (step {unknown[-1]})", "upgrade casefile")
+        )
+    elif pending:
+        out.append(
+            Finding(
+                "schema",
+                "note",
+                f"{len(pending)} schema step(s) pending ({', '.join(pending)})",
+                "the next casefile command that opens the database applies them",
+            )
+        )
+    else:
+        out.append(Finding("schema", "ok", f"up to date ({len(store.applied_migrations())} steps)"))
+    if not pending and not unknown:
+        fts = store.search_index_problems()
+        out.append(
+            Finding("search index", "problem", "; ".join(fts), "rebuild the index")
+            if fts
+            else Finding("search index", "ok", "consistent (or none)")
+        )
+        keys = store.foreign_key_problems()
+        orphans = store.orphans()
+        uncited = orphans.pop("sources nobody cites")
+        broken = [f"{n} {what}" for what, n in orphans.items() if n] + keys[:3]
+        out.append(
+            Finding(
+                "orphans",
+                "problem",
+                "; ".join(broken),
+                "restore a backup, or delete the rows that belong to nothing with sqlite3",
+            )
+            if broken
+            else Finding("orphans", "ok", "every row belongs to a record")
+        )
+        if uncited:
+            out.append(
+                Finding(
+                    "sources",
+                    "note",
+                    f"{uncited} source(s) cited by no account",
+                    "`casefile source list` shows them; `casefile source link` links one",
+                )
+            )
+    return out
