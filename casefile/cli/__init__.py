@@ -10,8 +10,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from casefile.cli import analysis, config, editing, records, research, transfer
+from casefile.cli import analysis, config, editing, fastparams, records, research, transfer
 from casefile.cli.common import _silence_stdout, state
+
+fastparams.install()
 
 app = typer.Typer(
     name="casefile",
