@@ -324,3 +324,11 @@ def m007_audit_log(db: Database) -> None:
         CREATE INDEX idx_audit_log_record ON audit_log (kind, rid, batch_rowid);
         """,
     )
+
+
+@migrations()
+def m008_org_list_index(db: Database) -> None:
+    """``list --org X --limit 50``: an index on the organisation alone keeps each organisation's accounts in
+    rowid order, so the newest-last listing stops after 50 rows instead of sorting every match (issue 9, Q1:
+    199 ms → 0.5 ms for an organisation with 190,000 accounts)."""
+    db.execute("CREATE INDEX idx_accounts_org ON accounts (organization COLLATE NOCASE)")

@@ -163,6 +163,9 @@ class Writer:
         self.stamp = stamp or now()
         self.counts = WriteCounts()
         self.organizations = Organizations(store, self.counts, self.stamp)
+        # the temp schema's page cache is unbounded by default here, which kept the whole key table in memory
+        # (~75 bytes a row); 2 MiB, like the main database's default, lets it spill to its file (issue 9, I4)
+        self.store.conn.execute("PRAGMA temp.cache_size = -2048")
         self.store.conn.execute(
             "CREATE TEMP TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY, source TEXT, line INT)"
         )

@@ -124,12 +124,17 @@ def list_cells(account: Account, short: bool) -> list[str]:
 # ------------------------------------------------------------------------------------- plain output
 
 
-def write_plain_rows(accounts: Iterable[Account], out: TextIO) -> int:
-    """``list`` off a terminal: one tab-separated line per record, full ids, no header, nothing truncated."""
+def write_plain_rows(rows: Iterable[Sequence[Any]], out: TextIO) -> int:
+    """``list`` off a terminal: one tab-separated line per record (the ``model.LIST_COLUMNS`` values of
+    ``Store.list_rows``), full ids, no header, nothing truncated; an empty name is "(unnamed)"."""
     count = 0
     write = out.write
-    for account in accounts:
-        write("\t".join(plain_cell(c) for c in list_cells(account, short=False)) + "\n")
+    name = model.LIST_COLUMNS.index("name")
+    for row in rows:
+        cells = ["" if v is None else str(v) for v in row]
+        if row[name] is None:
+            cells[name] = model.UNNAMED
+        write("\t".join([plain_cell(c) for c in cells]) + "\n")
         count += 1
     return count
 

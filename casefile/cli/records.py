@@ -168,16 +168,16 @@ def list_(
     Example: casefile list --org MEK --since 2015 --sort left
     """
     store = open_store()
+    if fmt is ReadFormat.table and not stdout_is_terminal():
+        from casefile.render import write_plain_rows
+
+        write_plain_rows(store.list_rows(flt), sys.stdout)
+        return
     accounts = store.query(flt, nested=fmt in (ReadFormat.json, ReadFormat.jsonl))
     if fmt is not ReadFormat.table:
         from casefile import exporters
 
         exporters.write_accounts(fmt.value, accounts, sys.stdout, safe_csv=True)
-        return
-    if not stdout_is_terminal():
-        from casefile.render import write_plain_rows
-
-        write_plain_rows(accounts, sys.stdout)
         return
     from casefile.render import account_table
 
