@@ -30,6 +30,9 @@ from .model import Account, Filter, FuzzyDate
 MIGRATION_SET = "casefile"
 BUSY_TIMEOUT_ENV = "CASEFILE_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT = 5.0
+#: Test hook, not a user setting: cap the database at this many pages (``PRAGMA max_page_count``) so tests
+#: can fill the "disk" at will and prove a full disk rolls back cleanly (docs/RELIABILITY.md).
+MAX_PAGE_COUNT_ENV = "CASEFILE_MAX_PAGE_COUNT"
 PAGE_SIZE = 8192  # ~2 KB accounts fit several to a page (4 KiB pages waste a third of the file)
 
 _SELECT_COLUMNS = ", ".join(f'"{c}"' for c in model.ACCOUNT_COLUMNS)
@@ -225,6 +228,9 @@ class Store:
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")
+        cap = os.environ.get(MAX_PAGE_COUNT_ENV, "")
+        if cap.isdigit():
+            conn.execute(f"PRAGMA max_page_count = {int(cap)}")
 
     def applied_migrations(self) -> list[str]:
         exists = self.conn.execute(
