@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from casefile.errors import UsageError
+from casefile.errors import CasefileError, UsageError
 from casefile.exporters import FORMATS, open_output, write_accounts
 from casefile.exporters.csv import csv_line
 from casefile.importers import read_rows
@@ -312,8 +312,9 @@ def test_open_output_failure_without_old_file_leaves_nothing(tmp_path: Path) -> 
 
 
 def test_open_output_into_missing_folder(tmp_path: Path) -> None:
-    with pytest.raises(FileNotFoundError), open_output(str(tmp_path / "no" / "x.csv")):
-        pass
+    with pytest.raises(CasefileError, match=r"cannot write .*x\.csv \(No such file or directory\)"):
+        with open_output(str(tmp_path / "no" / "x.csv")):
+            pass
 
 
 @pytest.mark.parametrize("path", [None, "-"])

@@ -5,7 +5,8 @@ file systems), created with ``O_CREAT | O_EXCL`` and mode 0600 whatever the umas
 testimony). Only after the last byte is written and ``fsync``-ed is it renamed onto the target with
 ``os.replace``, and the folder is ``fsync``-ed so the rename survives a power cut. On any exception,
 Ctrl-C included, the temporary file is removed and the exception re-raised: an existing file at the
-target stays byte-for-byte intact and no partial file is left behind.
+target stays byte-for-byte intact and no partial file is left behind. An ``OSError`` (a full disk, a
+folder that cannot be written) becomes a one-line :class:`~casefile.errors.CasefileError` saying so.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from typing import TextIO
+
+from casefile.errors import CasefileError, DiskFull
 
 FILE_MODE = 0o600
 
@@ -30,18 +33,31 @@ def open_output(path: str | None) -> Iterator[TextIO]:
         return
     target = os.path.abspath(path)
     folder = os.path.dirname(target)
-    fd, temp = _create_temp(folder, os.path.basename(target))
+    try:
+        fd, temp = _create_temp(folder, os.path.basename(target))
+    except OSError as exc:
+        raise _write_error(exc, path) from None
     try:
         with open(fd, "w", encoding="utf-8", newline="") as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, target)
-    except BaseException:
+    except BaseException as exc:
         with suppress(FileNotFoundError):
             os.unlink(temp)
+        if isinstance(exc, OSError):
+            raise _write_error(exc, path) from None
         raise
     _fsync_folder(folder)
+
+
+def _write_error(exc: OSError, path: str) -> CasefileError:
+    """One line for a failed file write; the target is untouched and no partial file is left."""
+    kept = "no file was written and an existing one is unchanged"
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(f"disk full while writing {path}: {kept}; free some space and try again")
+    return CasefileError(f"cannot write {path} ({exc.strerror or type(exc).__name__}): {kept}")
 
 
 def _create_temp(folder: str, name: str) -> tuple[int, str]:
