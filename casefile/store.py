@@ -194,14 +194,13 @@ class Store:
     def open(cls, path: Path, *, create: bool = False) -> Store:
         """Open (``create=True``: create if missing) the database at ``path`` and bring its schema up to date."""
         path = Path(path)
-        fresh = False
         if not path.exists():
             if not create:
                 raise NotFound(f"no database at {path}; create one with `casefile init` or pass --db")
             _create_private_file(path)
-            fresh = True
         elif path.is_dir():
             raise DatabaseError(f"{path} is a folder, not a database file")
+        fresh = path.stat().st_size == 0  # ours or another command's that is creating it right now
         try:
             conn = sqlite3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
         except sqlite3.Error as exc:
@@ -257,12 +256,19 @@ class Store:
             )
         if len(applied) == len(known):
             return
-        if not applied and self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise DatabaseError(f"{self.path} is an SQLite database but not a casefile database")
         import sqlite_utils
 
-        db = sqlite_utils.Database(self.conn)
-        migrations.apply(db)
+        # One BEGIN IMMEDIATE transaction for every pending step: a failing step leaves the schema as it
+        # was and the step pending, and of several commands opening an old (or brand-new) file at once,
+        # one migrates while the others wait for it and then find nothing left to do. So steps must be
+        # transactional (sqlite_utils' ``transactional=False`` is not supported).
+        with self.transaction():
+            applied = self.applied_migrations()
+            if len(applied) == len(known):
+                return
+            if not applied and self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise DatabaseError(f"{self.path} is an SQLite database but not a casefile database")
+            migrations.apply(sqlite_utils.Database(self.conn))
 
     def close(self) -> None:
         self.conn.close()
@@ -386,9 +392,15 @@ def _create_private_file(path: Path) -> None:
     """Create the database file mode 0600 (and missing folders 0700), whatever the umask."""
     parent = path.parent
     if not parent.exists():
-        parent.mkdir(parents=True, mode=0o700)
-        os.chmod(parent, 0o700)
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        try:
+            parent.mkdir(parents=True, mode=0o700)
+            os.chmod(parent, 0o700)
+        except FileExistsError:  # another casefile command made it a moment ago
+            pass
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:  # likewise: it is creating the database; migrations wait for it
+        return
     os.close(fd)
     os.chmod(path, 0o600)
 
