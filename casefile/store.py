@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import model
+from . import interrupts, model
 from .errors import CasefileError, DatabaseBusy, DatabaseError, DiskFull, NotFound, UsageError
 from .model import Account, Filter, FuzzyDate
 
@@ -37,6 +37,7 @@ PAGE_SIZE = 8192  # ~2 KB accounts fit several to a page (4 KiB pages waste a th
 
 _SELECT_COLUMNS = ", ".join(f'"{c}"' for c in model.ACCOUNT_COLUMNS)
 _FIELD_COLUMNS = tuple(c for f in model.FIELDS for c in f.columns())
+_SAVED = "the changes to the database"
 _TEXT_SEARCH_COLUMNS = ("name", "aliases", "organization", "summary", "source_title")
 
 
@@ -277,17 +278,23 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (Ctrl-C too) rolls everything back."""
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (Ctrl-C too) rolls everything back.
+
+        BEGIN is inside the ``try``, so no interrupt can fall between it and the rollback that guards it; an
+        interrupt during COMMIT is held until the COMMIT is done and then reported as coming after it."""
+        committing = False
         try:
             self.conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.Error as exc:
-            raise _map_sqlite_error(exc) from exc
-        try:
             yield self.conn
-            self.conn.execute("COMMIT")
+            committing = True
+            with interrupts.held():
+                self.conn.execute("COMMIT")
+            interrupts.note_saved(_SAVED)
         except BaseException as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
+            elif committing and isinstance(exc, KeyboardInterrupt) and _SAVED not in interrupts.saved:
+                interrupts.note_saved(_SAVED)  # the COMMIT had finished when the interrupt came
             if isinstance(exc, sqlite3.Error):
                 raise _map_sqlite_error(exc) from exc
             raise

@@ -63,5 +63,8 @@ def _terminate(signum: int, frame: object) -> None:
 
 def main() -> None:
     """Console-script entry point: SIGTERM is treated like Ctrl-C (roll back, exit 130)."""
+    from casefile import interrupts
+
     signal.signal(signal.SIGTERM, _terminate)
+    interrupts.hold_after_saving = True
     app()

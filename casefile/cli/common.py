@@ -69,6 +69,9 @@ def boundary(fn: F) -> F:
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from casefile import interrupts
+
+        interrupts.saved.clear()
         try:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort):
@@ -83,7 +86,7 @@ def boundary(fn: F) -> F:
             err(f"error: {exc}")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            err("interrupted: nothing was written")
+            err(interrupts.message())
             raise typer.Exit(errors.EXIT_INTERRUPTED) from None
         except BrokenPipeError:
             _silence_stdout()
@@ -107,6 +110,8 @@ def boundary(fn: F) -> F:
                 where = "; rerun with --debug for details"
             err(f"error: unexpected {type(exc).__name__}{where}")
             raise typer.Exit(1) from None
+        finally:
+            interrupts.settle()
 
     return wrapper  # type: ignore[return-value]
 

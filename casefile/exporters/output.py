@@ -16,9 +16,10 @@ import os
 import secrets
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import TextIO
 
+from casefile import interrupts
 from casefile.errors import CasefileError, DiskFull
 
 FILE_MODE = 0o600
@@ -33,19 +34,22 @@ def open_output(path: str | None) -> Iterator[TextIO]:
         return
     target = os.path.abspath(path)
     folder = os.path.dirname(target)
+    temp = None
     try:
-        fd, temp = _create_temp(folder, os.path.basename(target))
-    except OSError as exc:
-        raise _write_error(exc, path) from None
-    try:
+        with interrupts.held():  # so the temp file is never created without our knowing its name
+            fd, temp = _create_temp(folder, os.path.basename(target))
         with open(fd, "w", encoding="utf-8", newline="") as out:
             yield out
             out.flush()
             os.fsync(out.fileno())
-        os.replace(temp, target)
+        with interrupts.held():
+            os.replace(temp, target)
+        interrupts.note_saved(path)
     except BaseException as exc:
-        with suppress(FileNotFoundError):
+        if temp is not None and os.path.exists(temp):
             os.unlink(temp)
+        elif temp is not None and isinstance(exc, KeyboardInterrupt) and path not in interrupts.saved:
+            interrupts.note_saved(path)  # renamed into place just before the interrupt
         if isinstance(exc, OSError):
             raise _write_error(exc, path) from None
         raise
