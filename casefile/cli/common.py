@@ -45,8 +45,10 @@ class Order(str, Enum):
 
 
 def err(message: str) -> None:
-    """One line on stderr."""
-    sys.stderr.write(message + "\n")
+    """One line on stderr, shown safely: a file name or an argument may hold escape sequences or newlines."""
+    from casefile.render import visible
+
+    sys.stderr.write(visible(message).replace("\n", "\\n") + "\n")
     sys.stderr.flush()
 
 

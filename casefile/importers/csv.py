@@ -22,7 +22,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
-from casefile.errors import InputError, Problem
+from casefile.errors import InputError, Problem, column_names
 
 from ._common import RawRow, TextInput, describe_problems
 
@@ -77,7 +77,7 @@ def _checked_header(cells: list[str], source: TextInput, line: int) -> list[str]
         raise source.error(f"the header has an empty column name (column {', '.join(empty)}); name every column", line)
     duplicates = [name for name, count in Counter(cells).items() if count > 1]
     if duplicates:
-        names = ", ".join(repr(name) for name in duplicates)
+        names = column_names(duplicates)
         raise source.error(f"the header names a column more than once: {names}; rename or remove the copies", line)
     return cells
 
