@@ -26,6 +26,7 @@ from typing import Any
 from . import interrupts, model
 from .errors import CasefileError, DatabaseBusy, DatabaseError, DiskFull, NotFound, UsageError
 from .model import Account, Filter, FuzzyDate
+from .paths import make_private_folder
 
 MIGRATION_SET = "casefile"
 BUSY_TIMEOUT_ENV = "CASEFILE_BUSY_TIMEOUT"
@@ -397,13 +398,7 @@ def field_columns_equal(a: Account, b: Account) -> bool:
 
 def _create_private_file(path: Path) -> None:
     """Create the database file mode 0600 (and missing folders 0700), whatever the umask."""
-    parent = path.parent
-    if not parent.exists():
-        try:
-            parent.mkdir(parents=True, mode=0o700)
-            os.chmod(parent, 0o700)
-        except FileExistsError:  # another casefile command made it a moment ago
-            pass
+    make_private_folder(path.parent)
     try:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:  # likewise: it is creating the database; migrations wait for it

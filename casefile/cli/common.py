@@ -53,10 +53,10 @@ def err(message: str) -> None:
 
 
 def _crash_log() -> Path:
-    from casefile.paths import data_home
+    from casefile.paths import data_home, make_private_folder
 
     folder = Path(os.environ.get("XDG_STATE_HOME") or data_home().parent / "state") / "casefile"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_folder(folder)
     path = folder / "last-error.log"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
