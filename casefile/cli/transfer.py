@@ -162,6 +162,23 @@ OutFormatOpt = Annotated[OutFormat, typer.Option("--format", "-f", help="csv, js
 Output = Annotated[Optional[str], typer.Option("--output", "-o", help="Write to this file ('-': stdout).")]
 RawCsv = Annotated[bool, typer.Option("--raw-csv", help="Do not neutralise spreadsheet formulas in CSV cells.")]
 IncludeRestricted = Annotated[bool, typer.Option("--include-restricted", help="Include restricted accounts.")]
+Redact = Annotated[
+    Optional[list[str]], typer.Option("--redact", metavar="FIELD,...", help="Blank these fields (repeatable).")
+]
+Pseudonymise = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--pseudonymise",
+        "--pseudonymize",
+        metavar="FIELD,...",
+        help="Replace these fields with stable pseudonyms (name takes aliases along); needs --pseudonym-key.",
+    ),
+]
+PseudonymKey = Annotated[
+    Optional[str],
+    typer.Option("--pseudonym-key", metavar="PATH", help="Key file for --pseudonymise (keep it out of the export)."),
+]
+NewKey = Annotated[bool, typer.Option("--new-key", help="Create the --pseudonym-key file (32 random bytes, 0600).")]
 
 
 @app.command()
@@ -173,19 +190,26 @@ def export(
     output: Output = None,
     raw_csv: RawCsv = False,
     include_restricted: IncludeRestricted = False,
+    redact: Redact = None,
+    pseudonymise: Pseudonymise = None,
+    pseudonym_key: PseudonymKey = None,
+    new_key: NewKey = False,
 ) -> None:
     """Export accounts (the same filters as list). Restricted accounts are left out unless asked for.
 
-    Example: casefile export --format json --org MEK -o mek.json
+    Example: casefile export --format json --org MEK -o mek.json --redact summary --pseudonymise name
+    --pseudonym-key ~/.casefile-pseudonyms.key
     """
-    from casefile import exporters
+    from casefile import exporters, privacy
 
     if raw_csv and fmt is OutFormat.csv:
         err("warning: --raw-csv: cells starting with = + - @ may run as formulas in a spreadsheet")
+    shape = privacy.plan(redact or [], pseudonymise or [], pseudonym_key, new_key)
     flt.include_restricted = include_restricted
     store = open_store()
+    accounts = store.query(flt)
     with exporters.open_output(output) as out:
-        count = exporters.write_accounts(fmt.value, store.query(flt), out, safe_csv=not raw_csv)
+        count = exporters.write_accounts(fmt.value, shape(accounts) if shape else accounts, out, safe_csv=not raw_csv)
     if output not in (None, "-"):
         err(f"{count} account{'s' if count != 1 else ''} written to {output}")
 
