@@ -106,6 +106,10 @@ class DatabaseError(CasefileError):
     exit_code = EXIT_DATA
 
 
+class KeyNeeded(UsageError):
+    """The database is encrypted and no key was given."""
+
+
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,31}")
 
 

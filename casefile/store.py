@@ -17,6 +17,7 @@ import os
 import secrets
 import sqlite3
 import stat
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from . import interrupts, model
-from .errors import CasefileError, DatabaseBusy, DatabaseError, DiskFull, NotFound, UsageError
+from .errors import CasefileError, DatabaseBusy, DatabaseError, DiskFull, KeyNeeded, NotFound, UsageError
 from .model import Account, Filter, FuzzyDate
 from .paths import make_private_folder
 
@@ -59,7 +60,14 @@ def _busy_timeout() -> float:
         return DEFAULT_BUSY_TIMEOUT
 
 
-def _map_sqlite_error(exc: sqlite3.Error) -> CasefileError:
+def database_errors() -> tuple[type[Exception], ...]:
+    """The exception classes a database call can raise: the standard library's, and SQLCipher's own (sqlcipher3
+    does not derive from sqlite3) once an encrypted database has been opened."""
+    cipher = sys.modules.get("sqlcipher3")
+    return (sqlite3.Error, cipher.Error) if cipher is not None else (sqlite3.Error,)
+
+
+def _map_sqlite_error(exc: Exception) -> CasefileError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
         return DatabaseBusy(
@@ -189,12 +197,16 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path):
         self.conn = conn
         self.path = path
+        self.encrypted = False
 
     # -- opening ------------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = False) -> Store:
-        """Open (``create=True``: create if missing) the database at ``path`` and bring its schema up to date."""
+    def open(cls, path: Path, *, create: bool = False, key: str | None = None) -> Store:
+        """Open (``create=True``: create if missing) the database at ``path`` and bring its schema up to date.
+
+        With ``key`` the database is an SQLCipher one (the ``encrypted`` extra): opened with that key, or made
+        encrypted if it is new. Without one, an encrypted file is refused with a message saying so."""
         path = Path(path)
         if not path.exists():
             if not create:
@@ -203,15 +215,22 @@ class Store:
         elif path.is_dir():
             raise DatabaseError(f"{path} is a folder, not a database file")
         fresh = path.stat().st_size == 0  # ours or another command's that is creating it right now
+        if key is not None and not fresh and not is_encrypted(path):
+            key = None  # a plain database: a key in the environment does not apply to it
+        if key is None and is_encrypted(path):
+            raise KeyNeeded(f"{path} is encrypted; give its key with CASEFILE_KEY or --key-file, or type it when asked")
         try:
-            conn = sqlite3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
-        except sqlite3.Error as exc:
+            conn = _connect(path, key)
+        except database_errors() as exc:
             raise _map_sqlite_error(exc) from exc
         store = cls(conn, path)
+        store.encrypted = key is not None
         try:
+            if key is not None:
+                _check_key(conn, path)
             store._configure(fresh)
             store._migrate()
-        except sqlite3.Error as exc:
+        except database_errors() as exc:
             conn.close()
             raise _map_sqlite_error(exc) from exc
         except BaseException:
@@ -222,7 +241,7 @@ class Store:
     def _configure(self, fresh: bool) -> None:
         conn = self.conn
         conn.execute(f"PRAGMA busy_timeout = {int(_busy_timeout() * 1000)}")
-        if fresh:
+        if fresh and not self.encrypted:  # SQLCipher keeps its own page size, which every open must match
             conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "delete":
             conn.execute("PRAGMA journal_mode = DELETE")
@@ -296,7 +315,7 @@ class Store:
                 self.conn.execute("ROLLBACK")
             elif committing and isinstance(exc, KeyboardInterrupt) and _SAVED not in interrupts.saved:
                 interrupts.note_saved(_SAVED)  # the COMMIT had finished when the interrupt came
-            if isinstance(exc, sqlite3.Error):
+            if isinstance(exc, database_errors()):
                 raise _map_sqlite_error(exc) from exc
             raise
 
@@ -389,6 +408,48 @@ class Store:
 
     def set_deleted(self, account_id: str, stamp: str | None) -> None:
         self.conn.execute("UPDATE accounts SET deleted_at = ? WHERE id = ?", (stamp, account_id))
+
+
+# ---------------------------------------------------------------------------------------- encryption
+
+_PLAIN_HEADER = b"SQLite format 3\x00"
+ENCRYPTED_EXTRA = "pip install 'casefile[encrypted]'"
+
+
+def is_encrypted(path: Path) -> bool:
+    """A non-empty file without SQLite's plain header: an SQLCipher database (or not a database at all)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return bool(head) and head != _PLAIN_HEADER
+
+
+def _connect(path: Path, key: str | None) -> sqlite3.Connection:
+    if key is None:
+        return sqlite3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
+    try:
+        import sqlcipher3
+    except ImportError:
+        raise DatabaseError(f"encrypted databases need the optional extra: {ENCRYPTED_EXTRA}") from None
+    if not key or "\0" in key:
+        raise UsageError("the database key must be non-empty text without NUL characters")
+    conn: sqlite3.Connection = sqlcipher3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
+    conn.execute("PRAGMA cipher_log_level = NONE")  # SQLCipher's own log lines would break "one clear line"
+    quoted = key.replace("'", "''")
+    conn.execute(f"PRAGMA key = '{quoted}'")  # PRAGMA takes no bound parameters; the key is quoted as a literal
+    return conn
+
+
+def _check_key(conn: sqlite3.Connection, path: Path) -> None:
+    """The first read decrypts page 1: a wrong key fails here, with one clear line."""
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except database_errors() as exc:
+        if isinstance(_map_sqlite_error(exc), DatabaseBusy):
+            raise
+        raise DatabaseError(f"cannot open {path}: wrong key (or not an encrypted casefile database)") from None
 
 
 def field_columns_equal(a: Account, b: Account) -> bool:

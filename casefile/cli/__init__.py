@@ -42,6 +42,15 @@ def _global(
             show_default=False,
         ),
     ] = None,
+    key_file: Annotated[
+        Optional[str],
+        typer.Option(
+            "--key-file",
+            metavar="PATH",
+            help="Key of an encrypted database, read from this file (or set CASEFILE_KEY, or type it when asked).",
+            show_default=False,
+        ),
+    ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR and TERM=dumb work too).")] = False,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
     version: Annotated[
@@ -49,6 +58,7 @@ def _global(
     ] = False,
 ) -> None:
     state.db = db
+    state.key_file = key_file
     state.no_color = no_color
     state.debug = debug
 

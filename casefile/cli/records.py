@@ -29,15 +29,27 @@ app = typer.Typer()
 
 @app.command()
 @boundary
-def init() -> None:
-    """Create the database (mode 0600 in a 0700 folder).
+def init(
+    encrypted: Annotated[
+        bool, typer.Option("--encrypted", help="Encrypt the new database (SQLCipher; the 'encrypted' extra).")
+    ] = False,
+) -> None:
+    """Create the database (mode 0600 in a 0700 folder), encrypted if asked.
 
-    Example: casefile --db ~/research/cases.db init
+    Example: casefile --db ~/research/cases.db --key-file ~/cases.key init --encrypted
     """
+    import importlib.util
+
+    from casefile import errors
+
     path = db_path()
-    existed = path.exists()
-    open_store(create=True).close()
-    err(f"{'database already exists' if existed else 'created'}: {path}")
+    existed = path.exists() and path.stat().st_size > 0
+    if encrypted and existed:
+        raise errors.UsageError(f"{path} exists; --encrypted only makes a new database (export, then import into one)")
+    if encrypted and importlib.util.find_spec("sqlcipher3") is None:
+        raise errors.CasefileError("encryption needs the optional extra: pip install 'casefile[encrypted]'")
+    open_store(create=True, encrypt=encrypted).close()
+    err(f"{'database already exists' if existed else 'created'}{' (encrypted)' if encrypted else ''}: {path}")
 
 
 # ----------------------------------------------------------------------------------------------- add
