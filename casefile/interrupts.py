@@ -17,8 +17,9 @@ from contextlib import contextmanager
 #: What this command has made durable so far ("the database", an export's path), in order.
 saved: list[str] = []
 
-#: Set by the console script (not in-process callers such as tests): once a command that saved something has
-#: reported its outcome, later signals are held until the process exits, so its exit status stays true.
+#: Set by the console script (not by in-process callers such as tests): once something is saved, SIGINT and
+#: SIGTERM stay blocked until the process exits, so the command finishes - prints the new id, exits 0 - rather
+#: than stopping after the fact with an exit status that says it failed.
 hold_after_saving = False
 
 _SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -27,21 +28,18 @@ _SIGNALS = {signal.SIGINT, signal.SIGTERM}
 @contextmanager
 def held() -> Iterator[None]:
     """Block SIGINT and SIGTERM (in the main thread) for the body; one that arrives meanwhile is delivered,
-    as ``KeyboardInterrupt``, as soon as the body is done."""
+    as ``KeyboardInterrupt``, as soon as the body is done (with :data:`hold_after_saving`: only if it failed)."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    done = False
     try:
         yield
+        done = True
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, old)
-
-
-def settle() -> None:
-    """The command is over: if it saved something, let no late signal turn its exit status into a failure."""
-    if saved and hold_after_saving and threading.current_thread() is threading.main_thread():
-        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+        if not (done and hold_after_saving):
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 
 def note_saved(what: str) -> None:

@@ -111,8 +111,6 @@ def boundary(fn: F) -> F:
                 where = "; rerun with --debug for details"
             err(f"error: unexpected {type(exc).__name__}{where}")
             raise typer.Exit(1) from None
-        finally:
-            interrupts.settle()
 
     return wrapper  # type: ignore[return-value]
 
