@@ -228,3 +228,17 @@ def test_naughty_strings_on_a_terminal(naughty_db: list[str], cli, tmp_path: Pat
 @pytest.mark.slow
 def test_naughty_strings_on_a_terminal_all_styled(naughty_db: list[str], cli, tmp_path: Path) -> None:
     check_naughty_strings(cli, naughty_db, tmp_path, show_all_styled=True)
+
+
+def test_machine_formats_on_a_terminal_are_shown_safely(naughty_db: list[str]) -> None:
+    """CSV, JSON, JSONL and Markdown printed to a terminal are for a person to read: data cannot drive it."""
+    strings = naughty_strings()
+    chosen = [i for i, s in zip(naughty_db, strings, strict=True) if interesting(s)]
+    runs = [["list", "--format", f] for f in ("csv", "json", "jsonl")]
+    runs += [["export", "--include-restricted", "--format", f] for f in ("csv", "json", "jsonl", "md")]
+    runs += [["show", i, "--format", f] for i in chosen for f in ("json", "csv")]
+    out, codes = run_on_a_pty(runs, {"COLUMNS": "160", "TERM": "xterm-256color"}, timeout=120)
+    assert codes == [[i, 0] for i in range(len(runs))]
+    assert b"\x1b" not in out and not C1.search(out.decode("utf-8"))
+    assert b"<U+001B>" in out and b"[link=https://evil.example]" in out
+    record("naughty strings in machine formats on a terminal", invocations=len(runs), escapes_leaked=0)

@@ -187,6 +187,28 @@ def stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+class _VisibleOnTerminal:
+    """stdout for CSV/JSON/Markdown when it is a terminal: a person reads it, so control and bidi characters in
+    the data are shown as ``<U+XXXX>`` rather than obeyed (CRLF line ends become plain newlines)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from casefile.render import visible
+
+        return int(self._stream.write(visible(text.replace("\r\n", "\n"))))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def data_out(stream: Any = None) -> Any:
+    """Where data goes: ``stream`` (default stdout), made safe when it is stdout on a terminal."""
+    stream = sys.stdout if stream is None else stream
+    return _VisibleOnTerminal(stream) if stream is sys.stdout and stdout_is_terminal() else stream
+
+
 def stdin_is_terminal() -> bool:
     try:
         return sys.stdin.isatty()

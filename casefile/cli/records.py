@@ -14,6 +14,7 @@ from casefile.cli.common import (
     MonthFirst,
     ReadFormat,
     boundary,
+    data_out,
     date_order,
     db_path,
     err,
@@ -168,7 +169,7 @@ def list_(
     if fmt is not ReadFormat.table:
         from casefile import exporters
 
-        exporters.write_accounts(fmt.value, accounts, sys.stdout, safe_csv=True)
+        exporters.write_accounts(fmt.value, accounts, data_out(), safe_csv=True)
         return
     if not stdout_is_terminal():
         from casefile.render import write_plain_rows
@@ -202,14 +203,14 @@ def show(
     if fmt in (ReadFormat.json, ReadFormat.jsonl):
         import json
 
-        sys.stdout.write(
+        data_out().write(
             json.dumps(model.to_json_dict(account), ensure_ascii=False, indent=2 if fmt is ReadFormat.json else None)
             + "\n"
         )
     elif fmt is ReadFormat.csv:
         from casefile import exporters
 
-        exporters.write_accounts("csv", [account], sys.stdout)
+        exporters.write_accounts("csv", [account], data_out())
     elif stdout_is_terminal():
         from casefile.render import account_panel, console
 

@@ -7,7 +7,17 @@ from typing import TYPE_CHECKING, Annotated, Optional
 import typer
 
 from casefile import errors, model
-from casefile.cli.common import DayFirst, KeepUnparsed, MonthFirst, boundary, date_order, err, open_store, with_filters
+from casefile.cli.common import (
+    DayFirst,
+    KeepUnparsed,
+    MonthFirst,
+    boundary,
+    data_out,
+    date_order,
+    err,
+    open_store,
+    with_filters,
+)
 
 if TYPE_CHECKING:
     from casefile import pipeline
@@ -209,7 +219,8 @@ def export(
     store = open_store()
     accounts = store.query(flt)
     with exporters.open_output(output) as out:
-        count = exporters.write_accounts(fmt.value, shape(accounts) if shape else accounts, out, safe_csv=not raw_csv)
+        shaped = shape(accounts) if shape else accounts
+        count = exporters.write_accounts(fmt.value, shaped, data_out(out), safe_csv=not raw_csv)
     if output not in (None, "-"):
         err(f"{count} account{'s' if count != 1 else ''} written to {output}")
 
