@@ -26,9 +26,10 @@ _SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 @contextmanager
-def held() -> Iterator[None]:
+def held(*, keep: bool = True) -> Iterator[None]:
     """Block SIGINT and SIGTERM (in the main thread) for the body; one that arrives meanwhile is delivered,
-    as ``KeyboardInterrupt``, as soon as the body is done (with :data:`hold_after_saving`: only if it failed)."""
+    as ``KeyboardInterrupt``, as soon as the body is done - unless ``keep`` and :data:`hold_after_saving`
+    are set and the body succeeded: then they stay blocked to the end of the process."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -38,7 +39,7 @@ def held() -> Iterator[None]:
         yield
         done = True
     finally:
-        if not (done and hold_after_saving):
+        if not (done and keep and hold_after_saving):
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
 
 

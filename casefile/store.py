@@ -283,7 +283,7 @@ class Store:
         # was and the step pending, and of several commands opening an old (or brand-new) file at once,
         # one migrates while the others wait for it and then find nothing left to do. So steps must be
         # transactional (sqlite_utils' ``transactional=False`` is not supported).
-        with self.transaction():
+        with self.transaction(saves="the database schema", result=False):
             applied = self.applied_migrations()
             if len(applied) == len(known):
                 return
@@ -297,24 +297,26 @@ class Store:
     # -- transactions -------------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self, *, saves: str = _SAVED, result: bool = True) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (Ctrl-C too) rolls everything back.
 
         BEGIN is inside the ``try``, so no interrupt can fall between it and the rollback that guards it; an
-        interrupt during COMMIT is held until the COMMIT is done and then reported as coming after it."""
+        interrupt during COMMIT is held until the COMMIT is done and then reported as coming after it (what
+        was saved is ``saves``). ``result=False`` (migrations) marks a commit that is not the command's
+        result: the command stays interruptible after it."""
         committing = False
         try:
             self.conn.execute("BEGIN IMMEDIATE")
             yield self.conn
             committing = True
-            with interrupts.held():
+            with interrupts.held(keep=result):
                 self.conn.execute("COMMIT")
-            interrupts.note_saved(_SAVED)
+            interrupts.note_saved(saves)
         except BaseException as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            elif committing and isinstance(exc, KeyboardInterrupt) and _SAVED not in interrupts.saved:
-                interrupts.note_saved(_SAVED)  # the COMMIT had finished when the interrupt came
+            elif committing and isinstance(exc, KeyboardInterrupt) and saves not in interrupts.saved:
+                interrupts.note_saved(saves)  # the COMMIT had finished when the interrupt came
             if isinstance(exc, database_errors()):
                 raise _map_sqlite_error(exc) from exc
             raise

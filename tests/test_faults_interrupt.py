@@ -237,3 +237,45 @@ def test_sigint_and_sigterm_during_add(cli, db: Path, tmp_path: Path) -> None:
 def test_sigint_and_sigterm_during_add_soak(cli, db: Path, tmp_path: Path) -> None:
     assert cli("import", DATA / "accounts.json").exit_code == 0
     signal_trials(db, tmp_path, 200)
+
+
+def test_a_new_database_stays_interruptible_after_its_schema_is_made(tmp_path: Path) -> None:
+    """The schema's COMMIT is not the command's result: Ctrl-C must still stop the import that follows."""
+    db, source = tmp_path / "new.db", write_jsonl(tmp_path / "many.jsonl", canary_records(60_000))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "casefile", "--db", str(db), "import", str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while not (db.exists() and db.with_name(db.name + "-journal").exists()) and time.monotonic() < deadline:
+        time.sleep(0.02)  # the import's own transaction has begun writing
+    proc.send_signal(signal.SIGINT)
+    out, errs = proc.communicate(timeout=60)
+    assert proc.returncode == 130, "the import ran to the end: Ctrl-C was held since the schema's commit"
+    assert errs.decode().splitlines()[-1] in (
+        NOTHING,  # the signal came while the schema was being made
+        "interrupted after the database schema had been saved in full; nothing else was written",
+    )
+    state = content(db)
+    assert integrity(db) == "ok" and (state is None or state == [] or state[1] == [])
+
+
+def test_an_export_stays_interruptible_after_its_temp_file_is_made(cli, db: Path, tmp_path: Path) -> None:
+    """Creating the temp file holds signals for a moment; it must not hold them for the rest of the export."""
+    assert cli("import", write_jsonl(tmp_path / "many.jsonl", canary_records(20_000))).exit_code == 0
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "casefile", "export", "-f", "json", "-o", str(folder / "out.json")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 30
+    while not any(folder.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    out, errs = proc.communicate(timeout=60)
+    assert proc.returncode == 130, "the export ran to the end: Ctrl-C was held since its temp file was made"
+    assert errs.decode().splitlines()[-1] == NOTHING
+    assert list(folder.iterdir()) == [], "no temp file or partial export is left"

@@ -36,7 +36,7 @@ def open_output(path: str | None) -> Iterator[TextIO]:
     folder = os.path.dirname(target)
     temp = None
     try:
-        with interrupts.held():  # so the temp file is never created without our knowing its name
+        with interrupts.held(keep=False):  # so the temp file is never created without our knowing its name
             fd, temp = _create_temp(folder, os.path.basename(target))
         with open(fd, "w", encoding="utf-8", newline="") as out:
             yield out
