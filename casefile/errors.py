@@ -6,6 +6,9 @@ text of a record, which may be sensitive testimony.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
+
 EXIT_OK = 0
 EXIT_DATA = 1
 EXIT_USAGE = 2
@@ -105,3 +108,21 @@ class DatabaseError(CasefileError):
     """The database cannot be opened or used (missing, newer schema, corrupt, not a database)."""
 
     exit_code = EXIT_DATA
+
+
+class KeyNeeded(UsageError):
+    """The database is encrypted and no key was given."""
+
+
+_COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,31}")
+
+
+def column_names(names: Iterable[str]) -> str:
+    """Column names for a message. Those that look like one (``nmae``, ``source-url``) are listed; any other
+    is only counted, since it may be a cell of a record whose header line is missing - testimony."""
+    names = list(names)
+    shown = [repr(n) for n in names if _COLUMN_NAME.fullmatch(n)]
+    hidden = len(names) - len(shown)
+    if hidden:
+        shown.append(f"{hidden} more not shown (they do not look like column names)")
+    return ", ".join(shown)

@@ -32,3 +32,19 @@ def resolve_db(flag: str | None, config_db: str | None = None) -> Path:
         if candidate:
             return Path(candidate).expanduser()
     return default_db()
+
+
+def make_private_folder(folder: Path) -> None:
+    """Create ``folder`` and any missing parents mode 0700 whatever the umask; existing folders are left alone
+    (another casefile command creating one at the same moment is fine)."""
+    missing = []
+    for candidate in (folder, *folder.parents):
+        if candidate.exists():
+            break
+        missing.append(candidate)
+    for candidate in reversed(missing):
+        try:
+            candidate.mkdir(mode=0o700)
+        except FileExistsError:
+            continue
+        os.chmod(candidate, 0o700)

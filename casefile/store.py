@@ -19,24 +19,30 @@ import os
 import secrets
 import sqlite3
 import stat
+import sys
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import model
-from .errors import CasefileError, DatabaseBusy, DatabaseError, DiskFull, NotFound, UsageError
+from . import interrupts, model
+from .errors import CasefileError, DatabaseBusy, DatabaseError, DiskFull, KeyNeeded, NotFound, UsageError
 from .model import Account, Filter, FuzzyDate
+from .paths import make_private_folder
 from .text import fold, index_form, loose_key, translit_key, words
 
 MIGRATION_SET = "casefile"
 BUSY_TIMEOUT_ENV = "CASEFILE_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT = 5.0
+#: Test hook, not a user setting: cap the database at this many pages (``PRAGMA max_page_count``) so tests
+#: can fill the "disk" at will and prove a full disk rolls back cleanly (docs/RELIABILITY.md).
+MAX_PAGE_COUNT_ENV = "CASEFILE_MAX_PAGE_COUNT"
 PAGE_SIZE = 32768  # ~2.2 KB accounts: 8 KiB pages left the file 1.38x the CSV, 32 KiB 1.21x (docs/PERFORMANCE.md)
 
 _SELECT_COLUMNS = "rowid, " + ", ".join(f'"{c}"' for c in model.ACCOUNT_COLUMNS)
 _FIELD_COLUMNS = tuple(c for f in model.FIELDS for c in f.columns())
+_SAVED = "the changes to the database"
 _TEXT_SEARCH_COLUMNS = ("name", "aliases", "organization", "summary", "source_title")
 
 
@@ -57,7 +63,14 @@ def _busy_timeout() -> float:
         return DEFAULT_BUSY_TIMEOUT
 
 
-def _map_sqlite_error(exc: sqlite3.Error) -> CasefileError:
+def database_errors() -> tuple[type[Exception], ...]:
+    """The exception classes a database call can raise: the standard library's, and SQLCipher's own (sqlcipher3
+    does not derive from sqlite3) once an encrypted database has been opened."""
+    cipher = sys.modules.get("sqlcipher3")
+    return (sqlite3.Error, cipher.Error) if cipher is not None else (sqlite3.Error,)
+
+
+def _map_sqlite_error(exc: Exception) -> CasefileError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
         return DatabaseBusy(
@@ -427,32 +440,42 @@ class Store:
         self.last_batch: str | None = None
         self._audit_ready = False
         self._columns: dict[str, tuple[str | None, list[str]]] = {}
+        self.encrypted = False
 
     # -- opening ------------------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, *, create: bool = False, migrate: bool = True) -> Store:
+    def open(cls, path: Path, *, create: bool = False, migrate: bool = True, key: str | None = None) -> Store:
         """Open (``create=True``: create if missing) the database at ``path`` and bring its schema up to date
-        (``migrate=False``: leave it as it is, for ``doctor``)."""
+        (``migrate=False``: leave it as it is, for ``doctor``).
+
+        With ``key`` the database is an SQLCipher one (the ``encrypted`` extra): opened with that key, or made
+        encrypted if it is new. Without one, an encrypted file is refused with a message saying so."""
         path = Path(path)
-        fresh = False
         if not path.exists():
             if not create:
                 raise NotFound(f"no database at {path}; create one with `casefile init` or pass --db")
             _create_private_file(path)
-            fresh = True
         elif path.is_dir():
             raise DatabaseError(f"{path} is a folder, not a database file")
+        fresh = path.stat().st_size == 0  # ours or another command's that is creating it right now
+        if key is not None and not fresh and not is_encrypted(path):
+            key = None  # a plain database: a key in the environment does not apply to it
+        if key is None and is_encrypted(path):
+            raise KeyNeeded(f"{path} is encrypted; give its key with CASEFILE_KEY or --key-file, or type it when asked")
         try:
-            conn = sqlite3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
-        except sqlite3.Error as exc:
+            conn = _connect(path, key)
+        except database_errors() as exc:
             raise _map_sqlite_error(exc) from exc
         store = cls(conn, path)
+        store.encrypted = key is not None
         try:
+            if key is not None:
+                _check_key(conn, path)
             store._configure(fresh)
             if migrate:
                 store._migrate()
-        except sqlite3.Error as exc:
+        except database_errors() as exc:
             conn.close()
             raise _map_sqlite_error(exc) from exc
         except BaseException:
@@ -463,13 +486,16 @@ class Store:
     def _configure(self, fresh: bool) -> None:
         conn = self.conn
         conn.execute(f"PRAGMA busy_timeout = {int(_busy_timeout() * 1000)}")
-        if fresh:
+        if fresh and not self.encrypted:  # SQLCipher keeps its own page size, which every open must match
             conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
         if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "delete":
             conn.execute("PRAGMA journal_mode = DELETE")
         conn.execute("PRAGMA synchronous = FULL")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")
+        cap = os.environ.get(MAX_PAGE_COUNT_ENV, "")
+        if cap.isdigit():
+            conn.execute(f"PRAGMA max_page_count = {int(cap)}")
 
     def applied_migrations(self) -> list[str]:
         exists = self.conn.execute(
@@ -504,14 +530,22 @@ class Store:
             )
         if len(applied) == len(known):
             return
-        if not applied and self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
-            raise DatabaseError(f"{self.path} is an SQLite database but not a casefile database")
         import sqlite_utils
 
-        db = sqlite_utils.Database(self.conn)
-        migrations.apply(db)
+        # One BEGIN IMMEDIATE transaction for every pending step: a failing step leaves the schema as it
+        # was and the step pending, and of several commands opening an old (or brand-new) file at once,
+        # one migrates while the others wait for it and then find nothing left to do. So steps must be
+        # transactional (sqlite_utils' ``transactional=False`` is not supported). No search or audit hooks
+        # run in it: their tables may be among the steps.
+        with self.transaction(saves="the database schema", result=False, hooks=False):
+            applied = self.applied_migrations()
+            if len(applied) == len(known):
+                return
+            if not applied and self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise DatabaseError(f"{self.path} is an SQLite database but not a casefile database")
+            migrations.apply(sqlite_utils.Database(self.conn))
         if applied and "m003_search_index" not in applied:
-            with self.transaction():  # an older database: index what it already holds
+            with self.transaction(result=False):  # an older database: index what it already holds
                 self.conn.execute("INSERT INTO temp.search_touched SELECT rowid FROM accounts")
 
     def close(self) -> None:
@@ -520,8 +554,15 @@ class Store:
     # -- transactions -------------------------------------------------------------------------------
 
     @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(
+        self, *, saves: str = _SAVED, result: bool = True, hooks: bool = True
+    ) -> Iterator[sqlite3.Connection]:
         """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (Ctrl-C too) rolls everything back.
+
+        BEGIN is inside the ``try``, so no interrupt can fall between it and the rollback that guards it; an
+        interrupt during COMMIT is held until the COMMIT is done and then reported as coming after it (what
+        was saved is ``saves``). ``result=False`` (migrations) marks a commit that is not the command's
+        result: the command stays interruptible after it.
 
         Inside another transaction this is a savepoint: a command that combines several writes (``merge``)
         stays one transaction, and an inner failure rolls back only its own part. Just before the outermost
@@ -530,28 +571,35 @@ class Store:
         This is also the audit hook, the one place every write passes: temporary triggers note each record
         the transaction changes (whichever method or statement changes it) and keep its rows as they were
         before; just before ``COMMIT`` they become one audit batch (see :meth:`_audit_finish`).
+        ``hooks=False`` (schema migrations, whose steps may create those very tables) runs neither.
         """
         if self._depth:
             yield from self._savepoint()
             return
-        self._track_writes()
+        committing = False
         try:
-            self._audit_install()
+            if hooks:
+                self._track_writes()
+                self._audit_install()
             self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.execute("DELETE FROM temp.search_touched")
-        except sqlite3.Error as exc:
-            raise _map_sqlite_error(exc) from exc
-        self._depth = 1
-        try:
-            self._audit_begin()
+            self._depth = 1
+            if hooks:
+                self.conn.execute("DELETE FROM temp.search_touched")
+                self._audit_begin()
             yield self.conn
-            self.sync_search()
-            self._audit_finish()
-            self.conn.execute("COMMIT")
+            if hooks:
+                self.sync_search()
+                self._audit_finish()
+            committing = True
+            with interrupts.held(keep=result):
+                self.conn.execute("COMMIT")
+            interrupts.note_saved(saves)
         except BaseException as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
+            elif committing and isinstance(exc, KeyboardInterrupt) and saves not in interrupts.saved:
+                interrupts.note_saved(saves)  # the COMMIT had finished when the interrupt came
+            if isinstance(exc, database_errors()):
                 raise _map_sqlite_error(exc) from exc
             raise
         finally:
@@ -1676,13 +1724,60 @@ def same_record(a: Account, b: Account) -> bool:
     return model.to_json_dict(a) == model.to_json_dict(b)
 
 
+# ---------------------------------------------------------------------------------------- encryption
+
+_PLAIN_HEADER = b"SQLite format 3\x00"
+ENCRYPTED_EXTRA = "pip install 'casefile[encrypted]'"
+
+
+def is_encrypted(path: Path) -> bool:
+    """A non-empty file without SQLite's plain header: an SQLCipher database (or not a database at all)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return bool(head) and head != _PLAIN_HEADER
+
+
+def _connect(path: Path, key: str | None) -> sqlite3.Connection:
+    if key is None:
+        return sqlite3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
+    try:
+        import sqlcipher3
+    except ImportError:
+        raise DatabaseError(f"encrypted databases need the optional extra: {ENCRYPTED_EXTRA}") from None
+    if not key or "\0" in key:
+        raise UsageError("the database key must be non-empty text without NUL characters")
+    conn: sqlite3.Connection = sqlcipher3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
+    conn.execute("PRAGMA cipher_log_level = NONE")  # SQLCipher's own log lines would break "one clear line"
+    quoted = key.replace("'", "''")
+    conn.execute(f"PRAGMA key = '{quoted}'")  # PRAGMA takes no bound parameters; the key is quoted as a literal
+    return conn
+
+
+def _check_key(conn: sqlite3.Connection, path: Path) -> None:
+    """The first read decrypts page 1: a wrong key fails here, with one clear line."""
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except database_errors() as exc:
+        if isinstance(_map_sqlite_error(exc), DatabaseBusy):
+            raise
+        raise DatabaseError(f"cannot open {path}: wrong key (or not an encrypted casefile database)") from None
+
+
+def field_columns_equal(a: Account, b: Account) -> bool:
+    """Whether two accounts store the same field values (timestamps ignored)."""
+    return account_to_row(a) == account_to_row(b)
+
+
 def _create_private_file(path: Path) -> None:
     """Create the database file mode 0600 (and missing folders 0700), whatever the umask."""
-    parent = path.parent
-    if not parent.exists():
-        parent.mkdir(parents=True, mode=0o700)
-        os.chmod(parent, 0o700)
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    make_private_folder(path.parent)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:  # likewise: it is creating the database; migrations wait for it
+        return
     os.close(fd)
     os.chmod(path, 0o600)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import dates, model, vocab
-from .errors import InvalidRecord, Problem
+from .errors import InvalidRecord, Problem, column_names
 from .model import Account, FuzzyDate
 
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
@@ -62,13 +62,21 @@ def unknown_keys(keys: Iterable[str]) -> list[str]:
 
 
 def unknown_columns_problem(keys: Iterable[str], line: int | None) -> Problem | None:
+    keys = list(keys)
     unknown = unknown_keys(keys)
     if not unknown:
         return None
+    if len(unknown) == len(keys):
+        return Problem(
+            line,
+            None,
+            f"none of the {len(keys)} column names is a casefile field: is the header line missing? "
+            "(`casefile template csv` prints one)",
+        )
     return Problem(
         line,
         None,
-        f"unknown column(s) {', '.join(unknown)}; known columns are {', '.join(model.CSV_COLUMNS)} "
+        f"unknown column(s) {column_names(unknown)}; known columns are {', '.join(model.CSV_COLUMNS)} "
         "(and the parsed date columns of JSON exports); pass --ignore-unknown to skip them",
     )
 

@@ -49,7 +49,7 @@ BAD = [
         "unknown columns",
         "u.csv",
         b"name,nmae,colour\r\n" + C + b",x,y\r\n",
-        ((1, None, "unknown column(s) nmae, colour; known columns are id, external_id, name, aliases"),),
+        ((1, None, "unknown column(s) 'nmae', 'colour'; known columns are id, external_id, name, aliases"),),
     ),
     Bad(
         "short rows, every one listed",
@@ -92,7 +92,7 @@ BAD = [
         "a header-only CSV with an unknown column",
         "headeronly.csv",
         b"name,nmae\r\n",
-        ((1, None, "unknown column(s) nmae"),),
+        ((1, None, "unknown column(s) 'nmae'"),),
     ),
     Bad(
         "a CSV without a header line, with --ignore-unknown",
@@ -230,7 +230,7 @@ BAD = [
         "JSON unknown keys",
         "unknown.json",
         b'[{"name": "ok", "colour": "' + C + b'"}]',
-        ((1, None, "unknown column(s) colour; known columns are id"),),
+        ((1, None, "unknown column(s) 'colour'; known columns are id"),),
     ),
     # ----------------------------------------------------------------------------------------- JSONL
     Bad("JSONL bad line 250 of 300", "lines.jsonl", _jsonl_300_with_bad_line_250(), ((250, None, "not valid JSON"),)),
@@ -605,6 +605,8 @@ def test_rejects_file_that_cannot_be_synced_writes_nothing(
     monkeypatch.setattr(os, "fsync", disk_full)
     result = cli("import", path, "--skip-bad-rows", "--rejects", tmp_path / "rejects.csv")
     assert result.exit_code == 1
-    assert error_lines(result)[-1].startswith(f"error: cannot write {tmp_path / 'rejects.csv'} (No space left")
+    assert error_lines(result)[-1].startswith(
+        f"error: disk full while writing {tmp_path / 'rejects.csv'}: no file was written"
+    )
     assert file_hash(seeded) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["casefile.db", "in.csv"]

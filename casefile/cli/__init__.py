@@ -50,6 +50,15 @@ def _global(
             show_default=False,
         ),
     ] = None,
+    key_file: Annotated[
+        Optional[str],
+        typer.Option(
+            "--key-file",
+            metavar="PATH",
+            help="Key of an encrypted database, read from this file (or set CASEFILE_KEY, or type it when asked).",
+            show_default=False,
+        ),
+    ] = None,
     no_color: Annotated[bool, typer.Option("--no-color", help="No colour (NO_COLOR and TERM=dumb work too).")] = False,
     no_pager: Annotated[bool, typer.Option("--no-pager", help='Never page long output (config: pager = "").')] = False,
     actor: Annotated[
@@ -66,6 +75,7 @@ def _global(
     ] = False,
 ) -> None:
     state.db = db
+    state.key_file = key_file
     state.no_color = no_color
     state.no_pager = no_pager
     state.debug = debug
@@ -90,7 +100,10 @@ def _terminate(signum: int, frame: object) -> None:
 def main() -> None:
     """Console-script entry point: SIGTERM is treated like Ctrl-C (roll back, exit 130), and output still
     buffered when the reader has gone (``casefile list | head -1``) is dropped quietly, not a traceback."""
+    from casefile import interrupts
+
     signal.signal(signal.SIGTERM, _terminate)
+    interrupts.hold_after_saving = True
     try:
         app()
     except SystemExit:

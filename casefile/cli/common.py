@@ -25,6 +25,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 @dataclass
 class State:
     db: Optional[str] = None
+    key_file: Optional[str] = None
     debug: bool = False
     no_color: bool = False
     no_pager: bool = False
@@ -56,16 +57,18 @@ class Order(str, Enum):
 
 
 def err(message: str) -> None:
-    """One line on stderr."""
-    sys.stderr.write(message + "\n")
+    """One line on stderr, shown safely: a file name or an argument may hold escape sequences or newlines."""
+    from casefile.render import visible
+
+    sys.stderr.write(visible(message).replace("\n", "\\n") + "\n")
     sys.stderr.flush()
 
 
 def _crash_log() -> Path:
-    from casefile.paths import data_home
+    from casefile.paths import data_home, make_private_folder
 
     folder = Path(os.environ.get("XDG_STATE_HOME") or data_home().parent / "state") / "casefile"
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    make_private_folder(folder)
     path = folder / "last-error.log"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -83,6 +86,9 @@ def boundary(fn: F) -> F:
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         state.command = command
+        from casefile import interrupts
+
+        interrupts.saved.clear()
         try:
             return fn(*args, **kwargs)
         except (typer.Exit, typer.Abort):
@@ -97,17 +103,15 @@ def boundary(fn: F) -> F:
             err(f"error: {exc}")
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
-            err("interrupted: nothing was written")
+            err(interrupts.message())
             raise typer.Exit(errors.EXIT_INTERRUPTED) from None
         except BrokenPipeError:
             _silence_stdout()
             raise typer.Exit(0) from None
         except Exception as exc:  # noqa: BLE001 - the last line of defence
-            import sqlite3
+            from casefile.store import _map_sqlite_error, database_errors
 
-            if isinstance(exc, sqlite3.Error):
-                from casefile.store import _map_sqlite_error
-
+            if isinstance(exc, database_errors()):  # the standard library's and SQLCipher's
                 mapped = _map_sqlite_error(exc)
                 if not state.debug:
                     err(f"error: {mapped}")
@@ -141,16 +145,59 @@ def db_path() -> Path:
     return Path(resolved.value).expanduser()
 
 
-def open_store(*, create: bool = False) -> Any:
-    from casefile.store import Store, is_private
+def open_store(*, create: bool = False, encrypt: bool = False) -> Any:
+    """Open the database; an encrypted one (or a new one with ``encrypt``) asks for its key."""
+    from casefile.store import Store, is_encrypted, is_private
 
     path = db_path()
-    store = Store.open(path, create=create)
+    key = database_key(new=encrypt) if encrypt or is_encrypted(path) else None
+    store = Store.open(path, create=create, key=key)
     if not is_private(path):
         err(f"warning: {path} can be read by other users; run `chmod 600 {path}`")
     store.actor = state.actor  # None: the audit log asks audit.current_actor() when it writes
     store.command = state.command
     return store
+
+
+ENV_KEY = "CASEFILE_KEY"
+
+
+def database_key(*, new: bool) -> str:
+    """The key of an encrypted database: ``--key-file``, else ``$CASEFILE_KEY``, else asked on the terminal
+    (twice for a new database). Never a command-line argument: those end up in shell history and ``ps``."""
+    if state.key_file:
+        return _read_key_file(Path(state.key_file), create=new)
+    if os.environ.get(ENV_KEY):
+        return os.environ[ENV_KEY]
+    if stdin_is_terminal():
+        key = typer.prompt("database key", hide_input=True, confirmation_prompt=new, err=True)
+        return str(key)
+    raise errors.KeyNeeded(
+        f"{db_path()} is encrypted; give its key with CASEFILE_KEY or --key-file, or run on a terminal to be asked"
+    )
+
+
+def _read_key_file(path: Path, *, create: bool) -> str:
+    """A key file's text (one line). ``init --encrypted`` creates a missing one: 32 random bytes as hex, 0600."""
+    import secrets
+    import stat
+
+    if create and not path.exists():
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            os.fchmod(fd, 0o600)
+            fh.write(secrets.token_hex(32) + "\n")
+        err(f"created key file {path}: keep it safe and apart from the database; without it the data is lost")
+    try:
+        if path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO):
+            raise errors.CasefileError(f"the key file {path} can be read by other users; run `chmod 600 {path}`")
+        key = path.read_text(encoding="utf-8").rstrip("\r\n")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = getattr(exc, "strerror", None) or "not text"
+        raise errors.CasefileError(f"cannot read the key file {path} ({reason})") from None
+    if not key:
+        raise errors.CasefileError(f"the key file {path} is empty")
+    return key
 
 
 def stdout_is_terminal() -> bool:
@@ -179,6 +226,28 @@ def draw(renderable: Any) -> None:
                 return
             err(f"warning: pager {command!r} not found; printing directly (set `pager` in the config file)")
     sys.stdout.write(text)
+
+
+class _VisibleOnTerminal:
+    """stdout for CSV/JSON/Markdown when it is a terminal: a person reads it, so control and bidi characters in
+    the data are shown as ``<U+XXXX>`` rather than obeyed (CRLF line ends become plain newlines)."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from casefile.render import visible
+
+        return int(self._stream.write(visible(text.replace("\r\n", "\n"))))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def data_out(stream: Any = None) -> Any:
+    """Where data goes: ``stream`` (default stdout), made safe when it is stdout on a terminal."""
+    stream = sys.stdout if stream is None else stream
+    return _VisibleOnTerminal(stream) if stream is sys.stdout and stdout_is_terminal() else stream
 
 
 def stdin_is_terminal() -> bool:

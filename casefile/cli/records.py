@@ -14,6 +14,7 @@ from casefile.cli.common import (
     MonthFirst,
     ReadFormat,
     boundary,
+    data_out,
     date_order,
     db_path,
     draw,
@@ -30,15 +31,27 @@ app = typer.Typer()
 
 @app.command()
 @boundary
-def init() -> None:
-    """Create the database (mode 0600 in a 0700 folder).
+def init(
+    encrypted: Annotated[
+        bool, typer.Option("--encrypted", help="Encrypt the new database (SQLCipher; the 'encrypted' extra).")
+    ] = False,
+) -> None:
+    """Create the database (mode 0600 in a 0700 folder), encrypted if asked.
 
-    Example: casefile --db ~/research/cases.db init
+    Example: casefile --db ~/research/cases.db --key-file ~/cases.key init --encrypted
     """
+    import importlib.util
+
+    from casefile import errors
+
     path = db_path()
-    existed = path.exists()
-    open_store(create=True).close()
-    err(f"{'database already exists' if existed else 'created'}: {path}")
+    existed = path.exists() and path.stat().st_size > 0
+    if encrypted and existed:
+        raise errors.UsageError(f"{path} exists; --encrypted only makes a new database (export, then import into one)")
+    if encrypted and importlib.util.find_spec("sqlcipher3") is None:
+        raise errors.CasefileError("encryption needs the optional extra: pip install 'casefile[encrypted]'")
+    open_store(create=True, encrypt=encrypted).close()
+    err(f"{'database already exists' if existed else 'created'}{' (encrypted)' if encrypted else ''}: {path}")
 
 
 # ----------------------------------------------------------------------------------------------- add
@@ -177,7 +190,7 @@ def list_(
     if fmt is not ReadFormat.table:
         from casefile import exporters
 
-        exporters.write_accounts(fmt.value, accounts, sys.stdout, safe_csv=True)
+        exporters.write_accounts(fmt.value, accounts, data_out(), safe_csv=True)
         return
     from casefile.render import account_table
 
@@ -206,14 +219,14 @@ def show(
     if fmt in (ReadFormat.json, ReadFormat.jsonl):
         import json
 
-        sys.stdout.write(
+        data_out().write(
             json.dumps(model.to_json_dict(account), ensure_ascii=False, indent=2 if fmt is ReadFormat.json else None)
             + "\n"
         )
     elif fmt is ReadFormat.csv:
         from casefile import exporters
 
-        exporters.write_accounts("csv", [account], sys.stdout)
+        exporters.write_accounts("csv", [account], data_out())
     elif stdout_is_terminal():
         from casefile.render import account_panel
 

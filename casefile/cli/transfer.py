@@ -14,6 +14,7 @@ from casefile.cli.common import (
     KeepUnparsed,
     MonthFirst,
     boundary,
+    data_out,
     date_order,
     db_path,
     err,
@@ -226,6 +227,23 @@ class Part(str, Enum):
 TableOpt = Annotated[
     Optional[Part], typer.Option("--table", help="Export the events, quotes or source links as a CSV table.")
 ]
+Redact = Annotated[
+    Optional[list[str]], typer.Option("--redact", metavar="FIELD,...", help="Blank these fields (repeatable).")
+]
+Pseudonymise = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--pseudonymise",
+        "--pseudonymize",
+        metavar="FIELD,...",
+        help="Replace these fields with stable pseudonyms (name takes aliases along); needs --pseudonym-key.",
+    ),
+]
+PseudonymKey = Annotated[
+    Optional[str],
+    typer.Option("--pseudonym-key", metavar="PATH", help="Key file for --pseudonymise (keep it out of the export)."),
+]
+NewKey = Annotated[bool, typer.Option("--new-key", help="Create the --pseudonym-key file (32 random bytes, 0600).")]
 
 
 @app.command()
@@ -239,12 +257,17 @@ def export(
     include_restricted: IncludeRestricted = False,
     table: TableOpt = None,
     dataset: Dataset = None,
+    redact: Redact = None,
+    pseudonymise: Pseudonymise = None,
+    pseudonym_key: PseudonymKey = None,
+    new_key: NewKey = False,
 ) -> None:
     """Export accounts (the same filters as list). Restricted accounts are left out unless asked for.
 
-    Example: casefile export --format json --org MEK -o mek.json
+    Example: casefile export --format json --org MEK -o mek.json --redact summary --pseudonymise name
+    --pseudonym-key ~/.casefile-pseudonyms.key
     """
-    from casefile import exporters
+    from casefile import exporters, privacy
 
     fmt = fmt or _default_export_format()
     if raw_csv and fmt is OutFormat.csv:
@@ -252,18 +275,20 @@ def export(
     if table is not None and fmt is not OutFormat.csv:
         raise errors.UsageError("--table writes CSV; leave out --format or use --format csv")
     options = _ftm_options(fmt, dataset)
+    shape = privacy.plan(redact or [], pseudonymise or [], pseudonym_key, new_key)
     flt.include_restricted = include_restricted
     store = open_store()
     if options:
         options["organizations"] = store.organizations()
     accounts = store.query(flt, nested=fmt is not OutFormat.csv or table is not None)
     with exporters.open_output(output, protect={str(store.path): "the database"}) as out:
+        shaped = shape(accounts) if shape else accounts
         if table is not None:
             from casefile.exporters import tables
 
-            count = tables.write(table.value, accounts, out, safe_csv=not raw_csv)
+            count = tables.write(table.value, shaped, data_out(out), safe_csv=not raw_csv)
         else:
-            count = exporters.write_accounts(fmt.value, accounts, out, safe_csv=not raw_csv, **options)
+            count = exporters.write_accounts(fmt.value, shaped, data_out(out), safe_csv=not raw_csv, **options)
     if output not in (None, "-"):
         what = "row" if table is not None else "account"
         err(f"{count} {what}{'s' if count != 1 else ''} written to {output}")

@@ -20,10 +20,11 @@ import os
 import secrets
 import sys
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from typing import TextIO
 
-from casefile.errors import OutputError, UsageError
+from casefile import interrupts
+from casefile.errors import DiskFull, OutputError, UsageError
 
 FILE_MODE = 0o600
 
@@ -42,20 +43,25 @@ def open_output(path: str | None, *, protect: Mapping[str, str] | None = None) -
     for other, what in (protect or {}).items():
         if _same_file(target, other):
             raise UsageError(f"refusing to write {path}: it is {what}; choose another file")
-    with _writing(path):
-        if os.path.isdir(target):
-            raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
-        folder = os.path.dirname(target)
-        fd, temp = _create_temp(folder, os.path.basename(target))
+    folder = os.path.dirname(target)
+    temp = None
     try:
-        with open(fd, "w", encoding="utf-8", newline="") as out:
+        with _writing(path):
+            if os.path.isdir(target):
+                raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR))
+            with interrupts.held(keep=False):  # so the temp file is never created without our knowing its name
+                fd, temp = _create_temp(folder, os.path.basename(target))
+        with _writing(path), open(fd, "w", encoding="utf-8", newline="") as out:  # a full disk mid-write too
             yield out
             sync(out, path)
-        with _writing(path):
+        with _writing(path), interrupts.held():
             os.replace(temp, target)
-    except BaseException:
-        with suppress(FileNotFoundError):
+        interrupts.note_saved(path)
+    except BaseException as exc:
+        if temp is not None and os.path.exists(temp):
             os.unlink(temp)
+        elif temp is not None and isinstance(exc, KeyboardInterrupt) and path not in interrupts.saved:
+            interrupts.note_saved(path)  # renamed into place just before the interrupt
         raise
     _fsync_folder(folder)
 
@@ -84,6 +90,11 @@ def _writing(path: str) -> Iterator[None]:
     try:
         yield
     except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFull(
+                f"disk full while writing {path}: no file was written and an existing one is unchanged; "
+                "free some space and try again"
+            ) from None
         reason = exc.strerror or type(exc).__name__
         raise OutputError(
             f"cannot write {path} ({reason}); check that the folder exists and that you may write there"

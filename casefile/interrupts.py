@@ -1,0 +1,54 @@
+"""Telling the truth about an interrupt.
+
+Ctrl-C and SIGTERM become ``KeyboardInterrupt``; everything a command writes is one transaction or one
+renamed temp file, so an interrupt leaves nothing half-written. What remains is to *say* the right thing:
+an interrupt that lands just after a ``COMMIT`` (or the rename of an export) must not be reported as
+"nothing was written", or the researcher adds the record again. So the signals are held off while the
+commit or rename runs, and whatever became durable is noted in :data:`saved` for the error boundary.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+#: What this command has made durable so far ("the database", an export's path), in order.
+saved: list[str] = []
+
+#: Set by the console script (not by in-process callers such as tests): once something is saved, SIGINT and
+#: SIGTERM stay blocked until the process exits, so the command finishes - prints the new id, exits 0 - rather
+#: than stopping after the fact with an exit status that says it failed.
+hold_after_saving = False
+
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def held(*, keep: bool = True) -> Iterator[None]:
+    """Block SIGINT and SIGTERM (in the main thread) for the body; one that arrives meanwhile is delivered,
+    as ``KeyboardInterrupt``, as soon as the body is done - unless ``keep`` and :data:`hold_after_saving`
+    are set and the body succeeded: then they stay blocked to the end of the process."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    done = False
+    try:
+        yield
+        done = True
+    finally:
+        if not (done and keep and hold_after_saving):
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def note_saved(what: str) -> None:
+    saved.append(what)
+
+
+def message() -> str:
+    """The boundary's line for an interrupt."""
+    if not saved:
+        return "interrupted: nothing was written"
+    return f"interrupted after {' and '.join(saved)} had been saved in full; nothing else was written"

@@ -1,0 +1,166 @@
+"""Sharing carefully: blank fields (``export --redact``) and replace names with stable pseudonyms
+(``export --pseudonymise``).
+
+A pseudonym is ``person-`` plus 12 hex digits of HMAC-SHA256 over the name (NFKC, case-folded, spaces
+collapsed), under a 32-byte key kept in a key file outside the database. The same key gives the same
+pseudonym for the same name in every export, so records stay linkable across exports; another key gives
+unrelated pseudonyms; without the key a pseudonym cannot be reversed by guessing names, as a plain hash
+could. ``name`` takes ``aliases`` along (an alias that is someone's name gets that person's pseudonym), and
+occurrences of the record's own name and aliases inside its other text fields are replaced too (by the
+pseudonym, or by ``[redacted]`` for ``--redact name``) - a best effort: free text can identify a person in
+other ways, so redact it (``--redact summary``) when in doubt.
+
+The key file holds 64 hex digits and a newline. It is created only when asked (``--new-key``), mode 0600,
+and never overwritten; a key file other users can read is refused. Nothing here touches the database or
+the terminal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import stat
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+
+from . import model
+from .errors import CasefileError, UsageError
+from .model import Account
+
+KEY_BYTES = 32
+
+#: Fields that can be pseudonymised: free text and uncoded lists.
+PSEUDONYMISABLE: tuple[str, ...] = tuple(
+    f.name for f in model.FIELDS if f.kind == "text" or (f.kind == "multi" and f.vocab is None)
+)
+#: Fields that take a pseudonym of the same kind as ``name``.
+_PERSON = ("name", "aliases")
+_FREE_TEXT = tuple(f.name for f in model.FIELDS if f.kind == "text" and f.name not in _PERSON)
+
+
+def parse_fields(given: Sequence[str], allowed: Sequence[str], option: str) -> list[str]:
+    """``["name,summary", "tags"]`` → checked field names, in order, each once; unknown ones are a usage error."""
+    names: list[str] = []
+    for part in (p.strip() for text in given for p in text.split(",")):
+        if part not in allowed:
+            raise UsageError(f"{option}: unknown or unsuitable field {part!r}; choose from: {', '.join(allowed)}")
+        if part not in names:
+            names.append(part)
+    return names
+
+
+def load_key(path: Path, *, create: bool) -> bytes:
+    """The pseudonym key in ``path``; with ``create``, a new random one written there first (never over one)."""
+    if create:
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:
+            raise UsageError(
+                f"--new-key: {path} exists; a key is never overwritten (drop --new-key to use it)"
+            ) from None
+        except OSError as exc:
+            raise CasefileError(f"cannot create the key file {path} ({exc.strerror})") from None
+        with os.fdopen(fd, "w", encoding="ascii") as fh:
+            os.fchmod(fd, 0o600)
+            fh.write(secrets.token_hex(KEY_BYTES) + "\n")
+    try:
+        mode = path.stat().st_mode
+        text = path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise CasefileError(f"no pseudonym key at {path}; pass --new-key to create one there") from None
+    except (OSError, UnicodeDecodeError):
+        raise CasefileError(f"{path} is not a casefile pseudonym key (64 hex digits)") from None
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise CasefileError(f"the pseudonym key {path} can be read by other users; run `chmod 600 {path}`")
+    if not re.fullmatch(r"[0-9a-fA-F]{64,}", text):
+        raise CasefileError(f"{path} is not a casefile pseudonym key (64 hex digits)")
+    return bytes.fromhex(text)
+
+
+class Pseudonymiser:
+    def __init__(self, key: bytes):
+        self._key = key
+
+    def __call__(self, domain: str, value: str) -> str:
+        """``person-3f9a1c2e7b4d`` for a name; ``<field>-…`` for other fields."""
+        folded = " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+        digest = hmac.new(self._key, f"{domain}\0{folded}".encode(), hashlib.sha256).hexdigest()
+        return f"{domain}-{digest[:12]}"
+
+
+Shaper = Callable[[Iterable[Account]], Iterator[Account]]
+
+
+def plan(redact: Sequence[str], pseudonymise: Sequence[str], key_file: str | None, new_key: bool) -> Shaper | None:
+    """Check the options and return what to apply to the exported accounts (``None``: nothing)."""
+    blank = parse_fields(redact, model.FIELD_NAMES, "--redact")
+    hide = parse_fields(pseudonymise, PSEUDONYMISABLE, "--pseudonymise")
+    for fields in (blank, hide):
+        if "name" in fields and "aliases" not in fields:
+            fields.append("aliases")
+    both = sorted(set(blank) & set(hide))
+    if both:
+        raise UsageError(f"{', '.join(both)}: a field is either redacted or pseudonymised, not both")
+    if (key_file or new_key) and not hide:
+        raise UsageError("--pseudonym-key and --new-key go with --pseudonymise")
+    if hide and not key_file:
+        raise UsageError("--pseudonymise needs --pseudonym-key PATH (add --new-key to create the key)")
+    if not blank and not hide:
+        return None
+    pseudonym = Pseudonymiser(load_key(Path(key_file), create=new_key)) if key_file else None
+
+    def shape(accounts: Iterable[Account]) -> Iterator[Account]:
+        for account in accounts:
+            values = dict(account.values)
+            if "name" in blank:
+                _scrub_own_names(values, blank, lambda name: "[redacted]")
+            if pseudonym is not None:
+                if "name" in hide:
+                    _scrub_own_names(values, hide + blank, lambda name: pseudonym("person", name))
+                _pseudonymise(values, hide, pseudonym)
+            for name in blank:
+                values[name] = [] if model.FIELD_BY_NAME[name].multi else None
+            yield Account(values, account.created_at, account.updated_at, account.deleted_at)
+
+    return shape
+
+
+def _scrub_own_names(values: dict[str, object], skip: list[str], replace: Callable[[str], str]) -> None:
+    """Replace the record's own name and aliases (longest first, any case or spacing) inside its other free text."""
+    aliases = values.get("aliases")
+    own = [v for v in [values.get("name"), *(aliases if isinstance(aliases, list) else [])] if isinstance(v, str)]
+    own = [v for v in own if v.strip()]
+    names = sorted(own, key=len, reverse=True)
+
+    def scrub(text: str) -> str:
+        for name in names:
+            pattern = r"\s+".join(re.escape(part) for part in name.split())  # any spacing between words
+            text = re.sub(pattern, replace(name), text, flags=re.IGNORECASE)
+        return text
+
+    for text_field in _FREE_TEXT:
+        text = values.get(text_field)
+        if isinstance(text, str) and text_field not in skip:
+            values[text_field] = scrub(text)
+    # the sources, events and quotes (a quote's speaker, a source's title) name the person too
+    for part in model.NESTED:
+        items = values.get(part)
+        if isinstance(items, list):
+            values[part] = [
+                {k: scrub(v) if isinstance(v, str) and k != "id" and k != "source" else v for k, v in item.items()}
+                for item in items
+            ]
+
+
+def _pseudonymise(values: dict[str, object], fields: list[str], pseudonym: Pseudonymiser) -> None:
+    for field in fields:
+        domain = "person" if field in _PERSON else field
+        value = values.get(field)
+        if isinstance(value, list):
+            values[field] = [pseudonym(domain, v) for v in value]
+        elif isinstance(value, str) and value:
+            values[field] = pseudonym(domain, value)

@@ -1,0 +1,172 @@
+"""kill -9 during a 200,000-row import, at a random moment, as SQLite's own crash tests do.
+
+Afterwards the database must hold exactly what it held before (an equal ordered dump) or the whole
+import, the rows that were there before must be intact, and ``PRAGMA integrity_check`` must say ok. A
+state in between is a *partial state*; the figure that matters is how many were seen (it must be 0).
+
+``make test`` runs 10 trials, ``make soak`` 200 (``CASEFILE_CRASH_TRIALS`` overrides both). One big CSV
+and one prepared database are made per session; each trial works on a copy, two trials at a time.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from reliability import integrity, record
+
+from conftest import DATA, dump
+
+ROWS = 200_000
+PARALLEL = 2
+
+
+@dataclass
+class Prepared:
+    csv: Path
+    db: Path
+    dump: str
+    prior_rows: list[tuple[object, ...]]
+
+
+@pytest.fixture(scope="session")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
+    folder = tmp_path_factory.mktemp("crash")
+    big = folder / "big.csv"
+    with open(big, "w", encoding="utf-8", newline="") as fh:
+        fh.write("external_id,name,left\r\n")
+        fh.writelines(f"BIG-{i:06d},Person {i},{1990 + i % 30}\r\n" for i in range(ROWS))
+    db = folder / "prepared.db"
+    env = {**os.environ, "CASEFILE_DB": str(db), "XDG_STATE_HOME": str(folder / "state")}
+    subprocess.run([sys.executable, "-m", "casefile", "import", str(DATA / "accounts.json")], env=env, check=True)
+    return Prepared(big, db, dump(db), prior_rows(db))
+
+
+def prior_rows(db: Path) -> list[tuple[object, ...]]:
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute("SELECT * FROM accounts WHERE external_id NOT LIKE 'BIG-%' ORDER BY rowid").fetchall()
+    finally:
+        conn.close()
+
+
+def whole_import_present(db: Path) -> bool:
+    conn = sqlite3.connect(db)
+    try:
+        n, total, named = conn.execute(
+            "SELECT count(*), sum(CAST(substr(external_id, 5) AS INTEGER)),"
+            " sum(name = 'Person ' || CAST(substr(external_id, 5) AS INTEGER))"
+            " FROM accounts WHERE external_id LIKE 'BIG-%'"
+        ).fetchone()
+    finally:
+        conn.close()
+    return (n, total, named) == (ROWS, ROWS * (ROWS - 1) // 2, ROWS)
+
+
+@dataclass
+class Trial:
+    db: Path
+    kill_at: float
+    proc: subprocess.Popen[bytes] | None = None
+    started: float = 0.0
+    finished: float | None = None  # seconds after start, when the import ended by itself
+    killed: bool = False
+
+
+def start(prepared: Prepared, trial: Trial) -> Trial:
+    shutil.copy(prepared.db, trial.db)
+    trial.started = time.monotonic()
+    trial.proc = subprocess.Popen(
+        [sys.executable, "-m", "casefile", "--db", str(trial.db), "import", str(prepared.csv)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return trial
+
+
+def ended(trial: Trial) -> bool:
+    """Kill the trial's import once its moment has come; True when the process is gone."""
+    assert trial.proc is not None
+    elapsed = time.monotonic() - trial.started
+    if trial.proc.poll() is not None:
+        trial.finished = elapsed
+        assert trial.proc.returncode == 0, "an import that was not killed must succeed"
+        return True
+    if elapsed >= trial.kill_at:
+        trial.proc.send_signal(signal.SIGKILL)
+        trial.proc.wait()
+        trial.killed = True
+        return True
+    return False
+
+
+def outcome(prepared: Prepared, db: Path) -> str:
+    """'before', 'complete' or 'partial' (with integrity and the earlier rows checked first)."""
+    assert integrity(db) == "ok"
+    assert prior_rows(db) == prepared.prior_rows, "rows that existed before the import changed"
+    conn = sqlite3.connect(db)
+    try:
+        n = conn.execute("SELECT count(*) FROM accounts").fetchone()[0]
+    finally:
+        conn.close()
+    if n == len(prepared.prior_rows) and dump(db) == prepared.dump:
+        return "before"
+    if n == len(prepared.prior_rows) + ROWS and whole_import_present(db):
+        return "complete"
+    return "partial"
+
+
+def crash_trials(prepared: Prepared, tmp_path: Path, trials: int) -> None:
+    rng = random.Random(os.environ.get("CASEFILE_CRASH_SEED") or None)
+    window = 10.0  # seconds to draw kill times from; then the longest undisturbed import seen, plus 10 %
+    longest = 0.0
+    outcomes = {"before": 0, "complete": 0, "partial": 0}
+    kills: list[float] = []
+    running: list[Trial] = []
+    launched = 0
+    while launched < trials or running:
+        while launched < trials and len(running) < PARALLEL:  # keep PARALLEL imports going at all times
+            running.append(start(prepared, Trial(tmp_path / f"trial-{launched}.db", rng.uniform(0.05, window))))
+            launched += 1
+        time.sleep(0.01)
+        for t in [t for t in running if ended(t)]:
+            running.remove(t)
+            result = outcome(prepared, t.db)
+            outcomes[result] += 1
+            if t.killed:
+                kills.append(t.kill_at)
+            else:
+                assert result == "complete"
+                longest = max(longest, t.finished or 0.0)
+                window = longest * 1.1
+            assert result != "partial", f"partial state after kill -9 at {t.kill_at:.2f} s"
+            for leftover in [t.db, *t.db.parent.glob(t.db.name + "-*")]:
+                leftover.unlink()
+    record(
+        "kill -9 during a 200,000-row import",
+        trials=trials,
+        killed=len(kills),
+        unchanged=outcomes["before"],
+        complete=outcomes["complete"],
+        partial_states=outcomes["partial"],
+        integrity_failures=0,
+        kill_times_s=[round(min(kills), 2), round(max(kills), 2)] if kills else [],
+    )
+
+
+def test_kill_9_during_import_leaves_before_or_complete(prepared: Prepared, tmp_path: Path) -> None:
+    crash_trials(prepared, tmp_path, int(os.environ.get("CASEFILE_CRASH_TRIALS", "10")))
+
+
+@pytest.mark.slow
+def test_kill_9_soak(prepared: Prepared, tmp_path: Path) -> None:
+    crash_trials(prepared, tmp_path, int(os.environ.get("CASEFILE_CRASH_TRIALS", "200")))
