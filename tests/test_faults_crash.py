@@ -5,7 +5,9 @@ import, the rows that were there before must be intact, and ``PRAGMA integrity_c
 state in between is a *partial state*; the figure that matters is how many were seen (it must be 0).
 
 ``make test`` runs 10 trials, ``make soak`` 200 (``CASEFILE_CRASH_TRIALS`` overrides both). One big CSV
-and one prepared database are made per session; each trial works on a copy, two trials at a time.
+and one prepared database are made per session and one undisturbed import is timed; kill moments are drawn
+uniformly from start-up to 10 % past that time, so some land in the commit and some after it. Each trial
+works on a copy of the prepared database, two trials at a time.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ class Prepared:
     db: Path
     dump: str
     prior_rows: list[tuple[object, ...]]
+    seconds: float = 0.0  # how long the whole import takes undisturbed (measured once, on a copy)
 
 
 @pytest.fixture(scope="session")
@@ -48,7 +51,14 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     db = folder / "prepared.db"
     env = {**os.environ, "CASEFILE_DB": str(db), "XDG_STATE_HOME": str(folder / "state")}
     subprocess.run([sys.executable, "-m", "casefile", "import", str(DATA / "accounts.json")], env=env, check=True)
-    return Prepared(big, db, dump(db), prior_rows(db))
+    prepared = Prepared(big, db, dump(db), prior_rows(db))
+    # timed as the trials run: PARALLEL imports at once
+    runs = [start(prepared, Trial(folder / f"calibration-{i}.db", kill_at=float("inf"))) for i in range(PARALLEL)]
+    for run in runs:
+        assert run.proc is not None and run.proc.wait(600) == 0
+        prepared.seconds = max(prepared.seconds, time.monotonic() - run.started)
+        assert outcome(prepared, run.db) == "complete"
+    return prepared
 
 
 def prior_rows(db: Path) -> list[tuple[object, ...]]:
@@ -127,8 +137,7 @@ def outcome(prepared: Prepared, db: Path) -> str:
 
 def crash_trials(prepared: Prepared, tmp_path: Path, trials: int) -> None:
     rng = random.Random(os.environ.get("CASEFILE_CRASH_SEED") or None)
-    window = 10.0  # seconds to draw kill times from; then the longest undisturbed import seen, plus 10 %
-    longest = 0.0
+    window = prepared.seconds * 1.1  # kill moments: from start-up to a little past the commit
     outcomes = {"before": 0, "complete": 0, "partial": 0}
     kills: list[float] = []
     running: list[Trial] = []
@@ -146,8 +155,6 @@ def crash_trials(prepared: Prepared, tmp_path: Path, trials: int) -> None:
                 kills.append(t.kill_at)
             else:
                 assert result == "complete"
-                longest = max(longest, t.finished or 0.0)
-                window = longest * 1.1
             assert result != "partial", f"partial state after kill -9 at {t.kill_at:.2f} s"
             for leftover in [t.db, *t.db.parent.glob(t.db.name + "-*")]:
                 leftover.unlink()
@@ -159,6 +166,7 @@ def crash_trials(prepared: Prepared, tmp_path: Path, trials: int) -> None:
         complete=outcomes["complete"],
         partial_states=outcomes["partial"],
         integrity_failures=0,
+        undisturbed_import_s=round(prepared.seconds, 2),
         kill_times_s=[round(min(kills), 2), round(max(kills), 2)] if kills else [],
     )
 
