@@ -15,6 +15,7 @@ live in a temporary table, not in Python.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -48,9 +49,14 @@ class Result:
     truncated: bool = False
 
 
+_DEFAULTS: dict[str, Any] = {f.name: None for f in model.FIELDS} | {"confidentiality": "internal"}
+_DATE_FIELDS = frozenset(model.DATE_FIELDS)
+
+
 def defaults() -> dict[str, Any]:
-    values: dict[str, Any] = {f.name: ([] if f.multi else None) for f in model.FIELDS}
-    values["confidentiality"] = "internal"
+    values = dict(_DEFAULTS)
+    for name in model.MULTI_FIELDS:
+        values[name] = []
     return values
 
 
@@ -59,7 +65,7 @@ def merge(stored: Account | None, item: Validated) -> tuple[Account, list[Proble
     values = dict(stored.values) if stored else defaults()
     problems: list[Problem] = []
     for name, value in item.account.values.items():
-        if name in model.DATE_FIELDS and stored is not None and name not in item.explicit_dates:
+        if stored is not None and name in _DATE_FIELDS and name not in item.explicit_dates:
             old = stored.values.get(name)
             if old is not None and value is not None and old.raw == value.raw:
                 continue  # same raw text: keep the stored reading (correction, day/month order)
@@ -91,15 +97,15 @@ def validate_items(
 class Writer:
     """Applies items to the store inside an open transaction."""
 
-    def __init__(self, store: Store, *, on_conflict: OnConflict = "update", stamp: str | None = None):
+    def __init__(
+        self, store: Store, *, on_conflict: OnConflict = "update", stamp: str | None = None, keep_ids: bool = True
+    ):
         self.store = store
         self.on_conflict = on_conflict
         self.stamp = stamp or now()
         self.counts = WriteCounts()
-        self.store.conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY, source TEXT, line INT)"
-        )
-        self.store.conn.execute("DELETE FROM temp.import_keys")
+        self.keep_ids = keep_ids  # False for big imports: a list of every id would grow with the input
+        self.store.start_claims()
 
     def write(self, items: list[Item]) -> list[Item]:
         """Write a batch; return the items that failed (with their problems filled in)."""
@@ -109,10 +115,12 @@ class Writer:
         ids = [str(v["id"]) for v in given if v.get("id")]
         exts = [str(v["external_id"]) for v in given if v.get("external_id")]
         stored = self.store.existing(ids, exts)
+        earlier = self.store.claimed([f"id:{i}" for i in ids] + [f"ext:{e}" for e in exts])
+        claims: dict[str, tuple[str, int | None]] = {}
         new: list[Account] = []
         for item in good:
             assert item.validated is not None
-            problem = self._claim_keys(item)
+            problem = self._claim_keys(item, earlier, claims)
             if problem is not None:
                 item.problems.append(problem)
                 failed.append(item)
@@ -145,34 +153,41 @@ class Writer:
                 account.values["id"] = account.values.get("id") or new_id()
                 new.append(account)
                 self.counts.added += 1
-                self.counts.ids.append(account.values["id"])
+                if self.keep_ids:
+                    self.counts.ids.append(account.values["id"])
             elif field_columns_equal(account, current):
                 self.counts.unchanged += 1
-                self.counts.ids.append(str(current.id))
+                if self.keep_ids:
+                    self.counts.ids.append(str(current.id))
             else:
                 self.store.update(account, self.stamp)
                 self.counts.updated += 1
-                self.counts.ids.append(str(current.id))
+                if self.keep_ids:
+                    self.counts.ids.append(str(current.id))
+        if claims:
+            self.store.claim((key, source, line) for key, (source, line) in claims.items())
         if new:
             self.store.insert(new, self.stamp)
         return failed
 
-    def _claim_keys(self, item: Item) -> Problem | None:
+    @staticmethod
+    def _claim_keys(
+        item: Item, earlier: dict[str, tuple[str, int | None]], claims: dict[str, tuple[str, int | None]]
+    ) -> Problem | None:
+        """Claim the item's id and external_id for this import; ``earlier`` holds the claims of earlier batches
+        that this batch's keys collide with, ``claims`` collects this batch's (written to the store in one go)."""
         assert item.validated is not None
         values = item.validated.account.values
         for column, prefix in (("id", "id:"), ("external_id", "ext:")):
             key = values.get(column)
             if not key:
                 continue
-            earlier = self.store.conn.execute(
-                "SELECT source, line FROM temp.import_keys WHERE key = ?", (prefix + str(key),)
-            ).fetchone()
-            if earlier is not None:
-                where = f"line {earlier[1]}" if earlier[0] == item.source else f"{earlier[0]}:{earlier[1]}"
+            full = prefix + str(key)
+            found = earlier.get(full) or claims.get(full)
+            if found is not None:
+                where = f"line {found[1]}" if found[0] == item.source else f"{found[0]}:{found[1]}"
                 return Problem(item.line, column, f"the same {column} appears on {where} of this import")
-            self.store.conn.execute(
-                "INSERT INTO temp.import_keys VALUES (?, ?, ?)", (prefix + str(key), item.source, item.line)
-            )
+            claims[full] = (item.source, item.line)
         return None
 
 
@@ -185,17 +200,21 @@ def run(
     dry_run: bool = False,
     max_errors: int = 20,
     progress: Callable[[int], None] | None = None,
+    bulk: bool = False,
 ) -> Result:
     """Write all items in one transaction. Raises nothing for bad records: they are in ``Result.rejected``;
-    without ``skip_bad`` the transaction is rolled back when there are any."""
+    without ``skip_bad`` the transaction is rolled back when there are any.
+
+    ``bulk`` (``import``): into an empty table, build secondary indexes once at the end
+    (:meth:`Store.bulk_load`), and keep no list of the ids written (``Result.counts.ids`` stays empty)."""
     result = Result()
 
     class _Rollback(Exception):
         pass
 
     try:
-        with store.transaction():
-            writer = Writer(store, on_conflict=on_conflict)
+        with store.transaction(), store.bulk_load() if bulk else contextlib.nullcontext():
+            writer = Writer(store, on_conflict=on_conflict, keep_ids=not bulk)
             batch: list[Item] = []
             for item in items:
                 batch.append(item)

@@ -87,6 +87,7 @@ def import_(
             dry_run=dry_run,
             max_errors=max_errors,
             progress=advance,
+            bulk=True,
         )
     raise typer.Exit(
         _report(result, plan, skip_bad=skip_bad_rows, dry_run=dry_run, rejects=rejects, max_errors=max_errors)
