@@ -31,7 +31,7 @@ from .model import Account, Filter, FuzzyDate
 MIGRATION_SET = "casefile"
 BUSY_TIMEOUT_ENV = "CASEFILE_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT = 5.0
-PAGE_SIZE = 8192  # ~2 KB accounts fit several to a page (4 KiB pages waste a third of the file)
+PAGE_SIZE = 32768  # ~2.2 KB accounts: 8 KiB pages left the file 1.38x the CSV, 32 KiB 1.21x (docs/PERFORMANCE.md)
 
 _SELECT_COLUMNS = ", ".join(f'"{c}"' for c in model.ACCOUNT_COLUMNS)
 _FIELD_COLUMNS = tuple(c for f in model.FIELDS for c in f.columns())

@@ -27,7 +27,7 @@ def test_fresh_database_has_exactly_the_registry_columns(db: Path) -> None:
 
 def test_fresh_database_uses_large_pages_and_rollback_journal(db: Path) -> None:
     store = Store.open(db, create=True)
-    assert store.conn.execute("PRAGMA page_size").fetchone()[0] == 8192
+    assert store.conn.execute("PRAGMA page_size").fetchone()[0] == 32768
     assert store.conn.execute("PRAGMA journal_mode").fetchone()[0] == "delete"
     assert store.conn.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert store.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
