@@ -67,3 +67,11 @@ def m001_accounts(db: Database) -> None:
     db.execute("CREATE INDEX idx_accounts_left_min ON accounts (left_min)")
     db.execute("CREATE INDEX idx_accounts_left_max ON accounts (left_max)")
     db.execute("CREATE INDEX idx_accounts_exit_type ON accounts (exit_type)")
+
+
+@migrations()
+def m002_accounts_org_index(db: Database) -> None:
+    # `list --org X --limit 50` sorts by rowid; (organization, left_min) made SQLite sort every match of a
+    # large organisation in a temp b-tree (about 200 ms at 200k rows). An index on organization alone keeps
+    # each organisation's rows in rowid order, so the first 50 are read and nothing is sorted.
+    db.execute("CREATE INDEX idx_accounts_org ON accounts (organization COLLATE NOCASE)")
