@@ -9,8 +9,10 @@ from typing import Annotated, Optional
 
 import typer
 
-from casefile.cli import records, transfer
+from casefile.cli import fastparams, records, transfer
 from casefile.cli.common import state
+
+fastparams.install()
 
 app = typer.Typer(
     name="casefile",

@@ -1,0 +1,87 @@
+"""Start-up: skip Typer's pydantic coercion for values that need none.
+
+Typer 0.29 coerces every parameter value with a pydantic ``TypeAdapter``, built on first use, even for an
+option that was not given (its ``None`` default) or a plain string argument. The first adapter of a process
+costs about 30 ms of pydantic schema machinery: a quarter of a bare Typer app's whole run, and most of
+the gap between ``casefile show ID`` and that app (docs/PERFORMANCE.md, S1).
+
+:func:`install` wraps the adapter so that the values whose coercion is the identity skip it:
+
+* ``None`` (an option not given): Typer returns ``None``, or ``()`` for a multi-valued one, without
+  looking at the value, so the adapter was only being built, never used;
+* a ``str`` for a ``str`` parameter (Typer's ``_parse_cli_str`` returns it unchanged);
+* an Enum member for that Enum parameter (Typer's ``coerce_cli_choice`` returns a member as is): the default;
+* a list or tuple of ``str`` for ``list[str]`` (Typer's list adapter returns a list of the same strings).
+
+Everything else (numbers, a choice typed as text, paths, bytes) goes to Typer's own adapter, built as
+before. If Typer's internals change shape, :func:`install` does nothing and Typer works as it always did;
+``tests/test_cli_fastparams.py`` checks the shortcut against the real adapters.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, get_args, get_origin
+
+_SENTINEL = object()
+
+
+def shortcut(annotation: Any, value: Any) -> Any:
+    """The coerced value when coercion is the identity, else ``_SENTINEL``."""
+    kind = type(value)
+    if annotation is str:
+        return value if kind is str else _SENTINEL
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return value if kind is annotation else _SENTINEL
+    if get_origin(annotation) is list and get_args(annotation) == (str,) and kind in (list, tuple):
+        return list(value) if all(type(item) is str for item in value) else _SENTINEL
+    return _SENTINEL
+
+
+class _Lazy:
+    """Stands in for Typer's ``RuntimeParam``; builds the real one only for a value that needs it."""
+
+    __slots__ = ("_param", "_real", "_build")
+
+    def __init__(self, param: Any, build: Any) -> None:
+        self._param = param
+        self._build = build
+        self._real: Any = None
+
+    def coerce(self, value: Any, param: Any, ctx: Any) -> Any:
+        if value is None:
+            return () if (param.multiple or param.nargs == -1) else None
+        descriptor = param.type_descriptor
+        if getattr(descriptor.parameter_info, "parser", None) is None:
+            done = shortcut(descriptor.annotation, value)
+            if done is not _SENTINEL:
+                return done
+        if self._real is None:
+            self._real = self._build(param)
+        return self._real.coerce(value, param=param, ctx=ctx)
+
+
+def install() -> bool:
+    """Wrap Typer's parameter coercion (once); False when this Typer does not look as expected."""
+    try:
+        from typer._coercion import build_runtime_param
+        from typer.core import _TyperParameter
+    except ImportError:  # pragma: no cover - another Typer
+        return False
+    original = getattr(_TyperParameter, "get_runtime_param", None)
+    if original is None or not hasattr(_TyperParameter, "process_value"):  # pragma: no cover
+        return False
+    if getattr(original, "casefile_lazy", False):
+        return True
+
+    def build(param: Any) -> Any:
+        return build_runtime_param(param.type_descriptor)
+
+    def get_runtime_param(self: Any) -> Any:
+        if getattr(self, "_runtime_param", None) is None:
+            self._runtime_param = _Lazy(self, build)
+        return self._runtime_param
+
+    get_runtime_param.casefile_lazy = True  # type: ignore[attr-defined]
+    _TyperParameter.get_runtime_param = get_runtime_param  # type: ignore[method-assign]
+    return True

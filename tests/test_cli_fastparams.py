@@ -1,0 +1,60 @@
+"""The start-up shortcut for Typer's parameter coercion (casefile/cli/fastparams.py) returns exactly what
+Typer's own pydantic adapters return, and is active once the CLI is imported."""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer._coercion import build_runtime_param, resolve_type_descriptor
+from typer.models import OptionInfo
+
+import casefile.cli  # noqa: F401 - installs the shortcut
+from casefile.cli import fastparams
+from casefile.cli.common import ReadFormat
+
+
+class Colour(str, Enum):
+    red = "red"
+    blue = "blue"
+
+
+CASES: list[tuple[Any, Any]] = [
+    (str, "plain"),
+    (str, ""),
+    (str, "Zoë سارا"),
+    (Colour, Colour.red),
+    (ReadFormat, ReadFormat.table),
+    (list[str], ("a", "b")),
+    (list[str], []),
+    (list[str], ["x"]),
+]
+
+
+@pytest.mark.parametrize(("annotation", "value"), CASES)
+def test_shortcut_equals_typer_coercion(annotation: Any, value: Any) -> None:
+    real = build_runtime_param(resolve_type_descriptor(annotation, OptionInfo()))
+    expected = real._coerce_value(value, param=None, ctx=None)
+    got = fastparams.shortcut(annotation, value)
+    assert got == expected and type(got) is type(expected)
+
+
+@pytest.mark.parametrize(
+    ("annotation", "value"), [(int, "3"), (int, 3), (Colour, "red"), (Path, "x"), (list[int], ("1",)), (str, b"x")]
+)
+def test_values_that_need_coercion_go_to_typer(annotation: Any, value: Any) -> None:
+    assert fastparams.shortcut(annotation, value) is fastparams._SENTINEL
+
+
+def test_installed_by_the_cli_and_choices_still_checked(cli) -> None:
+    from typer.core import _TyperParameter
+
+    assert getattr(_TyperParameter.get_runtime_param, "casefile_lazy", False)
+    assert fastparams.install()  # idempotent
+    assert cli("init").exit_code == 0
+    result = cli("list", "--format", "json", "--limit", "3")  # a choice and a number given as text: Typer's path
+    assert result.exit_code == 0 and result.stdout.strip() == "[]"
+    assert cli("list", "--format", "yaml").exit_code == 2
+    assert cli("list", "--limit", "x").exit_code == 2
