@@ -315,19 +315,31 @@ def to_json_dict(account: Account) -> dict[str, Any]:
     ``_max``, ``_precision``, ``_corrected`` and ``_note``.
     """
     out: dict[str, Any] = {}
-    for f in FIELDS:
-        value = account.values.get(f.name)
-        if f.kind == "date":
-            out[f.name] = value.raw if value is not None else None
-            for part in DATE_PARTS:
-                out[f"{f.name}_{part}"] = getattr(value, part) if value is not None else None
-        elif f.multi:
-            out[f.name] = list(value or [])
-        elif f.kind == "number" and isinstance(value, float) and value.is_integer():
-            out[f.name] = int(value)
+    values = account.values
+    for name, kind, parts in _JSON_PLAN:
+        value = values.get(name)
+        if kind == "date":
+            if value is None:
+                out.update(dict.fromkeys(parts))
+            else:
+                out[name] = value.raw
+                out[parts[1]] = value.edtf
+                out[parts[2]] = value.min
+                out[parts[3]] = value.max
+                out[parts[4]] = value.precision
+                out[parts[5]] = value.corrected
+                out[parts[6]] = value.note
+        elif kind == "multi":
+            out[name] = list(value or [])
+        elif kind == "number" and isinstance(value, float) and value.is_integer():
+            out[name] = int(value)
         else:
-            out[f.name] = value
+            out[name] = value
     return out
+
+
+#: (field name, kind, its JSON keys) for :func:`to_json_dict`, worked out once (it runs once per exported row).
+_JSON_PLAN: tuple[tuple[str, str, tuple[str, ...]], ...] = tuple((f.name, f.kind, f.columns()) for f in FIELDS)
 
 
 def to_csv_row(account: Account) -> list[str]:

@@ -20,7 +20,7 @@ from . import jsonl as jsonl_format
 from . import markdown as markdown_format
 from .output import open_output
 
-__all__ = ["FORMATS", "open_output", "write_accounts"]
+__all__ = ["FORMATS", "JSON_FORMATS", "open_output", "write_accounts", "write_json_lines"]
 
 FORMATS = ("csv", "json", "jsonl", "md")
 
@@ -39,3 +39,17 @@ def write_accounts(fmt: str, accounts: Iterable[Account], out: TextIO, *, safe_c
     if fmt == "md":
         return markdown_format.write(accounts, out)
     raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+#: Formats whose records can come pre-encoded from ``Store.query_json`` (see :func:`write_json_lines`).
+JSON_FORMATS = ("json", "jsonl")
+
+
+def write_json_lines(fmt: str, lines: Iterable[str], out: TextIO) -> int:
+    """Write ``json`` or ``jsonl`` from accounts already encoded one per string, as ``Store.query_json`` gives
+    them: the same bytes as :func:`write_accounts` with the accounts themselves, without building them."""
+    if fmt == "json":
+        return json_format.write_lines(lines, out)
+    if fmt == "jsonl":
+        return jsonl_format.write_lines(lines, out)
+    raise UsageError(f"format {fmt!r} cannot be written from JSON lines; use json or jsonl")

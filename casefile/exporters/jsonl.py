@@ -12,8 +12,13 @@ from .json import encode_account
 
 def write(accounts: Iterable[Account], out: TextIO) -> int:
     """Write one line per account; returns the number written (an empty export is an empty file)."""
+    return write_lines(map(encode_account, accounts), out)
+
+
+def write_lines(lines: Iterable[str], out: TextIO) -> int:
+    """Write accounts already encoded by ``encode_account`` (or ``Store.query_json``), one per line."""
     count = 0
-    for account in accounts:
-        out.write(encode_account(account) + "\n")
+    for line in lines:
+        out.write(line + "\n")
         count += 1
     return count
