@@ -373,7 +373,12 @@ class Store:
         return out
 
     def start_claims(self) -> None:
-        """An empty temporary table of the keys one import has used, so memory stays flat in the import size."""
+        """An empty temporary table of the keys one import has used, so memory stays flat in the import size.
+
+        The temp schema's page cache is unbounded by default here (``PRAGMA temp.cache_size`` is 0), which kept
+        the whole table in memory: ~75 bytes a row, 15 MiB more peak RSS at 200k rows. 2 MiB, like the main
+        database's default, lets it spill to its temporary file."""
+        self.conn.execute("PRAGMA temp.cache_size = -2048")
         self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY, source TEXT, line INT)")
         self.conn.execute("DELETE FROM temp.import_keys")
 

@@ -99,3 +99,11 @@ def test_multi_values_are_stored_as_json_dumps_would_write_them(items: list) -> 
     from casefile.store import _json_list
 
     assert _json_list(items) == json.dumps(items, ensure_ascii=False)
+
+
+def test_the_key_claims_table_has_a_bounded_cache(db: Path) -> None:
+    # unbounded by default (PRAGMA temp.cache_size = 0): the whole claims table stayed in memory
+    store = Store.open(db, create=True)
+    store.start_claims()
+    assert store.conn.execute("PRAGMA temp.cache_size").fetchone()[0] == -2048
+    store.close()
