@@ -30,6 +30,11 @@ CASES: list[tuple[Any, Any]] = [
     (list[str], ("a", "b")),
     (list[str], []),
     (list[str], ["x"]),
+    (int, 20),
+    (int, "50"),
+    (int, "050"),
+    (int, "0"),
+    (int, "123456789012"),
 ]
 
 
@@ -42,10 +47,17 @@ def test_shortcut_equals_typer_coercion(annotation: Any, value: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    ("annotation", "value"), [(int, "3"), (int, 3), (Colour, "red"), (Path, "x"), (list[int], ("1",)), (str, b"x")]
-)
+    ("annotation", "value"),
+    [(int, " 3"), (int, "-3"), (int, "+3"), (int, "3_0"), (int, "٣"), (int, True), (float, "1"), (Colour, "red"),
+     (Path, "x"), (list[int], ("1",)), (str, b"x")],
+)  # fmt: skip
 def test_values_that_need_coercion_go_to_typer(annotation: Any, value: Any) -> None:
     assert fastparams.shortcut(annotation, value) is fastparams._SENTINEL
+
+
+@pytest.mark.parametrize(("value", "lo", "hi"), [(0, 1, None), ("0", 1, None), (11, None, 10), ("11", 0, 10)])
+def test_out_of_range_ints_go_to_typer(value: Any, lo: Any, hi: Any) -> None:
+    assert fastparams.shortcut(int, value, lo, hi) is fastparams._SENTINEL
 
 
 def test_installed_by_the_cli_and_choices_still_checked(cli) -> None:
@@ -58,3 +70,5 @@ def test_installed_by_the_cli_and_choices_still_checked(cli) -> None:
     assert result.exit_code == 0 and result.stdout.strip() == "[]"
     assert cli("list", "--format", "yaml").exit_code == 2
     assert cli("list", "--limit", "x").exit_code == 2
+    assert cli("list", "--limit", "-1").exit_code == 2  # min=0, checked by Typer
+    assert cli("import", "-", "--format", "csv", "--max-errors", "0").exit_code == 2  # min=1

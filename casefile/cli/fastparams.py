@@ -11,7 +11,8 @@ the gap between ``casefile show ID`` and that app (docs/PERFORMANCE.md, S1).
   looking at the value, so the adapter was only being built, never used;
 * a ``str`` for a ``str`` parameter (Typer's ``_parse_cli_str`` returns it unchanged);
 * an Enum member for that Enum parameter (Typer's ``coerce_cli_choice`` returns a member as is): the default;
-* a list or tuple of ``str`` for ``list[str]`` (Typer's list adapter returns a list of the same strings).
+* a list or tuple of ``str`` for ``list[str]`` (Typer's list adapter returns a list of the same strings);
+* an ``int``, or a string of plain decimal digits, for an ``int`` parameter, within its ``min``/``max``.
 
 Everything else (numbers, a choice typed as text, paths, bytes) goes to Typer's own adapter, built as
 before. If Typer's internals change shape, :func:`install` does nothing and Typer works as it always did;
@@ -26,11 +27,17 @@ from typing import Any, get_args, get_origin
 _SENTINEL = object()
 
 
-def shortcut(annotation: Any, value: Any) -> Any:
-    """The coerced value when coercion is the identity, else ``_SENTINEL``."""
+def shortcut(annotation: Any, value: Any, lo: Any = None, hi: Any = None) -> Any:
+    """The coerced value when coercion is the identity, else ``_SENTINEL``. ``lo``/``hi``: an int's bounds."""
     kind = type(value)
     if annotation is str:
         return value if kind is str else _SENTINEL
+    if annotation is int:
+        if kind is str and value.isascii() and value.isdigit():
+            value, kind = int(value), int  # plain decimal digits, as Typer's int adapter reads them
+        if kind is int and (lo is None or value >= lo) and (hi is None or value <= hi):
+            return value
+        return _SENTINEL  # signs, spaces, out of range: Typer reads or refuses it
     if isinstance(annotation, type) and issubclass(annotation, Enum):
         return value if kind is annotation else _SENTINEL
     if get_origin(annotation) is list and get_args(annotation) == (str,) and kind in (list, tuple):
@@ -52,8 +59,9 @@ class _Lazy:
         if value is None:
             return () if (param.multiple or param.nargs == -1) else None
         descriptor = param.type_descriptor
-        if getattr(descriptor.parameter_info, "parser", None) is None:
-            done = shortcut(descriptor.annotation, value)
+        info = descriptor.parameter_info
+        if getattr(info, "parser", None) is None:
+            done = shortcut(descriptor.annotation, value, getattr(info, "min", None), getattr(info, "max", None))
             if done is not _SENTINEL:
                 return done
         if self._real is None:
