@@ -159,6 +159,30 @@ _JSON_TAIL = _json_sql(model.JSON_KEYS[_NUMBER_KEY + 1 :], False) + " || '}'"
 _NUMBER_ENCODER = json.JSONEncoder(allow_nan=False)
 
 
+def _csv_column(f: model.Field) -> str:
+    if f.kind == "number":
+        return f"coalesce(\"{f.name}\", '')"  # formatted in Python: 34.0 -> 34
+    if f.kind == "year":
+        return f"coalesce(CAST(\"{f.name}\" AS TEXT), '')"
+    return f"coalesce(\"{f.name}\", '')"  # text, codes, a date's raw text, a multi-valued field's stored list
+
+
+_CSV_SELECT = ", ".join(_csv_column(f) for f in model.FIELDS)
+_CSV_MULTI = tuple(i for i, f in enumerate(model.FIELDS) if f.multi)
+_CSV_NUMBER = tuple(i for i, f in enumerate(model.FIELDS) if f.kind == "number")
+_JOINED_CACHE: dict[str, str] = {}
+
+
+def _joined_multi(raw: str) -> str:
+    """A stored multi-valued column as its CSV cell (``to_csv_row``: the values joined by ``"; "``)."""
+    cell = _JOINED_CACHE.get(raw)
+    if cell is None:
+        cell = f"{model.MULTI_SEPARATOR} ".join(_load_multi(raw))
+        if len(_JOINED_CACHE) < _MULTI_CACHE_SIZE:
+            _JOINED_CACHE[raw] = cell
+    return cell
+
+
 def _json_number(value: Any) -> str:
     """``years_in_org`` as ``to_json_dict`` + ``json`` write it: integral floats as integers, NaN refused."""
     if value is None:
@@ -447,6 +471,25 @@ class Store:
         encode = _json_number
         for head, number, tail in self.conn.execute(sql, params):
             yield head + encode(number) + tail
+
+    def query_csv(self, flt: Filter) -> Iterator[list[str]]:
+        """The flat CSV cells (``model.to_csv_row``) of the accounts :meth:`query` would yield, without building
+        them: SQLite selects the 27 columns as text and only multi-valued cells (a cached join of the stored
+        list) and ``years_in_org`` are formatted here. About half the CPU of the Account path (E1)."""
+        where, params = filter_sql(flt)
+        sql = f"SELECT {_CSV_SELECT} FROM accounts{where}{order_sql(flt)}"
+        if flt.limit is not None:
+            sql += " LIMIT ?"
+            params.append(flt.limit)
+        number, multi, joined = _CSV_NUMBER, _CSV_MULTI, _joined_multi
+        for row in self.conn.execute(sql, params):
+            cells = list(row)
+            for i in multi:
+                if cells[i]:
+                    cells[i] = joined(cells[i])
+            for i in number:
+                cells[i] = model.format_number(cells[i]) if cells[i] != "" else ""
+            yield cells
 
     def count(self, flt: Filter) -> int:
         where, params = filter_sql(flt)

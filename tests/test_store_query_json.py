@@ -1,16 +1,19 @@
-"""``Store.query_json`` (SQLite writes the JSON export) gives exactly the bytes of ``encode_account`` on the
-accounts ``Store.query`` gives, for any text, numbers and lists; and the export command uses it."""
+"""``Store.query_json`` and ``Store.query_csv`` (SQLite does the work of the JSON and CSV exports) give exactly
+what ``encode_account`` and ``to_csv_row`` give on the accounts ``Store.query`` yields, for any text, numbers and
+lists; and the export command writes the same bytes as the Account-based exporters."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from casefile.exporters import write_accounts
 from casefile.exporters.json import encode_account
-from casefile.model import Account, Filter, FuzzyDate
+from casefile.model import Account, Filter, FuzzyDate, to_csv_row
 from casefile.store import Store
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=40)  # lone surrogates cannot be stored
@@ -41,6 +44,7 @@ def test_sqlite_json_equals_python_json(tmp_path_factory, values: list[dict]) ->
     expected = [encode_account(a) for a in store.query(flt)]
     assert list(store.query_json(flt)) == expected
     assert [json.loads(line) for line in expected]  # and it is JSON
+    assert list(store.query_csv(flt)) == [to_csv_row(a) for a in store.query(flt)]
     store.close()
 
 
@@ -56,3 +60,8 @@ def test_export_json_and_jsonl_are_the_bytes_of_the_python_encoder(cli, db: Path
     array = cli("export", "--format", "json", "--include-restricted").stdout
     assert array == "[\n" + ",\n".join(encode_account(a) for a in accounts) + "\n]\n"
     assert cli("export", "--format", "json", "--org", "nobody").stdout == "[]\n"
+    for flags in ([], ["--raw-csv"]):
+        csv_bytes = cli("export", "--format", "csv", "--include-restricted", *flags).stdout_bytes
+        expected = io.StringIO(newline="")
+        write_accounts("csv", accounts, expected, safe_csv=not flags)
+        assert csv_bytes == expected.getvalue().encode()

@@ -20,7 +20,7 @@ from . import jsonl as jsonl_format
 from . import markdown as markdown_format
 from .output import open_output
 
-__all__ = ["FORMATS", "JSON_FORMATS", "open_output", "write_accounts", "write_json_lines"]
+__all__ = ["FORMATS", "JSON_FORMATS", "open_output", "write_accounts", "write_csv_cells", "write_json_lines"]
 
 FORMATS = ("csv", "json", "jsonl", "md")
 
@@ -39,6 +39,12 @@ def write_accounts(fmt: str, accounts: Iterable[Account], out: TextIO, *, safe_c
     if fmt == "md":
         return markdown_format.write(accounts, out)
     raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+def write_csv_cells(rows: Iterable[list[str]], out: TextIO, *, safe_csv: bool = True) -> int:
+    """Write CSV from each account's cells as ``model.to_csv_row`` gives them (``Store.query_csv``): the same
+    bytes as :func:`write_accounts` with the accounts themselves."""
+    return csv_format.write_cells(rows, out, safe_csv=safe_csv)
 
 
 #: Formats whose records can come pre-encoded from ``Store.query_json`` (see :func:`write_json_lines`).

@@ -21,10 +21,14 @@ FORMULA_STARTS = frozenset("=+-@\t\r\n\0")
 
 def write(accounts: Iterable[Account], out: TextIO, *, safe_csv: bool = True) -> int:
     """Write the header and one row per account; returns the number of accounts written."""
+    return write_cells(map(to_csv_row, accounts), out, safe_csv=safe_csv)
+
+
+def write_cells(rows: Iterable[list[str]], out: TextIO, *, safe_csv: bool = True) -> int:
+    """:func:`write` from each account's cells as ``to_csv_row`` gives them (or ``Store.query_csv``)."""
     out.write(csv_line(CSV_COLUMNS))
     count = 0
-    for account in accounts:
-        cells = to_csv_row(account)
+    for cells in rows:
         if safe_csv:
             cells = [("'" + cell) if cell and cell[0] in FORMULA_STARTS else cell for cell in cells]
         out.write(csv_line(cells))
