@@ -23,7 +23,7 @@ from typing import Any, Literal
 from . import model
 from .errors import InvalidRecord, Problem
 from .model import Account
-from .store import Store, WriteCounts, field_columns_equal, new_id, now, row_to_account
+from .store import Store, WriteCounts, field_columns_equal, new_ids, now, row_to_account
 from .validation import Validated, Validator
 
 OnConflict = Literal["update", "skip", "error"]
@@ -118,6 +118,7 @@ class Writer:
         earlier = self.store.claimed([f"id:{i}" for i in ids] + [f"ext:{e}" for e in exts])
         claims: dict[str, tuple[str, int | None]] = {}
         new: list[Account] = []
+        fresh = new_ids(len(good))
         for item in good:
             assert item.validated is not None
             problem = self._claim_keys(item, earlier, claims)
@@ -150,7 +151,7 @@ class Writer:
                 failed.append(item)
                 continue
             if current is None:
-                account.values["id"] = account.values.get("id") or new_id()
+                account.values["id"] = account.values.get("id") or next(fresh)
                 new.append(account)
                 self.counts.added += 1
                 if self.keep_ids:

@@ -48,6 +48,13 @@ def new_id() -> str:
     return secrets.token_hex(8)
 
 
+def new_ids(count: int) -> Iterator[str]:
+    """Up to ``count`` ids like :func:`new_id`, from one read of the system's random source."""
+    pool = secrets.token_hex(8 * count)
+    for start in range(0, len(pool), 16):
+        yield pool[start : start + 16]
+
+
 def _busy_timeout() -> float:
     try:
         return float(os.environ.get(BUSY_TIMEOUT_ENV, DEFAULT_BUSY_TIMEOUT))

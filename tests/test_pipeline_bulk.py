@@ -107,3 +107,12 @@ def test_the_key_claims_table_has_a_bounded_cache(db: Path) -> None:
     store.start_claims()
     assert store.conn.execute("PRAGMA temp.cache_size").fetchone()[0] == -2048
     store.close()
+
+
+def test_new_ids_come_from_one_random_read() -> None:
+    from casefile.store import new_ids
+
+    ids = list(new_ids(1000))
+    assert len(ids) == len(set(ids)) == 1000
+    assert all(len(i) == 16 and int(i, 16) >= 0 for i in ids)
+    assert list(new_ids(0)) == []
