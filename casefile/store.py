@@ -102,9 +102,15 @@ def _load_multi(raw: str) -> Any:
 
 
 def row_to_account(row: Sequence[Any]) -> Account:
+    i = sum(width for _, _, width in _CONVERTERS)
+    return Account(_field_values(row, _CONVERTERS), created_at=row[i], updated_at=row[i + 1], deleted_at=row[i + 2])
+
+
+def _field_values(row: Sequence[Any], converters: Sequence[tuple[str, str, int]]) -> dict[str, Any]:
+    """Field values from a row holding the columns of ``converters``' fields, in that order."""
     values: dict[str, Any] = {}
     i = 0
-    for name, kind, width in _CONVERTERS:
+    for name, kind, width in converters:
         raw = row[i]
         if kind == "date":
             values[name] = FuzzyDate(raw, *row[i + 1 : i + width]) if raw is not None else None
@@ -113,7 +119,13 @@ def row_to_account(row: Sequence[Any]) -> Account:
         else:
             values[name] = raw
         i += width
-    return Account(values, created_at=row[i], updated_at=row[i + 1], deleted_at=row[i + 2])
+    return values
+
+
+def _columns_of(fields: Sequence[str]) -> str:
+    """The SQL column list of some fields, in registry order (names checked against the registry)."""
+    wanted = {check_field(name, model.FIELD_NAMES) for name in fields}
+    return ", ".join(f'"{c}"' for f in model.FIELDS if f.name in wanted for c in f.columns())
 
 
 _JSON_SPECIAL = re.compile(r'["\\\x00-\x1f]')
@@ -451,14 +463,22 @@ class Store:
             raise NotFound(f"no account with id {account_id!r}")
         return row_to_account(row)
 
-    def query(self, flt: Filter) -> Iterator[Account]:
+    def query(self, flt: Filter, fields: Sequence[str] | None = None) -> Iterator[Account]:
+        """The accounts ``flt`` selects. With ``fields``, only those fields are read and set in ``values`` (no
+        timestamps): ``list`` needs six short columns, and reading every ~2 KB row in full cost ~30 us a row."""
         where, params = filter_sql(flt)
-        sql = f"SELECT {_SELECT_COLUMNS} FROM accounts{where}{order_sql(flt)}"
+        columns = _SELECT_COLUMNS if fields is None else _columns_of(fields)
+        sql = f"SELECT {columns} FROM accounts{where}{order_sql(flt)}"
         if flt.limit is not None:
             sql += " LIMIT ?"
             params.append(flt.limit)
+        if fields is None:
+            for row in self.conn.execute(sql, params):
+                yield row_to_account(row)
+            return
+        converters = [c for c in _CONVERTERS if c[0] in fields]
         for row in self.conn.execute(sql, params):
-            yield row_to_account(row)
+            yield Account(_field_values(row, converters))
 
     def query_json(self, flt: Filter) -> Iterator[str]:
         """The accounts :meth:`query` would yield, each already as one line of interchange JSON (no newline):

@@ -65,3 +65,22 @@ def test_export_json_and_jsonl_are_the_bytes_of_the_python_encoder(cli, db: Path
         expected = io.StringIO(newline="")
         write_accounts("csv", accounts, expected, safe_csv=not flags)
         assert csv_bytes == expected.getvalue().encode()
+
+
+def test_query_of_some_fields_reads_just_those(cli, db: Path) -> None:
+    import pytest
+
+    from casefile import model
+    from casefile.errors import UsageError
+
+    from conftest import DATA
+
+    assert cli("import", DATA / "accounts.json").exit_code == 0
+    store = Store.open(db)
+    full = list(store.query(Filter()))
+    some = list(store.query(Filter(), fields=model.LIST_COLUMNS))
+    assert [a.values for a in some] == [{k: a.values[k] for k in model.LIST_COLUMNS} for a in full]
+    assert [a.display_name for a in some] == [a.display_name for a in full]
+    with pytest.raises(UsageError):
+        list(store.query(Filter(), fields=["name", "nope"]))
+    store.close()

@@ -152,12 +152,12 @@ def list_(
     Example: casefile list --org MEK --since 2015 --sort left
     """
     store = open_store()
-    accounts = store.query(flt)
     if fmt is not ReadFormat.table:
         from casefile import exporters
 
-        exporters.write_accounts(fmt.value, accounts, sys.stdout, safe_csv=True)
+        exporters.write_accounts(fmt.value, store.query(flt), sys.stdout, safe_csv=True)
         return
+    accounts = store.query(flt, fields=model.LIST_COLUMNS)  # a table shows only these (R1)
     if not stdout_is_terminal():
         from casefile.render import write_plain_rows
 
