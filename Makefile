@@ -39,7 +39,9 @@ test: $(VENV)/.installed-test lint
 soak: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m slow -q
 
+# BENCH_ROWS=1000000 make bench for the full run; docs/PERFORMANCE.md explains the table.
 bench: $(VENV)/.installed-test
+	@command -v sqlite3 >/dev/null || { echo "make bench needs the sqlite3 shell for its yardsticks: apt-get install sqlite3"; exit 1; }
 	$(BIN)/python benchmarks/run.py
 
 clean:
