@@ -158,13 +158,9 @@ class Validator:
     def _plain_date(self, name: str, text: Any, line: int | None, result: Validated) -> None:
         """:meth:`_date` when no parsed-date companion column was given."""
         values = result.account.values
-        if text is None or text == "":
+        if not _date_text(text):
             values[name] = None
             return
-        if not isinstance(text, str):
-            raise ValueError(f"must be text, not {_json_type(text)}")
-        if _NUL in text:
-            raise ValueError("contains a NUL character")
         try:
             values[name] = dates.parse_date(text, order=self.options.order)
         except dates.DateError as exc:
@@ -245,13 +241,9 @@ class Validator:
     def _date(self, name: str, raw: Mapping[str, Any], line: int | None, result: Validated) -> None:
         text = raw[name]
         values = result.account.values
-        if text is None or text == "":
+        if not _date_text(text):
             values[name] = None
             return
-        if not isinstance(text, str):
-            raise ValueError(f"must be text, not {_json_type(text)}")
-        if _NUL in text:
-            raise ValueError("contains a NUL character")
         given = {part: raw.get(f"{name}_{part}") for part in model.DATE_PARTS if f"{name}_{part}" in raw}
         given = {k: v for k, v in given.items() if v not in (None, "")}
         corrected, note = given.get("corrected"), given.get("note")
@@ -295,6 +287,17 @@ class Validator:
         if note is not None or corrected is not None:
             result.explicit_dates.add(name)
         values[name] = candidates[0]
+
+
+def _date_text(text: Any) -> bool:
+    """Whether a date field holds text to read (False: empty); raises for a value that is not usable text."""
+    if text is None or text == "":
+        return False
+    if not isinstance(text, str):
+        raise ValueError(f"must be text, not {_json_type(text)}")
+    if _NUL in text:
+        raise ValueError("contains a NUL character")
+    return True
 
 
 def _with_note(fd: FuzzyDate, note: str) -> FuzzyDate:
