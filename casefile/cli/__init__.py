@@ -16,6 +16,7 @@ from casefile.cli.common import _silence_stdout, state
 fastparams.install()
 
 app = typer.Typer(
+    rich_markup_mode=None,
     name="casefile",
     help="A case-file manager for defection accounts: testimonies of people who left an armed group, "
     "a cult-like movement or a regime.\n\n"

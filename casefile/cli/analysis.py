@@ -6,7 +6,7 @@ import typer
 
 from casefile.cli.common import ReadFormat, boundary, err, open_store, state, stdout_is_terminal, with_filters
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 Format = Annotated[ReadFormat, typer.Option("--format", "-f", help="table (plain rows when piped), json, jsonl, csv.")]
 

@@ -8,6 +8,7 @@ from casefile import config
 from casefile.cli.common import boundary, pager_flag, settings, state
 
 app = typer.Typer(
+    rich_markup_mode=None,
     help="The config file ($XDG_CONFIG_HOME/casefile/config.toml) and the settings in effect.\n\n"
     "Example: casefile config show",
     no_args_is_help=True,

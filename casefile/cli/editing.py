@@ -23,7 +23,7 @@ from casefile.cli.common import (
     with_filters,
 )
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 Format = Annotated[ReadFormat, typer.Option("--format", "-f", help="table (plain rows when piped), json, jsonl, csv.")]
 

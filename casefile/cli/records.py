@@ -26,7 +26,7 @@ from casefile.cli.common import (
     with_filters,
 )
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 
 @app.command()

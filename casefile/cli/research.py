@@ -18,27 +18,32 @@ from casefile.cli.common import (
 )
 
 org_app = typer.Typer(
+    rich_markup_mode=None,
     help="Organisations and the names they are known by.\n\nExample: casefile org add MEK --alias PMOI",
     no_args_is_help=True,
 )
 source_app = typer.Typer(
+    rich_markup_mode=None,
     help="Shared sources (articles, letters, interviews) and their grading.\n\nExample: casefile source list",
     no_args_is_help=True,
 )
 event_app = typer.Typer(
+    rich_markup_mode=None,
     help="Timeline events of an account.\n\nExample: casefile event add 3f9a --type left --date 2016",
     no_args_is_help=True,
 )
 quote_app = typer.Typer(
+    rich_markup_mode=None,
     help="Verbatim quotes, kept apart from the researcher's coding.\n\n"
     'Example: casefile quote add 3f9a --text "I could not see any future"',
     no_args_is_help=True,
 )
 vocab_app = typer.Typer(
+    rich_markup_mode=None,
     help="Controlled vocabularies: list codes, add your own.\n\nExample: casefile vocab --vocabulary allegation",
     invoke_without_command=True,
 )
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 AccountId = Annotated[str, typer.Argument(metavar="ID", help="An account id, a unique prefix, or an external id.")]
 Format = Annotated[ReadFormat, typer.Option("--format", "-f", help="table (plain rows when piped), json, jsonl, csv.")]

@@ -28,7 +28,7 @@ from casefile.cli.common import (
 if TYPE_CHECKING:
     from casefile import pipeline
 
-app = typer.Typer()
+app = typer.Typer(rich_markup_mode=None)
 
 
 class InFormat(str, Enum):
