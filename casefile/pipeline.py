@@ -49,10 +49,19 @@ class Result:
     truncated: bool = False
 
 
+_DEFAULTS: dict[str, Any] = {
+    **dict.fromkeys(f.name for f in model.FIELDS),
+    "confidentiality": "internal",
+    **dict.fromkeys(model.NESTED),
+}
+_LIST_KEYS = (*(f.name for f in model.FIELDS if f.multi), *model.NESTED)
+
+
 def defaults() -> dict[str, Any]:
-    values: dict[str, Any] = {f.name: ([] if f.multi else None) for f in model.FIELDS}
-    values["confidentiality"] = "internal"
-    values.update({part: [] for part in model.NESTED})
+    """A new record's values: empty, ``internal``; a fresh list for each multi-valued field and nested part."""
+    values = dict(_DEFAULTS)  # the registry's order; the lists below replace values, keeping it
+    for name in _LIST_KEYS:
+        values[name] = []
     return values
 
 
@@ -179,10 +188,11 @@ class Writer:
         ids = [str(v["id"]) for v in given if v.get("id")]
         exts = [str(v["external_id"]) for v in given if v.get("external_id")]
         stored = self.store.existing(ids, exts)
+        claimed = self._claim_keys(good)
         new: list[Account] = []
-        for item in good:
+        for number, item in enumerate(good):
             assert item.validated is not None
-            outcome = self._write_one(item, stored)
+            outcome = self._write_one(item, stored, claimed.get(number))
             if isinstance(outcome, Account):
                 new.append(outcome)
             elif outcome:
@@ -194,11 +204,11 @@ class Writer:
                     self.store.sync_primary_columns(account_rowid=account.rowid, stamp=self.stamp)
         return failed
 
-    def _write_one(self, item: Item, stored: dict[str, Account]) -> Account | bool:
-        """Update or skip one record; a new record is returned for the batch insert. True means it failed."""
+    def _write_one(self, item: Item, stored: dict[str, Account], problem: Problem | None) -> Account | bool:
+        """Update or skip one record; a new record is returned for the batch insert. True means it failed.
+        ``problem``: what claiming its keys found."""
         assert item.validated is not None
         values = item.validated.account.values
-        problem = self._claim_keys(item)
         by_id = stored.get(f"id:{values['id']}") if values.get("id") else None
         by_ext = stored.get(f"ext:{values['external_id']}") if values.get("external_id") else None
         current = by_id or by_ext
@@ -247,23 +257,39 @@ class Writer:
                     problems.append(Problem(line, f"{part}[{number}].source", "no source with this id"))
         return problems
 
-    def _claim_keys(self, item: Item) -> Problem | None:
-        assert item.validated is not None
-        values = item.validated.account.values
-        for column, prefix in (("id", "id:"), ("external_id", "ext:")):
-            key = values.get(column)
-            if not key:
+    def _claim_keys(self, items: list[Item]) -> dict[int, Problem]:
+        """Claim the ids and external ids of a batch, in order, in ``temp.import_keys``; the problem of each
+        item (by position) that repeats a key claimed earlier in this import. An item's claims stop at its
+        first repeated key. One query and one insert per batch, not two statements per key."""
+        keyed: list[tuple[int, str, str]] = []  # (position, column, key) in the order they are claimed
+        for number, item in enumerate(items):
+            assert item.validated is not None
+            values = item.validated.account.values
+            for column, prefix in (("id", "id:"), ("external_id", "ext:")):
+                if values.get(column):
+                    keyed.append((number, column, prefix + str(values[column])))
+        conn = self.store.conn
+        earlier: dict[str, tuple[str, int | None]] = {}
+        keys = [key for _, _, key in keyed]
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            sql = f"SELECT key, source, line FROM temp.import_keys WHERE key IN ({', '.join('?' for _ in chunk)})"
+            earlier.update((key, (source, line)) for key, source, line in conn.execute(sql, chunk))
+        problems: dict[int, Problem] = {}
+        claims: list[tuple[str, str, int | None]] = []
+        for number, column, key in keyed:
+            if number in problems:
                 continue
-            earlier = self.store.conn.execute(
-                "SELECT source, line FROM temp.import_keys WHERE key = ?", (prefix + str(key),)
-            ).fetchone()
-            if earlier is not None:
-                where = f"line {earlier[1]}" if earlier[0] == item.source else f"{earlier[0]}:{earlier[1]}"
-                return Problem(item.line, column, f"the same {column} appears on {where} of this import")
-            self.store.conn.execute(
-                "INSERT INTO temp.import_keys VALUES (?, ?, ?)", (prefix + str(key), item.source, item.line)
-            )
-        return None
+            item = items[number]
+            if key in earlier:
+                source, line = earlier[key]
+                where = f"line {line}" if source == item.source else f"{source}:{line}"
+                problems[number] = Problem(item.line, column, f"the same {column} appears on {where} of this import")
+                continue
+            earlier[key] = (item.source, item.line)
+            claims.append((key, item.source, item.line))
+        conn.executemany("INSERT INTO temp.import_keys VALUES (?, ?, ?)", claims)
+        return problems
 
 
 def run(

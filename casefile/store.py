@@ -109,21 +109,27 @@ def row_to_account(row: Sequence[Any]) -> Account:
     return Account(values, created_at=row[i], updated_at=row[i + 1], deleted_at=row[i + 2], rowid=row[0])
 
 
+#: ``json.dumps(value, ensure_ascii=False)`` without building an encoder for every call (bulk imports).
+_encode_multi = json.JSONEncoder(ensure_ascii=False).encode
+_NO_DATE = (None,) * 7
+
+
 def account_to_row(account: Account) -> list[Any]:
     """The field columns of an account, in :data:`_FIELD_COLUMNS` order."""
     out: list[Any] = []
-    values = account.values
+    append, extend = out.append, out.extend
+    get = account.values.get
     for name, kind, _width in _CONVERTERS:
-        value = values.get(name)
+        value = get(name)
         if kind == "date":
             if value is None:
-                out.extend((None,) * 7)
+                extend(_NO_DATE)
             else:
-                out.extend((value.raw, value.edtf, value.min, value.max, value.precision, value.corrected, value.note))
+                extend((value.raw, value.edtf, value.min, value.max, value.precision, value.corrected, value.note))
         elif kind == "multi":
-            out.append(json.dumps(value, ensure_ascii=False) if value else None)
+            append(_encode_multi(value) if value else None)
         else:
-            out.append(value)
+            append(value)
     return out
 
 
@@ -431,6 +437,7 @@ class Store:
         self.path = path
         self._depth = 0  # nesting of transaction(): only the outermost one commits
         self._tracking = False  # whether the temp triggers feeding temp.search_touched exist
+        self._accounts_start = 0  # the highest account rowid when the open transaction began
         #: Who and which command the audit log names for this store's writes (``audit.current_actor()`` if unset).
         self.actor: str | None = None
         self.command: str | None = None
@@ -585,6 +592,8 @@ class Store:
             self._depth = 1
             if hooks:
                 self.conn.execute("DELETE FROM temp.search_touched")
+                start = self.conn.execute("SELECT coalesce(max(rowid), 0) FROM main.accounts").fetchone()
+                self._accounts_start = int(start[0])
                 self._audit_begin()
             yield self.conn
             if hooks:
@@ -838,6 +847,8 @@ class Store:
             self.conn.execute(f"UPDATE main.{kind.table} SET {assigns} WHERE rowid = ?", (*values, rid))
         else:
             self._insert_image_row(kind.table, columns, rid, values)
+            if kind.table == "accounts":  # below the start's highest rowid, so sync_search would not see it
+                self.conn.execute("INSERT OR IGNORE INTO temp.search_touched (rowid) VALUES (?)", (rid,))
             # a row put back under its old rowid is not above the start's highest one: say it was created
             self.conn.execute(
                 f"INSERT OR IGNORE INTO temp.audit_touched_{kind.name} (rid, created) VALUES (?, 1)", (rid,)
@@ -1368,7 +1379,12 @@ class Store:
     # The one hook: temp triggers (on this connection only, so other tools never need casefile's code)
     # note the rowid of every account whose searchable text may have changed in temp.search_touched, and
     # transaction() calls sync_search() before COMMIT, which rewrites those accounts' index entries in
-    # batches. A bulk import therefore indexes its accounts once, after they are written, set-wise, rather
+    # batches. New accounts need no trigger: they are the rows above the highest rowid the transaction
+    # began with (an INSERT trigger made SQLite keep a statement journal for every inserted row, which
+    # more than doubled the cost of a bulk insert; docs/PERFORMANCE.md). The one insert below that rowid,
+    # an account put back by undo, is noted by restore_image.
+    #
+    # A bulk import therefore indexes its accounts once, after they are written, set-wise, rather
     # than through per-row FTS triggers; an account that was written but whose text did not change costs a
     # comparison. Any write through this connection is covered, whichever command makes it.
 
@@ -1378,8 +1394,6 @@ class Store:
         touch = "INSERT OR IGNORE INTO search_touched (rowid) VALUES"
         statements = [
             "CREATE TEMP TABLE IF NOT EXISTS search_touched (rowid INTEGER PRIMARY KEY)",
-            f"CREATE TEMP TRIGGER IF NOT EXISTS search_accounts_insert AFTER INSERT ON main.accounts "
-            f"BEGIN {touch} (new.rowid); END",
             f"CREATE TEMP TRIGGER IF NOT EXISTS search_accounts_update AFTER UPDATE OF name, aliases, summary, "
             f"source_title ON main.accounts BEGIN {touch} (new.rowid); END",
             "CREATE TEMP TRIGGER IF NOT EXISTS search_sources_update AFTER UPDATE OF title ON main.sources BEGIN "
@@ -1399,6 +1413,10 @@ class Store:
     def sync_search(self, batch: int = 2000) -> int:
         """Bring the index entries of the touched accounts up to date; returns how many changed."""
         conn = self.conn
+        conn.execute(
+            "INSERT OR IGNORE INTO temp.search_touched (rowid) SELECT rowid FROM main.accounts WHERE rowid > ?",
+            (self._accounts_start,),
+        )
         changed = 0
         last = 0
         while True:
@@ -1566,13 +1584,20 @@ class Store:
 
         key, loose = fold(name), loose_key(name)
         near: list[str] = []
+        matcher = difflib.SequenceMatcher(None, key)
         for other, match_key in self.conn.execute(
             "SELECT o.name, n.match_key FROM organization_names n JOIN organizations o ON o.rowid = "
             "n.organization_rowid ORDER BY o.name"
         ):
             if match_key == key or other in near:
                 continue
-            if loose_key(match_key) == loose or difflib.SequenceMatcher(None, key, match_key).ratio() >= cutoff:
+            if loose_key(match_key) == loose:
+                near.append(str(other))
+                continue
+            # the cheap upper bounds first (lengths, then letter counts), as difflib.get_close_matches does:
+            # an import creating 300 organisations otherwise spent a second in ratio() (issue 9)
+            matcher.set_seq2(match_key)
+            if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff and matcher.ratio() >= cutoff:
                 near.append(str(other))
         return near
 

@@ -157,6 +157,16 @@ BAD = [
         b"external_id,summary\nK1," + C + b"\nK2,x\nK1," + C + b"\n",
         ((4, "external_id", "the same external_id appears on line 2"),),
     ),
+    Bad(
+        "a repeated key is found across batches, and an id is claimed before its external_id",
+        "twice-far.csv",
+        b"id,external_id,summary\n"
+        + b"".join(b",K%d,x\n" % n for n in range(1, 1200))
+        + b"00000000000000aa,K5,"
+        + C
+        + b"\n00000000000000aa,K1500,x\n",
+        ((1201, "external_id", "the same external_id appears on line 6"), (1202, "id", "appears on line 1201")),
+    ),
     # ------------------------------------------------------------------------------------------ JSON
     Bad(
         "JSON duplicate keys",

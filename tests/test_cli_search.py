@@ -303,6 +303,23 @@ def test_a_rolled_back_import_leaves_the_index_alone(cli, sample, db: Path, tmp_
     assert docs == accounts == 7
 
 
+def test_an_account_put_back_below_the_highest_rowid_is_searchable_again(cli, db: Path) -> None:
+    """New accounts are indexed as the rows above the transaction's starting rowid; one that undo puts back
+    under its old, lower rowid must be indexed too."""
+    add(cli, "--name", "Zanzibar Person")
+    add(cli, "--name", "Other Person")
+    first_add = json.loads(ok(cli("history", "--format", "json")).stdout)[1]["batch"]
+    undone = ok(cli("undo", first_add)).stderr
+    assert names(cli, "zanzibar") == []
+    redo = undone.split("`casefile undo ")[1].split("`")[0]
+    ok(cli("undo", redo))  # the account comes back with rowid 1, below the other one's 2
+    assert names(cli, "zanzibar") == ["Zanzibar Person"]
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT rowid FROM accounts WHERE name = 'Zanzibar Person'").fetchone() == (1,)
+    assert conn.execute("SELECT count(*) FROM accounts_fts_docs").fetchone() == (2,)
+    conn.close()
+
+
 def test_deleting_a_row_with_another_tool_removes_its_entry(cli, sample, db: Path) -> None:
     conn = sqlite3.connect(db)
     conn.execute("PRAGMA foreign_keys = ON")
