@@ -438,6 +438,7 @@ class Store:
         self._depth = 0  # nesting of transaction(): only the outermost one commits
         self._tracking = False  # whether the temp triggers feeding temp.search_touched exist
         self._accounts_start = 0  # the highest account rowid when the open transaction began
+        self._matchers: dict[str, Any] = {}  # organisation match key → its difflib.SequenceMatcher
         #: Who and which command the audit log names for this store's writes (``audit.current_actor()`` if unset).
         self.actor: str | None = None
         self.command: str | None = None
@@ -1584,7 +1585,6 @@ class Store:
 
         key, loose = fold(name), loose_key(name)
         near: list[str] = []
-        matcher = difflib.SequenceMatcher(None, key)
         for other, match_key in self.conn.execute(
             "SELECT o.name, n.match_key FROM organization_names n JOIN organizations o ON o.rowid = "
             "n.organization_rowid ORDER BY o.name"
@@ -1594,9 +1594,13 @@ class Store:
             if loose_key(match_key) == loose:
                 near.append(str(other))
                 continue
-            # the cheap upper bounds first (lengths, then letter counts), as difflib.get_close_matches does:
-            # an import creating 300 organisations otherwise spent a second in ratio() (issue 9)
-            matcher.set_seq2(match_key)
+            # the cheap upper bounds first (lengths, then letter counts), as difflib.get_close_matches does, with
+            # one matcher per stored name: its index of the name is built once, not for every new organisation
+            # (an import creating 300 of them spent more than a second here; issue 9)
+            matcher = self._matchers.get(match_key)
+            if matcher is None:
+                matcher = self._matchers[match_key] = difflib.SequenceMatcher(None, "", match_key)
+            matcher.set_seq1(key)
             if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff and matcher.ratio() >= cutoff:
                 near.append(str(other))
         return near
