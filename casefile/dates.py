@@ -19,11 +19,13 @@ EDTF-style value, the earliest and latest possible ISO day and a precision. The 
    by 15 days (day precision), a month (month, season), a year, two years (decade) or ten years (century); an
    uncertain one (``?``) keeps them. Relative dates ("yesterday", "34 years ago") are refused: they need a reference
    date.
-5. **dateutil** reads Gregorian month-name dates ("Jan.14, 2006", "14th of January 2006") only after a guard has
-   checked that the text is nothing but one month name, at most one day and at most one four-digit year (plus
-   "of", commas, a weekday). It is never fuzzy and never sees a default from the clock: it parses twice, with
-   defaults 2000-01-01 and 2004-02-02 (both leap years, so "February 29" works), and the components that differ
-   were absent from the text. The result must agree with the guard, so a stray number never becomes a day or year.
+5. **Month names.** A guard checks that the text is nothing but one month name, at most one day and at most one
+   four-digit year (plus "of", commas, a weekday). With a year and no weekday ("Jan.14, 2006", "14th of January
+   2006", "March 2016", the bulk of an archive's distinct month-name dates) the guard's tokens are the reading;
+   a test checks that dateutil reads every such form the same. Otherwise **dateutil** reads it: never fuzzy and
+   never with a default from the clock, it parses twice, with defaults 2000-01-01 and 2004-02-02 (both leap
+   years, so "February 29" works), and the components that differ were absent from the text. The result must
+   agree with the guard, so a stray number never becomes a day or year.
 6. **Solar Hijri** dates (marked ``SH``, written with a Persian month name, or with Persian digits and a year
    1200-1500) are converted with ``jdatetime``; their EDTF and min/max are Gregorian.
 
@@ -528,9 +530,13 @@ def _month_name_date(text: str, ctx: _Context) -> _Reading:
         raise DateError(_UNREADABLE)
     if parts.year is not None and ctx.is_solar_hijri(parts.year):
         raise DateError(_UNREADABLE)
-    read = _dateutil_read(text)
-    if read != (parts.month, parts.year, parts.day):
-        raise DateError(_UNREADABLE)
+    if parts.year is None or parts.year < 1000 or parts.weekday is not None:
+        # the common forms with a year ("Jan.14, 2006", "March 2016", "14th of May 1990") are read from the
+        # guard's tokens; tests/test_dates.py checks, form by form, that dateutil reads them the same way
+        # (a year written with leading zeros, "0001", is a day to dateutil: that goes to dateutil)
+        read = _dateutil_read(text)
+        if read != (parts.month, parts.year, parts.day):
+            raise DateError(_UNREADABLE)
     if parts.year is None:
         edtf = f"XXXX-{parts.month:02d}" + ("" if parts.day is None else f"-{parts.day:02d}")
         return _Reading(edtf, None, None, "month" if parts.day is None else "day")

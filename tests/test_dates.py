@@ -490,3 +490,59 @@ def test_date_like_text_only_raises_date_error(tokens: list[str], separator: str
             assert "\n" not in str(exc)
         else:
             _check(raw, fd)
+
+
+# ------------------------------------------------------------------------------ month names without dateutil
+
+
+YEARS = ("0001", "0999", "1000", "1453", "1600", "1886", "1986", "2000", "2023", "2100")
+
+
+def _month_name_forms() -> list[str]:
+    from casefile import dates
+
+    names = [n for n in dates._GREGORIAN_MONTHS if n.isascii()]
+    spellings = {v for n in names for v in (n, n.title(), n.upper(), n + "." if len(n) <= 4 else n)}
+    templates = ("{m} {d}, {y}", "{m}.{d}, {y}", "{m} {d} {y}", "{d} {m} {y}", "{d}th of {m} {y}", "{d}th of {m}, {y}",
+                 "{m} {y}", "{m}, {y}", "{y} {m}", "{m}, {d} {y}", "{d} {m}, {y}", "{y}, {m} {d}")  # fmt: skip
+    forms = []
+    for n, spelling in enumerate(sorted(spellings)):
+        for template in templates:
+            for day in (0, 1, 9, 29, 30, 31, 32) if "{d}" in template else (None,):
+                year = YEARS[(n + (day or 0)) % len(YEARS)]
+                forms.append(template.format(m=spelling, d=day, y=year))
+    return forms
+
+
+def test_month_name_dates_with_a_year_read_as_dateutil_reads_them() -> None:
+    """parse_date reads "Jan.14, 2006"-like forms from the guard's tokens, without dateutil; for every form the
+    guard accepts with a year and no weekday, dateutil's reading (or refusal) is the same."""
+    from casefile import dates
+
+    checked = 0
+    for text in _month_name_forms():
+        normal = dates._normalise(text)[0]
+        try:
+            parts = dates._month_name_parts(normal)
+        except DateError:
+            continue
+        if parts.year is None or parts.weekday is not None or parts.solar_hijri:
+            continue  # dateutil reads these
+        checked += 1
+        try:
+            expected: tuple | str = dates._dateutil_read(normal)
+        except DateError as exc:
+            expected = str(exc)
+        if isinstance(expected, tuple) and expected != (parts.month, parts.year, parts.day):
+            expected = "cannot read this as a date"
+        try:
+            got = parse_date(text)
+        except DateError as exc:
+            assert str(exc) == expected, text
+            continue
+        assert isinstance(expected, tuple), text
+        assert (got.min, got.precision) == (
+            date(parts.year, parts.month, parts.day or 1).isoformat(),
+            "day" if parts.day else "month",
+        ), text
+    assert checked > 2000
