@@ -179,9 +179,18 @@ class Writer:
             "CREATE TEMP TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY, source TEXT, line INT)"
         )
         self.store.conn.execute("DELETE FROM temp.import_keys")
+        self._first = True
+        #: the secondary indexes of ``accounts`` dropped for a bulk load, to be built again by :meth:`done`
+        self._dropped: list[str] = []
 
     def write(self, items: list[Item]) -> list[Item]:
         """Write a batch; return the items that failed (with their problems filled in)."""
+        if self._first:
+            self._first = False
+            if len(items) >= BATCH and self.store.accounts_empty():
+                # a bulk load into an empty table: building its non-unique indexes once at the end, from
+                # sorted keys, costs less than keeping them up to date row by row (issue 9; same transaction)
+                self._dropped = self.store.drop_secondary_indexes()
         good = [i for i in items if not i.problems and i.validated is not None]
         failed = [i for i in items if i.problems]
         given = [i.validated.account.values for i in good if i.validated is not None]
@@ -203,6 +212,11 @@ class Writer:
                 if account.rowid is not None and "sources" in account.values:
                     self.store.sync_primary_columns(account_rowid=account.rowid, stamp=self.stamp)
         return failed
+
+    def done(self) -> None:
+        """Build again the indexes a bulk load dropped (before anything reads through them)."""
+        self.store.create_indexes(self._dropped)
+        self._dropped = []
 
     def _write_one(self, item: Item, stored: dict[str, Account], problem: Problem | None) -> Account | bool:
         """Update or skip one record; a new record is returned for the batch insert. True means it failed.
@@ -331,6 +345,8 @@ def run(
                 _flush(writer, batch, result, skip_bad, max_errors, progress)
             result.counts = writer.counts
             failed = bool(result.problems) and not skip_bad
+            if not failed:  # a failed import is rolled back, its dropped indexes with it
+                writer.done()
             if finish is not None and not failed:
                 finish(result)
             if before_commit is not None and not result.problems:

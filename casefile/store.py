@@ -1363,6 +1363,24 @@ class Store:
             self.replace_nested(account.rowid, account.values, stamp)
         return max(cursor.rowcount, 0)
 
+    def accounts_empty(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is None
+
+    def drop_secondary_indexes(self) -> list[str]:
+        """Drop the non-unique indexes of ``accounts`` (inside a transaction); returns their SQL, in schema
+        order, for :meth:`create_indexes`. The unique ones (id, external_id) stay: a load checks keys."""
+        rows = self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'accounts' AND sql IS NOT NULL "
+            "AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY rowid"
+        ).fetchall()
+        for name, _sql in rows:
+            self.conn.execute(f'DROP INDEX "{name}"')
+        return [sql for _name, sql in rows]
+
+    def create_indexes(self, statements: Sequence[str]) -> None:
+        for sql in statements:
+            self.conn.execute(sql)
+
     def update(self, account: Account, stamp: str) -> None:
         assigns = ", ".join(f'"{c}" = ?' for c in _FIELD_COLUMNS)
         self.conn.execute(
