@@ -166,9 +166,14 @@ class Organizations:
 class Writer:
     """Applies items to the store inside an open transaction."""
 
-    def __init__(self, store: Store, *, on_conflict: OnConflict = "update", stamp: str | None = None):
+    def __init__(
+        self, store: Store, *, on_conflict: OnConflict = "update", stamp: str | None = None, keep_ids: bool = False
+    ):
         self.store = store
         self.on_conflict = on_conflict
+        #: collect the id of every record written in ``counts.ids`` (``add`` prints them; an import of a million
+        #: records would hold ~70 MB of them for nothing: issue 9, I4)
+        self.keep_ids = keep_ids
         self.stamp = stamp or now()
         self.counts = WriteCounts()
         self.organizations = Organizations(store, self.counts, self.stamp)
@@ -247,9 +252,11 @@ class Writer:
         if current is None:
             account.values["id"] = account.values.get("id") or new_id()
             self.counts.added += 1
-            self.counts.ids.append(account.values["id"])
+            if self.keep_ids:
+                self.counts.ids.append(account.values["id"])
             return account
-        self.counts.ids.append(str(current.id))
+        if self.keep_ids:
+            self.counts.ids.append(str(current.id))
         if same_record(account, current):
             self.counts.unchanged += 1
             return False
@@ -317,6 +324,7 @@ def run(
     progress: Callable[[int], None] | None = None,
     finish: Callable[[Result], None] | None = None,
     before_commit: Callable[[Store], None] | None = None,
+    keep_ids: bool = False,
 ) -> Result:
     """Write all items in one transaction. Raises nothing for bad records: they are in ``Result.rejected``;
     without ``skip_bad`` the transaction is rolled back when there are any.
@@ -333,7 +341,7 @@ def run(
 
     try:
         with store.transaction():
-            writer = Writer(store, on_conflict=on_conflict)
+            writer = Writer(store, on_conflict=on_conflict, keep_ids=keep_ids)
             batch: list[Item] = []
             for item in items:
                 batch.append(item)
@@ -420,7 +428,7 @@ def file_items(
 
 def add_records(store: Store, items: Iterable[Item], *, on_conflict: OnConflict = "error") -> list[str]:
     """``casefile add``: every record valid or nothing written; returns the new ids."""
-    result = run(store, items, on_conflict=on_conflict)
+    result = run(store, items, on_conflict=on_conflict, keep_ids=True)
     if result.rejected:
         problems = [p for item in result.rejected for p in item.problems]
         raise InvalidRecord(problems, file=result.rejected[0].source or None)

@@ -295,7 +295,7 @@ _INDEXED_SQL = (
 )
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=4096)
 def _name_terms(name: str) -> tuple[str, frozenset[str]]:
     """A name's index form and the romanisation keys of its words (cached: names recur in bulk imports)."""
     return index_form(name), frozenset(k for w in words(name) if (k := translit_key(w)) != w)

@@ -60,3 +60,38 @@ def test_peak_memory_does_not_grow_with_file_size(tmp_path: Path) -> None:
     csv_rows, json_rows, peak_kib = map(int, result.stdout.split())
     assert (csv_rows, json_rows) == (ROWS, ROWS)
     assert peak_kib < LIMIT_KIB, f"peak RSS {peak_kib} KiB"
+
+
+IMPORT = """
+import resource, sys
+from casefile.cli import main
+sys.argv = ["casefile", "--db", sys.argv[1], "import", sys.argv[2]]
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def test_a_whole_import_stays_flat_in_memory(tmp_path: Path) -> None:
+    """The write side too (issue 9, I4): importing four times as many records takes no more memory. (It once
+    kept the id of every imported record: ~70 MB at a million.)"""
+    summary = "Testimony text long enough to fill a page or two of the database. " * 4
+    peaks = []
+    for rows in (30_000, 120_000):
+        path = tmp_path / f"in-{rows}.csv"
+        with path.open("w", encoding="utf-8", newline="") as out:
+            out.write("external_id,name,organization,left,summary\r\n")
+            out.writelines(f"K{i},Name {i},Org {i % 50},{1950 + i % 70},{summary}\r\n" for i in range(rows))
+        result = subprocess.run(
+            [sys.executable, "-c", SPAWN, "-c", IMPORT, str(tmp_path / f"{rows}.db"), str(path)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr[:800]
+        peaks.append(int(result.stdout.split()[-1]))
+    assert peaks[1] < LIMIT_KIB, f"peak RSS {peaks} KiB"
+    assert peaks[1] - peaks[0] < 4 * 1024, f"peak RSS grew from {peaks[0]} to {peaks[1]} KiB"
