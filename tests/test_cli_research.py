@@ -61,6 +61,16 @@ def test_unknown_org_on_import_is_created_and_near_match_warned(cli, tmp_path: P
     assert names == ["Mujahedin-e Khalq", "Mujahedin-e-Khalq"]  # reported, never merged
 
 
+def test_many_new_organisations_are_summed_up_on_one_short_line(cli, tmp_path: Path) -> None:
+    path = tmp_path / "a.csv"
+    path.write_text("name,organization\n" + "".join(f"x,Group {n:02d}\n" for n in range(1, 13)))
+    result = ok(cli("import", path))
+    (line,) = [x for x in result.stderr.splitlines() if "new organisation" in x]
+    listed = ", ".join(f"Group {n:02d}" for n in range(1, 11))
+    assert line == f"12 new organisation(s): {listed} and 2 more (`casefile org list` shows them)"
+    assert len(json.loads(cli("org", "list", "--format", "json").stdout)) == 12
+
+
 def test_org_import_is_idempotent(cli) -> None:
     assert "5 organisations added" in ok(cli("org", "import", DATA / "organizations.json")).stderr
     assert "0 organisations added, 0 names added" in ok(cli("org", "import", DATA / "organizations.json")).stderr

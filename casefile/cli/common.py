@@ -64,6 +64,16 @@ def err(message: str) -> None:
     sys.stderr.flush()
 
 
+def report_new_organizations(names: list[str], shown: int = 10) -> None:
+    """The organisations a write created, on one line: the first ``shown``, then how many more (a scraped
+    archive can create hundreds; `casefile org list` has them all)."""
+    if not names:
+        return
+    listed = ", ".join(names[:shown])
+    more = f" and {len(names) - shown} more (`casefile org list` shows them)" if len(names) > shown else ""
+    err(f"{len(names)} new organisation(s): {listed}{more}")
+
+
 def _crash_log() -> Path:
     from casefile.paths import data_home, make_private_folder
 

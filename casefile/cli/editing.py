@@ -18,6 +18,7 @@ from casefile.cli.common import (
     date_order,
     err,
     open_store,
+    report_new_organizations,
     stdin_is_terminal,
     validator_for,
     with_filters,
@@ -189,9 +190,7 @@ def _preview(store: Any, ids: list[str], changes: Any, validator: Any, *, bulk: 
 def _report(outcome: Any) -> None:
     for warning in outcome.counts.warnings:
         err(f"warning: {warning}")
-    new = outcome.counts.new_organizations
-    if new:
-        err(f"{len(new)} new organisation(s): {', '.join(new)}")
+    report_new_organizations(outcome.counts.new_organizations)
     if not outcome.changes:
         err("nothing changed: the account already has these values")
         return

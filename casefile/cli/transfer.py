@@ -19,6 +19,7 @@ from casefile.cli.common import (
     db_path,
     err,
     open_store,
+    report_new_organizations,
     settings,
     state,
     validator_for,
@@ -137,8 +138,7 @@ def _report(
     c = result.counts
     for warning in c.warnings:
         err(f"warning: {warning}")
-    if c.new_organizations:
-        err(f"{len(c.new_organizations)} new organisation(s): {', '.join(c.new_organizations)}")
+    report_new_organizations(c.new_organizations)
     summary = f"{c.added} added, {c.updated} updated, {c.unchanged} unchanged"
     if c.skipped:
         summary += f", {c.skipped} skipped"
