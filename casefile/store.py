@@ -93,6 +93,11 @@ def _map_sqlite_error(exc: Exception) -> CasefileError:
 _CONVERTERS: list[tuple[str, str, int]] = [(f.name, f.kind, len(f.columns())) for f in model.FIELDS]
 
 
+def _load_multi(raw: str | None) -> Any:
+    """A stored multi-valued column as the list it holds (``[]`` when there is none)."""
+    return json.loads(raw) if raw else []
+
+
 def row_to_account(row: Sequence[Any]) -> Account:
     """An account from a row of ``SELECT _SELECT_COLUMNS`` (rowid first)."""
     values: dict[str, Any] = {}
@@ -102,7 +107,7 @@ def row_to_account(row: Sequence[Any]) -> Account:
         if kind == "date":
             values[name] = FuzzyDate(raw, *row[i + 1 : i + width]) if raw is not None else None
         elif kind == "multi":
-            values[name] = json.loads(raw) if raw else []
+            values[name] = _load_multi(raw)
         else:
             values[name] = raw
         i += width
@@ -207,19 +212,22 @@ _FLAT_FROM_LINK = {
     "source_reliability": "l.reliability",
     "source_credibility": "l.credibility",
 }
+#: Where each part's rows come from: the table holding their account_rowid and position, its alias, the join.
+_NESTED_FROM = {
+    "sources": ("account_sources", "l", "JOIN sources s ON s.rowid = l.source_rowid"),
+    "events": ("events", "e", "LEFT JOIN sources s ON s.rowid = e.source_rowid"),
+    "quotes": ("quotes", "q", "LEFT JOIN sources s ON s.rowid = q.source_rowid"),
+}
+#: The columns of each part's rows, in _NESTED_ORDER order (a date's raw text, then its six parsed columns).
+_NESTED_COLUMNS = {
+    "sources": ["s.id", *(f"s.{c}" for c in _SOURCE_COLUMNS), "l.role", "l.locator", "l.reliability", "l.credibility"],
+    "events": [*(f"e.{c}" for c in _EVENT_COLUMNS), "s.id"],
+    "quotes": [*(f"q.{c}" for c in _QUOTE_COLUMNS), "s.id"],
+}
 _NESTED_SELECT = {
-    "sources": "SELECT l.account_rowid, s.id, "
-    + ", ".join(f"s.{c}" for c in _SOURCE_COLUMNS)
-    + ", l.role, l.locator, l.reliability, l.credibility FROM account_sources l JOIN sources s ON s.rowid = "
-    "l.source_rowid WHERE l.account_rowid IN ({marks}) ORDER BY l.account_rowid, l.position",
-    "events": "SELECT e.account_rowid, "
-    + ", ".join(f"e.{c}" for c in _EVENT_COLUMNS)
-    + ", s.id FROM events e LEFT JOIN sources s ON s.rowid = e.source_rowid WHERE e.account_rowid IN ({marks}) "
-    "ORDER BY e.account_rowid, e.position",
-    "quotes": "SELECT q.account_rowid, "
-    + ", ".join(f"q.{c}" for c in _QUOTE_COLUMNS)
-    + ", s.id FROM quotes q LEFT JOIN sources s ON s.rowid = q.source_rowid WHERE q.account_rowid IN ({marks}) "
-    "ORDER BY q.account_rowid, q.position",
+    part: f"SELECT {a}.account_rowid, {', '.join(_NESTED_COLUMNS[part])} FROM {table} {a} {join} "
+    f"WHERE {a}.account_rowid IN ({{marks}}) ORDER BY {a}.account_rowid, {a}.position"
+    for part, (table, a, join) in _NESTED_FROM.items()
 }
 #: The order of the parts in each _NESTED_SELECT row (after account_rowid).
 _NESTED_ORDER = {
@@ -1159,12 +1167,7 @@ class Store:
 
     def query(self, flt: Filter, *, nested: bool = False) -> Iterator[Account]:
         """Accounts matching ``flt``, streamed; ``nested`` also loads sources, events and quotes (in batches)."""
-        where, params = self.where(flt)
-        sql = f"SELECT {_SELECT_COLUMNS} FROM accounts{where}{order_sql(flt)}"
-        if flt.limit is not None:
-            sql += " LIMIT ?"
-            params.append(flt.limit)
-        cursor = self.conn.execute(sql, params)
+        cursor = self.conn.execute(*self._select(_SELECT_COLUMNS, flt))
         if not nested:
             for row in cursor:
                 yield row_to_account(row)
@@ -1172,6 +1175,15 @@ class Store:
         while batch := [row_to_account(row) for row in cursor.fetchmany(500)]:
             self.attach_nested(batch)
             yield from batch
+
+    def _select(self, columns: str, flt: Filter, explain: str = "") -> tuple[str, list[Any]]:
+        """The SQL (and parameters) selecting ``columns`` of the accounts ``flt`` selects, in its order."""
+        where, params = self.where(flt)
+        sql = f"{explain}SELECT {columns} FROM accounts{where}{order_sql(flt)}"
+        if flt.limit is not None:
+            sql += " LIMIT ?"
+            params.append(flt.limit)
+        return sql, params
 
     def where(self, flt: Filter) -> tuple[str, list[Any]]:
         """``filter_sql`` with ``--org`` names and aliases resolved to the canonical organisation names."""
@@ -1182,13 +1194,8 @@ class Store:
     def list_rows(self, flt: Filter) -> Iterator[tuple[Any, ...]]:
         """Just the ``list`` columns (``model.LIST_COLUMNS``; a date as its raw text), for plain output: reading
         and decoding all ~50 columns of every row cost most of a large ``list > file``."""
-        where, params = self.where(flt)
         columns = ", ".join(f'accounts."{c}"' for c in model.LIST_COLUMNS)
-        sql = f"SELECT {columns} FROM accounts{where}{order_sql(flt)}"
-        if flt.limit is not None:
-            sql += " LIMIT ?"
-            params.append(flt.limit)
-        return iter(self.conn.execute(sql, params))
+        return iter(self.conn.execute(*self._select(columns, flt)))
 
     def count(self, flt: Filter) -> int:
         where, params = self.where(flt)
@@ -1196,12 +1203,7 @@ class Store:
 
     def explain(self, flt: Filter) -> list[str]:
         """``EXPLAIN QUERY PLAN`` of :meth:`query` (tests use it to prove index use)."""
-        where, params = self.where(flt)
-        sql = f"EXPLAIN QUERY PLAN SELECT {_SELECT_COLUMNS} FROM accounts{where}{order_sql(flt)}"
-        if flt.limit is not None:
-            sql += " LIMIT ?"
-            params.append(flt.limit)
-        return [str(r[-1]) for r in self.conn.execute(sql, params)]
+        return [str(r[-1]) for r in self.conn.execute(*self._select(_SELECT_COLUMNS, flt, "EXPLAIN QUERY PLAN "))]
 
     def existing(self, ids: Iterable[str], external_ids: Iterable[str]) -> dict[str, Account]:
         """Accounts already stored for these ids / external ids (nested parts loaded), keyed ``id:<id>`` and
