@@ -20,7 +20,7 @@ import secrets
 import sqlite3
 import stat
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -272,6 +272,43 @@ def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] |
         else:
             out.append(value)
     return out
+
+
+# ----------------------------------------------------------------------------- exports written by SQLite
+#
+# Building an Account per row only to flatten or encode it again cost most of an export's time (E1, E2 in
+# docs/PERFORMANCE.md). Store.query_csv gives the same cells from SQL instead.
+#
+# CSV: SQLite gives the cells that are stored as they are written (text, codes, a date's raw text); Python
+# formats the multi-valued lists (decoded as row_to_account does; repeated lists cached) and the numbers.
+
+
+@functools.lru_cache(maxsize=4096)
+def _csv_multi(raw: str | None) -> str:
+    """A stored multi-valued column as to_csv_row writes it."""
+    value = _load_multi(raw)
+    return "" if value is None else f"{model.MULTI_SEPARATOR} ".join(value)
+
+
+def _csv_number(value: Any) -> str:
+    return "" if value is None else model.format_number(value)
+
+
+def _csv_select() -> tuple[str, tuple[tuple[int, Callable[[Any], str]], ...]]:
+    """The columns of :meth:`Store.query_csv`'s rows, and the cells Python formats (index, function)."""
+    columns: list[str] = []
+    formatters: list[tuple[int, Callable[[Any], str]]] = []
+    for n, f in enumerate(model.FIELDS):
+        column = f'accounts."{f.name}"'  # a date's raw text
+        if f.multi or f.kind in ("number", "year"):
+            formatters.append((n, _csv_multi if f.multi else _csv_number))
+            columns.append(column)
+        else:
+            columns.append(f"coalesce({column}, '')")
+    return ", ".join(columns), tuple(formatters)
+
+
+_CSV_SELECT, _CSV_FORMATTERS = _csv_select()
 
 
 # -------------------------------------------------------------------------------------------- search
@@ -1175,6 +1212,15 @@ class Store:
         while batch := [row_to_account(row) for row in cursor.fetchmany(500)]:
             self.attach_nested(batch)
             yield from batch
+
+    def query_csv(self, flt: Filter) -> Iterator[list[str]]:
+        """The CSV cells (``model.to_csv_row``) of the accounts :meth:`query` yields, without building them."""
+        formatters = _CSV_FORMATTERS
+        for row in self.conn.execute(*self._select(_CSV_SELECT, flt)):
+            cells = list(row)
+            for i, fmt in formatters:
+                cells[i] = fmt(cells[i])
+            yield cells
 
     def _select(self, columns: str, flt: Filter, explain: str = "") -> tuple[str, list[Any]]:
         """The SQL (and parameters) selecting ``columns`` of the accounts ``flt`` selects, in its order."""

@@ -280,15 +280,19 @@ def export(
     store = open_store()
     if options:
         options["organizations"] = store.organizations()
-    accounts = store.query(flt, nested=fmt is not OutFormat.csv or table is not None)
     with exporters.open_output(output, protect={str(store.path): "the database"}) as out:
-        shaped = shape(accounts) if shape else accounts
         if table is not None:
             from casefile.exporters import tables
 
-            count = tables.write(table.value, shaped, data_out(out), safe_csv=not raw_csv)
+            parts = store.query(flt, nested=True)
+            count = tables.write(table.value, shape(parts) if shape else parts, data_out(out), safe_csv=not raw_csv)
         else:
-            count = exporters.write_accounts(fmt.value, shaped, data_out(out), safe_csv=not raw_csv, **options)
+            if shape is None and fmt is OutFormat.csv:  # the same bytes, without building Accounts (E1)
+                records = store.query_csv(flt)
+            else:
+                accounts = store.query(flt, nested=fmt is not OutFormat.csv)
+                records = shape(accounts) if shape else accounts
+            count = exporters.write_accounts(fmt.value, records, data_out(out), safe_csv=not raw_csv, **options)
     if output not in (None, "-"):
         what = "row" if table is not None else "account"
         err(f"{count} {what}{'s' if count != 1 else ''} written to {output}")
