@@ -1,5 +1,6 @@
-"""Exports from what SQLite encodes (``Store.query_csv`` cells) are byte for byte the exports of the reference
-path: Accounts from ``Store.query`` through ``to_csv_row``, both written by ``exporters.write_accounts``.
+"""Exports from what SQLite encodes (``Store.query_csv`` cells, ``Store.query_json`` lines) are byte for byte
+the exports of the reference path: Accounts from ``Store.query`` through ``to_csv_row`` / ``to_json_dict``,
+both written by ``exporters.write_accounts``.
 
 The property stores arbitrary records (any text: controls, NUL, quotes, RTL, astral characters; lists; years;
 numbers; dates; nested sources, events and quotes) and then puts the database into states casefile itself
@@ -7,7 +8,8 @@ never writes but another tool could: a date's parsed columns without its raw tex
 JSON spellings or not as lists, a fractional or textual ``birth_year``, text or infinity in
 ``years_in_org``, a source link whose source is gone. For each state both paths give the same text, or both
 fail (JSON has no infinity; a list that is not one). The CLI tests check that ``export`` takes this path, with
-filters, and still writes the reference bytes, also from an encrypted database.
+filters, and still writes the reference bytes, also from an encrypted database and when SQLite's JSON quoting
+is not Python's.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import copy
 import importlib.util
 import io
+import json
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -83,8 +86,8 @@ ODD = st.integers(0, len(ODD_STATES) - 1).flatmap(
     lambda i: st.tuples(st.just(i), st.sampled_from(ODD_STATES[i][1] or (None,)), st.integers(0, 3))
 )
 #: The formats SQLite encodes, and whether the CSV is spreadsheet-safe.
-WRITES = (("csv", True), ("csv", False))
-FORMATS = ("csv",)
+WRITES = (("csv", True), ("csv", False), ("json", True), ("jsonl", True))
+FORMATS = ("csv", "json", "jsonl")
 FILTERS = [
     Filter(),
     Filter(include_deleted=True, include_restricted=False),
@@ -102,7 +105,7 @@ def reference(store: Store, fmt: str, flt: Filter, safe_csv: bool = True) -> str
 
 def encoded(store: Store, fmt: str, flt: Filter, safe_csv: bool = True) -> str:
     out = io.StringIO(newline="")
-    records = store.query_csv(flt)
+    records = store.query_csv(flt) if fmt == "csv" else store.query_json(flt)
     exporters.write_accounts(fmt, records, out, safe_csv=safe_csv)
     return out.getvalue()
 
@@ -161,6 +164,7 @@ def fill(store: Store, records: list[dict[str, Any]], odd: list[tuple[int, Any, 
 )
 def test_sqlite_writes_the_reference_bytes(store: Store, records: list[dict[str, Any]], odd: Any, flt: Filter) -> None:
     fill(store, records, odd)
+    assert store.writes_json()
     for fmt, safe_csv in WRITES:
         expected = outcome(lambda: reference(store, fmt, flt, safe_csv))  # noqa: B023 - called at once
         assert outcome(lambda: encoded(store, fmt, flt, safe_csv)) == expected, (fmt, safe_csv)  # noqa: B023
@@ -186,6 +190,15 @@ def test_each_odd_state(store: Store, state: int, value: Any) -> None:
             assert outcome(lambda: encoded(store, fmt, flt, safe_csv)) == outcome(  # noqa: B023
                 lambda: reference(store, fmt, flt, safe_csv)  # noqa: B023
             ), (fmt, safe_csv)
+
+
+def test_the_lines_are_the_encoder_s_and_json(store: Store) -> None:
+    values = {"name": "Zoë", "aliases": ["a", 'b"'], "years_in_org": 34.0, "sources": [{"title": "t"}]}
+    fill(store, [values, {}], [])  # the last one is deleted
+    lines = list(store.query_json(Filter()))
+    assert lines == [json.dumps(model.to_json_dict(a), ensure_ascii=False) for a in store.query(Filter(), nested=True)]
+    assert json.loads(lines[0])["years_in_org"] == 34 and '"years_in_org": 34,' in lines[0]
+    assert list(store.query_csv(Filter())) == [model.to_csv_row(a) for a in store.query(Filter())]
 
 
 # ------------------------------------------------------------------------------------------------ the command
@@ -226,6 +239,23 @@ def test_export_writes_the_reference_bytes(cli, seeded: Path, monkeypatch, flags
     for fmt in FORMATS:
         assert cli_bytes(cli, "--format", fmt, *flags) == expected[fmt, 1], fmt
     assert cli_bytes(cli, "--format", "csv", "--raw-csv", *flags) == expected["csv", 0]
+
+
+def test_without_python_s_json_quoting_the_accounts_are_encoded(cli, seeded: Path, monkeypatch) -> None:
+    expected = {fmt: reference_bytes(seeded, fmt, Filter()) for fmt in ("json", "jsonl")}
+    monkeypatch.setattr(Store, "query_json", lambda *a: pytest.fail("query_json used without writes_json"))
+    monkeypatch.setattr(Store, "writes_json", lambda self: False)
+    for fmt in ("json", "jsonl"):
+        assert cli_bytes(cli, "--format", fmt, "--include-restricted") == expected[fmt]
+
+
+def test_writes_json_is_false_when_sqlite_quotes_otherwise(seeded: Path) -> None:
+    store = Store.open(seeded)
+    try:
+        store.conn.create_function("json_quote", 1, lambda value: json.dumps(value))  # ensure_ascii
+        assert not store.writes_json()
+    finally:
+        store.close()
 
 
 @pytest.mark.skipif(importlib.util.find_spec("sqlcipher3") is None, reason="sqlcipher3 is not installed")

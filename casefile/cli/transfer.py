@@ -27,6 +27,7 @@ from casefile.cli.common import (
 
 if TYPE_CHECKING:
     from casefile import pipeline
+    from casefile.store import Store
 
 app = typer.Typer()
 
@@ -287,8 +288,8 @@ def export(
             parts = store.query(flt, nested=True)
             count = tables.write(table.value, shape(parts) if shape else parts, data_out(out), safe_csv=not raw_csv)
         else:
-            if shape is None and fmt is OutFormat.csv:  # the same bytes, without building Accounts (E1)
-                records = store.query_csv(flt)
+            if shape is None and _sqlite_encodes(store, fmt):  # the same bytes, without building Accounts
+                records = store.query_csv(flt) if fmt is OutFormat.csv else store.query_json(flt)
             else:
                 accounts = store.query(flt, nested=fmt is not OutFormat.csv)
                 records = shape(accounts) if shape else accounts
@@ -296,6 +297,13 @@ def export(
     if output not in (None, "-"):
         what = "row" if table is not None else "account"
         err(f"{count} {what}{'s' if count != 1 else ''} written to {output}")
+
+
+def _sqlite_encodes(store: "Store", fmt: OutFormat) -> bool:
+    """Whether SQLite can encode this export's accounts (CSV cells, JSON lines) for the exporter (E1, E2)."""
+    if fmt is OutFormat.csv:
+        return True
+    return fmt in (OutFormat.json, OutFormat.jsonl) and store.writes_json()
 
 
 def _ftm_options(fmt: OutFormat, dataset: Optional[str]) -> dict[str, Any]:

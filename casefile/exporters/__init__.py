@@ -39,8 +39,9 @@ def write_accounts(
 ) -> int:
     """Write ``accounts`` to ``out`` in ``fmt``; returns how many were written.
 
-    ``accounts`` are :class:`Account` objects; for ``csv`` they can also come already encoded, to the same
-    bytes in the end: each one's cells from ``Store.query_csv``.
+    ``accounts`` are :class:`Account` objects; for ``csv``, ``json`` and ``jsonl`` they can also come already
+    encoded, to the same bytes in the end: each one's cells from ``Store.query_csv``, its line of JSON from
+    ``Store.query_json``.
 
     ``safe_csv`` (CSV only) prefixes cells a spreadsheet would run as formulas with ``'``. FtM only:
     ``organizations`` (the store's organisation records), ``dataset`` (the id prefix) and ``warn`` (one
