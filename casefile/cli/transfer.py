@@ -28,6 +28,7 @@ from casefile.cli.common import (
 
 if TYPE_CHECKING:
     from casefile import pipeline
+    from casefile.store import Store
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -280,18 +281,29 @@ def export(
     store = open_store()
     if options:
         options["organizations"] = store.organizations()
-    accounts = store.query(flt, nested=fmt is not OutFormat.csv or table is not None)
     with exporters.open_output(output, protect={str(store.path): "the database"}) as out:
-        shaped = shape(accounts) if shape else accounts
         if table is not None:
             from casefile.exporters import tables
 
-            count = tables.write(table.value, shaped, data_out(out), safe_csv=not raw_csv)
+            parts = store.query(flt, nested=True)
+            count = tables.write(table.value, shape(parts) if shape else parts, data_out(out), safe_csv=not raw_csv)
         else:
-            count = exporters.write_accounts(fmt.value, shaped, data_out(out), safe_csv=not raw_csv, **options)
+            if shape is None and _sqlite_encodes(store, fmt):  # the same bytes, without building Accounts
+                records = store.query_csv(flt) if fmt is OutFormat.csv else store.query_json(flt)
+            else:
+                accounts = store.query(flt, nested=fmt is not OutFormat.csv)
+                records = shape(accounts) if shape else accounts
+            count = exporters.write_accounts(fmt.value, records, data_out(out), safe_csv=not raw_csv, **options)
     if output not in (None, "-"):
         what = "row" if table is not None else "account"
         err(f"{count} {what}{'s' if count != 1 else ''} written to {output}")
+
+
+def _sqlite_encodes(store: "Store", fmt: OutFormat) -> bool:
+    """Whether SQLite can encode this export's accounts (CSV cells, JSON lines) for the exporter (E1, E2)."""
+    if fmt is OutFormat.csv:
+        return True
+    return fmt in (OutFormat.json, OutFormat.jsonl) and store.writes_json()
 
 
 def _ftm_options(fmt: OutFormat, dataset: Optional[str]) -> dict[str, Any]:

@@ -14,7 +14,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
 from casefile.errors import UsageError
-from casefile.model import Account
 
 from . import csv as csv_format
 from . import ftm as ftm_format
@@ -30,7 +29,7 @@ FORMATS = ("csv", "json", "jsonl", "md", "ftm")
 
 def write_accounts(
     fmt: str,
-    accounts: Iterable[Account],
+    accounts: Iterable[Any],
     out: TextIO,
     *,
     safe_csv: bool = True,
@@ -39,6 +38,10 @@ def write_accounts(
     warn: ftm_format.Warn | None = None,
 ) -> int:
     """Write ``accounts`` to ``out`` in ``fmt``; returns how many were written.
+
+    ``accounts`` are :class:`Account` objects; for ``csv``, ``json`` and ``jsonl`` they can also come already
+    encoded, to the same bytes in the end: each one's cells from ``Store.query_csv``, its line of JSON from
+    ``Store.query_json``.
 
     ``safe_csv`` (CSV only) prefixes cells a spreadsheet would run as formulas with ``'``. FtM only:
     ``organizations`` (the store's organisation records), ``dataset`` (the id prefix) and ``warn`` (one

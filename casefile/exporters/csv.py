@@ -19,12 +19,13 @@ from casefile.model import CSV_COLUMNS, Account, to_csv_row
 FORMULA_STARTS = frozenset("=+-@\t\r\n\0")
 
 
-def write(accounts: Iterable[Account], out: TextIO, *, safe_csv: bool = True) -> int:
-    """Write the header and one row per account; returns the number of accounts written."""
+def write(accounts: Iterable[Account | list[str]], out: TextIO, *, safe_csv: bool = True) -> int:
+    """Write the header and one row per account; returns the number of accounts written. An account can also
+    be given as its cells (``Store.query_csv``: what ``to_csv_row`` gives)."""
     out.write(csv_line(CSV_COLUMNS))
     count = 0
     for account in accounts:
-        cells = to_csv_row(account)
+        cells = account if isinstance(account, list) else to_csv_row(account)
         out.write(csv_line(neutralise(cells) if safe_csv else cells))
         count += 1
     return count

@@ -17,12 +17,15 @@ from casefile.model import Account, to_json_dict
 _ENCODER = json.JSONEncoder(ensure_ascii=False, allow_nan=False)
 
 
-def encode_account(account: Account) -> str:
-    """The account's interchange form as one line of JSON (shared with the JSONL exporter)."""
+def encode_account(account: Account | str) -> str:
+    """The account's interchange form as one line of JSON (shared with the JSONL exporter). An account the
+    store has already encoded (``Store.query_json``: the same text) is that line."""
+    if isinstance(account, str):
+        return account
     return _ENCODER.encode(to_json_dict(account))
 
 
-def write(accounts: Iterable[Account], out: TextIO) -> int:
+def write(accounts: Iterable[Account | str], out: TextIO) -> int:
     """Write the array; returns the number of accounts written."""
     separator = "[\n"
     count = 0

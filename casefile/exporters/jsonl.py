@@ -10,8 +10,9 @@ from casefile.model import Account
 from .json import encode_account
 
 
-def write(accounts: Iterable[Account], out: TextIO) -> int:
-    """Write one line per account; returns the number written (an empty export is an empty file)."""
+def write(accounts: Iterable[Account | str], out: TextIO) -> int:
+    """Write one line per account (or line ``Store.query_json`` encoded); returns the number written (an empty
+    export is an empty file)."""
     count = 0
     for account in accounts:
         out.write(encode_account(account) + "\n")
