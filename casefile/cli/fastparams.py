@@ -11,6 +11,8 @@ the gap between ``casefile show ID`` and that app (docs/PERFORMANCE.md, S1).
   looking at the value, so the adapter was only being built, never used;
 * a ``str`` for a ``str`` parameter (Typer's ``_parse_cli_str`` returns it unchanged);
 * an Enum member for that Enum parameter (Typer's ``coerce_cli_choice`` returns a member as is): the default;
+* a ``str`` that is exactly the value of a member of that Enum (``--format json``), when the choice is
+  case-sensitive and no token normalisation is set: ``coerce_cli_choice`` returns the first such member;
 * a list or tuple of ``str`` for ``list[str]`` (Typer's list adapter returns a list of the same strings);
 * an ``int``, or a string of plain decimal digits, for an ``int`` parameter, within its ``min``/``max``.
 
@@ -27,8 +29,9 @@ from typing import Any, get_args, get_origin
 _SENTINEL = object()
 
 
-def shortcut(annotation: Any, value: Any, lo: Any = None, hi: Any = None) -> Any:
-    """The coerced value when coercion is the identity, else ``_SENTINEL``. ``lo``/``hi``: an int's bounds."""
+def shortcut(annotation: Any, value: Any, lo: Any = None, hi: Any = None, *, exact_choices: bool = False) -> Any:
+    """The coerced value when coercion is the identity, else ``_SENTINEL``. ``lo``/``hi``: an int's bounds;
+    ``exact_choices``: Typer compares a choice's text as given (case-sensitive, no token normalisation)."""
     kind = type(value)
     if annotation is str:
         return value if kind is str else _SENTINEL
@@ -39,7 +42,12 @@ def shortcut(annotation: Any, value: Any, lo: Any = None, hi: Any = None) -> Any
             return value
         return _SENTINEL  # signs, spaces, out of range: Typer reads or refuses it
     if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return value if kind is annotation else _SENTINEL
+        if kind is annotation:
+            return value
+        if kind is str and exact_choices:
+            # coerce_cli_choice compares str(member.value) with the text and returns the first member that matches
+            return next((member for member in annotation if str(member.value) == value), _SENTINEL)
+        return _SENTINEL
     if get_origin(annotation) is list and get_args(annotation) == (str,) and kind in (list, tuple):
         return list(value) if all(type(item) is str for item in value) else _SENTINEL
     return _SENTINEL
@@ -61,7 +69,9 @@ class _Lazy:
         descriptor = param.type_descriptor
         info = descriptor.parameter_info
         if getattr(info, "parser", None) is None:
-            done = shortcut(descriptor.annotation, value, getattr(info, "min", None), getattr(info, "max", None))
+            exact = getattr(info, "case_sensitive", False) is True and getattr(ctx, "token_normalize_func", 0) is None
+            bounds = getattr(info, "min", None), getattr(info, "max", None)
+            done = shortcut(descriptor.annotation, value, *bounds, exact_choices=exact)
             if done is not _SENTINEL:
                 return done
         if self._real is None:
