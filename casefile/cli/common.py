@@ -51,11 +51,6 @@ class ReadFormat(str, Enum):
     csv = "csv"
 
 
-class Order(str, Enum):
-    dayfirst = "dayfirst"
-    monthfirst = "monthfirst"
-
-
 def err(message: str) -> None:
     """One line on stderr, shown safely: a file name or an argument may hold escape sequences or newlines."""
     from casefile.render import visible
