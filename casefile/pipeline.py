@@ -177,13 +177,7 @@ class Writer:
         self.stamp = stamp or now()
         self.counts = WriteCounts()
         self.organizations = Organizations(store, self.counts, self.stamp)
-        # the temp schema's page cache is unbounded by default here, which kept the whole key table in memory
-        # (~75 bytes a row); 2 MiB, like the main database's default, lets it spill to its file (issue 9, I4)
-        self.store.conn.execute("PRAGMA temp.cache_size = -2048")
-        self.store.conn.execute(
-            "CREATE TEMP TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY, source TEXT, line INT)"
-        )
-        self.store.conn.execute("DELETE FROM temp.import_keys")
+        self.store.start_key_claims()
         self._first = True
         #: the secondary indexes of ``accounts`` dropped for a bulk load, to be built again by :meth:`done`
         self._dropped: list[str] = []
@@ -289,13 +283,7 @@ class Writer:
             for column, prefix in (("id", "id:"), ("external_id", "ext:")):
                 if values.get(column):
                     keyed.append((number, column, prefix + str(values[column])))
-        conn = self.store.conn
-        earlier: dict[str, tuple[str, int | None]] = {}
-        keys = [key for _, _, key in keyed]
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            sql = f"SELECT key, source, line FROM temp.import_keys WHERE key IN ({', '.join('?' for _ in chunk)})"
-            earlier.update((key, (source, line)) for key, source, line in conn.execute(sql, chunk))
+        earlier = self.store.claimed_keys([key for _, _, key in keyed])
         problems: dict[int, Problem] = {}
         claims: list[tuple[str, str, int | None]] = []
         for number, column, key in keyed:
@@ -309,7 +297,7 @@ class Writer:
                 continue
             earlier[key] = (item.source, item.line)
             claims.append((key, item.source, item.line))
-        conn.executemany("INSERT INTO temp.import_keys VALUES (?, ?, ?)", claims)
+        self.store.claim_keys(claims)
         return problems
 
 

@@ -1542,6 +1542,28 @@ class Store:
             self.replace_nested(account.rowid, account.values, stamp)
         return max(cursor.rowcount, 0)
 
+    # -- the keys an import has claimed (the same id or external_id twice in one import is an error) ----------
+
+    def start_key_claims(self) -> None:
+        """An empty ``temp.import_keys`` for this transaction's import."""
+        # the temp schema's page cache is unbounded by default here, which kept the whole key table in memory
+        # (~75 bytes a row); 2 MiB, like the main database's default, lets it spill to its file (issue 9, I4)
+        self.conn.execute("PRAGMA temp.cache_size = -2048")
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY, source TEXT, line INT)")
+        self.conn.execute("DELETE FROM temp.import_keys")
+
+    def claimed_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, int | None]]:
+        """Which of ``keys`` this import has claimed already: key → (source, line) of the claim."""
+        found: dict[str, tuple[str, int | None]] = {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            sql = f"SELECT key, source, line FROM temp.import_keys WHERE key IN ({', '.join('?' for _ in chunk)})"
+            found.update((key, (source, line)) for key, source, line in self.conn.execute(sql, chunk))
+        return found
+
+    def claim_keys(self, claims: Iterable[tuple[str, str, int | None]]) -> None:
+        self.conn.executemany("INSERT INTO temp.import_keys VALUES (?, ?, ?)", claims)
+
     def accounts_empty(self) -> bool:
         return self.conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is None
 
