@@ -1253,8 +1253,9 @@ class Store:
     # -- reading ------------------------------------------------------------------------------------
 
     def resolve_id(self, ref: str, *, include_deleted: bool = True, follow: bool = True) -> str:
-        """A full id from a unique id prefix (as git does with hashes) or an exact ``external_id``; an account
-        merged into another resolves to that one (``follow=False``: to itself)."""
+        """A full id from the id itself, an exact ``external_id`` or a unique id prefix (as git does with
+        hashes), tried in that order; an account merged into another resolves to that one (``follow=False``:
+        to itself)."""
         try:
             found = self._resolve_id(ref, include_deleted=include_deleted)
         except NotFound:
@@ -1289,6 +1290,10 @@ class Store:
         exact = self.conn.execute(f"SELECT id FROM accounts WHERE id = ?{deleted}", (ref,)).fetchone()
         if exact:
             return str(exact[0])
+        # an exact external id before a prefix: "D" names that record, not whichever random id starts with d
+        by_key = self.conn.execute(f"SELECT id FROM accounts WHERE external_id = ?{deleted}", (ref,)).fetchone()
+        if by_key:
+            return str(by_key[0])
         candidates = [
             r[0]
             for r in self.conn.execute(
@@ -1301,9 +1306,6 @@ class Store:
         if len(candidates) > 1:
             listed = ", ".join(candidates[:10]) + (", …" if len(candidates) > 10 else "")
             raise UsageError(f"id prefix {ref!r} is ambiguous; it matches {listed}")
-        by_key = self.conn.execute(f"SELECT id FROM accounts WHERE external_id = ?{deleted}", (ref,)).fetchone()
-        if by_key:
-            return str(by_key[0])
         gone = self.conn.execute("SELECT old_id FROM account_redirects WHERE old_id = ?", (ref,)).fetchone()
         if gone:  # merged away and since removed for good
             return str(gone[0])

@@ -249,6 +249,25 @@ def test_show_by_prefix_external_id_and_ambiguity(cli, db: Path) -> None:
     assert result.exit_code == 1 and "no account" in result.stderr
 
 
+def test_an_exact_external_id_wins_over_an_id_prefix(cli, db: Path) -> None:
+    # an external id such as "D" or "ab12" can also be the prefix of another account's random id; the exact
+    # match must win, or `edit D` would change a different record (one in 16 random ids starts with "d")
+    target = add(cli, "--name", "Target", "--external-id", "D")
+    other = add(cli, "--name", "Other")
+    conn = sqlite3.connect(db)
+    conn.execute("UPDATE accounts SET id = 'd000000000000001' WHERE id = ?", (other,))
+    conn.execute("UPDATE accounts SET id = 'e000000000000001' WHERE id = ?", (target,))
+    conn.commit()
+    conn.close()
+    result = cli("show", "D", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["name"] == "Target"
+    assert json.loads(cli("show", "d0", "--format", "json").stdout)["name"] == "Other"  # a longer prefix still works
+    result = cli("edit", "D", "--set", "role=checked")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(cli("show", "d000000000000001", "--format", "json").stdout)["role"] is None
+
+
 def test_show_plain_groups_and_raw_dates(cli) -> None:
     new_id = add(cli, "--name", "P", "--left", "Jan.14, 2006", "--org", "G")
     out = cli("show", new_id).stdout
