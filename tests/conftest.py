@@ -17,11 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data"
 CORPORA = Path(__file__).resolve().parent / "corpora"
+
+# no per-example time limit: the machines are shared, and a slow example on a busy one is not a failure
+settings.register_profile("casefile", deadline=None)
+settings.load_profile("casefile")
 
 
 @pytest.fixture(autouse=True)
@@ -38,6 +43,7 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("CASEFILE_CONFIG", "CASEFILE_ACTOR", "CASEFILE_DAYFIRST", "CASEFILE_EXPORT_FORMAT", "CASEFILE_PAGER"):
         monkeypatch.delenv(name, raising=False)  # the developer's own settings must not leak into a test
     monkeypatch.delenv("PAGER", raising=False)
+    monkeypatch.delenv("EDITOR", raising=False)
     return db
 
 
