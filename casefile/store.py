@@ -142,6 +142,14 @@ def account_to_row(account: Account) -> list[Any]:
 # ------------------------------------------------------------------------------------------- filters
 
 
+def _rows_in(conn: sqlite3.Connection, sql: str, values: Sequence[Any], size: int = 500) -> Iterator[Any]:
+    """The rows of ``sql`` for every value in ``values``, where ``{marks}`` in ``sql`` stands for an IN list:
+    a chunk of ``size`` values per statement, as SQLite caps the variables one statement may take."""
+    for start in range(0, len(values), size):
+        chunk = list(values[start : start + size])
+        yield from conn.execute(sql.format(marks=", ".join("?" * len(chunk))), chunk)
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -1107,15 +1115,12 @@ class Store:
     def audit_counts(self, batch_rowids: Sequence[int]) -> dict[int, dict[tuple[str, str], int]]:
         """{batch: {(kind, action): entries}}."""
         out: dict[int, dict[tuple[str, str], int]] = {b: {} for b in batch_rowids}
-        for start in range(0, len(batch_rowids), 500):
-            chunk = list(batch_rowids[start : start + 500])
-            marks = ", ".join("?" for _ in chunk)
-            for batch, kind, action, n in self.conn.execute(
-                f"SELECT batch_rowid, kind, action, count(*) FROM audit_log WHERE batch_rowid IN ({marks}) "
-                "GROUP BY batch_rowid, kind, action",
-                chunk,
-            ):
-                out[batch][(kind, action)] = n
+        sql = (
+            "SELECT batch_rowid, kind, action, count(*) FROM audit_log WHERE batch_rowid IN ({marks}) "
+            "GROUP BY batch_rowid, kind, action"
+        )
+        for batch, kind, action, n in _rows_in(self.conn, sql, batch_rowids):
+            out[batch][(kind, action)] = n
         return out
 
     def audit_entries(
@@ -1402,12 +1407,10 @@ class Store:
         out: dict[str, Account] = {}
         found: dict[int, Account] = {}
         for column, prefix, keys in (("id", "id:", list(ids)), ("external_id", "ext:", list(external_ids))):
-            for start in range(0, len(keys), 500):
-                chunk = keys[start : start + 500]
-                sql = f"SELECT {_SELECT_COLUMNS} FROM accounts WHERE {column} IN ({', '.join('?' for _ in chunk)})"
-                for row in self.conn.execute(sql, chunk):
-                    account = found.setdefault(row[0], row_to_account(row))
-                    out[prefix + str(account.values[column])] = account
+            sql = f"SELECT {_SELECT_COLUMNS} FROM accounts WHERE {column} IN ({{marks}})"
+            for row in _rows_in(self.conn, sql, keys):
+                account = found.setdefault(row[0], row_to_account(row))
+                out[prefix + str(account.values[column])] = account
         self.attach_nested(list(found.values()))
         return out
 
@@ -1556,12 +1559,8 @@ class Store:
 
     def claimed_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, int | None]]:
         """Which of ``keys`` this import has claimed already: key → (source, line) of the claim."""
-        found: dict[str, tuple[str, int | None]] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            sql = f"SELECT key, source, line FROM temp.import_keys WHERE key IN ({', '.join('?' for _ in chunk)})"
-            found.update((key, (source, line)) for key, source, line in self.conn.execute(sql, chunk))
-        return found
+        sql = "SELECT key, source, line FROM temp.import_keys WHERE key IN ({marks})"
+        return {key: (source, line) for key, source, line in _rows_in(self.conn, sql, keys)}
 
     def claim_keys(self, claims: Iterable[tuple[str, str, int | None]]) -> None:
         self.conn.executemany("INSERT INTO temp.import_keys VALUES (?, ?, ?)", claims)
