@@ -1,3 +1,3 @@
-from casefile.cli import main
+from casefile import main
 
 main()

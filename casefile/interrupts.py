@@ -17,6 +17,12 @@ from contextlib import contextmanager
 #: What this command has made durable so far ("the database", an export's path), in order.
 saved: list[str] = []
 
+#: Set by :func:`on_signal` when SIGINT or SIGTERM arrives, and never cleared: Python runs the handler in
+#: whatever code is running, and where that code cannot pass an exception on (a weakref callback or a
+#: ``__del__`` during a lazy import) the ``KeyboardInterrupt`` is printed as "ignored" and lost. A commit
+#: or an export's rename asks :func:`check` first, so such an interrupt still stops the command.
+requested = False
+
 #: Set by the console script (not by in-process callers such as tests): once something is saved, SIGINT and
 #: SIGTERM stay blocked until the process exits, so the command finishes - prints the new id, exits 0 - rather
 #: than stopping after the fact with an exit status that says it failed.
@@ -33,14 +39,31 @@ def held(*, keep: bool = True) -> Iterator[None]:
     if threading.current_thread() is not threading.main_thread():
         yield
         return
-    old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+    # Python runs a pending handler when pthread_sigmask returns: reading the mask first means an interrupt
+    # raised by the call that blocks is raised with the old mask known, and the finally puts it back
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, [])
     done = False
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
         yield
         done = True
     finally:
         if not (done and keep and hold_after_saving):
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def on_signal(signum: int, frame: object) -> None:
+    """The console script's handler for SIGINT and SIGTERM: note the request, then raise as Python does."""
+    global requested
+    requested = True
+    raise KeyboardInterrupt
+
+
+def check() -> None:
+    """Raise ``KeyboardInterrupt`` if an interrupt came that the code it landed in swallowed; called just
+    before a change becomes durable."""
+    if requested:
+        raise KeyboardInterrupt
 
 
 def note_saved(what: str) -> None:

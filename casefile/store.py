@@ -758,6 +758,7 @@ class Store:
                 self._audit_finish()
             committing = True
             with interrupts.held(keep=result):
+                interrupts.check()  # an interrupt that landed where it could not be raised
                 self.conn.execute("COMMIT")
             interrupts.note_saved(saves)
         except BaseException as exc:

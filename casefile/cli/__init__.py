@@ -94,19 +94,19 @@ app.add_typer(research.vocab_app, name="vocab")
 app.add_typer(config.app, name="config")
 
 
-def _terminate(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
 def main() -> None:
     """Console-script entry point: SIGTERM is treated like Ctrl-C (roll back, exit 130), and output still
     buffered when the reader has gone (``casefile list | head -1``) is dropped quietly, not a traceback."""
-    from casefile import interrupts
+    from casefile import errors, interrupts
 
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, interrupts.on_signal)
+    signal.signal(signal.SIGTERM, interrupts.on_signal)
     interrupts.hold_after_saving = True
     try:
         app()
+    except KeyboardInterrupt:  # while Typer builds the command, before any command runs
+        sys.stderr.write(interrupts.message() + "\n")
+        raise SystemExit(errors.EXIT_INTERRUPTED) from None
     except SystemExit:
         _flush_stdout()
         raise

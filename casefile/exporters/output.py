@@ -55,6 +55,7 @@ def open_output(path: str | None, *, protect: Mapping[str, str] | None = None) -
             yield out
             sync(out, path)
         with _writing(path), interrupts.held():
+            interrupts.check()  # an interrupt that landed where it could not be raised
             os.replace(temp, target)
         interrupts.note_saved(path)
     except BaseException as exc:
