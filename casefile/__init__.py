@@ -4,13 +4,11 @@
 def main() -> None:
     """The ``casefile`` console script. Ctrl-C (or SIGTERM) is handled from here on, before the command-line
     layer is even imported: an interrupt while it loads is one line and exit 130, not a traceback."""
-    import signal
     import sys
 
     from casefile import errors, interrupts
 
-    signal.signal(signal.SIGINT, interrupts.on_signal)
-    signal.signal(signal.SIGTERM, interrupts.on_signal)
+    interrupts.install()
     try:
         from casefile.cli import main as run
     except KeyboardInterrupt:

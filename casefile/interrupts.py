@@ -13,6 +13,7 @@ import signal
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 #: What this command has made durable so far ("the database", an export's path), in order.
 saved: list[str] = []
@@ -50,6 +51,24 @@ def held(*, keep: bool = True) -> Iterator[None]:
     finally:
         if not (done and keep and hold_after_saving):
             signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
+def install() -> None:
+    """For the console script: SIGINT and SIGTERM go to :func:`on_signal`, and a ``KeyboardInterrupt`` that
+    Python could not raise is not printed as an "Exception ignored" traceback (:func:`check` acts on it)."""
+    import sys
+
+    if signal.getsignal(signal.SIGINT) is on_signal:
+        return  # installed already
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    default = sys.unraisablehook
+
+    def unraisable(info: Any) -> None:
+        if not isinstance(info.exc_value, KeyboardInterrupt):
+            default(info)
+
+    sys.unraisablehook = unraisable
 
 
 def on_signal(signum: int, frame: object) -> None:

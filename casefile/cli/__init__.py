@@ -4,7 +4,6 @@ Each command module holds one group of commands; this module wires them together
 options. Heavy imports happen inside the commands (see ARCHITECTURE.md, "lazy imports").
 """
 
-import signal
 import sys
 from typing import Annotated, Optional
 
@@ -99,8 +98,7 @@ def main() -> None:
     buffered when the reader has gone (``casefile list | head -1``) is dropped quietly, not a traceback."""
     from casefile import errors, interrupts
 
-    signal.signal(signal.SIGINT, interrupts.on_signal)
-    signal.signal(signal.SIGTERM, interrupts.on_signal)
+    interrupts.install()
     interrupts.hold_after_saving = True
     try:
         app()
