@@ -11,7 +11,9 @@ def main() -> None:
     interrupts.install()
     try:
         from casefile.cli import main as run
-    except KeyboardInterrupt:
+
+        run()
+    except KeyboardInterrupt:  # while the CLI layer loads or Typer builds the command; a command's own
+        # interrupts end at its error boundary, with the same line
         sys.stderr.write(interrupts.message() + "\n")
         raise SystemExit(errors.EXIT_INTERRUPTED) from None
-    run()

@@ -96,15 +96,12 @@ app.add_typer(config.app, name="config")
 def main() -> None:
     """Console-script entry point: SIGTERM is treated like Ctrl-C (roll back, exit 130), and output still
     buffered when the reader has gone (``casefile list | head -1``) is dropped quietly, not a traceback."""
-    from casefile import errors, interrupts
+    from casefile import interrupts
 
-    interrupts.install()
+    interrupts.install()  # done already when started as `casefile` (casefile.main); not when called directly
     interrupts.hold_after_saving = True
     try:
         app()
-    except KeyboardInterrupt:  # while Typer builds the command, before any command runs
-        sys.stderr.write(interrupts.message() + "\n")
-        raise SystemExit(errors.EXIT_INTERRUPTED) from None
     except SystemExit:
         _flush_stdout()
         raise
