@@ -49,7 +49,7 @@ docs: $(VENV)/.installed
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/mypy casefile
-	$(BIN)/python -m pytest -m "not slow" --cov --cov-report=term:skip-covered -q
+	$(BIN)/python -m pytest -m "not slow" -n auto --cov --cov-report=term:skip-covered -q
 
 soak: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -m slow -q
