@@ -99,7 +99,7 @@ def search(store: Store, text: str, flt: Filter, *, raw: bool = False) -> list[d
     except sqlite3.OperationalError as exc:
         if not raw:
             raise
-        from .render import visible
+        from .text import visible
 
         raise UsageError(
             f"search syntax: {visible(str(exc))}; see the FTS5 query syntax, or leave out --raw to search the "

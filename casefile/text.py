@@ -4,6 +4,9 @@
 variants (ي/ی, ك/ک, hamza forms, tatweel), Persian ZWNJ and runs of whitespace. :func:`loose_key` also
 drops punctuation and spaces, to spot *near* matches ("Mujahedin-e-Khalq" vs "Mujahedin-e Khalq") that are
 reported, never merged silently. Stored text is never folded — only compared.
+
+:func:`visible` is for showing untrusted text: control and bidi characters become ``<U+XXXX>`` (the core
+uses it in messages; :mod:`casefile.render` builds its plain and rich output on it).
 """
 
 from __future__ import annotations
@@ -99,3 +102,19 @@ def name_key(name: str) -> str:
     """A name folded for matching across transliterations: :func:`translit_key` of each word, without
     the Persian ezafe ("Mujahedin-e Khalq" = "Mojahedin Khalq" up to vowels)."""
     return " ".join(translit_key(w) for w in words(name) if w not in _EZAFE)
+
+
+# ------------------------------------------------------------------------------- untrusted text on screen
+
+# C0 controls except TAB and LF, DEL, C1 controls, bidi embeddings/overrides/isolates and marks, the Arabic
+# letter mark, and the line/paragraph separators. ZWNJ (U+200C) and ZWJ (U+200D) are deliberately absent.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"<U+{ord(match.group()):04X}>"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control or bidi character replaced by a visible ``<U+XXXX>``."""
+    return _UNSAFE.sub(_escape, text)
