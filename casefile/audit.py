@@ -11,10 +11,7 @@ batch created. Undo is a write like any other, so it is a batch too, and can its
 
 from __future__ import annotations
 
-import getpass
-import importlib
 import json
-import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -22,25 +19,6 @@ from .errors import CasefileError, NotFound, UsageError
 
 if TYPE_CHECKING:
     from .store import Store
-
-
-def current_actor(flag: str | None = None) -> str:
-    """Who the audit log names: ``--actor``, then ``$CASEFILE_ACTOR``, then the config file's ``actor`` (when
-    casefile has a config module), then the login name. The one place this is decided."""
-    if flag:
-        return flag
-    try:
-        config = importlib.import_module("casefile.config")
-    except ModuleNotFoundError:
-        config = None
-    if config is not None:
-        return str(config.Settings().get("actor"))
-    if os.environ.get("CASEFILE_ACTOR"):
-        return os.environ["CASEFILE_ACTOR"]
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError, ImportError):  # no passwd entry and no LOGNAME/USER (containers)
-        return "unknown"
 
 
 # ------------------------------------------------------------------------------------------------ batches

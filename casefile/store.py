@@ -595,7 +595,7 @@ class Store:
         self._tracking = False  # whether the temp triggers feeding temp.search_touched exist
         self._accounts_start = 0  # the highest account rowid when the open transaction began
         self._matchers: dict[str, Any] = {}  # organisation match key → its difflib.SequenceMatcher
-        #: Who and which command the audit log names for this store's writes (``audit.current_actor()`` if unset).
+        #: Who and which command the audit log names for this store's writes (``config.actor()`` if unset).
         self.actor: str | None = None
         self.command: str | None = None
         #: Set by undo: the batch the next transaction reverts.
@@ -854,12 +854,12 @@ class Store:
         )
         if not touched and self.undoes is None:
             return
-        from .audit import current_actor
+        from .config import actor
 
         batch_id = new_id()
         cursor = self.conn.execute(
             "INSERT INTO audit_batches (id, ts, actor, command, undoes) VALUES (?, ?, ?, ?, ?)",
-            (batch_id, now(), self.actor or current_actor(), self.command or "casefile", self.undoes),
+            (batch_id, now(), self.actor or actor(), self.command or "casefile", self.undoes),
         )
         batch = int(cursor.lastrowid or 0)
         entries = 0

@@ -159,7 +159,7 @@ def open_store(*, create: bool = False, encrypt: bool = False) -> Any:
     store = Store.open(path, create=create, key=key)
     if not is_private(path):
         err(f"warning: {path} can be read by other users; run `chmod 600 {path}`")
-    store.actor = state.actor  # None: the audit log asks audit.current_actor() when it writes
+    store.actor = state.actor  # None: the audit log asks config.actor() when it writes
     store.command = state.command
     return store
 
