@@ -1,6 +1,6 @@
 """Finding and analysing accounts: ranked search with snippets, cross-tab statistics, data-quality checks,
-duplicate candidates and merging. No printing and no SQL here: the store runs the queries, the CLI shows
-the results.
+duplicate candidates (merging them is an edit: :func:`casefile.editing.merge`). No printing and no SQL
+here: the store runs the queries, the CLI shows the results.
 """
 
 from __future__ import annotations
@@ -566,93 +566,3 @@ def _same_key(name: str, key: str) -> bool:
     from .text import name_key
 
     return name_key(name) == key
-
-
-# ------------------------------------------------------------------------------------------------ merge
-
-#: Fields ``merge --take`` accepts: the single-valued ones (lists are always united).
-TAKEABLE = tuple(f.name for f in model.FIELDS if not f.multi and f.name not in ("id", "external_id"))
-
-
-@dataclass
-class Conflict:
-    field: str
-    kept: str
-    other: str
-    winner: str  # "kept" or "other"
-
-
-def merge(store: Store, keep_ref: str, other_ref: str, take: list[str]) -> tuple[str, str, list[Conflict]]:
-    """Merge account OTHER into KEEP in one transaction: aliases (OTHER's name among them), codes, tags,
-    sources, events and quotes are united; a single value KEEP lacks is filled from OTHER; where both have
-    different values KEEP's wins unless the field is in ``take``. KEEP is written through the pipeline
-    (validation, search index); OTHER is marked deleted and its id redirected to KEEP.
-    Returns (keep id, other id, conflicts)."""
-    from . import pipeline
-    from .store import check_field, now
-    from .validation import Validator
-
-    for name in take:
-        check_field(name, TAKEABLE, "field for --take")
-    keep_id, other_id = store.resolve_id(keep_ref), store.resolve_id(other_ref)
-    if keep_id == other_id:
-        raise UsageError("KEEP and OTHER are the same account")
-    kept, other = store.get(keep_id), store.get(other_id)
-    k, o = model.to_json_dict(kept), model.to_json_dict(other)
-    raw: dict[str, Any] = {"id": keep_id}
-    conflicts: list[Conflict] = []
-    kept_has_source = bool(k["sources"]) or any(k[f] for f in model.FLAT_SOURCE)
-    other_entries = [dict(s) for s in o["sources"]]
-    if not other_entries and any(o[f] for f in model.FLAT_SOURCE) and kept_has_source:
-        other_entries = [_flat_source_entry(o)]
-    for f in model.FIELDS:
-        if f.name in ("id", "external_id") or (f.name in model.FLAT_SOURCE and (other_entries or k["sources"])):
-            continue
-        if f.multi:
-            extra = [o["name"]] if f.name == "aliases" and o["name"] and k["name"] not in (None, o["name"]) else []
-            united = list(dict.fromkeys([*k[f.name], *o[f.name], *extra]))
-            if united != k[f.name]:
-                raw[f.name] = united
-            continue
-        mine, theirs = k[f.name], o[f.name]
-        if theirs is None or mine == theirs:
-            continue
-        if mine is not None:
-            winner = "other" if f.name in take else "kept"
-            conflicts.append(Conflict(f.name, _shown(mine), _shown(theirs), winner))
-            if winner == "kept":
-                continue
-        raw[f.name] = theirs
-        for part in model.DATE_PARTS if f.kind == "date" else ():
-            raw[f"{f.name}_{part}"] = o[f"{f.name}_{part}"]
-    if other_entries:
-        linked = {s["id"] for s in k["sources"]}
-        added = [s for s in other_entries if not s.get("id") or s["id"] not in linked]
-        for entry in added:
-            if kept_has_source and entry.get("role") == "primary":
-                entry["role"] = "corroborating"
-        raw["sources"] = [*k["sources"], *added]
-    for part in ("events", "quotes"):
-        if o[part]:
-            raw[part] = [*k[part], *(item for item in o[part] if item not in k[part])]
-    with store.transaction():
-        pipeline.update_record(store, Validator(pipeline.options_for(store)), raw)
-        stamp = now()
-        store.set_deleted(other_id, stamp)
-        store.add_redirect(other_id, keep_id, stamp)
-    return keep_id, other_id, conflicts
-
-
-def _flat_source_entry(values: dict[str, Any]) -> dict[str, Any]:
-    """OTHER's flat source_* columns as a sources entry, so merging keeps them."""
-    entry = {part: values[flat] for flat, part in model.FLAT_SOURCE.items() if values[flat] is not None}
-    for part in model.DATE_PARTS if values.get("source_date") is not None else ():
-        entry[f"date_{part}"] = values[f"source_date_{part}"]
-    return {**entry, "role": "primary"}
-
-
-def _shown(value: Any, width: int = 60) -> str:
-    text = (
-        " ".join(model.format_number(value).split()) if isinstance(value, int | float) else " ".join(str(value).split())
-    )
-    return text if len(text) <= width else text[: width - 1] + "…"

@@ -240,10 +240,10 @@ def merge(
 
     Example: casefile merge DEMO-0006 DEMO-0007 --take left
     """
-    from casefile import analysis
+    from casefile import editing
     from casefile.render import visible
 
-    keep_id, other_id, conflicts = analysis.merge(open_store(), keep, other, take or [])
+    keep_id, other_id, conflicts = editing.merge(open_store(), keep, other, take or [])
     for c in conflicts:
         other_hint = "" if c.winner == "other" else f" (--take {c.field} for the other)"
         err(f"conflict: {c.field}: kept {visible(c.kept)!r} · other {visible(c.other)!r} → {c.winner}{other_hint}")
