@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import interrupts, model
-from .errors import CasefileError, DatabaseBusy, DatabaseError, DiskFull, KeyNeeded, NotFound, UsageError
-from .model import Account, Filter, FuzzyDate
-from .paths import make_private_folder
-from .text import fold, index_form, loose_key, translit_key, words
+from casefile import interrupts, model
+from casefile.errors import CasefileError, DatabaseBusy, DatabaseError, DiskFull, KeyNeeded, NotFound, UsageError
+from casefile.model import Account, Filter, FuzzyDate
+from casefile.paths import make_private_folder
+from casefile.text import fold, index_form, loose_key, translit_key, words
 
 MIGRATION_SET = "casefile"
 BUSY_TIMEOUT_ENV = "CASEFILE_BUSY_TIMEOUT"
@@ -676,14 +676,14 @@ class Store:
 
     def schema_status(self) -> tuple[list[str], list[str]]:
         """(schema steps this casefile knows but the file lacks, steps the file has that it does not know)."""
-        from .migrations import migrations
+        from casefile.migrations import migrations
 
         known = [m.name for m in migrations._migrations]
         applied = self.applied_migrations()
         return [n for n in known if n not in applied], [n for n in applied if n not in known]
 
     def _migrate(self) -> None:
-        from .migrations import migrations
+        from casefile.migrations import migrations
 
         known = [m.name for m in migrations._migrations]
         applied = self.applied_migrations()
@@ -854,7 +854,7 @@ class Store:
         )
         if not touched and self.undoes is None:
             return
-        from .config import actor
+        from casefile.config import actor
 
         batch_id = new_id()
         cursor = self.conn.execute(
@@ -1910,7 +1910,7 @@ class Store:
 
     def codes(self) -> dict[str, frozenset[str]]:
         """Every vocabulary's codes: the shipped ones and those users added."""
-        from . import vocab
+        from casefile import vocab
 
         out = {name: set(vocab.codes(name)) for name in vocab.VOCABULARIES}
         for vocabulary, code, *_ in self.user_codes():
