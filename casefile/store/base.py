@@ -1,0 +1,46 @@
+"""What every room of the store shares: the open connection, the state the rooms keep on it, and the
+methods one room calls in another.
+
+:class:`casefile.store.Store` is composed of one class a concern (a module each), all built on
+:class:`StoreBase`. A room calls another's methods through ``self``; those calls are declared here for the
+type checker, so each room can be read - and checked - on its own, and this list is the whole of what the
+rooms ask of each other.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+
+class StoreBase:
+    """An open casefile database: the connection and the state kept on it."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path):
+        self.conn = conn
+        self.path = path
+        self._depth = 0  # nesting of transaction(): only the outermost one commits
+        self._tracking = False  # whether the temp triggers feeding temp.search_touched exist
+        self._accounts_start = 0  # the highest account rowid when the open transaction began
+        self._matchers: dict[str, Any] = {}  # organisation match key → its difflib.SequenceMatcher
+        #: Who and which command the audit log names for this store's writes (``config.actor()`` if unset).
+        self.actor: str | None = None
+        self.command: str | None = None
+        #: Set by undo: the batch the next transaction reverts.
+        self.undoes: str | None = None
+        #: The id of the audit batch the last committed transaction wrote (None when it changed nothing).
+        self.last_batch: str | None = None
+        self._audit_ready = False
+        self._columns: dict[str, tuple[str | None, list[str]]] = {}
+        self.encrypted = False
+
+    if TYPE_CHECKING:  # defined in the rooms named
+        # search.py: transaction() keeps the full-text index in step with every write
+        def _track_writes(self) -> None: ...
+        def sync_search(self, batch: int = 2000) -> int: ...
+
+        # audit_log.py: transaction() writes one audit batch per write
+        def _audit_install(self) -> None: ...
+        def _audit_begin(self) -> None: ...
+        def _audit_finish(self) -> None: ...

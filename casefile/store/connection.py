@@ -1,0 +1,336 @@
+"""Opening the database and writing to it: the path, the file's permissions and its schema version, pending
+migrations, the pragmas casefile relies on (rollback journal, ``synchronous=FULL``, a busy timeout, foreign
+keys, ``secure_delete``), SQLCipher's key, and transactions.
+
+Every write happens inside :meth:`Connection.transaction`, a ``BEGIN IMMEDIATE`` … ``COMMIT`` that rolls back
+on any exception, Ctrl-C included; just before COMMIT it brings the search index up to date and writes the
+audit batch (the hooks of :mod:`.search` and :mod:`.audit_log`).
+
+Reads use the standard library's ``sqlite3`` connection directly: importing sqlite-utils costs more than a
+whole ``casefile show``, so it is only imported when migrations have to run.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import secrets
+import sqlite3
+import stat
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Self
+
+from casefile import interrupts
+from casefile.errors import CasefileError, DatabaseBusy, DatabaseError, DiskFull, KeyNeeded, NotFound, UsageError
+from casefile.paths import make_private_folder
+
+from .base import StoreBase
+
+MIGRATION_SET = "casefile"
+BUSY_TIMEOUT_ENV = "CASEFILE_BUSY_TIMEOUT"
+DEFAULT_BUSY_TIMEOUT = 5.0
+#: Test hook, not a user setting: cap the database at this many pages (``PRAGMA max_page_count``) so tests
+#: can fill the "disk" at will and prove a full disk rolls back cleanly (docs/RELIABILITY.md).
+MAX_PAGE_COUNT_ENV = "CASEFILE_MAX_PAGE_COUNT"
+PAGE_SIZE = 32768  # ~2.2 KB accounts: 8 KiB pages left the file 1.38x the CSV, 32 KiB 1.21x (docs/PERFORMANCE.md)
+_SAVED = "the changes to the database"
+
+
+def now() -> str:
+    """Timestamps are UTC ISO 8601 with seconds, e.g. ``2026-11-30T02:20:09Z``."""
+    return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def new_id() -> str:
+    """16 random hex digits: never reused in practice (2⁶⁴ values), short prefixes stay unique."""
+    return secrets.token_hex(8)
+
+
+def _busy_timeout() -> float:
+    try:
+        return float(os.environ.get(BUSY_TIMEOUT_ENV, DEFAULT_BUSY_TIMEOUT))
+    except ValueError:
+        return DEFAULT_BUSY_TIMEOUT
+
+
+def database_errors() -> tuple[type[Exception], ...]:
+    """The exception classes a database call can raise: the standard library's, and SQLCipher's own (sqlcipher3
+    does not derive from sqlite3) once an encrypted database has been opened."""
+    cipher = sys.modules.get("sqlcipher3")
+    return (sqlite3.Error, cipher.Error) if cipher is not None else (sqlite3.Error,)
+
+
+def _map_sqlite_error(exc: Exception) -> CasefileError:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return DatabaseBusy(
+            "database is busy: another casefile command kept it locked for longer than "
+            f"{_busy_timeout():g} s; nothing was written, try again"
+        )
+    if "disk is full" in text or "disk i/o" in text and "full" in text:
+        return DiskFull("disk full: nothing was written; free some space and try again")
+    if "not a database" in text or "malformed" in text:
+        return DatabaseError("the database file is damaged or not a casefile database; run `casefile doctor`")
+    if "readonly" in text or "read-only" in text:
+        return DatabaseError("the database is read-only; check the file's permissions")
+    return DatabaseError(f"database error: {type(exc).__name__}")
+
+
+class Connection(StoreBase):
+    """Opening, configuring and migrating the database; transactions."""
+
+    @classmethod
+    def open(cls, path: Path, *, create: bool = False, migrate: bool = True, key: str | None = None) -> Self:
+        """Open (``create=True``: create if missing) the database at ``path`` and bring its schema up to date
+        (``migrate=False``: leave it as it is, for ``doctor``).
+
+        With ``key`` the database is an SQLCipher one (the ``encrypted`` extra): opened with that key, or made
+        encrypted if it is new. Without one, an encrypted file is refused with a message saying so."""
+        path = Path(path)
+        if not path.exists():
+            if not create:
+                raise NotFound(f"no database at {path}; create one with `casefile init` or pass --db")
+            _create_private_file(path)
+        elif path.is_dir():
+            raise DatabaseError(f"{path} is a folder, not a database file")
+        fresh = path.stat().st_size == 0  # ours or another command's that is creating it right now
+        if key is not None and not fresh and not is_encrypted(path):
+            key = None  # a plain database: a key in the environment does not apply to it
+        if key is None and is_encrypted(path):
+            raise KeyNeeded(f"{path} is encrypted; give its key with CASEFILE_KEY or --key-file, or type it when asked")
+        try:
+            conn = _connect(path, key)
+        except database_errors() as exc:
+            raise _map_sqlite_error(exc) from exc
+        store = cls(conn, path)
+        store.encrypted = key is not None
+        try:
+            if key is not None:
+                _check_key(conn, path)
+            store._configure(fresh)
+            if migrate:
+                store._migrate()
+        except database_errors() as exc:
+            conn.close()
+            raise _map_sqlite_error(exc) from exc
+        except BaseException:
+            conn.close()
+            raise
+        return store
+
+    def _configure(self, fresh: bool) -> None:
+        conn = self.conn
+        conn.execute(f"PRAGMA busy_timeout = {int(_busy_timeout() * 1000)}")
+        if fresh and not self.encrypted:  # SQLCipher keeps its own page size, which every open must match
+            conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "delete":
+            conn.execute("PRAGMA journal_mode = DELETE")
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA secure_delete = ON")
+        cap = os.environ.get(MAX_PAGE_COUNT_ENV, "")
+        if cap.isdigit():
+            conn.execute(f"PRAGMA max_page_count = {int(cap)}")
+
+    def applied_migrations(self) -> list[str]:
+        exists = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = '_sqlite_migrations'"
+        ).fetchone()
+        if not exists:
+            return []
+        return [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (MIGRATION_SET,)
+            )
+        ]
+
+    def schema_status(self) -> tuple[list[str], list[str]]:
+        """(schema steps this casefile knows but the file lacks, steps the file has that it does not know)."""
+        from casefile.migrations import migrations
+
+        known = [m.name for m in migrations._migrations]
+        applied = self.applied_migrations()
+        return [n for n in known if n not in applied], [n for n in applied if n not in known]
+
+    def _migrate(self) -> None:
+        from casefile.migrations import migrations
+
+        known = [m.name for m in migrations._migrations]
+        applied = self.applied_migrations()
+        unknown = [name for name in applied if name not in known]
+        if unknown:
+            raise DatabaseError(
+                f"{self.path} was written by a newer casefile (schema step {unknown[-1]!r}); upgrade casefile to use it"
+            )
+        if len(applied) == len(known):
+            return
+        import sqlite_utils
+
+        # One BEGIN IMMEDIATE transaction for every pending step: a failing step leaves the schema as it
+        # was and the step pending, and of several commands opening an old (or brand-new) file at once,
+        # one migrates while the others wait for it and then find nothing left to do. So steps must be
+        # transactional (sqlite_utils' ``transactional=False`` is not supported). No search or audit hooks
+        # run in it: their tables may be among the steps.
+        with self.transaction(saves="the database schema", result=False, hooks=False):
+            applied = self.applied_migrations()
+            if len(applied) == len(known):
+                return
+            if not applied and self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
+                raise DatabaseError(f"{self.path} is an SQLite database but not a casefile database")
+            migrations.apply(sqlite_utils.Database(self.conn))
+        if applied and "m003_search_index" not in applied:
+            with self.transaction(result=False):  # an older database: index what it already holds
+                self.conn.execute("INSERT INTO temp.search_touched SELECT rowid FROM accounts")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(
+        self, *, saves: str = _SAVED, result: bool = True, hooks: bool = True
+    ) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` … ``COMMIT``; any exception (Ctrl-C too) rolls everything back.
+
+        BEGIN is inside the ``try``, so no interrupt can fall between it and the rollback that guards it; an
+        interrupt during COMMIT is held until the COMMIT is done and then reported as coming after it (what
+        was saved is ``saves``). ``result=False`` (migrations) marks a commit that is not the command's
+        result: the command stays interruptible after it.
+
+        Inside another transaction this is a savepoint: a command that combines several writes (``merge``)
+        stays one transaction, and an inner failure rolls back only its own part. Just before the outermost
+        COMMIT the search index is brought up to date (:meth:`sync_search`), in the same transaction.
+
+        This is also the audit hook, the one place every write passes: temporary triggers note each record
+        the transaction changes (whichever method or statement changes it) and keep its rows as they were
+        before; just before ``COMMIT`` they become one audit batch (see :meth:`_audit_finish`).
+        ``hooks=False`` (schema migrations, whose steps may create those very tables) runs neither.
+        """
+        if self._depth:
+            yield from self._savepoint()
+            return
+        committing = False
+        try:
+            if hooks:
+                self._track_writes()
+                self._audit_install()
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
+            if hooks:
+                self.conn.execute("DELETE FROM temp.search_touched")
+                start = self.conn.execute("SELECT coalesce(max(rowid), 0) FROM main.accounts").fetchone()
+                self._accounts_start = int(start[0])
+                self._audit_begin()
+            yield self.conn
+            if hooks:
+                self.sync_search()
+                self._audit_finish()
+            committing = True
+            with interrupts.held(keep=result):
+                interrupts.check()  # an interrupt that landed where it could not be raised
+                self.conn.execute("COMMIT")
+            interrupts.note_saved(saves)
+        except BaseException as exc:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            elif committing and isinstance(exc, KeyboardInterrupt) and saves not in interrupts.saved:
+                interrupts.note_saved(saves)  # the COMMIT had finished when the interrupt came
+            if isinstance(exc, database_errors()):
+                raise _map_sqlite_error(exc) from exc
+            raise
+        finally:
+            self._depth = 0
+
+    def _savepoint(self) -> Iterator[sqlite3.Connection]:
+        name = f"casefile_{self._depth}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        self._depth += 1
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute(f"ROLLBACK TO {name}")
+            self.conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            self.conn.execute(f"RELEASE {name}")
+        finally:
+            self._depth -= 1
+
+
+# ---------------------------------------------------------------------------------------- encryption and private files
+
+_PLAIN_HEADER = b"SQLite format 3\x00"
+
+
+ENCRYPTED_EXTRA = "pip install 'casefile[encrypted]'"
+
+
+def is_encrypted(path: Path) -> bool:
+    """A non-empty file without SQLite's plain header: an SQLCipher database (or not a database at all)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return False
+    return bool(head) and head != _PLAIN_HEADER
+
+
+def _connect(path: Path, key: str | None) -> sqlite3.Connection:
+    if key is None:
+        return sqlite3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
+    try:
+        import sqlcipher3
+    except ImportError:
+        raise DatabaseError(f"encrypted databases need the optional extra: {ENCRYPTED_EXTRA}") from None
+    if not key or "\0" in key:
+        raise UsageError("the database key must be non-empty text without NUL characters")
+    conn: sqlite3.Connection = sqlcipher3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
+    conn.execute("PRAGMA cipher_log_level = NONE")  # SQLCipher's own log lines would break "one clear line"
+    quoted = key.replace("'", "''")
+    conn.execute(f"PRAGMA key = '{quoted}'")  # PRAGMA takes no bound parameters; the key is quoted as a literal
+    return conn
+
+
+def _check_key(conn: sqlite3.Connection, path: Path) -> None:
+    """The first read decrypts page 1: a wrong key fails here, with one clear line."""
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except database_errors() as exc:
+        if isinstance(_map_sqlite_error(exc), DatabaseBusy):
+            raise
+        raise DatabaseError(f"cannot open {path}: wrong key (or not an encrypted casefile database)") from None
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the database file mode 0600 (and missing folders 0700), whatever the umask."""
+    make_private_folder(path.parent)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:  # likewise: it is creating the database; migrations wait for it
+        return
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def create_private_file(path: Path) -> None:
+    """A new empty file, mode 0600 whatever the umask; refuses to overwrite one."""
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+    os.chmod(path, 0o600)
+
+
+def fsync_path(path: Path) -> None:
+    """Flush a file (or a folder's entries, after a rename) to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def is_private(path: Path) -> bool:
+    """True when neither group nor others can read or write the file."""
+    return not (path.stat().st_mode & (stat.S_IRWXG | stat.S_IRWXO))
