@@ -13,6 +13,9 @@ import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+if TYPE_CHECKING:
+    from casefile.model import Account
+
 
 class StoreBase:
     """An open casefile database: the connection and the state kept on it."""
@@ -44,3 +47,10 @@ class StoreBase:
         def _audit_install(self) -> None: ...
         def _audit_begin(self) -> None: ...
         def _audit_finish(self) -> None: ...
+
+        # parts.py: an account is read and written with its sources, events and quotes
+        def attach_nested(self, accounts: list[Account]) -> None: ...
+        def replace_nested(self, rowid: int, values: dict[str, Any], stamp: str) -> None: ...
+
+        # organizations.py: --org takes any name or alias of an organisation
+        def resolve_organization(self, name: str) -> str: ...

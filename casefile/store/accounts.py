@@ -1,0 +1,359 @@
+"""Accounts: the rows of the ``accounts`` table as :class:`~casefile.model.Account` objects and back, the
+``WHERE`` and ``ORDER BY`` a :class:`~casefile.model.Filter` means, and reading, writing and finding
+accounts - by id, external id or id prefix, following merge redirects - plus the keys an import claims.
+
+Field names from users (sort keys) are checked against the registry's allow-list before any SQL is built;
+values are always bound parameters.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from casefile import model
+from casefile.errors import NotFound, UsageError
+from casefile.model import Account, Filter, FuzzyDate
+
+from .base import StoreBase
+
+_SELECT_COLUMNS = "rowid, " + ", ".join(f'"{c}"' for c in model.ACCOUNT_COLUMNS)
+_FIELD_COLUMNS = tuple(c for f in model.FIELDS for c in f.columns())
+_TEXT_SEARCH_COLUMNS = ("name", "aliases", "organization", "summary", "source_title")
+
+
+# ---------------------------------------------------------------------------------------------- rows
+
+#: (field name, kind, number of columns) for each field, in column order.
+_CONVERTERS: list[tuple[str, str, int]] = [(f.name, f.kind, len(f.columns())) for f in model.FIELDS]
+
+
+def _load_multi(raw: str | None) -> Any:
+    """A stored multi-valued column as the list it holds (``[]`` when there is none)."""
+    return json.loads(raw) if raw else []
+
+
+def row_to_account(row: Sequence[Any]) -> Account:
+    """An account from a row of ``SELECT _SELECT_COLUMNS`` (rowid first)."""
+    values: dict[str, Any] = {}
+    i = 1
+    for name, kind, width in _CONVERTERS:
+        raw = row[i]
+        if kind == "date":
+            values[name] = FuzzyDate(raw, *row[i + 1 : i + width]) if raw is not None else None
+        elif kind == "multi":
+            values[name] = _load_multi(raw)
+        else:
+            values[name] = raw
+        i += width
+    return Account(values, created_at=row[i], updated_at=row[i + 1], deleted_at=row[i + 2], rowid=row[0])
+
+
+#: ``json.dumps(value, ensure_ascii=False)`` without building an encoder for every call (bulk imports).
+_encode_multi = json.JSONEncoder(ensure_ascii=False).encode
+_NO_DATE = (None,) * 7
+
+
+def account_to_row(account: Account) -> list[Any]:
+    """The field columns of an account, in :data:`_FIELD_COLUMNS` order."""
+    out: list[Any] = []
+    append, extend = out.append, out.extend
+    get = account.values.get
+    for name, kind, _width in _CONVERTERS:
+        value = get(name)
+        if kind == "date":
+            if value is None:
+                extend(_NO_DATE)
+            else:
+                extend((value.raw, value.edtf, value.min, value.max, value.precision, value.corrected, value.note))
+        elif kind == "multi":
+            append(_encode_multi(value) if value else None)
+        else:
+            append(value)
+    return out
+
+
+def field_columns_equal(a: Account, b: Account) -> bool:
+    """Whether two accounts store the same field values (timestamps ignored)."""
+    return account_to_row(a) == account_to_row(b)
+
+
+def same_record(a: Account, b: Account) -> bool:
+    """Whether two accounts store the same values, nested parts included (timestamps ignored)."""
+    return model.to_json_dict(a) == model.to_json_dict(b)
+
+
+# ------------------------------------------------------------------------------------------- filters
+
+
+def _rows_in(conn: sqlite3.Connection, sql: str, values: Sequence[Any], size: int = 500) -> Iterator[Any]:
+    """The rows of ``sql`` for every value in ``values``, where ``{marks}`` in ``sql`` stands for an IN list:
+    a chunk of ``size`` values per statement, as SQLite caps the variables one statement may take."""
+    for start in range(0, len(values), size):
+        chunk = list(values[start : start + size])
+        yield from conn.execute(sql.format(marks=", ".join("?" * len(chunk))), chunk)
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def check_field(name: str, allowed: Sequence[str], what: str = "field") -> str:
+    """Refuse a user-supplied field name before any SQL exists; the message lists the allowed names."""
+    if name not in allowed:
+        raise UsageError(f"unknown {what} {name!r}; choose one of: {', '.join(allowed)}")
+    return name
+
+
+def filter_sql(flt: Filter) -> tuple[str, list[Any]]:
+    """``WHERE`` clause (possibly empty) and its bound parameters for a filter. Columns are qualified with
+    ``accounts.`` so the clause also works in a join (``search`` joins ``accounts_fts``)."""
+    where: list[str] = []
+    params: list[Any] = []
+    if flt.only_deleted:
+        where.append("accounts.deleted_at IS NOT NULL")
+    elif not flt.include_deleted:
+        where.append("accounts.deleted_at IS NULL")
+    if not flt.include_restricted:
+        where.append("accounts.confidentiality != 'restricted'")
+    if flt.ids:
+        where.append("accounts.id IN (" + ", ".join("?" for _ in flt.ids) + ")")
+        params.extend(flt.ids)
+    if flt.org:
+        where.append("(" + " OR ".join("accounts.organization = ? COLLATE NOCASE" for _ in flt.org) + ")")
+        params.extend(flt.org)
+    for column, values in (("tags", flt.tags), ("reasons", flt.reasons), ("allegations", flt.allegations)):
+        for value in values:
+            where.append(f"EXISTS (SELECT 1 FROM json_each(accounts.{column}) WHERE value = ?)")
+            params.append(value)
+    if flt.exit_types:
+        where.append("accounts.exit_type IN (" + ", ".join("?" for _ in flt.exit_types) + ")")
+        params.extend(flt.exit_types)
+    if flt.since:
+        where.append("accounts.left_max >= ?")
+        params.append(flt.since)
+    if flt.until:
+        where.append("accounts.left_min <= ?")
+        params.append(flt.until)
+    if flt.text:
+        pattern = f"%{_escape_like(flt.text)}%"
+        where.append("(" + " OR ".join(f"accounts.{c} LIKE ? ESCAPE '\\'" for c in _TEXT_SEARCH_COLUMNS) + ")")
+        params.extend([pattern] * len(_TEXT_SEARCH_COLUMNS))
+    return (" WHERE " + " AND ".join(where) if where else ""), params
+
+
+def order_sql(flt: Filter) -> str:
+    if flt.sort is None:
+        return " ORDER BY accounts.rowid" + (" DESC" if flt.reverse else "")
+    f = model.FIELD_BY_NAME[check_field(flt.sort, model.SORTABLE, "sort field")]
+    column = f"{f.name}_min" if f.kind == "date" else f.name
+    direction = "DESC" if flt.reverse else "ASC"
+    return f' ORDER BY accounts."{column}" {direction}, accounts.rowid {direction}'
+
+
+# ------------------------------------------------------------------------------------------ accounts
+
+
+@dataclass
+class WriteCounts:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    ids: list[str] = field(default_factory=list)
+    new_organizations: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Accounts(StoreBase):
+    """Reading, finding and writing accounts."""
+
+    # -- reading ------------------------------------------------------------------------------------
+
+    def resolve_id(self, ref: str, *, include_deleted: bool = True, follow: bool = True) -> str:
+        """A full id from the id itself, an exact ``external_id`` or a unique id prefix (as git does with
+        hashes), tried in that order; an account merged into another resolves to that one (``follow=False``:
+        to itself)."""
+        try:
+            found = self._resolve_id(ref, include_deleted=include_deleted)
+        except NotFound:
+            if not follow:
+                raise
+            found = self._resolve_id(ref, include_deleted=True)  # merged away (deleted), maybe
+            if self.redirected(found) == found:
+                raise
+        return self.redirected(found) if follow else found
+
+    def redirected(self, account_id: str) -> str:
+        """Where ``casefile merge`` sent an account (itself when it was never merged away)."""
+        for _ in range(100):  # merges chain: A into B, then B into C
+            row = self.conn.execute("SELECT new_id FROM account_redirects WHERE old_id = ?", (account_id,)).fetchone()
+            if row is None:
+                break
+            account_id = str(row[0])
+        return account_id
+
+    def add_redirect(self, old_id: str, new_id: str, stamp: str) -> None:
+        self.conn.execute(
+            "INSERT INTO account_redirects (old_id, new_id, created_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (old_id) DO UPDATE SET new_id = excluded.new_id, created_at = excluded.created_at",
+            (old_id, new_id, stamp),
+        )
+
+    def _resolve_id(self, ref: str, *, include_deleted: bool) -> str:
+        ref = ref.strip()
+        if not ref:
+            raise UsageError("an empty id matches nothing; give an id or a unique prefix of one")
+        deleted = "" if include_deleted else " AND deleted_at IS NULL"
+        exact = self.conn.execute(f"SELECT id FROM accounts WHERE id = ?{deleted}", (ref,)).fetchone()
+        if exact:
+            return str(exact[0])
+        # an exact external id before a prefix: "D" names that record, not whichever random id starts with d
+        by_key = self.conn.execute(f"SELECT id FROM accounts WHERE external_id = ?{deleted}", (ref,)).fetchone()
+        if by_key:
+            return str(by_key[0])
+        candidates = [
+            r[0]
+            for r in self.conn.execute(
+                f"SELECT id FROM accounts WHERE id >= ? AND id < ?{deleted} ORDER BY id LIMIT 11",
+                (ref.lower(), ref.lower() + "\U0010ffff"),
+            )
+        ]
+        if len(candidates) == 1:
+            return str(candidates[0])
+        if len(candidates) > 1:
+            listed = ", ".join(candidates[:10]) + (", …" if len(candidates) > 10 else "")
+            raise UsageError(f"id prefix {ref!r} is ambiguous; it matches {listed}")
+        gone = self.conn.execute("SELECT old_id FROM account_redirects WHERE old_id = ?", (ref,)).fetchone()
+        if gone:  # merged away and since removed for good
+            return str(gone[0])
+        raise NotFound(f"no account with id or external_id {ref!r}; `casefile list` shows the ids")
+
+    def get(self, account_id: str) -> Account:
+        row = self.conn.execute(f"SELECT {_SELECT_COLUMNS} FROM accounts WHERE id = ?", (account_id,)).fetchone()
+        if row is None:
+            raise NotFound(f"no account with id {account_id!r}")
+        account = row_to_account(row)
+        self.attach_nested([account])
+        return account
+
+    def query(self, flt: Filter, *, nested: bool = False) -> Iterator[Account]:
+        """Accounts matching ``flt``, streamed; ``nested`` also loads sources, events and quotes (in batches)."""
+        cursor = self.conn.execute(*self._select(_SELECT_COLUMNS, flt))
+        if not nested:
+            for row in cursor:
+                yield row_to_account(row)
+            return
+        while batch := [row_to_account(row) for row in cursor.fetchmany(500)]:
+            self.attach_nested(batch)
+            yield from batch
+
+    def _select(self, columns: str, flt: Filter, explain: str = "") -> tuple[str, list[Any]]:
+        """The SQL (and parameters) selecting ``columns`` of the accounts ``flt`` selects, in its order."""
+        where, params = self.where(flt)
+        sql = f"{explain}SELECT {columns} FROM accounts{where}{order_sql(flt)}"
+        if flt.limit is not None:
+            sql += " LIMIT ?"
+            params.append(flt.limit)
+        return sql, params
+
+    def where(self, flt: Filter) -> tuple[str, list[Any]]:
+        """``filter_sql`` with ``--org`` names and aliases resolved to the canonical organisation names."""
+        if flt.org:
+            flt.org = [self.resolve_organization(name) for name in flt.org]
+        return filter_sql(flt)
+
+    def list_rows(self, flt: Filter) -> Iterator[tuple[Any, ...]]:
+        """Just the ``list`` columns (``model.LIST_COLUMNS``; a date as its raw text), for plain output: reading
+        and decoding all ~50 columns of every row cost most of a large ``list > file``."""
+        columns = ", ".join(f'accounts."{c}"' for c in model.LIST_COLUMNS)
+        return iter(self.conn.execute(*self._select(columns, flt)))
+
+    def count(self, flt: Filter) -> int:
+        where, params = self.where(flt)
+        return int(self.conn.execute(f"SELECT count(*) FROM accounts{where}", params).fetchone()[0])
+
+    def explain(self, flt: Filter) -> list[str]:
+        """``EXPLAIN QUERY PLAN`` of :meth:`query` (tests use it to prove index use)."""
+        return [str(r[-1]) for r in self.conn.execute(*self._select(_SELECT_COLUMNS, flt, "EXPLAIN QUERY PLAN "))]
+
+    def existing(self, ids: Iterable[str], external_ids: Iterable[str]) -> dict[str, Account]:
+        """Accounts already stored for these ids / external ids (nested parts loaded), keyed ``id:<id>`` and
+        ``ext:<external_id>``."""
+        out: dict[str, Account] = {}
+        found: dict[int, Account] = {}
+        for column, prefix, keys in (("id", "id:", list(ids)), ("external_id", "ext:", list(external_ids))):
+            sql = f"SELECT {_SELECT_COLUMNS} FROM accounts WHERE {column} IN ({{marks}})"
+            for row in _rows_in(self.conn, sql, keys):
+                account = found.setdefault(row[0], row_to_account(row))
+                out[prefix + str(account.values[column])] = account
+        self.attach_nested(list(found.values()))
+        return out
+
+    # -- writing (call inside transaction()) --------------------------------------------------------
+
+    def insert(self, accounts: list[Account], stamp: str) -> int:
+        """Insert new accounts (ids already assigned) and their nested parts; returns how many."""
+        columns = ", ".join(f'"{c}"' for c in (*_FIELD_COLUMNS, "created_at", "updated_at"))
+        marks = ", ".join("?" for _ in range(len(_FIELD_COLUMNS) + 2))
+        cursor = self.conn.executemany(
+            f"INSERT INTO accounts ({columns}) VALUES ({marks})",
+            ((*account_to_row(a), stamp, stamp) for a in accounts),
+        )
+        with_nested = [a for a in accounts if any(a.values.get(part) for part in model.NESTED)]
+        for account in with_nested:
+            row = self.conn.execute("SELECT rowid FROM accounts WHERE id = ?", (account.id,)).fetchone()
+            account.rowid = int(row[0])
+            self.replace_nested(account.rowid, account.values, stamp)
+        return max(cursor.rowcount, 0)
+
+    # -- the keys an import has claimed (the same id or external_id twice in one import is an error) ----------
+
+    def start_key_claims(self) -> None:
+        """An empty ``temp.import_keys`` for this transaction's import."""
+        # the temp schema's page cache is unbounded by default here, which kept the whole key table in memory
+        # (~75 bytes a row); 2 MiB, like the main database's default, lets it spill to its file (issue 9, I4)
+        self.conn.execute("PRAGMA temp.cache_size = -2048")
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_keys (key TEXT PRIMARY KEY, source TEXT, line INT)")
+        self.conn.execute("DELETE FROM temp.import_keys")
+
+    def claimed_keys(self, keys: Sequence[str]) -> dict[str, tuple[str, int | None]]:
+        """Which of ``keys`` this import has claimed already: key → (source, line) of the claim."""
+        sql = "SELECT key, source, line FROM temp.import_keys WHERE key IN ({marks})"
+        return {key: (source, line) for key, source, line in _rows_in(self.conn, sql, keys)}
+
+    def claim_keys(self, claims: Iterable[tuple[str, str, int | None]]) -> None:
+        self.conn.executemany("INSERT INTO temp.import_keys VALUES (?, ?, ?)", claims)
+
+    def accounts_empty(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM accounts LIMIT 1").fetchone() is None
+
+    def drop_secondary_indexes(self) -> list[str]:
+        """Drop the non-unique indexes of ``accounts`` (inside a transaction); returns their SQL, in schema
+        order, for :meth:`create_indexes`. The unique ones (id, external_id) stay: a load checks keys."""
+        rows = self.conn.execute(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'accounts' AND sql IS NOT NULL "
+            "AND sql NOT LIKE 'CREATE UNIQUE%' ORDER BY rowid"
+        ).fetchall()
+        for name, _sql in rows:
+            self.conn.execute(f'DROP INDEX "{name}"')
+        return [sql for _name, sql in rows]
+
+    def create_indexes(self, statements: Sequence[str]) -> None:
+        for sql in statements:
+            self.conn.execute(sql)
+
+    def update(self, account: Account, stamp: str) -> None:
+        assigns = ", ".join(f'"{c}" = ?' for c in _FIELD_COLUMNS)
+        self.conn.execute(
+            f"UPDATE accounts SET {assigns}, updated_at = ? WHERE id = ?",
+            (*account_to_row(account), stamp, account.id),
+        )
+        if account.rowid is not None:
+            self.replace_nested(account.rowid, account.values, stamp)
+
+    def set_deleted(self, account_id: str, stamp: str | None) -> None:
+        self.conn.execute("UPDATE accounts SET deleted_at = ? WHERE id = ?", (stamp, account_id))
