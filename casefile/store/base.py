@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from casefile.model import Account
+    from casefile.model import Account, Filter
 
 
 class StoreBase:
@@ -47,6 +47,9 @@ class StoreBase:
         def _audit_install(self) -> None: ...
         def _audit_begin(self) -> None: ...
         def _audit_finish(self) -> None: ...
+
+        # accounts.py: what a Filter selects, for queries over other tables
+        def where(self, flt: Filter) -> tuple[str, list[Any]]: ...
 
         # parts.py: an account is read and written with its sources, events and quotes
         def attach_nested(self, accounts: list[Account]) -> None: ...
