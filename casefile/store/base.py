@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from casefile.model import Account, Filter
 
 
@@ -39,6 +41,11 @@ class StoreBase:
         self.encrypted = False
 
     if TYPE_CHECKING:  # defined in the rooms named
+        # connection.py: every write is one transaction
+        def transaction(
+            self, *, saves: str = ..., result: bool = ..., hooks: bool = ...
+        ) -> AbstractContextManager[sqlite3.Connection]: ...
+
         # search.py: transaction() keeps the full-text index in step with every write
         def _track_writes(self) -> None: ...
         def sync_search(self, batch: int = 2000) -> int: ...
