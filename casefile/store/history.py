@@ -1,0 +1,177 @@
+"""Reading the audit log and putting records back: the batches and their entries (``history``), which later
+batches touched the same records, and the primitives undo and purge are built of - restoring a record's rows
+from a before-image (rowids included), removing a record, finding what still refers to one, scrubbing the
+images of a purged one. What undo means is :mod:`casefile.audit`'s; writing the log is :mod:`.audit_log`'s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from casefile.errors import DatabaseError
+
+from .accounts import _rows_in
+from .audit_log import AUDIT_KIND, _label
+from .base import StoreBase
+
+
+class History(StoreBase):
+    """The audit log read back, and records put back or taken away."""
+
+    def audit_batches(self) -> list[dict[str, Any]]:
+        cursor = self.conn.execute("SELECT rowid, id, ts, actor, command, undoes FROM audit_batches ORDER BY rowid")
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor]
+
+    def audit_counts(self, batch_rowids: Sequence[int]) -> dict[int, dict[tuple[str, str], int]]:
+        """{batch: {(kind, action): entries}}."""
+        out: dict[int, dict[tuple[str, str], int]] = {b: {} for b in batch_rowids}
+        sql = (
+            "SELECT batch_rowid, kind, action, count(*) FROM audit_log WHERE batch_rowid IN ({marks}) "
+            "GROUP BY batch_rowid, kind, action"
+        )
+        for batch, kind, action, n in _rows_in(self.conn, sql, batch_rowids):
+            out[batch][(kind, action)] = n
+        return out
+
+    def audit_entries(
+        self,
+        batch_rowid: int | None = None,
+        *,
+        kind: str | None = None,
+        record_id: str | None = None,
+        reverse: bool = False,
+        with_images: bool = False,
+    ) -> Iterator[dict[str, Any]]:
+        """Entries of one batch, or of one record, oldest first (``reverse``: newest first), with their batch;
+        ``with_images``: only those holding a before-image."""
+        where: list[str] = ["l.before IS NOT NULL"] if with_images else []
+        params: list[Any] = []
+        if batch_rowid is not None:
+            where.append("l.batch_rowid = ?")
+            params.append(batch_rowid)
+        if kind is not None and record_id is not None:
+            where.append("l.kind = ? AND l.record_id = ?")
+            params.extend((kind, record_id))
+            rid = self.record_rowid(kind, record_id)  # a record keeps its rowid for life: use the index
+            if rid is not None:
+                where.append("l.rid = ?")
+                params.append(rid)
+        cursor = self.conn.execute(
+            "SELECT l.rowid, l.batch_rowid, b.id AS batch, b.ts, b.actor, b.command, l.action, l.kind, l.rid, "
+            "l.record_id, l.before, l.diff, l.scrubbed_at FROM audit_log l JOIN audit_batches b ON b.rowid = "
+            f"l.batch_rowid WHERE {' AND '.join(where) or '1'} ORDER BY l.rowid{' DESC' if reverse else ''}",
+            params,
+        )
+        names = [d[0] for d in cursor.description]
+        for row in cursor:
+            yield dict(zip(names, row, strict=True))
+
+    def audit_later_touching(self, batch_rowid: int) -> list[tuple[int, str, str]]:
+        """(batch, kind, record id) for each later batch that changed a record this batch changed — or took
+        the rowid of one it removed (a new record added after an undo), which putting it back would overwrite."""
+        return [
+            (int(r[0]), str(r[1]), str(r[2]))
+            for r in self.conn.execute(
+                "SELECT DISTINCT l.batch_rowid, l.kind, l.record_id FROM audit_log l WHERE l.batch_rowid > ?1 AND "
+                "EXISTS (SELECT 1 FROM audit_log t WHERE t.kind = l.kind AND t.rid = l.rid AND t.batch_rowid = ?1) "
+                "ORDER BY l.batch_rowid",
+                (batch_rowid,),
+            )
+        ]
+
+    def record_rowid(self, kind_name: str, record_id: str) -> int | None:
+        kind = AUDIT_KIND[kind_name]
+        where = " AND ".join(f"{c} = ?" for c in kind.label)
+        row = self.conn.execute(
+            f"SELECT rowid FROM main.{kind.table} WHERE {where}", record_id.split(":", len(kind.label) - 1)
+        ).fetchone()
+        return None if row is None else int(row[0])
+
+    def references(self, kind_name: str, rid: int) -> list[str]:
+        """Ids of the accounts that use a source, an organisation or a code (so it cannot be removed)."""
+        if kind_name == "source":
+            sql = (
+                "SELECT a.id FROM accounts a WHERE a.rowid IN (SELECT account_rowid FROM account_sources WHERE "
+                "source_rowid = ?1 UNION SELECT account_rowid FROM events WHERE source_rowid = ?1 UNION "
+                "SELECT account_rowid FROM quotes WHERE source_rowid = ?1)"
+            )
+        elif kind_name == "organization":
+            sql = "SELECT a.id FROM accounts a JOIN organizations o ON a.organization = o.name WHERE o.rowid = ?1"
+        elif kind_name == "vocabulary":
+            sql = (
+                "SELECT a.id FROM accounts a, vocabulary v WHERE v.rowid = ?1 AND ("
+                "(v.vocabulary = 'exit_reason' AND EXISTS (SELECT 1 FROM json_each(a.reasons) WHERE value = v.code))"
+                " OR (v.vocabulary = 'allegation' AND EXISTS (SELECT 1 FROM json_each(a.allegations) "
+                "WHERE value = v.code)) OR (v.vocabulary = 'event_type' AND EXISTS (SELECT 1 FROM events e "
+                "WHERE e.account_rowid = a.rowid AND e.type = v.code)))"
+            )
+        else:
+            return []
+        return [str(r[0]) for r in self.conn.execute(sql + " LIMIT 11", (rid,))]
+
+    def table_columns(self, table: str) -> tuple[str | None, list[str]]:
+        """(the column that is the rowid, if one is; the other columns) of a main table."""
+        if table not in self._columns:
+            info = self.conn.execute(f"PRAGMA main.table_info({table})").fetchall()
+            keys = [r for r in info if r[5]]
+            alias = keys[0][1] if len(keys) == 1 and str(keys[0][2]).upper() == "INTEGER" else None
+            self._columns[table] = (alias, [r[1] for r in info if r[1] != alias])
+        return self._columns[table]
+
+    def restore_image(self, kind_name: str, rid: int, image: dict[str, list[dict[str, Any]]]) -> None:
+        """Put a record's rows back as an audit before-image has them, rowids included."""
+        kind = AUDIT_KIND[kind_name]
+        _alias, columns = self.table_columns(kind.table)
+        row = image[kind.table][0]
+        values = [row.get(c) for c in columns]
+        label = " || ':' || ".join(kind.label)
+        current = self.conn.execute(f"SELECT {label} FROM main.{kind.table} WHERE rowid = ?", (rid,)).fetchone()
+        if current is not None and str(current[0]) != _label(kind, row):
+            raise DatabaseError(f"cannot put {kind.name} {_label(kind, row)} back: another record took its place")
+        if current is not None:
+            assigns = ", ".join(f'"{c}" = ?' for c in columns)
+            self.conn.execute(f"UPDATE main.{kind.table} SET {assigns} WHERE rowid = ?", (*values, rid))
+        else:
+            self._insert_image_row(kind.table, columns, rid, values)
+            if kind.table == "accounts":  # below the start's highest rowid, so sync_search would not see it
+                self.conn.execute("INSERT OR IGNORE INTO temp.search_touched (rowid) VALUES (?)", (rid,))
+            # a row put back under its old rowid is not above the start's highest one: say it was created
+            self.conn.execute(
+                f"INSERT OR IGNORE INTO temp.audit_touched_{kind.name} (rid, created) VALUES (?, 1)", (rid,)
+            )
+        for table, owner in kind.children:
+            self.conn.execute(f"DELETE FROM main.{table} WHERE {owner} = ?", (rid,))
+            _alias, child_columns = self.table_columns(table)
+            for child in image.get(table, []):
+                self._insert_image_row(table, child_columns, child["rowid"], [child.get(c) for c in child_columns])
+
+    def _insert_image_row(self, table: str, columns: list[str], rowid: int, values: list[Any]) -> None:
+        names = ", ".join(f'"{c}"' for c in ("rowid", *columns))
+        marks = ", ".join("?" for _ in range(len(columns) + 1))
+        self.conn.execute(f"INSERT INTO main.{table} ({names}) VALUES ({marks})", (rowid, *values))
+
+    def clear_parts(self, kind_name: str, rid: int) -> None:
+        """Delete a record's parts (events, quotes, links, names), keeping the record."""
+        for table, owner in AUDIT_KIND[kind_name].children:
+            self.conn.execute(f"DELETE FROM main.{table} WHERE {owner} = ?", (rid,))
+
+    def remove_record(self, kind_name: str, rid: int) -> None:
+        """Delete a record and its parts for good (undo of a create, purge)."""
+        kind = AUDIT_KIND[kind_name]
+        for table, owner in kind.children:
+            self.conn.execute(f"DELETE FROM main.{table} WHERE {owner} = ?", (rid,))
+        self.conn.execute(f"DELETE FROM main.{kind.table} WHERE rowid = ?", (rid,))
+
+    def scrub_audit(self, kind_name: str, rid: int, record_id: str, stamp: str) -> int:
+        """Drop the before-images and diffs the audit log holds of a record (purge); returns how many."""
+        return self.conn.execute(
+            "UPDATE audit_log SET before = NULL, diff = NULL, scrubbed_at = ? WHERE kind = ? AND rid = ? AND "
+            "record_id = ? AND (before IS NOT NULL OR diff IS NOT NULL)",
+            (stamp, kind_name, rid, record_id),
+        ).rowcount
+
+    def defer_foreign_keys(self) -> None:
+        """Check foreign keys at COMMIT, not per statement (undo restores records in any order)."""
+        self.conn.execute("PRAGMA defer_foreign_keys = ON")
