@@ -16,9 +16,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from casefile.errors import DatabaseError, NotFound, UsageError
+from casefile.errors import DatabaseError
 from casefile.model import Filter
-from casefile.text import fold, loose_key
 
 from .accounts import (
     Accounts,
@@ -52,6 +51,9 @@ from .connection import (
 from .export import Export
 from .history import (
     History,
+)
+from .organizations import (
+    Organizations,
 )
 from .parts import Parts
 from .search import Search
@@ -134,7 +136,7 @@ STATS_DIMENSIONS: dict[str, tuple[str, str]] = {
 # --------------------------------------------------------------------------------------------- store
 
 
-class Store(Connection, Accounts, Parts, Export, Search, AuditLog, History):
+class Store(Connection, Accounts, Parts, Export, Search, AuditLog, History, Organizations):
     """An open casefile database."""
 
     # -- backup, restore, checks --------------------------------------------------------------------
@@ -250,117 +252,6 @@ class Store(Connection, Accounts, Parts, Export, Search, AuditLog, History):
         """(rule, account id) → note, for every silenced finding."""
         sql = "SELECT i.rule, a.id, i.note FROM check_ignores i JOIN accounts a ON a.rowid = i.account_rowid"
         return {(r[0], r[1]): r[2] for r in self.conn.execute(sql)}
-
-    # -- organisations ------------------------------------------------------------------------------
-
-    def organization_by_key(self, key: str) -> str | None:
-        """The canonical name of the organisation one of whose names folds to ``key``."""
-        row = self.conn.execute(
-            "SELECT o.name FROM organization_names n JOIN organizations o ON o.rowid = n.organization_rowid "
-            "WHERE n.match_key = ?",
-            (key,),
-        ).fetchone()
-        return str(row[0]) if row else None
-
-    def resolve_organization(self, name: str) -> str:
-        """The canonical name for any name or alias; unknown names are returned as given."""
-        return self.organization_by_key(fold(name)) or name
-
-    def organizations_near(self, name: str, cutoff: float = 0.88) -> list[str]:
-        """Canonical names of organisations with a name that nearly matches ``name`` (not exactly)."""
-        import difflib
-
-        key, loose = fold(name), loose_key(name)
-        near: list[str] = []
-        for other, match_key in self.conn.execute(
-            "SELECT o.name, n.match_key FROM organization_names n JOIN organizations o ON o.rowid = "
-            "n.organization_rowid ORDER BY o.name"
-        ):
-            if match_key == key or other in near:
-                continue
-            if loose_key(match_key) == loose:
-                near.append(str(other))
-                continue
-            # the cheap upper bounds first (lengths, then letter counts), as difflib.get_close_matches does, with
-            # one matcher per stored name: its index of the name is built once, not for every new organisation
-            # (an import creating 300 of them spent more than a second here; issue 9)
-            matcher = self._matchers.get(match_key)
-            if matcher is None:
-                matcher = self._matchers[match_key] = difflib.SequenceMatcher(None, "", match_key)
-            matcher.set_seq1(key)
-            if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff and matcher.ratio() >= cutoff:
-                near.append(str(other))
-        return near
-
-    def create_organization(
-        self,
-        name: str,
-        *,
-        stamp: str,
-        type_: str | None = None,
-        country: str | None = None,
-        notes: str | None = None,
-        aliases: Sequence[str] = (),
-    ) -> None:
-        if self.organization_by_key(fold(name)) is not None:
-            raise UsageError(f"an organisation is already called {name!r}; `casefile org show` it")
-        cursor = self.conn.execute(
-            "INSERT INTO organizations (name, type, country, notes, created_at) VALUES (?, ?, ?, ?, ?)",
-            (name, type_, country, notes, stamp),
-        )
-        rowid = int(cursor.lastrowid or 0)
-        self._add_name(rowid, name, "name")
-        for alias in aliases:
-            self._add_name(rowid, alias, "alias")
-
-    def add_aliases(self, organization: str, aliases: Sequence[str]) -> str:
-        """Give an organisation (named by any of its names) more names; returns its canonical name."""
-        row = self.conn.execute(
-            "SELECT o.rowid, o.name FROM organization_names n JOIN organizations o ON o.rowid = "
-            "n.organization_rowid WHERE n.match_key = ?",
-            (fold(organization),),
-        ).fetchone()
-        if row is None:
-            raise NotFound(f"no organisation called {organization!r}; `casefile org list` shows them")
-        for alias in aliases:
-            self._add_name(int(row[0]), alias, "alias")
-        return str(row[1])
-
-    def _add_name(self, org_rowid: int, name: str, kind: str) -> None:
-        key = fold(name)
-        if not key:
-            raise UsageError("an organisation name cannot be empty")
-        owner = self.organization_by_key(key)
-        if owner is not None:
-            raise UsageError(f"{name!r} already names the organisation {owner!r}")
-        self.conn.execute(
-            "INSERT INTO organization_names (organization_rowid, name, kind, match_key) VALUES (?, ?, ?, ?)",
-            (org_rowid, name, kind, key),
-        )
-
-    def organizations(self) -> list[dict[str, Any]]:
-        """Every organisation with its aliases and how many (not deleted) accounts name it."""
-        rows = self.conn.execute(
-            "SELECT o.rowid, o.name, o.type, o.country, o.notes, "
-            "(SELECT count(*) FROM accounts a WHERE a.organization = o.name AND a.deleted_at IS NULL) "
-            "FROM organizations o ORDER BY o.name"
-        ).fetchall()
-        names: dict[int, list[str]] = {}
-        for org_rowid, name in self.conn.execute(
-            "SELECT organization_rowid, name FROM organization_names WHERE kind = 'alias' ORDER BY rowid"
-        ):
-            names.setdefault(org_rowid, []).append(name)
-        return [
-            {
-                "name": r[1],
-                "aliases": names.get(r[0], []),
-                "type": r[2],
-                "country": r[3],
-                "notes": r[4],
-                "accounts": r[5],
-            }
-            for r in rows
-        ]
 
     # -- vocabulary ---------------------------------------------------------------------------------
 
