@@ -57,6 +57,9 @@ from .organizations import (
 )
 from .parts import Parts
 from .search import Search
+from .vocabulary import (
+    Vocabulary,
+)
 
 __all__ = [
     "AUDITED",
@@ -136,7 +139,7 @@ STATS_DIMENSIONS: dict[str, tuple[str, str]] = {
 # --------------------------------------------------------------------------------------------- store
 
 
-class Store(Connection, Accounts, Parts, Export, Search, AuditLog, History, Organizations):
+class Store(Connection, Accounts, Parts, Export, Search, AuditLog, History, Organizations, Vocabulary):
     """An open casefile database."""
 
     # -- backup, restore, checks --------------------------------------------------------------------
@@ -252,33 +255,6 @@ class Store(Connection, Accounts, Parts, Export, Search, AuditLog, History, Orga
         """(rule, account id) → note, for every silenced finding."""
         sql = "SELECT i.rule, a.id, i.note FROM check_ignores i JOIN accounts a ON a.rowid = i.account_rowid"
         return {(r[0], r[1]): r[2] for r in self.conn.execute(sql)}
-
-    # -- vocabulary ---------------------------------------------------------------------------------
-
-    def user_codes(self) -> list[tuple[str, str, str, str, str]]:
-        """(vocabulary, code, label, description, group) of every code users added."""
-        return [
-            tuple(r)  # type: ignore[misc]
-            for r in self.conn.execute(
-                "SELECT vocabulary, code, label, coalesce(description, ''), coalesce(grp, '') FROM vocabulary "
-                "ORDER BY vocabulary, rowid"
-            )
-        ]
-
-    def codes(self) -> dict[str, frozenset[str]]:
-        """Every vocabulary's codes: the shipped ones and those users added."""
-        from casefile import vocab
-
-        out = {name: set(vocab.codes(name)) for name in vocab.VOCABULARIES}
-        for vocabulary, code, *_ in self.user_codes():
-            out.setdefault(vocabulary, set()).add(code)
-        return {name: frozenset(codes) for name, codes in out.items()}
-
-    def add_code(self, vocabulary: str, code: str, label: str, description: str, group: str, stamp: str) -> None:
-        self.conn.execute(
-            "INSERT INTO vocabulary (vocabulary, code, label, description, grp, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (vocabulary, code, label, description or None, group or None, stamp),
-        )
 
 
 def integrity_problems(conn: sqlite3.Connection) -> list[str]:
