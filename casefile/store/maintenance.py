@@ -1,0 +1,94 @@
+"""What ``backup``, ``restore`` and ``doctor`` ask of the database: a consistent copy through SQLite's backup
+API (and content replaced the same way), the integrity and foreign-key checks, the rows that belong to
+nothing, and the schema steps a database file has applied. The commands themselves are
+:mod:`casefile.maintenance`'s.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from casefile.errors import DatabaseError
+
+from .base import StoreBase
+from .connection import MIGRATION_SET, _map_sqlite_error, fsync_path
+
+
+class Maintenance(StoreBase):
+    """Backup and restore through the backup API; the checks doctor runs."""
+
+    def copy_to(self, path: Path) -> None:
+        """Copy the whole database into ``path`` (an empty file the caller created 0600) through SQLite's backup
+        API, in one step under one read lock: a consistent snapshot even while other processes write (they wait
+        for it, within their busy timeout). The copy must pass ``integrity_check`` and is synced to disk."""
+        target = sqlite3.connect(str(path), isolation_level=None)
+        try:
+            self.conn.backup(target)
+            if integrity_problems(target):
+                raise DatabaseError(f"the copy at {path} failed its integrity check; it was not kept")
+        finally:
+            target.close()
+        fsync_path(path)
+
+    def copy_from(self, source: sqlite3.Connection) -> None:
+        """Replace this database's content with ``source``'s, through the backup API: SQLite writes it as one
+        transaction, under its own locks and journal, so other processes never see half of it and a crash
+        leaves the old content (replacing the file itself under their open connections could corrupt it)."""
+        source.backup(self.conn)
+        self._columns.clear()
+
+    def integrity(self) -> list[str]:
+        return integrity_problems(self.conn)
+
+    def foreign_key_problems(self) -> list[str]:
+        return [f"{r[0]} row {r[1]} points to a missing {r[2]}" for r in self.conn.execute("PRAGMA foreign_key_check")]
+
+    def orphans(self) -> dict[str, int]:
+        """Rows that belong to nothing (left by a tool that wrote with foreign keys off), and sources nobody cites."""
+        counts = {
+            "events without an account": "SELECT count(*) FROM events WHERE account_rowid NOT IN (SELECT rowid FROM "
+            "accounts)",
+            "quotes without an account": "SELECT count(*) FROM quotes WHERE account_rowid NOT IN (SELECT rowid FROM "
+            "accounts)",
+            "source links without an account": "SELECT count(*) FROM account_sources WHERE account_rowid NOT IN "
+            "(SELECT rowid FROM accounts)",
+            "source links to a missing source": "SELECT count(*) FROM account_sources WHERE source_rowid NOT IN "
+            "(SELECT rowid FROM sources)",
+            "names without an organisation": "SELECT count(*) FROM organization_names WHERE organization_rowid NOT IN "
+            "(SELECT rowid FROM organizations)",
+            "sources nobody cites": "SELECT count(*) FROM sources WHERE rowid NOT IN (SELECT source_rowid FROM "
+            "account_sources UNION SELECT source_rowid FROM events WHERE source_rowid IS NOT NULL UNION SELECT "
+            "source_rowid FROM quotes WHERE source_rowid IS NOT NULL)",
+        }
+        return {what: int(self.conn.execute(sql).fetchone()[0]) for what, sql in counts.items()}
+
+
+def integrity_problems(conn: sqlite3.Connection) -> list[str]:
+    """What ``PRAGMA integrity_check`` finds wrong (empty when the database is sound)."""
+    try:
+        rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
+    except sqlite3.DatabaseError as exc:
+        return [str(exc)]
+    return [] if rows == ["ok"] else rows
+
+
+def open_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to a database file that casefile will not change (a backup being restored)."""
+    try:
+        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
+    except sqlite3.Error as exc:
+        raise _map_sqlite_error(exc) from exc
+
+
+def schema_steps(conn: sqlite3.Connection) -> list[str] | None:
+    """The casefile schema steps a database has applied, or None when it is not a casefile database."""
+    try:
+        return [
+            str(r[0])
+            for r in conn.execute(
+                "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (MIGRATION_SET,)
+            )
+        ] or None
+    except sqlite3.DatabaseError:
+        return None
