@@ -28,6 +28,9 @@ _PLAIN_ANY = re.compile(f"{_UNSAFE.pattern}|{_PLAIN_EXTRA.pattern}")  # anything
 SHORT_ID = 8
 ID_STYLE = "yellow"  # ids stand out as git's hashes do
 GROUP_STYLE = "bold cyan"
+#: Kinds of field whose values are short (ids, dates as written, codes): their list columns are never
+#: wrapped; the other columns share the rest of the width.
+_SHORT_KINDS = ("id", "date", "enum")
 
 
 def plain_cell(text: str) -> str:
@@ -103,7 +106,7 @@ def list_cells(account: Account, short: bool) -> list[str]:
             cells.append(str(value)[:SHORT_ID])
         elif name == "name":
             cells.append(account.display_name)
-        elif name == "left":
+        elif model.FIELD_BY_NAME[name].kind == "date":  # as written, like the plain list: no reading
             cells.append(value.raw if value is not None else "")
         else:
             cells.append(value_text(model.FIELD_BY_NAME[name], value))
@@ -229,7 +232,7 @@ def account_table(accounts: Iterable[Account]) -> tuple[RenderableType, int]:
 
     table = Table(header_style="bold")
     for name in model.LIST_COLUMNS:
-        short = name in ("id", "left", "exit_type")  # short values: never wrapped; the others share the rest
+        short = model.FIELD_BY_NAME[name].kind in _SHORT_KINDS
         style = ID_STYLE if name == "id" else None
         table.add_column(name.replace("_", " "), no_wrap=short, ratio=None if short else 1, style=style)
     count = 0
