@@ -115,3 +115,35 @@ def test_a_new_date_field_in_the_list_goes_from_add_to_the_csv_export(db: Path) 
     assert row["arrived"] == "spring 2019" and row["name"] == "Person A"
     (record,) = json.loads(str(sorted_json["stdout"]))
     assert record["arrived"] == "spring 2019" and record["arrived_min"] == "2019-03-01"
+
+
+def test_a_new_flat_source_field_follows_the_primary_source(db: Path, tmp_path: Path) -> None:
+    """A flat ``source_*`` field mirrors its part of the account's primary source, as ``source_title`` does -
+    also when the shared source is changed through another account that cites it."""
+    field = 'Field("source_language", "text", "Language of the primary source.", "source")'
+    records = []
+    for name, language in (("Person B", "fa"), ("Person C", "ar")):
+        path = tmp_path / f"{language}.json"
+        source = {"title": "An interview", "url": "https://example.org/i", "language": language, "role": "primary"}
+        path.write_text(json.dumps({"name": name, "sources": [source]}), encoding="utf-8")
+        records.append(str(path))
+    *_, exported = run_with_field(
+        db,
+        field,
+        ["ALTER TABLE accounts ADD COLUMN source_language TEXT"],
+        [
+            ["init"],
+            ["add", "--no-input", "--from-json", records[0]],
+            ["add", "--no-input", "--from-json", records[1]],
+            ["export", "--format", "csv"],
+        ],
+        replace=[
+            (
+                '    "source_credibility": "credibility",\n}',
+                '    "source_credibility": "credibility",\n    "source_language": "language",\n}',
+            )
+        ],
+    )
+    rows = {row["name"]: row for row in csv_rows(str(exported["stdout"]))}
+    assert {row["source_title"] for row in rows.values()} == {"An interview"}
+    assert rows["Person B"]["source_language"] == rows["Person C"]["source_language"] == "ar"

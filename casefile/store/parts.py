@@ -25,14 +25,13 @@ _SOURCE_LINK_PARTS = ("id", "role", "locator", "reliability", "credibility")
 _SOURCE_COLUMNS = _columns_of(model.SOURCE_FIELDS, _SOURCE_LINK_PARTS)
 _EVENT_COLUMNS = _columns_of(model.EVENT_FIELDS, ("source",))
 _QUOTE_COLUMNS = _columns_of(model.QUOTE_FIELDS, ("source",))
-#: Flat account column → the SQL expression giving it from a primary link ``l`` and its source ``s``.
+#: Flat account column → the SQL expression giving it from a primary link ``l`` and its source ``s``: every
+#: column of each field model.FLAT_SOURCE names (a date's parsed ones too), from the link for the link's own
+#: parts (the grades), else from the source.
 _FLAT_FROM_LINK = {
-    "source_title": "s.title",
-    "source_url": "s.url",
-    "source_publisher": "s.publisher",
-    **{f"source_{c}": f"s.{c}" for c in ("date", *(f"date_{p}" for p in model.DATE_PARTS))},
-    "source_reliability": "l.reliability",
-    "source_credibility": "l.credibility",
+    column: f"{'l' if part in _SOURCE_LINK_PARTS else 's'}.{part}{column.removeprefix(flat)}"
+    for flat, part in model.FLAT_SOURCE.items()
+    for column in model.FIELD_BY_NAME[flat].columns()
 }
 #: Where each part's rows come from: the table holding their account_rowid and position, its alias, the join.
 _NESTED_FROM = {
