@@ -1,8 +1,9 @@
 """The record types and the field registry.
 
 Everything that talks about an account's fields — the SQLite columns, the CSV header, the JSON keys,
-prompts, ``list`` columns, the sort and filter allow-lists and the generated field reference — is
-derived from :data:`FIELDS`. Add a field here (and a migration step); never rename one.
+prompts, ``list`` columns, the sort and filter allow-lists, the fields ``--q`` looks in, the flat source
+columns and the generated field reference — is derived from :data:`FIELDS`. Add a field here (and a
+migration step); never rename one.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ class Field:
     list_column: bool = False
     sortable: bool = True
     filterable: bool = False
+    text_filter: bool = False  # ``--q TEXT`` looks for TEXT in it
     example: str = ""
     flags: tuple[str, ...] = ()  # command-line flags; default ``--<name-with-dashes>``
 
@@ -98,6 +100,7 @@ FIELDS: tuple[Field, ...] = (
         prompt=True,
         list_column=True,
         example="Ali Mohammad Rahimi Alashti",
+        text_filter=True,
     ),
     Field(
         "aliases",
@@ -106,6 +109,7 @@ FIELDS: tuple[Field, ...] = (
         "person",
         example="Rahimi; A. M. Rahimi",
         flags=("--alias",),
+        text_filter=True,
     ),
     Field(
         "gender",
@@ -134,6 +138,7 @@ FIELDS: tuple[Field, ...] = (
         filterable=True,
         example="Mujahedin-e Khalq (MEK)",
         flags=("--org", "--organization"),
+        text_filter=True,
     ),
     Field("role", "text", "Role or rank inside the organisation.", "membership", example="member"),
     Field("joined", "date", "When the person joined (fuzzy date, raw text kept).", "membership", example="1990"),
@@ -194,6 +199,7 @@ FIELDS: tuple[Field, ...] = (
         "coding",
         sortable=False,
         example="Former POW recruited in 1990; left after 34 years.",
+        text_filter=True,
     ),
     Field(
         "tags",
@@ -220,6 +226,7 @@ FIELDS: tuple[Field, ...] = (
         "source",
         list_column=True,
         example="Former member announces defection",
+        text_filter=True,
     ),
     Field("source_url", "text", "Address of the primary source.", "source", example="https://example.org/a/17"),
     Field(
@@ -261,6 +268,7 @@ MULTI_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.multi)
 LIST_COLUMNS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.list_column)
 SORTABLE: tuple[str, ...] = tuple(f.name for f in FIELDS if f.sortable)
 PROMPTED: tuple[str, ...] = tuple(f.name for f in FIELDS if f.prompt)
+TEXT_FILTERED: tuple[str, ...] = tuple(f.name for f in FIELDS if f.text_filter)
 
 #: Columns casefile keeps beside the fields (not part of the interchange format).
 SYSTEM_COLUMNS: tuple[str, ...] = ("created_at", "updated_at", "deleted_at")
@@ -441,7 +449,7 @@ class Filter:
     exit_types: list[str] = field(default_factory=list)
     since: str | None = None  # ISO day: the record's possible `left` range must reach this day or later
     until: str | None = None  # ISO day: ... must start on or before this day
-    text: str | None = None  # substring of name, aliases, organisation, summary or source title
+    text: str | None = None  # substring of any TEXT_FILTERED field (name, aliases, organization…)
     include_deleted: bool = False
     only_deleted: bool = False
     include_restricted: bool = True

@@ -147,3 +147,24 @@ def test_a_new_flat_source_field_follows_the_primary_source(db: Path, tmp_path: 
     rows = {row["name"]: row for row in csv_rows(str(exported["stdout"]))}
     assert {row["source_title"] for row in rows.values()} == {"An interview"}
     assert rows["Person B"]["source_language"] == rows["Person C"]["source_language"] == "ar"
+
+
+def test_a_new_text_field_can_join_the_text_filter(db: Path) -> None:
+    """``--q`` looks in every field the registry marks ``text_filter``; its help names them."""
+    field = 'Field("camp_name", "text", "The camp the person lived in.", "membership", text_filter=True)'
+    *_, found, missed, helped = run_with_field(
+        db,
+        field,
+        ["ALTER TABLE accounts ADD COLUMN camp_name TEXT"],
+        [
+            ["init"],
+            ["add", "--no-input", "--name", "Person D", "--camp-name", "Ashraf Three"],
+            ["add", "--no-input", "--name", "Person E"],
+            ["list", "--format", "json", "--q", "ashraf"],
+            ["list", "--format", "json", "--q", "nowhere"],
+            ["list", "--help"],
+        ],
+    )
+    assert [r["name"] for r in json.loads(str(found["stdout"]))] == ["Person D"]
+    assert json.loads(str(missed["stdout"])) == []
+    assert "camp_name" in " ".join(str(helped["stdout"]).split())

@@ -275,7 +275,7 @@ def _filter_params() -> list[inspect.Parameter]:
         ("exit_type", Optional[list[str]], None, typer.Option("--exit-type", help="Exit type (repeat: any of).")),
         ("since", Optional[str], None, typer.Option("--since", help="Left on or after this (fuzzy) date.")),
         ("until", Optional[str], None, typer.Option("--until", help="Left on or before this (fuzzy) date.")),
-        ("q", Optional[str], None, typer.Option("--q", help="Text in name, aliases, organisation, summary, title.")),
+        ("q", Optional[str], None, typer.Option("--q", help=f"Text in {', '.join(model.TEXT_FILTERED)}.")),
         ("sort", Optional[str], None, typer.Option("--sort", help="Sort by this field.")),
         ("reverse", bool, False, typer.Option("--reverse", help="Reverse the order.")),
         ("limit", Optional[int], None, typer.Option("--limit", min=0, help="At most this many records.")),

@@ -22,7 +22,7 @@ from .base import StoreBase
 
 _SELECT_COLUMNS = "rowid, " + ", ".join(f'"{c}"' for c in model.ACCOUNT_COLUMNS)
 _FIELD_COLUMNS = tuple(c for f in model.FIELDS for c in f.columns())
-_TEXT_SEARCH_COLUMNS = ("name", "aliases", "organization", "summary", "source_title")
+_TEXT_SEARCH_COLUMNS = model.TEXT_FILTERED
 
 
 # ---------------------------------------------------------------------------------------------- rows
