@@ -190,10 +190,13 @@ def selects(flt: Filter) -> bool:
 
 
 def select(store: Store, flt: Filter) -> list[str]:
-    """The ids of the accounts a bulk command's filters choose; refuses to choose everything by accident."""
+    """The ids of the accounts a bulk command's filters choose; refuses to choose everything by accident.
+    Accounts merged into others (``--include-deleted`` shows them) are part of those now and never chosen."""
     if not selects(flt):
         raise UsageError("choose the accounts: give an ID, or a filter such as --org, --tag or --q")
-    return [str(a.id) for a in store.query(flt)]
+    ids = [str(a.id) for a in store.query(flt)]
+    merged = store.merged_away(ids) if flt.include_deleted or flt.only_deleted else set()
+    return [i for i in ids if i not in merged]
 
 
 def check_editable(store: Store, ref: str) -> str:

@@ -1338,6 +1338,11 @@ class Store:
             found.extend(todo)
         return found
 
+    def merged_away(self, account_ids: Sequence[str]) -> set[str]:
+        """Those of these accounts that were merged into another."""
+        sql = "SELECT old_id FROM account_redirects WHERE old_id IN ({marks})"
+        return {str(r[0]) for r in _rows_in(self.conn, sql, account_ids)}
+
     def _exists(self, account_id: str) -> bool:
         return self.conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is not None
 

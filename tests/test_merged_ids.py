@@ -268,3 +268,25 @@ def test_dupes_never_suggests_a_merged_away_account(cli, db: Path) -> None:
     for args in ([], ["--include-deleted"]):
         pairs = json.loads(ok(cli("dupes", "--format", "json", *args)).stdout)
         assert [sorted((p["a"], p["b"])) for p in pairs] == [sorted((a, c))]
+
+
+def test_a_bulk_edit_leaves_merged_away_accounts_alone(cli, db: Path) -> None:
+    a, b = add(cli, "Keeper", "--tag", "t"), add(cli, "Gone", "--tag", "t")
+    ok(cli("merge", a, b))
+    result = ok(cli("edit", "--include-deleted", "--tag", "t", "--add-tag", "y", "--yes"))
+    assert "1 of 1 accounts would change" in result.stderr
+    conn = sqlite3.connect(db)
+    tags = dict(conn.execute("SELECT id, tags FROM accounts").fetchall())
+    conn.close()
+    assert json.loads(tags[a]) == ["t", "y"] and json.loads(tags[b]) == ["t"]
+
+
+def test_purge_all_deleted_removes_the_row_a_merge_left_and_keeps_the_redirect(cli, db: Path, merged) -> None:
+    a, b = merged
+    result = ok(cli("purge", "--all-deleted", "--yes"))
+    assert "1 account(s)" in result.stderr
+    assert raw_counts(db, b)["accounts"] == 0 and raw_counts(db, a)["accounts"] == 1
+    result = ok(cli("show", b, "--format", "json"))  # B's id goes on naming what it became
+    assert json.loads(result.stdout)["id"] == a and f"showing {a}" in result.stderr
+    result = ok(cli("purge", a, "--yes"))  # and purging the survivor takes the redirect too
+    assert raw_counts(db, a, b) == {"accounts": 0, "redirects": 0, "images": 0}
