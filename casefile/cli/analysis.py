@@ -235,8 +235,9 @@ def merge(
     ] = None,
 ) -> None:
     """Merge two accounts about the same person, in one transaction. Aliases (OTHER's name too), codes,
-    tags, sources, events and quotes are united; empty fields are filled from OTHER; conflicting values are
-    listed and KEEP's win unless --take FIELD. OTHER is marked deleted and its id resolves to KEEP.
+    tags, sources, events and quotes are united; empty fields are filled from OTHER; conflicting fields are
+    named (never their values) and KEEP's values win unless --take FIELD; the stricter confidentiality of
+    the two wins. OTHER is marked deleted; its id then shows KEEP, and commands that change records refuse it.
 
     Example: casefile merge DEMO-0006 DEMO-0007 --take left
     """
