@@ -18,6 +18,7 @@ from .errors import UsageError
 from .model import Account, Filter
 from .store import Store
 from .text import WORD, fold, translit_key, words
+from .vocab import CONFIDENTIALITY
 
 # ------------------------------------------------------------------------------------------------ search
 
@@ -570,29 +571,53 @@ def _same_key(name: str, key: str) -> bool:
 
 # ------------------------------------------------------------------------------------------------ merge
 
-#: Fields ``merge --take`` accepts: the single-valued ones (lists are always united).
-TAKEABLE = tuple(f.name for f in model.FIELDS if not f.multi and f.name not in ("id", "external_id"))
+#: Fields ``merge --take`` accepts: the single-valued ones (lists are always united) but confidentiality,
+#: which is always the stricter of the two.
+TAKEABLE = tuple(f.name for f in model.FIELDS if not f.multi and f.name not in ("id", "external_id", "confidentiality"))
 
 
 @dataclass
 class Conflict:
+    """A field both accounts hold with different values: which one the merged account keeps. It carries no
+    value: a merge's messages name fields, never what they hold."""
+
     field: str
-    kept: str
-    other: str
     winner: str  # "kept" or "other"
 
 
-def merge(store: Store, keep_ref: str, other_ref: str, take: list[str]) -> tuple[str, str, list[Conflict]]:
+@dataclass
+class Merged:
+    keep_id: str
+    other_id: str
+    conflicts: list[Conflict]
+    #: The merged account's confidentiality when the two differed (the stricter of them), else None.
+    confidentiality: str | None = None
+
+
+def stricter(a: str | None, b: str | None) -> str:
+    """The stricter of two confidentiality levels (public < internal < restricted; none counts as internal,
+    the default)."""
+    order = [c.code for c in CONFIDENTIALITY]
+    return max(a or "internal", b or "internal", key=lambda level: order.index(level) if level in order else 1)
+
+
+def merge(store: Store, keep_ref: str, other_ref: str, take: list[str]) -> Merged:
     """Merge account OTHER into KEEP in one transaction: aliases (OTHER's name among them), codes, tags,
     sources, events and quotes are united; a single value KEEP lacks is filled from OTHER; where both have
-    different values KEEP's wins unless the field is in ``take``. KEEP is written through the pipeline
-    (validation, search index); OTHER is marked deleted and its id redirected to KEEP.
-    Returns (keep id, other id, conflicts)."""
+    different values KEEP's wins unless the field is in ``take``. The merged account takes the stricter
+    confidentiality of the two, so a restricted account never becomes part of a public one. KEEP is written
+    through the pipeline (validation, search index); OTHER is marked deleted and its id redirected to KEEP.
+    Both ids must name accounts not merged away already."""
     from . import pipeline
     from .store import check_field, now
     from .validation import Validator
 
     for name in take:
+        if name == "confidentiality":
+            raise UsageError(
+                "--take confidentiality: the merged account always takes the stricter confidentiality of the two; "
+                "change it afterwards with `casefile edit KEEP --set confidentiality=…` if it must be less strict"
+            )
         check_field(name, TAKEABLE, "field for --take")
     keep_id, other_id = store.resolve_id(keep_ref), store.resolve_id(other_ref)
     if keep_id == other_id:
@@ -605,8 +630,13 @@ def merge(store: Store, keep_ref: str, other_ref: str, take: list[str]) -> tuple
     other_entries = [dict(s) for s in o["sources"]]
     if not other_entries and any(o[f] for f in model.FLAT_SOURCE) and kept_has_source:
         other_entries = [_flat_source_entry(o)]
+    level = None
+    if k["confidentiality"] != o["confidentiality"]:
+        level = raw["confidentiality"] = stricter(k["confidentiality"], o["confidentiality"])
     for f in model.FIELDS:
-        if f.name in ("id", "external_id") or (f.name in model.FLAT_SOURCE and (other_entries or k["sources"])):
+        if f.name in ("id", "external_id", "confidentiality") or (
+            f.name in model.FLAT_SOURCE and (other_entries or k["sources"])
+        ):
             continue
         if f.multi:
             extra = [o["name"]] if f.name == "aliases" and o["name"] and k["name"] not in (None, o["name"]) else []
@@ -619,7 +649,7 @@ def merge(store: Store, keep_ref: str, other_ref: str, take: list[str]) -> tuple
             continue
         if mine is not None:
             winner = "other" if f.name in take else "kept"
-            conflicts.append(Conflict(f.name, _shown(mine), _shown(theirs), winner))
+            conflicts.append(Conflict(f.name, winner))
             if winner == "kept":
                 continue
         raw[f.name] = theirs
@@ -640,7 +670,7 @@ def merge(store: Store, keep_ref: str, other_ref: str, take: list[str]) -> tuple
         stamp = now()
         store.set_deleted(other_id, stamp)
         store.add_redirect(other_id, keep_id, stamp)
-    return keep_id, other_id, conflicts
+    return Merged(keep_id, other_id, conflicts, level)
 
 
 def _flat_source_entry(values: dict[str, Any]) -> dict[str, Any]:
@@ -649,10 +679,3 @@ def _flat_source_entry(values: dict[str, Any]) -> dict[str, Any]:
     for part in model.DATE_PARTS if values.get("source_date") is not None else ():
         entry[f"date_{part}"] = values[f"source_date_{part}"]
     return {**entry, "role": "primary"}
-
-
-def _shown(value: Any, width: int = 60) -> str:
-    text = (
-        " ".join(model.format_number(value).split()) if isinstance(value, int | float) else " ".join(str(value).split())
-    )
-    return text if len(text) <= width else text[: width - 1] + "…"

@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import CasefileError, NotFound, UsageError
+from .errors import CasefileError, MergedAway, NotFound, UsageError
 
 if TYPE_CHECKING:
     from .store import Store
@@ -299,13 +299,22 @@ def _check_dependents(
 # ------------------------------------------------------------------------------------------------ display
 
 
-def account_ref(store: Store, ref: str) -> str:
-    """The account id a ``history ID`` means: any id prefix or external id, or the full id of a purged one."""
+def account_ref(store: Store, ref: str) -> tuple[str, str | None]:
+    """The account id a ``history ID`` means — any id prefix or external id, or the full id of a purged one —
+    and, for an account merged into another, the line saying so. Its history is its own (its changes up to
+    the merge), not the survivor's."""
+    from .store import merged_text
+
     try:
-        return store.resolve_id(ref)
+        return store.resolve_id(ref), None
+    except MergedAway as exc:
+        chain = store.merge_chain(exc.account_id)
+        survivor = chain[-1][1]
+        where = f"`casefile history {survivor}` shows what it became" if exc.survivor else f"{survivor} was purged"
+        return exc.account_id, f"{merged_text(chain)}; {where}"
     except NotFound:
         if next(store.audit_entries(kind="account", record_id=ref.strip()), None) is not None:
-            return ref.strip()
+            return ref.strip(), None
         raise
 
 

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from . import model, pipeline
-from .errors import CasefileError, InvalidRecord, Problem, UsageError
+from .errors import CasefileError, InvalidRecord, MergedAway, Problem, UsageError
 from .model import Account, Filter
-from .store import Change, Store, now
+from .store import Change, Store, merged_text, now
 from .validation import Validator
 
 #: The keys ``--set`` accepts: every field of the interchange form but the id and the nested lists,
@@ -190,10 +190,13 @@ def selects(flt: Filter) -> bool:
 
 
 def select(store: Store, flt: Filter) -> list[str]:
-    """The ids of the accounts a bulk command's filters choose; refuses to choose everything by accident."""
+    """The ids of the accounts a bulk command's filters choose; refuses to choose everything by accident.
+    Accounts merged into others (``--include-deleted`` shows them) are part of those now and never chosen."""
     if not selects(flt):
         raise UsageError("choose the accounts: give an ID, or a filter such as --org, --tag or --q")
-    return [str(a.id) for a in store.query(flt)]
+    ids = [str(a.id) for a in store.query(flt)]
+    merged = store.merged_away(ids) if flt.include_deleted or flt.only_deleted else set()
+    return [i for i in ids if i not in merged]
 
 
 def check_editable(store: Store, ref: str) -> str:
@@ -397,30 +400,83 @@ class Purged:
     accounts: int = 0
     sources: int = 0
     scrubbed: int = 0  # audit entries whose before-image and diff were dropped
+    merged: int = 0  # of the accounts, those that had been merged into the ones named
 
 
 def purge_targets(store: Store, refs: list[str], all_deleted: bool) -> list[str]:
+    """The accounts ``purge`` removes: those named (or every deleted one) and every account merged into them.
+
+    A merged-away id is refused — its data is part of the account it was merged into, which is what to purge —
+    unless that account is named too, or was purged since (then what is left of it goes)."""
     if bool(refs) == all_deleted:
         raise UsageError("give the accounts to purge (IDs) or --all-deleted, one or the other")
     if all_deleted:
-        return [str(a.id) for a in store.query(Filter(only_deleted=True))]
-    return list(dict.fromkeys(store.resolve_id(ref) for ref in refs))
+        return with_merged(store, [str(a.id) for a in store.query(Filter(only_deleted=True))])
+    named: list[str] = []
+    merged_away: list[MergedAway] = []
+    for ref in refs:
+        try:
+            named.append(store.resolve_id(ref))
+        except MergedAway as exc:
+            if exc.survivor is None:
+                named.append(exc.account_id)
+            else:
+                merged_away.append(exc)
+    for refused in merged_away:
+        if refused.survivor not in named:
+            raise MergedAway(
+                f"{merged_text(store.merge_chain(refused.account_id))}; its data is part of {refused.survivor} now: "
+                f"`casefile purge {refused.survivor}` removes it with every account merged into it",
+                refused.account_id,
+                refused.survivor,
+            )
+    return with_merged(store, named)
+
+
+def backups_beside(database: Path) -> list[Path]:
+    """The copies ``restore-backup`` kept beside the database (``DB.bak-<time>``): a purge leaves them, and
+    the text it removed, in place."""
+    import glob
+
+    return sorted(p for p in database.parent.glob(glob.escape(database.name) + ".bak-*") if p.is_file())
+
+
+def with_merged(store: Store, account_ids: list[str]) -> list[str]:
+    """These accounts and every account merged into them (C into B, B into A: both for A)."""
+    return list(dict.fromkeys([*account_ids, *store.merged_into(account_ids)]))
 
 
 def purge(store: Store, account_ids: list[str]) -> Purged:
-    """Remove accounts for good, with their events, quotes and source links, and the sources no other
-    account cites; drop the before-images and diffs the audit log holds of them (it keeps only that a purge
-    happened, and when); rewrite any full-text index. With ``secure_delete`` on, no copy of their text is
-    left in the database file. One transaction; cannot be undone."""
+    """Remove accounts for good — and every account merged into them — with their events, quotes and source
+    links, and the sources no other account cites; drop the before-images and diffs the audit log holds of
+    them (it keeps only that a purge happened, and when); rewrite any full-text index. With ``secure_delete``
+    on, no copy of their text is left in the database file. The merge redirects of the accounts go too,
+    except those that still lead to an account that stays (``--all-deleted`` removes the row a merge left
+    behind; its id goes on showing the survivor). One transaction; cannot be undone."""
     out = Purged()
     stamp = now()
     with store.transaction():
-        accounts = [(rid, a) for a in account_ids if (rid := store.record_rowid("account", a)) is not None]
+        every = with_merged(store, account_ids)
+        gone = set(every)
+        redirects = []  # (rowid, old id) of the redirects that would lead nowhere
+        for account_id in every:
+            chain = store.merge_chain(account_id)
+            rid = store.record_rowid("redirect", account_id)
+            if chain and rid is not None and (chain[-1][1] in gone or not store.record_rowid("account", chain[-1][1])):
+                redirects.append((rid, account_id))
+        accounts = [(rid, a) for a in every if (rid := store.record_rowid("account", a)) is not None]
         sources = {s for rid, _ in accounts for s in store.source_rowids_of(rid)}
         store.mark_purged("account", accounts)
+        store.mark_purged("redirect", redirects)
         for rid, account_id in accounts:
             store.remove_record("account", rid)
             out.scrubbed += store.scrub_audit("account", rid, account_id, stamp)
+        for account_id in sorted(gone - {a for _, a in accounts}):  # merged away, its row removed earlier
+            out.scrubbed += store.scrub_audit("account", None, account_id, stamp)
+        for rid, old_id in redirects:
+            store.remove_record("redirect", rid)
+            out.scrubbed += store.scrub_audit("redirect", rid, old_id, stamp)
+        out.merged = sum(1 for _, a in accounts if a not in account_ids)
         orphans = [(s, store.source_id_of(s)) for s in sorted(sources) if not store.references("source", s)]
         store.mark_purged("source", orphans)
         for rid, source_id in orphans:

@@ -114,6 +114,17 @@ class KeyNeeded(UsageError):
     """The database is encrypted and no key was given."""
 
 
+class MergedAway(UsageError):
+    """A command that changes records was given the id of an account ``casefile merge`` merged into another:
+    it never acts on the survivor instead (exit 2). ``account_id`` is the id named, ``survivor`` the account
+    it now belongs to (None when that was purged since)."""
+
+    def __init__(self, message: str, account_id: str, survivor: str | None):
+        super().__init__(message)
+        self.account_id = account_id
+        self.survivor = survivor
+
+
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,31}")
 
 

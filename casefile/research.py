@@ -142,9 +142,10 @@ def append_part(store: Store, validator: Validator, account_ref: str, part: str,
     pipeline.update_record(store, validator, {"id": account.id, part: [*entries, entry]})
 
 
-def timeline_rows(store: Store, flt: Filter, account_ref: str | None) -> list[dict[str, Any]]:
-    if account_ref is not None:
-        flt.ids = [store.resolve_id(account_ref)]
+def timeline_rows(store: Store, flt: Filter, account_id: str | None) -> list[dict[str, Any]]:
+    """The events of the accounts ``flt`` selects, or of one account (its full id), earliest first."""
+    if account_id is not None:
+        flt.ids = [account_id]
     rows = []
     for account_id, name, event in store.timeline(flt):
         date = event["date"]

@@ -164,6 +164,15 @@ def open_store(*, create: bool = False, encrypt: bool = False) -> Any:
     return store
 
 
+def read_id(store: Any, ref: str) -> str:
+    """The account a reading command shows for ``ref``; a merged-away id shows the account it was merged
+    into, and says so on stderr. (Commands that change records use ``store.resolve_id``, which refuses one.)"""
+    account_id, notice = store.resolve_to_read(ref)
+    if notice:
+        err(notice)
+    return str(account_id)
+
+
 ENV_KEY = "CASEFILE_KEY"
 
 

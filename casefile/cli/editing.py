@@ -55,7 +55,12 @@ def history(
         rows = audit.history(store, limit=limit)
         emit_rows(rows, fmt.value, ["batch", "when", "actor", "command", "changes", "undone_by"], "changes")
         return
-    record = ("account", audit.account_ref(store, account_id)) if account_id else None
+    record = None
+    if account_id:
+        record_id, notice = audit.account_ref(store, account_id)
+        if notice:
+            err(notice)
+        record = ("account", record_id)
     rows = audit.entries(store, record=record, batch_ref=batch)[-limit if limit else 0 :]
     for row in rows:
         row["changes"] = audit.diff_text(row)
@@ -281,9 +286,10 @@ def purge(
     all_deleted: Annotated[bool, typer.Option("--all-deleted", help="Every deleted account.")] = False,
     yes: Yes = False,
 ) -> None:
-    """Remove accounts for good: their events, quotes and links, the sources nobody else cites, and what
-    the audit log held of them (it keeps only that a purge happened). No copy of their text stays in the
-    database file. This cannot be undone; you type 'purge' to confirm.
+    """Remove accounts for good, with every account merged into them: their events, quotes and links, the
+    sources nobody else cites, and what the audit log held of them (it keeps only that a purge happened). No
+    copy of their text stays in the database file; backups are named, not deleted. This cannot be undone;
+    you type 'purge' to confirm.
 
     Example: casefile purge --all-deleted
     """
@@ -294,12 +300,19 @@ def purge(
     if not ids:
         err("no deleted accounts to purge")
         return
+    shown = [i for i in ids if store.record_rowid("account", i) is not None]
     if stdin_is_terminal() and not yes:
-        _list_accounts(store, ids)
-    if not _confirm(f"Remove {len(ids)} account(s) for good? This cannot be undone.", yes, typed="purge"):
+        _list_accounts(store, shown)
+    if not _confirm(f"Remove {len(shown)} account(s) for good? This cannot be undone.", yes, typed="purge"):
         raise typer.Exit(1)
     done = editing.purge(store, ids)
-    err(f"{done.accounts} account(s) and {done.sources} source(s) purged; {done.scrubbed} audit entries cleared")
+    merged = f" ({done.merged} of them merged into the others)" if done.merged else ""
+    err(
+        f"{done.accounts} account(s) and {done.sources} source(s) purged{merged}; {done.scrubbed} audit entries cleared"
+    )
+    for path in editing.backups_beside(store.path):
+        err(f"still in a copy `restore-backup` kept (delete it yourself if it must go): {path}")
+    err("still in any backup made with `casefile backup` and in exports: casefile keeps no list of those")
 
 
 # -------------------------------------------------------------------------------------- backup and doctor

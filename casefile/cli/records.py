@@ -20,6 +20,7 @@ from casefile.cli.common import (
     draw,
     err,
     open_store,
+    read_id,
     stdin_is_terminal,
     stdout_is_terminal,
     validator_for,
@@ -215,7 +216,7 @@ def show(
     Example: casefile show 3f9a
     """
     store = open_store()
-    account = store.get(store.resolve_id(account_id))
+    account = store.get(read_id(store, account_id))
     if fmt in (ReadFormat.json, ReadFormat.jsonl):
         import json
 

@@ -13,6 +13,7 @@ from casefile.cli.common import (
     boundary,
     date_order,
     open_store,
+    read_id,
     validator_for,
     with_filters,
 )
@@ -332,7 +333,7 @@ def timeline(
     from casefile import research
 
     store = open_store()
-    rows = research.timeline_rows(store, flt, account_id)
+    rows = research.timeline_rows(store, flt, read_id(store, account_id) if account_id is not None else None)
     _emit(rows, fmt, ["account", "name", "date", "reading", "precision", "type", "place", "description"], "timeline")
 
 
