@@ -245,6 +245,10 @@ class _VisibleOnTerminal:
 
         return int(self._stream.write(visible(text.replace("\r\n", "\n"))))
 
+    def writelines(self, lines: Any) -> None:  # not passed on by __getattr__: it would write past the escaping
+        for line in lines:
+            self.write(line)
+
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
 

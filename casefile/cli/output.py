@@ -2,10 +2,10 @@
 
 ``table`` draws a rich table on a terminal and tab-separated rows (no header) when piped; ``json``,
 ``jsonl`` and ``csv`` write every column of every row. Lists are joined with ``; `` in tables and CSV.
+Everything goes through ``data_out()``: exact bytes to a file or a pipe, visible escapes on a terminal.
 """
 
 import json
-import sys
 from typing import Any
 
 
@@ -32,9 +32,9 @@ def _jsonable(value: Any) -> Any:
 
 
 def emit_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str) -> None:
-    from casefile.cli.common import err, state
+    from casefile.cli.common import data_out, err, state
 
-    out = sys.stdout
+    out = data_out()
     if fmt == "json":
         out.write(json.dumps([_jsonable(r) for r in rows], ensure_ascii=False, indent=2) + "\n")
     elif fmt == "jsonl":

@@ -343,6 +343,6 @@ def template(
     import json
 
     if fmt is InFormat.csv:
-        sys.stdout.write(",".join(model.CSV_COLUMNS) + "\r\n")
+        data_out().write(",".join(model.CSV_COLUMNS) + "\r\n")
     else:
-        sys.stdout.write(json.dumps([model.example_record()], ensure_ascii=False, indent=2) + "\n")
+        data_out().write(json.dumps([model.example_record()], ensure_ascii=False, indent=2) + "\n")
