@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
 from . import model
-from .errors import CasefileError, UsageError
+from .errors import CasefileError, UsageError, quote
 from .model import Account
 
 KEY_BYTES = 32
@@ -47,7 +47,7 @@ def parse_fields(given: Sequence[str], allowed: Sequence[str], option: str) -> l
     names: list[str] = []
     for part in (p.strip() for text in given for p in text.split(",")):
         if part not in allowed:
-            raise UsageError(f"{option}: unknown or unsuitable field {part!r}; choose from: {', '.join(allowed)}")
+            raise UsageError(f"{option}: unknown or unsuitable field {quote(part)}; choose from: {', '.join(allowed)}")
         if part not in names:
             names.append(part)
     return names

@@ -1,4 +1,5 @@
-"""Folding text so people find what they mean: one organisation or person under many spellings.
+"""Folding text so people find what they mean: one organisation or person under many spellings; and
+:func:`visible`, the one way untrusted text is shown (control and bidi characters as ``<U+XXXX>``).
 
 :func:`fold` is for matching and searching: case, diacritics (Zoë = ZOE), Arabic and Persian letter
 variants (ي/ی, ك/ک, hamza forms, tatweel), Persian ZWNJ and runs of whitespace. :func:`loose_key` also
@@ -29,6 +30,22 @@ _ARABIC_VARIANTS = str.maketrans(
     }
 )
 _SPACE = re.compile(r"\s+")
+
+# C0 controls except TAB and LF, DEL, C1 controls, bidi embeddings/overrides/isolates and marks, the Arabic
+# letter mark, and the line/paragraph separators. ZWNJ (U+200C) and ZWJ (U+200D) are deliberately absent.
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"<U+{ord(match.group()):04X}>"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control or bidi character replaced by a visible ``<U+XXXX>``: what a terminal shows
+    of untrusted text (records on screen, names in messages). Persian ZWNJ/ZWJ are kept."""
+    return UNSAFE.sub(_escape, text)
+
+
 _NOT_WORD = re.compile(r"[\W_]+")
 
 

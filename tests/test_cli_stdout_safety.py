@@ -23,7 +23,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import click
 import pytest
 import typer
 from reliability import record
@@ -79,7 +78,7 @@ def format_commands() -> set[str]:
     """The full names (``org list``) of every command with a ``--format`` option, groups walked."""
     found: set[str] = set()
 
-    def walk(command: click.Command, path: tuple[str, ...]) -> None:
+    def walk(command: Any, path: tuple[str, ...]) -> None:
         if any("--format" in getattr(p, "opts", ()) for p in command.params):
             found.add(" ".join(path))
         for name, sub in getattr(command, "commands", {}).items():

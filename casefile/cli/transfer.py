@@ -25,6 +25,7 @@ from casefile.cli.common import (
     validator_for,
     with_filters,
 )
+from casefile.errors import quote
 
 if TYPE_CHECKING:
     from casefile import pipeline
@@ -328,7 +329,7 @@ def _default_export_format() -> OutFormat:
         return OutFormat(resolved.value)
     except ValueError:
         known = ", ".join(f.value for f in OutFormat)
-        raise resolved.error(f"unknown export format {resolved.value!r}; use one of {known}") from None
+        raise resolved.error(f"unknown export format {quote(resolved.value)}; use one of {known}") from None
 
 
 @app.command()

@@ -19,7 +19,6 @@ Decisions:
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
@@ -73,23 +72,43 @@ def _lines(source: TextInput) -> Iterator[str]:
         yield line
 
 
+#: How many column numbers, and how many repeated names, a header error lists (a header can have a million).
+LISTED = 3
+LISTED_GROUPS = 2
+
+
 def _checked_header(cells: list[str], source: TextInput, line: int) -> list[str]:
-    empty = [str(i) for i, name in enumerate(cells, 1) if not name.strip()]
+    empty = [i for i, name in enumerate(cells, 1) if not name.strip()]
     if empty:
-        raise source.error(f"the header has an empty column name (column {', '.join(empty)}); name every column", line)
-    duplicates = [name for name, count in Counter(cells).items() if count > 1]
-    if duplicates:
-        groups = "; ".join(_same_name(cells, name) for name in duplicates)
+        raise source.error(f"the header has an empty column name (column {_places(empty)}); name every column", line)
+    if len(set(cells)) == len(cells):
+        return cells
+    places: dict[str, list[int]] = {}
+    for i, name in enumerate(cells, 1):
+        places.setdefault(name, []).append(i)
+    repeated = [(name, where) for name, where in places.items() if len(where) > 1]
+    if repeated:
+        groups = "; ".join(_same_name(name, where) for name, where in repeated[:LISTED_GROUPS])
+        if len(repeated) > LISTED_GROUPS:
+            groups += f"; {len(repeated) - LISTED_GROUPS} more names repeated"
         raise source.error(f"the header names a column more than once ({groups}); rename or remove the copies", line)
     return cells
 
 
-def _same_name(cells: list[str], name: str) -> str:
+def _places(numbers: list[int]) -> str:
+    """``2``, ``1 and 3``, ``1, 3, 5 and 97 more``: column numbers for a message, the first few of them."""
+    if len(numbers) > LISTED + 1:
+        return f"{', '.join(map(str, numbers[:LISTED]))} and {len(numbers) - LISTED} more"
+    listed = [str(n) for n in numbers]
+    return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
+
+
+def _same_name(name: str, places: list[int]) -> str:
     """Where a repeated name stands; the name itself only when it is a casefile column: a file without a header
     has data in its first line, and data is never echoed."""
-    places = [str(i) for i, cell in enumerate(cells, 1) if cell == name]
-    columns = f"columns {', '.join(places[:-1])} and {places[-1]}"
-    return f"{columns} are both {name!r}" if name in JSON_KEYS else f"{columns} have the same name"
+    columns = f"columns {_places(places)}"
+    both = "both" if len(places) == 2 else "all"
+    return f"{columns} are {both} {name!r}" if name in JSON_KEYS else f"{columns} have the same name"
 
 
 def _strict_error(message: str, source: TextInput, record_line: int, current_line: int) -> InputError:
