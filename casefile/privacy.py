@@ -1,6 +1,10 @@
 """Sharing carefully: blank fields (``export --redact``) and replace names with stable pseudonyms
 (``export --pseudonymise``).
 
+The confidentiality marker is never blanked: an export is imported somewhere, and a blank marker is read
+there as the default, ``internal``, so a restricted account would arrive unprotected. ``--redact
+confidentiality`` is refused (exit 2) rather than quietly kept.
+
 A pseudonym is ``person-`` plus 12 hex digits of HMAC-SHA256 over the name (NFKC, case-folded, spaces
 collapsed), under a 32-byte key kept in a key file outside the database. The same key gives the same
 pseudonym for the same name in every export, so records stay linkable across exports; another key gives
@@ -98,6 +102,11 @@ Shaper = Callable[[Iterable[Account]], Iterator[Account]]
 def plan(redact: Sequence[str], pseudonymise: Sequence[str], key_file: str | None, new_key: bool) -> Shaper | None:
     """Check the options and return what to apply to the exported accounts (``None``: nothing)."""
     blank = parse_fields(redact, model.FIELD_NAMES, "--redact")
+    if "confidentiality" in blank:
+        raise UsageError(
+            "--redact: confidentiality cannot be redacted: a blank marker is read as 'internal' where the export "
+            "is imported, so restricted accounts would lose their protection; leave it out of --redact"
+        )
     hide = parse_fields(pseudonymise, PSEUDONYMISABLE, "--pseudonymise")
     for fields in (blank, hide):
         if "name" in fields and "aliases" not in fields:
