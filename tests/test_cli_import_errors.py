@@ -510,7 +510,7 @@ def read_rejects(path: Path, fmt: str) -> list[tuple[int, str]]:
         import io
 
         rows = list(csv.reader(io.StringIO(text, newline="")))
-        assert rows[0] == ["rejected_line", "rejected_reasons", "name", "exit_type"]
+        assert rows[0] == ["'rejected_line", "rejected_reasons", "name", "exit_type"]  # marked, like exports
         return [(int(row[0]), row[1]) for row in rows[1:]]
     entries = json.loads(text) if fmt == "json" else [json.loads(line) for line in text.splitlines()]
     assert all(set(e) == {"line", "reasons", "record"} for e in entries)
@@ -589,7 +589,7 @@ def test_rejects_file_that_cannot_be_written_writes_nothing(cli, seeded: Path, t
 
 
 @pytest.mark.parametrize(
-    ("fmt", "expected"), [("csv", "rejected_line,rejected_reasons,name\r\n"), ("json", "[]\n"), ("jsonl", "")]
+    ("fmt", "expected"), [("csv", "'rejected_line,rejected_reasons,name\r\n"), ("json", "[]\n"), ("jsonl", "")]
 )
 def test_rejects_file_of_an_earlier_run_is_replaced(cli, empty: Path, tmp_path: Path, fmt: str, expected: str) -> None:
     path = tmp_path / f"in.{fmt}"

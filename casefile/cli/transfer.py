@@ -212,7 +212,10 @@ OutFormatOpt = Annotated[
 Output = Annotated[
     Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write to this file ('-': stdout).")
 ]
-RawCsv = Annotated[bool, typer.Option("--raw-csv", help="Do not neutralise spreadsheet formulas in CSV cells.")]
+RawCsv = Annotated[
+    bool,
+    typer.Option("--raw-csv", help="Write cells as they are: no ' before formulas, no marked header (for programs)."),
+]
 IncludeRestricted = Annotated[bool, typer.Option("--include-restricted", help="Include restricted accounts.")]
 Dataset = Annotated[
     Optional[str],

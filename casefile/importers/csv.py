@@ -14,6 +14,9 @@ Decisions:
   or UTF-16 read as UTF-8, and would be stored as garbage.
 * Cells are limited to :data:`MAX_CELL_CHARS` characters, so a stray quote cannot make one cell swallow
   the rest of a huge file in memory before the error is found.
+* casefile's own spreadsheet-safe CSV (its header's first name is marked: ``'id``) gets back exactly the
+  values it was written from: the one ``'`` put in front of a cell is taken off (:mod:`casefile.safecsv`).
+  Nothing is taken off a file without the mark. The rejects file is written the same way.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import csv
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
+from casefile import safecsv
 from casefile.errors import InputError, Problem
 from casefile.model import JSON_KEYS
 
@@ -40,6 +44,7 @@ def read(source: TextInput, on_header: Callable[[list[str]], None]) -> Iterator[
     reader = csv.reader(_lines(source), strict=True)
     header: list[str] | None = None
     width = 0
+    marked = False  # casefile's spreadsheet-safe CSV: the marks come off
     last_line = 0  # the last physical line of the previous record
     try:
         for cells in reader:
@@ -47,9 +52,15 @@ def read(source: TextInput, on_header: Callable[[list[str]], None]) -> Iterator[
             if not cells:
                 continue
             if header is None:
+                marked = safecsv.is_marked(cells)
+                if marked:
+                    cells = [cells[0][1:], *cells[1:]]
                 header, width = _checked_header(cells, source, start), len(cells)
                 on_header(header)
-            elif len(cells) != width:
+                continue
+            if marked:
+                cells = safecsv.restore(cells)
+            if len(cells) != width:
                 problem = Problem(start, None, f"row has {len(cells)} cells, header has {width}")
                 yield RawRow(start, None, problem, cells)
             else:
@@ -135,6 +146,6 @@ def write_rejects(rejects: Iterable[tuple[RawRow, list[Problem]]], out: TextIO, 
     The two columns come first so that rows with the wrong number of cells still line up.
     """
     writer = csv.writer(out)
-    writer.writerow([*REJECT_COLUMNS, *(header or [])])
+    writer.writerow(safecsv.marked_header([*REJECT_COLUMNS, *(header or [])]))
     for row, problems in rejects:
-        writer.writerow([str(row.line), "; ".join(describe_problems(problems)), *row.raw])
+        writer.writerow(safecsv.neutralise([str(row.line), "; ".join(describe_problems(problems)), *row.raw]))
