@@ -11,8 +11,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from .text import visible
-
 EXIT_OK = 0
 EXIT_DATA = 1
 EXIT_USAGE = 2
@@ -128,6 +126,8 @@ LISTED_NAMES = 5
 def quote(value: object, limit: int = QUOTE_CHARS) -> str:
     """``value`` quoted for a message: at most ``limit`` characters (then ``…`` and the full length), with
     control and bidi characters shown as ``<U+XXXX>``. The one way a message quotes what a user typed."""
+    from .text import visible  # here, not at the top: errors is imported by every command at start-up
+
     text = str(value)
     shown = visible(text[:limit])[:limit]
     if len(text) > limit:

@@ -9,6 +9,7 @@ reported, never merged silently. Stored text is never folded — only compared.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -131,6 +132,7 @@ for _source, _target in _ARABIC_VARIANTS.items():
         _ARABIC_SPELLINGS.setdefault(_target, {_target}).add(chr(_source))
 
 
+@functools.cache
 def _latin_spellings() -> dict[str, set[str]]:
     """Each Latin letter with its accented forms (e: é è ê ë ē …), from Latin-1 to Latin Extended Additional."""
     spellings: dict[str, set[str]] = {}
@@ -141,13 +143,10 @@ def _latin_spellings() -> dict[str, set[str]]:
     return spellings
 
 
-_LATIN_SPELLINGS = _latin_spellings()
-
-
 def _letter(c: str) -> str:
     """A regex for one letter of a name written any way :func:`fold` would fold to the same."""
     folded = fold(c) or c
-    spellings = _ARABIC_SPELLINGS.get(folded) or _LATIN_SPELLINGS.get(folded) or {c}
+    spellings = _ARABIC_SPELLINGS.get(folded) or _latin_spellings().get(folded) or {c}
     ordered = sorted(spellings | {c.lower()})
     body = re.escape(ordered[0]) if len(ordered) == 1 else f"[{''.join(map(re.escape, ordered))}]"
     return body + _MARKS

@@ -20,7 +20,6 @@ from typer._click.core import Context  # Typer 0.29 vendors click: these are the
 from typer._click.exceptions import ClickException, UsageError
 
 from casefile.errors import QUOTE_CHARS, quote
-from casefile.text import visible
 
 #: The longest parser message shown when the user typed a long token (click's own are far shorter).
 MESSAGE_CHARS = 160
@@ -46,6 +45,8 @@ def _made_safe(exc: ClickException, tokens: list[str]) -> ClickException:
         message = message.replace(repr(token), quote(token)).replace(token, quote(token)[1:-1])
     if parts and len(message) > MESSAGE_CHARS:  # a token the parser quoted in its own way (escaped, in part)
         message = message[:MESSAGE_CHARS] + "…"
+    from casefile.text import visible
+
     exc.message = visible(message)
     return exc
 
