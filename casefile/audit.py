@@ -18,7 +18,7 @@ import os
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import CasefileError, MergedAway, NotFound, UsageError
+from .errors import CasefileError, MergedAway, NotFound, UsageError, quote
 
 if TYPE_CHECKING:
     from .store import Store
@@ -65,8 +65,10 @@ def resolve_batch(batches: list[dict[str, Any]], ref: str) -> dict[str, Any]:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise UsageError(f"batch prefix {ref!r} is ambiguous; it matches {', '.join(b['id'] for b in matches[:10])}")
-    raise NotFound(f"no batch {ref!r}; `casefile history` lists them")
+        raise UsageError(
+            f"batch prefix {quote(ref)} is ambiguous; it matches {', '.join(b['id'] for b in matches[:10])}"
+        )
+    raise NotFound(f"no batch {quote(ref)}; `casefile history` lists them")
 
 
 def describe(batch: dict[str, Any]) -> str:

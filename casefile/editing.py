@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from . import model, pipeline
-from .errors import CasefileError, InvalidRecord, MergedAway, Problem, UsageError
+from .errors import CasefileError, InvalidRecord, MergedAway, Problem, UsageError, quote, typed_name
 from .model import Account, Filter
 from .store import Change, Store, merged_text, now
 from .validation import Validator
@@ -50,11 +50,12 @@ def parse_assignments(assignments: Iterable[str]) -> dict[str, str]:
         key, sep, value = assignment.partition("=")
         key = key.strip()
         if not sep:
-            raise UsageError(f"--set takes FIELD=VALUE (got {key!r} without '='); FIELD= empties a field")
+            raise UsageError("--set takes FIELD=VALUE (this one has no '='); FIELD= empties a field")
         if key not in SETTABLE:
             names = ", ".join(f.name for f in model.FIELDS if f.kind != "id")
             raise UsageError(
-                f"unknown field {key!r}; choose one of: {names} (a date also takes <date>_corrected and <date>_note)"
+                f"unknown field {typed_name(key)}; choose one of: {names} "
+                "(a date also takes <date>_corrected and <date>_note)"
             )
         if key in out:
             raise UsageError(f"--set {key}=… is given twice")
@@ -286,7 +287,7 @@ def read_form(text: str) -> tuple[dict[str, Any] | None, list[str]]:
 
 
 def _problem_text(p: Problem) -> str:
-    return f"field {p.field!r}: {p.reason}" if p.field else p.reason
+    return f"field {quote(p.field)}: {p.reason}" if p.field else p.reason
 
 
 def apply_form(
@@ -375,7 +376,7 @@ def _run_editor(command: list[str], path: Path) -> None:
     try:
         status = subprocess.run([*command, str(path)], check=False).returncode
     except OSError as exc:
-        raise EditAborted(f"cannot run the editor {command[0]!r} ({exc.strerror}); set $EDITOR") from None
+        raise EditAborted(f"cannot run the editor {quote(command[0])} ({exc.strerror}); set $EDITOR") from None
     if status != 0:
         raise EditAborted(f"the editor exited with status {status}; nothing was written")
 

@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DatabaseError, NotFound, UsageError
+from .errors import DatabaseError, NotFound, UsageError, quote
 from .store import (
     Store,
     create_private_file,
@@ -81,7 +81,7 @@ def check_backup(source: Path) -> None:
         unknown = [s for s in steps if s not in known]
         if unknown:
             raise DatabaseError(
-                f"{source} was written by a newer casefile (schema step {unknown[-1]!r}); upgrade first"
+                f"{source} was written by a newer casefile (schema step {quote(unknown[-1])}); upgrade first"
             )
     finally:
         conn.close()

@@ -15,14 +15,13 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from . import model
 from .model import Account, FuzzyDate
+from .text import UNSAFE as _UNSAFE
+from .text import visible as visible  # defined beside the folding: messages (errors.quote) use it too
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
     from rich.text import Text
 
-# C0 controls except TAB and LF, DEL, C1 controls, bidi embeddings/overrides/isolates and marks, the Arabic
-# letter mark, and the line/paragraph separators. ZWNJ (U+200C) and ZWJ (U+200D) are deliberately absent.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _PLAIN_EXTRA = re.compile(r"[\\\t\n]")
 _PLAIN_ESCAPES = {"\\": "\\\\", "\t": "\\t", "\n": "\\n"}
 _PLAIN_ANY = re.compile(f"{_UNSAFE.pattern}|{_PLAIN_EXTRA.pattern}")  # anything plain_cell changes
@@ -30,15 +29,6 @@ _PLAIN_ANY = re.compile(f"{_UNSAFE.pattern}|{_PLAIN_EXTRA.pattern}")  # anything
 SHORT_ID = 8
 ID_STYLE = "yellow"  # ids stand out as git's hashes do
 GROUP_STYLE = "bold cyan"
-
-
-def _escape(match: re.Match[str]) -> str:
-    return f"<U+{ord(match.group()):04X}>"
-
-
-def visible(text: str) -> str:
-    """``text`` with every control or bidi character replaced by a visible ``<U+XXXX>``."""
-    return _UNSAFE.sub(_escape, text)
 
 
 def plain_cell(text: str) -> str:

@@ -37,6 +37,7 @@ from .errors import (
     MergedAway,
     NotFound,
     UsageError,
+    quote,
 )
 from .model import Account, Filter, FuzzyDate
 from .paths import make_private_folder
@@ -175,7 +176,7 @@ def _escape_like(text: str) -> str:
 def check_field(name: str, allowed: Sequence[str], what: str = "field") -> str:
     """Refuse a user-supplied field name before any SQL exists; the message lists the allowed names."""
     if name not in allowed:
-        raise UsageError(f"unknown {what} {name!r}; choose one of: {', '.join(allowed)}")
+        raise UsageError(f"unknown {what} {quote(name)}; choose one of: {', '.join(allowed)}")
     return name
 
 
@@ -1377,16 +1378,16 @@ class Store:
             return str(candidates[0])
         if len(candidates) > 1:
             listed = ", ".join(candidates[:10]) + (", …" if len(candidates) > 10 else "")
-            raise UsageError(f"id prefix {ref!r} is ambiguous; it matches {listed}")
+            raise UsageError(f"id prefix {quote(ref)} is ambiguous; it matches {listed}")
         gone = self.conn.execute("SELECT old_id FROM account_redirects WHERE old_id = ?", (ref,)).fetchone()
         if gone:  # merged away and since removed for good
             return str(gone[0])
-        raise NotFound(f"no account with id or external_id {ref!r}; `casefile list` shows the ids")
+        raise NotFound(f"no account with id or external_id {quote(ref)}; `casefile list` shows the ids")
 
     def get(self, account_id: str) -> Account:
         row = self.conn.execute(f"SELECT {_SELECT_COLUMNS} FROM accounts WHERE id = ?", (account_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no account with id {account_id!r}")
+            raise NotFound(f"no account with id {quote(account_id)}")
         account = row_to_account(row)
         self.attach_nested([account])
         return account
@@ -1536,7 +1537,7 @@ class Store:
             return None
         row = self.conn.execute("SELECT rowid FROM sources WHERE id = ?", (source_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no source with id {source_id!r}; `casefile source list` shows them")
+            raise NotFound(f"no source with id {quote(source_id)}; `casefile source list` shows them")
         return int(row[0])
 
     def find_source(self, item: dict[str, Any]) -> tuple[int, str] | None:
@@ -1906,7 +1907,7 @@ class Store:
         aliases: Sequence[str] = (),
     ) -> None:
         if self.organization_by_key(fold(name)) is not None:
-            raise UsageError(f"an organisation is already called {name!r}; `casefile org show` it")
+            raise UsageError(f"an organisation is already called {quote(name)}; `casefile org show` it")
         cursor = self.conn.execute(
             "INSERT INTO organizations (name, type, country, notes, created_at) VALUES (?, ?, ?, ?, ?)",
             (name, type_, country, notes, stamp),
@@ -1924,7 +1925,7 @@ class Store:
             (fold(organization),),
         ).fetchone()
         if row is None:
-            raise NotFound(f"no organisation called {organization!r}; `casefile org list` shows them")
+            raise NotFound(f"no organisation called {quote(organization)}; `casefile org list` shows them")
         for alias in aliases:
             self._add_name(int(row[0]), alias, "alias")
         return str(row[1])
@@ -1935,7 +1936,7 @@ class Store:
             raise UsageError("an organisation name cannot be empty")
         owner = self.organization_by_key(key)
         if owner is not None:
-            raise UsageError(f"{name!r} already names the organisation {owner!r}")
+            raise UsageError(f"{quote(name)} already names the organisation {quote(owner)}")
         self.conn.execute(
             "INSERT INTO organization_names (organization_rowid, name, kind, match_key) VALUES (?, ?, ?, ?)",
             (org_rowid, name, kind, key),
@@ -2021,8 +2022,10 @@ class Store:
         if len(rows) == 1:
             return str(rows[0][0])
         if rows:
-            raise UsageError(f"source id prefix {ref!r} is ambiguous; it matches {', '.join(r[0] for r in rows[:10])}")
-        raise NotFound(f"no source with id {ref!r}; `casefile source list` shows them")
+            raise UsageError(
+                f"source id prefix {quote(ref)} is ambiguous; it matches {', '.join(r[0] for r in rows[:10])}"
+            )
+        raise NotFound(f"no source with id {quote(ref)}; `casefile source list` shows them")
 
     def timeline(self, flt: Filter) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
         """(account id, account name, event) for the events of the accounts ``flt`` selects, ordered by the

@@ -278,3 +278,15 @@ def run_in_terminal(
         return proc.wait(timeout=timeout), b"".join(chunks)
     finally:
         os.close(master)
+
+
+def casefile_csv(text: str) -> list[dict[str, str]]:
+    """The rows of a CSV casefile wrote, as ``csv.DictReader`` gives them, with its spreadsheet marks taken
+    off (a marked header's ``'id`` is ``id``; a cell's added ``'`` goes): what casefile's importer reads."""
+    from casefile import safecsv
+
+    header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+    if safecsv.is_marked(header):
+        header = [header[0][1:], *header[1:]]
+        rows = [safecsv.restore(row) for row in rows]
+    return [dict(zip(header, row, strict=True)) for row in rows]

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from casefile.cli import analysis, config, editing, fastparams, records, research, transfer
+from casefile.cli import analysis, config, editing, fastparams, records, research, transfer, usage
 from casefile.cli.common import _silence_stdout, state
 
 fastparams.install()
@@ -91,6 +91,7 @@ app.add_typer(research.event_app, name="event")
 app.add_typer(research.quote_app, name="quote")
 app.add_typer(research.vocab_app, name="vocab")
 app.add_typer(config.app, name="config")
+usage.install(app)  # parser errors count stray arguments and quote typed values short
 
 
 def main() -> None:

@@ -115,7 +115,9 @@ def stats(flt: Any, by: By, fmt: Format = ReadFormat.table) -> None:
         import json
 
         body = {"by": result.by, "accounts": result.accounts, "no_value": result.no_value, "rows": result.rows}
-        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        from casefile.cli.common import data_out
+
+        data_out().write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     elif fmt is ReadFormat.table and stdout_is_terminal():
         _stats_table(result)
     else:

@@ -51,11 +51,19 @@ class ReadFormat(str, Enum):
     csv = "csv"
 
 
-def err(message: str) -> None:
-    """One line on stderr, shown safely: a file name or an argument may hold escape sequences or newlines."""
-    from casefile.render import visible
+#: The longest line ``err`` writes, whatever a message holds (the longest casefile writes is ~400 characters).
+ERR_LINE_CHARS = 1000
 
-    sys.stderr.write(visible(message).replace("\n", "\\n") + "\n")
+
+def err(message: str) -> None:
+    """One line on stderr, shown safely: a file name or an argument may hold escape sequences or newlines,
+    and no line is longer than :data:`ERR_LINE_CHARS` (what a message quotes is cut by ``errors.quote``)."""
+    from casefile.text import visible
+
+    line = visible(message).replace("\n", "\\n")
+    if len(line) > ERR_LINE_CHARS:
+        line = line[:ERR_LINE_CHARS] + f"… ({len(line) - ERR_LINE_CHARS} more characters not shown)"
+    sys.stderr.write(line + "\n")
     sys.stderr.flush()
 
 
@@ -238,7 +246,7 @@ def draw(renderable: Any) -> None:
         if command:
             if terminal.page(text, command, encoding=sys.stdout.encoding or "utf-8"):
                 return
-            err(f"warning: pager {command!r} not found; printing directly (set `pager` in the config file)")
+            err(f"warning: pager {errors.quote(command)} not found; printing directly (set `pager` in the config file)")
     sys.stdout.write(text)
 
 
@@ -253,6 +261,10 @@ class _VisibleOnTerminal:
         from casefile.render import visible
 
         return int(self._stream.write(visible(text.replace("\r\n", "\n"))))
+
+    def writelines(self, lines: Any) -> None:  # not passed on by __getattr__: it would write past the escaping
+        for line in lines:
+            self.write(line)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)

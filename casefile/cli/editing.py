@@ -15,6 +15,7 @@ from casefile.cli.common import (
     MonthFirst,
     ReadFormat,
     boundary,
+    data_out,
     date_order,
     err,
     open_store,
@@ -174,11 +175,12 @@ def _preview(store: Any, ids: list[str], changes: Any, validator: Any, *, bulk: 
     if bulk and not (yes or dry_run or stdin_is_terminal()):
         raise errors.UsageError(f"a bulk edit of {len(ids)} accounts needs --yes (or --dry-run to see the changes)")
     outcome = editing.edit(store, ids, changes, validator, dry_run=True)
+    out = data_out()
     for change in outcome.changes:
         name = (change.before or {}).get("accounts", [{}])[0].get("name") or model.UNNAMED
         text = audit.diff_text({"action": change.action, "diff": change.diff})
-        sys.stdout.write(visible(f"{change.record_id}  {name}: {text}") + "\n")
-    sys.stdout.flush()
+        out.write(visible(f"{change.record_id}  {name}: {text}") + "\n")
+    out.flush()
     unchanged = len(ids) - len(outcome.changes)
     err(
         f"{len(outcome.changes)} of {len(ids)} accounts would change"

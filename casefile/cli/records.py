@@ -2,7 +2,6 @@
 
 import functools
 import inspect
-import sys
 from typing import Annotated, Any, Optional
 
 import typer
@@ -157,7 +156,7 @@ def add(
         stream = pipeline.json_object_or_list(from_json)
         items = pipeline.file_items(from_json, "json", encoding="utf-8", validator=validator, stream=stream)
     ids = pipeline.add_records(store, items)
-    sys.stdout.write("".join(f"{i}\n" for i in ids))
+    data_out().write("".join(f"{i}\n" for i in ids))
 
 
 # ---------------------------------------------------------------------------------------------- list
@@ -185,7 +184,7 @@ def list_(
     if fmt is ReadFormat.table and not stdout_is_terminal():
         from casefile.render import write_plain_rows
 
-        write_plain_rows(store.list_rows(flt), sys.stdout)
+        write_plain_rows(store.list_rows(flt), data_out())
         return
     accounts = store.query(flt, nested=fmt in (ReadFormat.json, ReadFormat.jsonl))
     if fmt is not ReadFormat.table:
@@ -235,4 +234,4 @@ def show(
     else:
         from casefile.render import write_plain_show
 
-        write_plain_show(account, sys.stdout)
+        write_plain_show(account, data_out())

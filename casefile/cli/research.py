@@ -11,6 +11,7 @@ from casefile.cli.common import (
     MonthFirst,
     ReadFormat,
     boundary,
+    data_out,
     date_order,
     open_store,
     read_id,
@@ -182,7 +183,7 @@ def source_add(
         "language": language,
     }
     store = open_store(create=True)
-    sys.stdout.write(research.add_source(store, {k: v for k, v in given.items() if v is not None}) + "\n")
+    data_out().write(research.add_source(store, {k: v for k, v in given.items() if v is not None}) + "\n")
 
 
 @source_app.command("link")

@@ -25,6 +25,7 @@ from casefile.cli.common import (
     validator_for,
     with_filters,
 )
+from casefile.errors import quote
 
 if TYPE_CHECKING:
     from casefile import pipeline
@@ -211,7 +212,10 @@ OutFormatOpt = Annotated[
 Output = Annotated[
     Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write to this file ('-': stdout).")
 ]
-RawCsv = Annotated[bool, typer.Option("--raw-csv", help="Do not neutralise spreadsheet formulas in CSV cells.")]
+RawCsv = Annotated[
+    bool,
+    typer.Option("--raw-csv", help="Write cells as they are: no ' before formulas, no marked header (for programs)."),
+]
 IncludeRestricted = Annotated[bool, typer.Option("--include-restricted", help="Include restricted accounts.")]
 Dataset = Annotated[
     Optional[str],
@@ -328,7 +332,7 @@ def _default_export_format() -> OutFormat:
         return OutFormat(resolved.value)
     except ValueError:
         known = ", ".join(f.value for f in OutFormat)
-        raise resolved.error(f"unknown export format {resolved.value!r}; use one of {known}") from None
+        raise resolved.error(f"unknown export format {quote(resolved.value)}; use one of {known}") from None
 
 
 @app.command()
@@ -343,6 +347,6 @@ def template(
     import json
 
     if fmt is InFormat.csv:
-        sys.stdout.write(",".join(model.CSV_COLUMNS) + "\r\n")
+        data_out().write(",".join(model.CSV_COLUMNS) + "\r\n")
     else:
-        sys.stdout.write(json.dumps([model.example_record()], ensure_ascii=False, indent=2) + "\n")
+        data_out().write(json.dumps([model.example_record()], ensure_ascii=False, indent=2) + "\n")
