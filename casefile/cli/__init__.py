@@ -94,8 +94,8 @@ app.add_typer(config.app, name="config")
 
 
 def main() -> None:
-    """Console-script entry point: SIGTERM is treated like Ctrl-C (roll back, exit 130), and output still
-    buffered when the reader has gone (``casefile list | head -1``) is dropped quietly, not a traceback."""
+    """Console-script entry point: SIGTERM and SIGHUP are treated like Ctrl-C (roll back, exit 130), and output
+    still buffered when the reader has gone (``casefile list | head -1``) is dropped quietly, not a traceback."""
     from casefile import interrupts
 
     interrupts.install()  # done already when started as `casefile` (casefile.main); not when called directly
