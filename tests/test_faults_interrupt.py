@@ -352,33 +352,6 @@ def test_an_export_stays_interruptible_after_its_temp_file_is_made(cli, db: Path
     assert files(folder) == [("out.json", b"the previous export\n")], "a temp file is left, or the export changed"
 
 
-def test_a_hangup_while_the_editor_is_open_removes_the_record_file(cli, db: Path, tmp_path: Path) -> None:
-    """The terminal closes while `edit` has the record open in $EDITOR: casefile stops the editor, writes
-    nothing and removes the file that holds the record's text (and the folder it made for it)."""
-    assert cli("add", "--no-input", "--external-id", "H-1", "--name", CANARY, "--summary", CANARY).exit_code == 0
-    before = content(db)
-    marker = tmp_path / "opened"
-    editor = tmp_path / "editor.py"
-    editor.write_text(  # notes the file it was given, then hangs up its parent (as a closing terminal does)
-        "import os, signal, sys, time\n"
-        f"open({str(marker)!r}, 'w').write(sys.argv[1])\n"
-        "os.kill(os.getppid(), signal.SIGHUP)\n"
-        "time.sleep(60)\n",
-        encoding="utf-8",
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "casefile", "edit", "H-1"],
-        capture_output=True,
-        env={**os.environ, "EDITOR": f"{sys.executable} {editor}"},
-        timeout=60,
-    )
-    assert proc.returncode == 130, proc.stderr.decode()[-300:]
-    assert proc.stderr.decode().splitlines()[-1] == NOTHING
-    opened = Path(marker.read_text())
-    assert not opened.exists() and not opened.parent.exists(), "the record's text is left on disk"
-    assert content(db) == before and CANARY.encode() not in proc.stderr
-
-
 def test_nohup_keeps_a_hangup_from_stopping_the_import(tmp_path: Path) -> None:
     """A hang-up the parent chose to ignore (``nohup casefile import …``) stays ignored: the import runs on
     to the end instead of stopping when the terminal closes."""
