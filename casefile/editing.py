@@ -378,10 +378,6 @@ def _run_editor(command: list[str], path: Path) -> None:
         raise EditAborted(f"the editor exited with status {status}; nothing was written")
 
 
-#: The name of the folder each ``edit`` makes for its record (``doctor`` recognises leftovers by it).
-EDIT_FOLDER_PREFIX = "edit-"
-
-
 @contextmanager
 def private_file(suffix: str) -> Iterator[Path]:
     """A new empty file, mode 0600, in a new folder, mode 0700, inside the user's own runtime or cache folder
@@ -396,7 +392,7 @@ def private_file(suffix: str) -> Iterator[Path]:
     lock = -1
     try:
         with interrupts.held(keep=False):  # so the folder is never made without our knowing its name
-            folder = Path(tempfile.mkdtemp(prefix=EDIT_FOLDER_PREFIX, dir=base))
+            folder = Path(tempfile.mkdtemp(prefix=paths.EDIT_FOLDER_PREFIX, dir=base))
         os.chmod(folder, 0o700)  # a strict umask may have left the owner without a permission
         lock = os.open(folder, os.O_RDONLY)
         fcntl.flock(lock, fcntl.LOCK_EX)

@@ -23,6 +23,10 @@ def config_file() -> Path:
     return config_home() / "casefile" / "config.toml"
 
 
+#: The name of the folder each ``edit`` makes for its record (``doctor`` recognises leftovers by it).
+EDIT_FOLDER_PREFIX = "edit-"
+
+
 def edit_folders() -> list[Path]:
     """Where ``edit`` may put the record it opens in $EDITOR, the one it uses first: ``$XDG_RUNTIME_DIR/casefile``
     when that runtime folder is usable (absolute, the user's own, mode 0700: memory on most systems, emptied

@@ -1212,6 +1212,8 @@ class Store:
                 raise _Rollback
         except _Rollback:
             pass
+        except DatabaseBusy:
+            raise  # another command is writing: the check needs the write lock, the index is not damaged
         except CasefileError:
             problems.append("the full-text index 'accounts_fts' is damaged")
         stale = missing = 0
