@@ -203,6 +203,18 @@ def _location(path: Path, mounts: str | None) -> list[Finding]:
                 f"chmod 600 {path}",
             )
         )
+    shared = _shared_folder(path.parent)
+    if shared:
+        out.append(
+            Finding(
+                "permissions",
+                "problem",
+                f"the database is in {path.parent}, {shared} that others share: they can see its name and put "
+                "files beside it (such as a journal SQLite would replay)",
+                f"move the database to a private folder (e.g. {_private_example()}) and point --db or "
+                "CASEFILE_DB at it",
+            )
+        )
     elif folder_mode & 0o077:
         out.append(
             Finding(
@@ -212,7 +224,7 @@ def _location(path: Path, mounts: str | None) -> list[Finding]:
                 f"chmod 700 {path.parent}",
             )
         )
-    else:
+    if not out:
         out.append(Finding("permissions", "ok", "database 0600, folder 0700 or stricter"))
     resolved = path.resolve()
     synced = sync_folder(resolved)
@@ -246,6 +258,30 @@ def _location(path: Path, mounts: str | None) -> list[Finding]:
     else:
         out.append(Finding("location", "ok", "on a local filesystem, not in a sync folder"))
     return out
+
+
+def _shared_folder(folder: Path) -> str | None:
+    """What makes ``folder`` one that others share and whose mode is not the user's to change (/tmp, a
+    world-writable or sticky folder, another user's, a top-level system folder others may enter), if anything."""
+    st = folder.stat()
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & (stat.S_ISVTX | 0o002):
+        return f"a world-writable folder (mode {mode:04o})"
+    if st.st_uid != os.getuid():
+        return "a folder of another user's"
+    resolved = folder.resolve()
+    if resolved.parent == Path(resolved.anchor) and mode & 0o077:
+        return f"a system folder (mode {mode:04o})"
+    return None
+
+
+def _private_example() -> str:
+    """The default database folder, with the home folder as ``~``."""
+    folder = paths.default_db().parent
+    try:
+        return str(Path("~") / folder.relative_to(Path.home()))
+    except ValueError:
+        return str(folder)
 
 
 def _inside(store: Store) -> list[Finding]:

@@ -208,3 +208,45 @@ def test_purge_names_the_backups_that_may_still_hold_the_record(cli, db: Path, t
     result = cli("purge", "SEED-0001", "--yes")
     assert result.exit_code == 0
     assert str(kept) in result.stderr and "doctor --clean --include-backups" in result.stderr
+
+
+# ------------------------------------------------------------------------------- advice about the folder
+
+
+def doctor_permissions(cli, db: Path) -> list[dict]:
+    assert cli("--db", db, "init").exit_code == 0
+    result = cli("--db", db, "doctor", "--format", "json")
+    return [r for r in json.loads(result.stdout) if r["check"] == "permissions"]
+
+
+@pytest.mark.parametrize(
+    "mode", [0o1777, 0o777, 0o1733], ids=["sticky like /tmp", "world-writable", "sticky, unlisted"]
+)
+def test_a_database_in_a_shared_folder_is_moved_not_chmodded(cli, tmp_path: Path, mode: int) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, mode)
+    [finding] = doctor_permissions(cli, shared / "cases.db")
+    assert finding["status"] == "problem" and "others share" in finding["detail"]
+    assert finding["fix"].startswith("move the database to a private folder") and "chmod" not in finding["fix"]
+    assert os.stat(shared).st_mode & 0o7777 == mode
+
+
+def test_a_database_in_the_real_tmp_is_moved_not_chmodded(cli) -> None:
+    db = Path(tempfile.gettempdir()) / f"casefile-doctor-test-{os.getpid()}.db"
+    try:
+        [finding] = doctor_permissions(cli, db)
+    finally:
+        db.unlink(missing_ok=True)
+    assert finding["status"] == "problem" and "chmod" not in finding["fix"], finding
+    assert finding["fix"].startswith("move the database to a private folder (e.g. ")
+
+
+def test_a_folder_of_your_own_gets_the_chmod_advice(cli, tmp_path: Path) -> None:
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    os.chmod(mine, 0o755)
+    [finding] = doctor_permissions(cli, mine / "cases.db")
+    assert (finding["status"], finding["fix"]) == ("problem", f"chmod 700 {mine}")
+    os.chmod(mine, 0o700)
+    assert [f["status"] for f in doctor_permissions(cli, mine / "cases.db")] == ["ok"]
