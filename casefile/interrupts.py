@@ -7,7 +7,9 @@ be reported as "nothing was written", or the researcher adds the record again. S
 while the commit or rename runs, and whatever became durable is noted in :data:`saved` for the error boundary.
 
 A signal the parent process set to be ignored stays ignored: ``nohup casefile import …`` survives the
-terminal closing, as the user asked.
+terminal closing, as the user asked. SIGXFSZ (a file-size limit, ``ulimit -f``) is noted in
+:data:`file_size_limit_reached` and otherwise ignored, as Python ignores it: the write fails with ``EFBIG``,
+the transaction rolls back, and the error can name the limit.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ requested = False
 #: SIGTERM and SIGHUP stay blocked until the process exits, so the command finishes - prints the new id, exits
 #: 0 - rather than stopping after the fact with an exit status that says it failed.
 hold_after_saving = False
+
+#: Set when SIGXFSZ arrives: a write went past the process's file-size limit and failed with ``EFBIG``.
+file_size_limit_reached = False
 
 _SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 _installed = False
@@ -60,8 +65,8 @@ def held(*, keep: bool = True) -> Iterator[None]:
 
 def install() -> None:
     """For the console script: SIGINT, SIGTERM and SIGHUP go to :func:`on_signal` (unless inherited as
-    ignored), and a ``KeyboardInterrupt`` that Python could not raise is not printed as an "Exception
-    ignored" traceback (:func:`check` acts on it)."""
+    ignored), SIGXFSZ to :func:`on_file_size_limit`, and a ``KeyboardInterrupt`` that Python could not raise
+    is not printed as an "Exception ignored" traceback (:func:`check` acts on it)."""
     import sys
 
     global _installed
@@ -71,6 +76,7 @@ def install() -> None:
     for signum in sorted(_SIGNALS):
         if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup, or a background job of a script
             signal.signal(signum, on_signal)
+    signal.signal(signal.SIGXFSZ, on_file_size_limit)
     default = sys.unraisablehook
 
     def unraisable(info: Any) -> None:
@@ -104,3 +110,9 @@ def message() -> str:
     if not saved:
         return "interrupted: nothing was written"
     return f"interrupted after {' and '.join(saved)} had been saved in full; nothing else was written"
+
+
+def on_file_size_limit(signum: int, frame: object) -> None:
+    """The handler for SIGXFSZ: only note it; the write that went past the limit fails with ``EFBIG``."""
+    global file_size_limit_reached
+    file_size_limit_reached = True

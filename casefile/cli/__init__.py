@@ -74,6 +74,9 @@ def _global(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
+    from casefile import terminal
+
+    terminal.ignore_bogus_size()  # before anything measures the terminal
     state.db = db
     state.key_file = key_file
     state.no_color = no_color

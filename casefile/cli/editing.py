@@ -205,7 +205,13 @@ def _edit_in_editor(store: Any, account_id: str, validator: Any, no_input: bool)
     editor = os.environ.get("EDITOR")
     if no_input or not (editor or stdin_is_terminal()):
         raise errors.UsageError("no changes given: pass --set FIELD=VALUE, --add-…/--remove-…, or set $EDITOR")
-    outcome = editing.edit_in_editor(store, account_id, validator, shlex.split(editor or "vi"))
+    try:
+        command = shlex.split(editor or "vi")
+    except ValueError as exc:
+        raise errors.UsageError(f"$EDITOR cannot be read as a command ({exc}); set it to one, e.g. nano") from None
+    if not command:
+        raise errors.UsageError("$EDITOR is blank; set it to an editor, e.g. nano")
+    outcome = editing.edit_in_editor(store, account_id, validator, command)
     if outcome is None:
         err("no change: nothing written")
     else:
