@@ -209,8 +209,8 @@ def _location(path: Path, mounts: str | None) -> list[Finding]:
             Finding(
                 "permissions",
                 "problem",
-                f"the database is in {path.parent}, {shared} that others share: they can see its name and put "
-                "files beside it (such as a journal SQLite would replay)",
+                f"the database is in {path.parent}, {shared}: others can see its name and put files beside it "
+                "(such as a journal SQLite would replay)",
                 f"move the database to a private folder (e.g. {_private_example()}) and point --db or "
                 "CASEFILE_DB at it",
             )
@@ -266,12 +266,12 @@ def _shared_folder(folder: Path) -> str | None:
     st = folder.stat()
     mode = stat.S_IMODE(st.st_mode)
     if mode & (stat.S_ISVTX | 0o002):
-        return f"a world-writable folder (mode {mode:04o})"
+        return f"a folder others share (mode {mode:04o})"
     if st.st_uid != os.getuid():
-        return "a folder of another user's"
+        return "a folder another user owns"
     resolved = folder.resolve()
     if resolved.parent == Path(resolved.anchor) and mode & 0o077:
-        return f"a system folder (mode {mode:04o})"
+        return f"a system folder others may enter (mode {mode:04o})"
     return None
 
 
@@ -316,8 +316,15 @@ def _inside(store: Store) -> list[Finding]:
     if not pending and not unknown:
         try:
             fts = store.search_index_problems()
-        except DatabaseBusy:
-            out.append(_busy_index())
+        except DatabaseBusy:  # the check needs the write lock another command holds; the index is not damaged
+            out.append(
+                Finding(
+                    "search index",
+                    "note",
+                    "not checked: another casefile command is writing to the database",
+                    "run `casefile doctor` again when it is done",
+                )
+            )
         else:
             out.append(
                 Finding("search index", "problem", "; ".join(fts), "rebuild the index")
@@ -348,15 +355,6 @@ def _inside(store: Store) -> list[Finding]:
                 )
             )
     return out
-
-
-def _busy_index() -> Finding:
-    return Finding(
-        "search index",
-        "note",
-        "not checked: another casefile command is writing to the database (the check needs its write lock)",
-        "run `casefile doctor` again when it is done",
-    )
 
 
 # -------------------------------------------------------------------------------------------- leftovers
