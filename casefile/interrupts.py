@@ -6,7 +6,7 @@ is one transaction or one renamed temp file, so an interrupt leaves nothing half
 be reported as "nothing was written", or the researcher adds the record again. So the signals are held off
 while the commit or rename runs, and whatever became durable is noted in :data:`saved` for the error boundary.
 
-A signal the parent process set to be ignored stays ignored: ``nohup casefile import …`` survives the
+A hang-up the parent process set to be ignored stays ignored: ``nohup casefile import …`` survives the
 terminal closing, as the user asked. SIGXFSZ (a file-size limit, ``ulimit -f``) is noted in
 :data:`file_size_limit_reached` and otherwise ignored, as Python ignores it: the write fails with ``EFBIG``,
 the transaction rolls back, and the error can name the limit.
@@ -64,8 +64,8 @@ def held(*, keep: bool = True) -> Iterator[None]:
 
 
 def install() -> None:
-    """For the console script: SIGINT, SIGTERM and SIGHUP go to :func:`on_signal` (unless inherited as
-    ignored), SIGXFSZ to :func:`on_file_size_limit`, and a ``KeyboardInterrupt`` that Python could not raise
+    """For the console script: SIGINT, SIGTERM and SIGHUP (unless inherited as ignored) go to
+    :func:`on_signal`, SIGXFSZ to :func:`on_file_size_limit`, and a ``KeyboardInterrupt`` that Python could not raise
     is not printed as an "Exception ignored" traceback (:func:`check` acts on it)."""
     import sys
 
@@ -74,7 +74,7 @@ def install() -> None:
         return
     _installed = True
     for signum in sorted(_SIGNALS):
-        if signal.getsignal(signum) is not signal.SIG_IGN:  # nohup, or a background job of a script
+        if not (signum == signal.SIGHUP and signal.getsignal(signum) is signal.SIG_IGN):  # nohup's choice
             signal.signal(signum, on_signal)
     signal.signal(signal.SIGXFSZ, on_file_size_limit)
     default = sys.unraisablehook

@@ -8,10 +8,12 @@ import shlex
 import signal
 import sqlite3
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from reliability import hangups_as_on_a_terminal
 
 from conftest import DATA, dump_data, file_hash, run_process
 
@@ -306,7 +308,13 @@ def test_an_interrupt_in_the_editor_removes_the_file(db: Path, tmp_path: Path, s
         f"os.kill(os.getppid(), {int(sig)})\n"
         "time.sleep(30)\n"
     )
-    result = run_process("edit", "SEED-0001", env={"EDITOR": f"{sys.executable} {script}"}, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "casefile", "edit", "SEED-0001"],
+        capture_output=True,
+        env={**os.environ, "EDITOR": f"{sys.executable} {script}"},
+        preexec_fn=hangups_as_on_a_terminal,
+        timeout=60,
+    )
     assert (result.returncode, result.stderr.decode().splitlines()[-1]) == (130, "interrupted: nothing was written")
     path = Path(log.read_text())
     assert not path.exists() and not path.parent.exists()

@@ -24,7 +24,7 @@ from types import FrameType
 from typing import Any
 
 import pytest
-from reliability import CANARY, canary_records, integrity, record, write_jsonl
+from reliability import CANARY, canary_records, hangups_as_on_a_terminal, integrity, record, write_jsonl
 from typer.testing import CliRunner
 
 import casefile
@@ -312,6 +312,7 @@ def test_a_new_database_stays_interruptible_after_its_schema_is_made(tmp_path: P
         [sys.executable, "-m", "casefile", "--db", str(db), "import", str(source)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=hangups_as_on_a_terminal,
     )
     # the schema is written into an empty file; the import's own transaction then opens a journal against the
     # committed schema and, once its page cache spills, grows the file: only then is the signal sent, so it
@@ -342,6 +343,7 @@ def test_an_export_stays_interruptible_after_its_temp_file_is_made(cli, db: Path
         [sys.executable, "-m", "casefile", "export", "-f", "json", "-o", str(target)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=hangups_as_on_a_terminal,
     )
     # sent once the temp file has its first rows: the export's loop is running, Python has loaded its modules
     wait_until(lambda: any(size_of(p) > 0 for p in folder.iterdir() if p != target), "the export wrote rows", 30)
