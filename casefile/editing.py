@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import model, pipeline
+from . import interrupts, model, paths, pipeline
 from .errors import CasefileError, InvalidRecord, MergedAway, Problem, UsageError, quote, typed_name
 from .model import Account, Filter
 from .store import Change, Store, merged_text, now
@@ -383,17 +384,47 @@ def _run_editor(command: list[str], path: Path) -> None:
 
 @contextmanager
 def private_file(suffix: str) -> Iterator[Path]:
-    """A new empty file, mode 0600, in a new folder, mode 0700; both removed on the way out, whatever happens."""
+    """A new empty file, mode 0600, in a new folder, mode 0700, inside the user's own runtime or cache folder
+    (:func:`paths.edit_folders`, never a shared /tmp); both removed on the way out, whatever happens (Ctrl-C,
+    SIGTERM and SIGHUP included). The folder is locked while in use, so ``doctor --clean`` leaves it alone."""
+    import fcntl
     import shutil
     import tempfile
 
-    folder = Path(tempfile.mkdtemp(prefix="casefile-"))
+    base = _edit_base()
+    folder: Path | None = None
+    lock = -1
     try:
+        with interrupts.held(keep=False):  # so the folder is never made without our knowing its name
+            folder = Path(tempfile.mkdtemp(prefix=paths.EDIT_FOLDER_PREFIX, dir=base))
+        os.chmod(folder, 0o700)  # a strict umask may have left the owner without a permission
+        lock = os.open(folder, os.O_RDONLY)
+        fcntl.flock(lock, fcntl.LOCK_EX)
         path = folder / f"record{suffix}"
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         yield path
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        if lock >= 0:
+            os.close(lock)
+
+
+def _edit_base() -> Path:
+    """The folder the editor's record goes in, made 0700 (or tightened to 0700) if it is the user's own."""
+    base = paths.edit_folders()[0]
+    try:
+        paths.make_private_folder(base)
+        st = os.lstat(base)
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and st.st_mode & 0o077:
+            os.chmod(base, 0o700)
+    except OSError as exc:
+        raise EditAborted(
+            f"cannot make the private folder {base} for the record ({exc.strerror}); nothing was written"
+        ) from None
+    if not paths.private_folder_of_mine(base):
+        raise EditAborted(f"{base} is not a folder of yours that only you can enter; the record was not opened")
+    return base
 
 
 @dataclass
@@ -432,14 +463,6 @@ def purge_targets(store: Store, refs: list[str], all_deleted: bool) -> list[str]
                 refused.survivor,
             )
     return with_merged(store, named)
-
-
-def backups_beside(database: Path) -> list[Path]:
-    """The copies ``restore-backup`` kept beside the database (``DB.bak-<time>``): a purge leaves them, and
-    the text it removed, in place."""
-    import glob
-
-    return sorted(p for p in database.parent.glob(glob.escape(database.name) + ".bak-*") if p.is_file())
 
 
 def with_merged(store: Store, account_ids: list[str]) -> list[str]:

@@ -13,10 +13,12 @@ import os
 import re
 import secrets
 import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DatabaseError, NotFound, UsageError, quote
+from . import paths
+from .errors import DatabaseBusy, DatabaseError, NotFound, UsageError, quote
 from .store import (
     Store,
     create_private_file,
@@ -119,6 +121,7 @@ class Finding:
     status: str  # ok, problem, note (a note does not make doctor fail)
     detail: str
     fix: str = ""
+    path: str = ""  # the file or folder a leftover finding is about (what ``doctor --clean`` may remove)
 
 
 #: Folder names that sync services create (``Dropbox (Personal)``, ``OneDrive - Uni``, macOS's ``Mobile
@@ -184,7 +187,7 @@ def doctor(path: Path, mounts: str | None = None) -> list[Finding]:
         findings += _inside(store)
     finally:
         store.close()
-    return findings
+    return findings + [_leftover_finding(item) for item in leftovers(path)]
 
 
 def _location(path: Path, mounts: str | None) -> list[Finding]:
@@ -200,6 +203,18 @@ def _location(path: Path, mounts: str | None) -> list[Finding]:
                 f"chmod 600 {path}",
             )
         )
+    shared = _shared_folder(path.parent)
+    if shared:
+        out.append(
+            Finding(
+                "permissions",
+                "problem",
+                f"the database is in {path.parent}, {shared}: others can see its name and put files beside it "
+                "(such as a journal SQLite would replay)",
+                f"move the database to a private folder (e.g. {_private_example()}) and point --db or "
+                "CASEFILE_DB at it",
+            )
+        )
     elif folder_mode & 0o077:
         out.append(
             Finding(
@@ -209,7 +224,7 @@ def _location(path: Path, mounts: str | None) -> list[Finding]:
                 f"chmod 700 {path.parent}",
             )
         )
-    else:
+    if not out:
         out.append(Finding("permissions", "ok", "database 0600, folder 0700 or stricter"))
     resolved = path.resolve()
     synced = sync_folder(resolved)
@@ -245,6 +260,30 @@ def _location(path: Path, mounts: str | None) -> list[Finding]:
     return out
 
 
+def _shared_folder(folder: Path) -> str | None:
+    """What makes ``folder`` one that others share and whose mode is not the user's to change (/tmp, a
+    world-writable or sticky folder, another user's, a top-level system folder others may enter), if anything."""
+    st = folder.stat()
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & (stat.S_ISVTX | 0o002):
+        return f"a folder others share (mode {mode:04o})"
+    if st.st_uid != os.getuid():
+        return "a folder another user owns"
+    resolved = folder.resolve()
+    if resolved.parent == Path(resolved.anchor) and mode & 0o077:
+        return f"a system folder others may enter (mode {mode:04o})"
+    return None
+
+
+def _private_example() -> str:
+    """The default database folder, with the home folder as ``~``."""
+    folder = paths.default_db().parent
+    try:
+        return str(Path("~") / folder.relative_to(Path.home()))
+    except ValueError:
+        return str(folder)
+
+
 def _inside(store: Store) -> list[Finding]:
     out = []
     problems = store.integrity()
@@ -275,12 +314,23 @@ def _inside(store: Store) -> list[Finding]:
     else:
         out.append(Finding("schema", "ok", f"up to date ({len(store.applied_migrations())} steps)"))
     if not pending and not unknown:
-        fts = store.search_index_problems()
-        out.append(
-            Finding("search index", "problem", "; ".join(fts), "rebuild the index")
-            if fts
-            else Finding("search index", "ok", "consistent (or none)")
-        )
+        try:
+            fts = store.search_index_problems()
+        except DatabaseBusy:  # the check needs the write lock another command holds; the index is not damaged
+            out.append(
+                Finding(
+                    "search index",
+                    "note",
+                    "not checked: another casefile command is writing to the database",
+                    "run `casefile doctor` again when it is done",
+                )
+            )
+        else:
+            out.append(
+                Finding("search index", "problem", "; ".join(fts), "rebuild the index")
+                if fts
+                else Finding("search index", "ok", "consistent (or none)")
+            )
         keys = store.foreign_key_problems()
         orphans = store.orphans()
         uncited = orphans.pop("sources nobody cites")
@@ -305,3 +355,217 @@ def _inside(store: Store) -> list[Finding]:
                 )
             )
     return out
+
+
+# -------------------------------------------------------------------------------------------- leftovers
+
+#: How the temp file of an export or backup is named (``.casefile-tmp.<target>.<8 hex>``), and how it was
+#: named before (``.<target>.<8 hex>.tmp``); either may have a ``-journal`` beside it (a backup's).
+TEMP_PREFIX = ".casefile-tmp."
+_LEGACY_TEMP = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
+#: The folders ``tempfile.mkdtemp(prefix="casefile-")`` made in /tmp for ``edit`` before it used its own.
+_LEGACY_EDIT = re.compile(r"casefile-[a-z0-9_]{8}")
+_JOURNAL = "-journal"
+
+TEMP, JOURNAL, EDITOR, BACKUP = "temp file", "stray journal", "editor folder", "backup"
+
+
+@dataclass
+class Leftover:
+    path: Path
+    kind: str  # TEMP, JOURNAL, EDITOR or BACKUP
+    size: int
+    in_use: bool = False  # open in a running process (a file), or locked by a running edit (a folder)
+
+
+def leftovers(db: Path) -> list[Leftover]:
+    """What commands cut short by ``kill -9``, a crash or a power cut left behind, which casefile cannot remove
+    itself: temp files of exports and backups and their journals, journals whose database is gone, and the
+    editor folders of ``edit`` (all of which may hold testimony in plaintext); and the copies ``restore-backup``
+    kept beside the database (backups, which may hold records purged since). Looks in the database's folder,
+    the editor's folders and, for older versions' editor folders, the temp folder. Only the user's own."""
+    found = [_beside_db(db, entry) for entry in _entries(db.parent)]
+    for folder in paths.edit_folders():
+        found += [_folder(e) for e in _entries(folder) if e.name.startswith(paths.EDIT_FOLDER_PREFIX)]
+    found += [_folder(e) for e in _entries(Path(tempfile.gettempdir())) if _old_editor_folder(e)]
+    items = [item for item in found if item is not None]
+    open_now = _open_files()
+    for item in items:
+        item.in_use = _locked(item.path) if item.kind == EDITOR else _identity(item.path) in open_now
+    return sorted(items, key=lambda item: str(item.path))
+
+
+def removable(item: Leftover, *, include_backups: bool = False) -> bool:
+    """What ``doctor --clean`` removes: a leftover nothing is using; a backup only when asked for."""
+    return not item.in_use and (item.kind != BACKUP or include_backups)
+
+
+def backups_beside(db: Path) -> list[Path]:
+    """The copies ``restore-backup`` kept beside the database."""
+    return [item.path for item in leftovers(db) if item.kind == BACKUP]
+
+
+def clean(db: Path, chosen: set[Path], *, include_backups: bool = False) -> tuple[list[Path], list[str]]:
+    """Remove the leftovers in ``chosen`` (what the user was shown) that still are leftovers and not in use,
+    backups only with ``include_backups``. Returns what was removed, and a line for each that could not be."""
+    removed: list[Path] = []
+    failed: list[str] = []
+    for item in leftovers(db):
+        if item.path not in chosen or not removable(item, include_backups=include_backups):
+            continue
+        try:
+            _remove(item)
+        except OSError as exc:
+            failed.append(f"cannot remove {item.path} ({exc.strerror or type(exc).__name__})")
+            continue
+        removed.append(item.path)
+    return removed, failed
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    """The entries of ``folder`` that belong to the user (none when it cannot be read)."""
+    mine = []
+    try:
+        with os.scandir(folder) as scan:
+            for entry in scan:
+                try:
+                    if entry.stat(follow_symlinks=False).st_uid == os.getuid():
+                        mine.append(entry)
+                except OSError:  # removed meanwhile
+                    continue
+    except OSError:
+        return []
+    return mine
+
+
+def _beside_db(db: Path, entry: os.DirEntry[str]) -> Leftover | None:
+    if not entry.is_file(follow_symlinks=False):
+        return None
+    name = entry.name
+    stem = name.removesuffix(_JOURNAL)
+    if stem != name and not os.path.lexists(db.parent / stem):
+        kind = JOURNAL  # a journal with no database: nothing can need it (the live database's is never this)
+    elif stem.startswith(TEMP_PREFIX) or _LEGACY_TEMP.fullmatch(stem):
+        kind = TEMP
+    elif stem.startswith(f"{db.name}.bak-"):
+        kind = BACKUP
+    else:
+        return None
+    return Leftover(Path(entry.path), kind, entry.stat(follow_symlinks=False).st_size)
+
+
+def _old_editor_folder(entry: os.DirEntry[str]) -> bool:
+    if not (_LEGACY_EDIT.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)):
+        return False
+    try:
+        return any(name.startswith("record.") for name in os.listdir(entry.path))
+    except OSError:
+        return False
+
+
+def _folder(entry: os.DirEntry[str]) -> Leftover | None:
+    if not entry.is_dir(follow_symlinks=False):
+        return None
+    size = 0
+    for root, _dirs, files in os.walk(entry.path):
+        for name in files:
+            try:
+                size += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                continue
+    return Leftover(Path(entry.path), EDITOR, size)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _open_files() -> set[tuple[int, int]]:
+    """(device, inode) of every file a process this user may inspect has open now: an export or backup still
+    writing its temp file is not a leftover. From /proc, so on Linux; elsewhere nothing is known to be open."""
+    out: set[tuple[int, int]] = set()
+    try:
+        pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
+    except OSError:
+        return out
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                st = os.stat(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            out.add((st.st_dev, st.st_ino))
+    return out
+
+
+def _locked(folder: Path) -> bool:
+    """True when a running ``edit`` holds the folder's lock."""
+    import fcntl
+
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing it lets go of a lock just taken
+    return False
+
+
+def _remove(item: Leftover) -> None:
+    if item.kind == EDITOR:
+        import fcntl
+        import shutil
+
+        fd = os.open(item.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # an edit that began since cannot take it now
+            shutil.rmtree(item.path)
+        finally:
+            os.close(fd)
+    else:
+        os.unlink(item.path)
+
+
+def _leftover_finding(item: Leftover) -> Finding:
+    what = {
+        TEMP: "temp file of an export or backup that was cut short",
+        JOURNAL: "journal of a database that is no longer there",
+        EDITOR: "editor folder of an edit that was cut short",
+        BACKUP: "database kept by restore-backup; it may hold records purged since",
+    }[item.kind]
+    detail = f"{what}: {item.path} ({_size(item.size)})"
+    check = "backup" if item.kind == BACKUP else "leftover"
+    if item.in_use:
+        return Finding(check, "note", f"{detail}; in use by a running command, left alone", path=str(item.path))
+    if item.kind == BACKUP:
+        fix = "keep it if you need it; `casefile doctor --clean --include-backups` removes it"
+        return Finding(check, "note", detail, fix, str(item.path))
+    fix = "`casefile doctor --clean` removes it (it may hold testimony)"
+    if item.kind == JOURNAL:
+        fix += "; if you moved that database, move this file beside it first"
+    return Finding(check, "problem", detail, fix, str(item.path))
+
+
+def _size(n: int) -> str:
+    if n < 1000:
+        return f"{n} B"
+    value = n / 1000
+    for unit in ("KB", "MB"):
+        if value < 1000:
+            return f"{value:.3g} {unit}"
+        value /= 1000
+    return f"{value:.3g} GB"

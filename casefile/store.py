@@ -46,6 +46,7 @@ from .text import fold, index_form, loose_key, translit_key, words
 MIGRATION_SET = "casefile"
 BUSY_TIMEOUT_ENV = "CASEFILE_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT = 5.0
+MAX_BUSY_TIMEOUT = 3600.0  # an hour: longer is a hung command, not a busy database
 #: Test hook, not a user setting: cap the database at this many pages (``PRAGMA max_page_count``) so tests
 #: can fill the "disk" at will and prove a full disk rolls back cleanly (docs/RELIABILITY.md).
 MAX_PAGE_COUNT_ENV = "CASEFILE_MAX_PAGE_COUNT"
@@ -68,10 +69,23 @@ def new_id() -> str:
 
 
 def _busy_timeout() -> float:
-    try:
-        return float(os.environ.get(BUSY_TIMEOUT_ENV, DEFAULT_BUSY_TIMEOUT))
-    except ValueError:
+    """``CASEFILE_BUSY_TIMEOUT`` in seconds (empty or unset: the default). Anything but a number from 0 to
+    3600 is refused, not replaced: ``inf`` and ``nan`` crashed, ``-1`` and ``1e20`` gave up at once and
+    ``abc`` silently meant 5 s."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not raw:
         return DEFAULT_BUSY_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= MAX_BUSY_TIMEOUT:  # nan too
+        shown = raw if len(raw) <= 40 else raw[:40] + "…"
+        raise UsageError(
+            f"{BUSY_TIMEOUT_ENV} must be a number from 0 to {MAX_BUSY_TIMEOUT:g} seconds (got {shown!r}); "
+            "nothing was written"
+        )
+    return value
 
 
 def database_errors() -> tuple[type[Exception], ...]:
@@ -81,12 +95,16 @@ def database_errors() -> tuple[type[Exception], ...]:
     return (sqlite3.Error, cipher.Error) if cipher is not None else (sqlite3.Error,)
 
 
-def _map_sqlite_error(exc: Exception) -> CasefileError:
+def _map_sqlite_error(exc: Exception, path: Path | None = None) -> CasefileError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
         return DatabaseBusy(
             "database is busy: another casefile command kept it locked for longer than "
             f"{_busy_timeout():g} s; nothing was written, try again"
+        )
+    if interrupts.file_size_limit_reached and ("disk i/o" in text or "full" in text):
+        return DatabaseError(
+            f"file size limit (ulimit -f) reached{f' while writing {path}' if path else ''}; nothing was changed"
         )
     if "disk is full" in text or "disk i/o" in text and "full" in text:
         return DiskFull("disk full: nothing was written; free some space and try again")
@@ -635,6 +653,7 @@ class Store:
         With ``key`` the database is an SQLCipher one (the ``encrypted`` extra): opened with that key, or made
         encrypted if it is new. Without one, an encrypted file is refused with a message saying so."""
         path = Path(path)
+        _busy_timeout()  # a bad setting is refused before anything is created
         if not path.exists():
             if not create:
                 raise NotFound(f"no database at {path}; create one with `casefile init` or pass --db")
@@ -677,7 +696,7 @@ class Store:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")
         cap = os.environ.get(MAX_PAGE_COUNT_ENV, "")
-        if cap.isdigit():
+        if cap.isascii() and cap.isdigit():
             conn.execute(f"PRAGMA max_page_count = {int(cap)}")
 
     def applied_migrations(self) -> list[str]:
@@ -786,10 +805,21 @@ class Store:
             elif committing and isinstance(exc, KeyboardInterrupt) and saves not in interrupts.saved:
                 interrupts.note_saved(saves)  # the COMMIT had finished when the interrupt came
             if isinstance(exc, database_errors()):
-                raise _map_sqlite_error(exc) from exc
+                self._recover()
+                raise _map_sqlite_error(exc, self.path) from exc
             raise
         finally:
             self._depth = 0
+
+    def _recover(self) -> None:
+        """After an I/O error (a file-size limit, a failing disk) SQLite leaves the journal hot, for the next
+        reader to play back; read once now, so it is played back before this process exits and no hot
+        journal is left beside the database. Another failure leaves it for the next command, as SQLite
+        intends."""
+        try:
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except database_errors():
+            pass
 
     def _savepoint(self) -> Iterator[sqlite3.Connection]:
         name = f"casefile_{self._depth}"
@@ -1232,6 +1262,8 @@ class Store:
                 raise _Rollback
         except _Rollback:
             pass
+        except DatabaseBusy:
+            raise  # another command is writing: the check needs the write lock, the index is not damaged
         except CasefileError:
             problems.append("the full-text index 'accounts_fts' is damaged")
         stale = missing = 0

@@ -36,6 +36,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))  # the editor's record file, when
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)  # there is no runtime folder (doctor looks in both)
     monkeypatch.setenv("COLUMNS", "160")
     monkeypatch.setenv("CASEFILE_BUSY_TIMEOUT", "5")
     monkeypatch.delenv("NO_COLOR", raising=False)

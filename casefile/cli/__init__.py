@@ -74,6 +74,9 @@ def _global(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
+    from casefile import terminal
+
+    terminal.ignore_bogus_size()  # before anything measures the terminal
     state.db = db
     state.key_file = key_file
     state.no_color = no_color
@@ -95,8 +98,8 @@ usage.install(app)  # parser errors count stray arguments and quote typed values
 
 
 def main() -> None:
-    """Console-script entry point: SIGTERM is treated like Ctrl-C (roll back, exit 130), and output still
-    buffered when the reader has gone (``casefile list | head -1``) is dropped quietly, not a traceback."""
+    """Console-script entry point: SIGTERM and SIGHUP are treated like Ctrl-C (roll back, exit 130), and output
+    still buffered when the reader has gone (``casefile list | head -1``) is dropped quietly, not a traceback."""
     from casefile import interrupts
 
     interrupts.install()  # done already when started as `casefile` (casefile.main); not when called directly

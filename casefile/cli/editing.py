@@ -212,7 +212,13 @@ def _edit_in_editor(store: Any, account_id: str, validator: Any, no_input: bool)
     editor = os.environ.get("EDITOR")
     if no_input or not (editor or stdin_is_terminal()):
         raise errors.UsageError("no changes given: pass --set FIELD=VALUE, --add-…/--remove-…, or set $EDITOR")
-    outcome = editing.edit_in_editor(store, account_id, validator, shlex.split(editor or "vi"))
+    try:
+        command = shlex.split(editor or "vi")
+    except ValueError as exc:
+        raise errors.UsageError(f"$EDITOR cannot be read as a command ({exc}); set it to one, e.g. nano") from None
+    if not command:
+        raise errors.UsageError("$EDITOR is blank; set it to an editor, e.g. nano")
+    outcome = editing.edit_in_editor(store, account_id, validator, command)
     if outcome is None:
         err("no change: nothing written")
     else:
@@ -312,8 +318,13 @@ def purge(
     err(
         f"{done.accounts} account(s) and {done.sources} source(s) purged{merged}; {done.scrubbed} audit entries cleared"
     )
-    for path in editing.backups_beside(store.path):
+    from casefile import maintenance
+
+    kept = maintenance.backups_beside(store.path)
+    for path in kept:
         err(f"still in a copy `restore-backup` kept (delete it yourself if it must go): {path}")
+    if kept:
+        err("`casefile doctor --clean --include-backups` removes those copies")
     err("still in any backup made with `casefile backup` and in exports: casefile keeps no list of those")
 
 
@@ -363,23 +374,67 @@ def restore_backup(
 
 @app.command()
 @boundary
-def doctor(fmt: Format = ReadFormat.table) -> None:
+def doctor(
+    fmt: Format = ReadFormat.table,
+    clean: Annotated[
+        bool, typer.Option("--clean", help="Remove the leftovers listed (temp files, stray journals, editor folders).")
+    ] = False,
+    include_backups: Annotated[
+        bool,
+        typer.Option("--include-backups", help="With --clean: also remove the DB.bak-* files restore-backup kept."),
+    ] = False,
+    yes: Yes = False,
+) -> None:
     """Check the database: integrity, schema version, full-text index, orphaned rows, file permissions, and
-    whether it sits on a network filesystem or in a sync folder. Exits 1 when something is wrong.
+    whether it sits on a network filesystem or in a sync folder. List what commands cut short (kill -9, a
+    crash) left behind: temp files, journals of databases that are gone, editor folders, and the backups
+    restore-backup kept. Exits 1 when something is wrong.
 
-    Example: casefile doctor
+    Example: casefile doctor --clean
     """
     from casefile import maintenance
     from casefile.cli.common import db_path
     from casefile.cli.output import emit_rows
 
+    if include_backups and not clean:
+        raise errors.UsageError("--include-backups only goes with --clean")
+    if clean and not yes and not stdin_is_terminal():
+        raise errors.UsageError("doctor --clean needs a confirmation: run it on a terminal, or pass --yes")
     path = db_path()
     if not path.exists():
         raise errors.NotFound(f"no database at {path}; create one with `casefile init` or pass --db")
     findings = maintenance.doctor(path)
     rows = [f.__dict__ for f in findings]
     emit_rows(rows, fmt.value, ["check", "status", "detail", "fix"], "checks")
-    problems = sum(f.status == "problem" for f in findings)
-    err(f"{problems} problem(s) found" if problems else "no problems found")
+    problems = [f for f in findings if f.status == "problem"]
+    err(f"{len(problems)} problem(s) found" if problems else "no problems found")
+    if clean:
+        removed = _clean(path, {f.path for f in findings if f.path}, include_backups, yes)
+        problems = [f for f in problems if f.path not in removed]
+        err(f"{len(removed)} removed; {len(problems)} problem(s) left")
     if problems:
         raise typer.Exit(1)
+
+
+def _clean(path: Any, listed: set[str], include_backups: bool, yes: bool) -> set[str]:
+    """Remove the leftovers doctor listed, after a confirmation; each path removed is printed on stderr."""
+    from casefile import maintenance
+
+    chosen = {
+        item.path
+        for item in maintenance.leftovers(path)
+        if str(item.path) in listed and maintenance.removable(item, include_backups=include_backups)
+    }
+    if not chosen:
+        err("nothing to clean")
+        return set()
+    if not _confirm(f"Remove the {len(chosen)} leftover(s) listed above?", yes):
+        raise typer.Exit(1)
+    removed, failed = maintenance.clean(path, chosen, include_backups=include_backups)
+    for done in removed:
+        err(f"removed {done}")
+    for line in failed:
+        err(f"error: {line}")
+    if failed:
+        raise typer.Exit(1)
+    return {str(p) for p in removed}
