@@ -1,63 +1,51 @@
 """Keeping the database safe: backups, restoring one, and ``doctor``'s checks.
 
 A backup is taken with SQLite's backup API (never by copying the file, which can catch a transaction half
-written) into a new file created mode 0600 — the backup API itself would create it 0644 — and renamed into
-place only once it passes ``integrity_check``. A restore writes the backup into the live database through
-the same API, so SQLite's own locking and journal make it atomic for every process that has the file open;
-the database it replaces is first kept beside it as a ``.bak`` file. Nothing here prints or prompts.
+written) into a temporary file that ``exporters.output`` places like any output: created mode 0600 beside
+the target (the backup API itself would create it 0644), renamed into place only once it passes
+``integrity_check``, never onto the database, its journals or its key file; to a FIFO or a device the
+finished copy is streamed. A restore writes the backup into the live database through the same API, so
+SQLite's own locking and journal make it atomic for every process that has the file open; the database it
+replaces is first kept beside it as a ``.bak`` file. Nothing here prints or prompts.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import secrets
 import stat
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import DatabaseError, NotFound, UsageError
-from .store import (
-    Store,
-    create_private_file,
-    fsync_path,
-    integrity_problems,
-    now,
-    open_readonly,
-    schema_steps,
-)
+from .exporters.output import TargetExists, check, output_path, protected_files
+from .store import Store, integrity_problems, now, open_readonly, schema_steps
 
 # ----------------------------------------------------------------------------------------------- backup
 
+_EXISTS = "{path} exists; pass --force to replace it"
 
-def backup(store: Store, target: Path, *, force: bool = False) -> Path:
-    """Write a consistent copy of the database to ``target`` (a file, or a folder to put a dated file in)."""
-    target = target.expanduser()
-    if target.is_dir():
-        target = target / f"{store.path.stem}-{now().replace(':', '')}.db"
-    if _same_file(target, store.path):
-        raise UsageError("the backup would overwrite the database itself; give another path")
-    if target.exists() and not force:
-        raise UsageError(f"{target} exists; pass --force to replace it")
-    if not target.parent.is_dir():
-        raise NotFound(f"no folder {target.parent}; create it first")
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    create_private_file(temporary)
-    try:
-        store.copy_to(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    fsync_path(target.parent)
+
+def backup_target(db: Path, target: str, *, force: bool = False, protect: Mapping[str, str] | None = None) -> str:
+    """Where ``backup TARGET`` writes - the file named (``-``: stdout), or a dated file inside a folder that
+    exists - once it is certain it may be written there (before the database is even opened: a target that
+    is the journal of a running import is refused at once, not after waiting for the import's lock)."""
+    target = os.path.expanduser(target)
+    if target != "-" and os.path.isdir(target):
+        target = os.path.join(target, f"{db.stem}-{now().replace(':', '')}.db")
+    check(target, protect={**protected_files(db), **(protect or {})}, exists=None if force else _EXISTS)
     return target
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
+def backup(store: Store, target: str, *, force: bool = False, protect: Mapping[str, str] | None = None) -> str:
+    """Write a consistent copy of the database to ``target`` (a name from :func:`backup_target`) and return
+    it. ``protect``: files the copy may never replace, besides the database and its journals."""
+    protect = {**protected_files(store.path), **(protect or {})}
+    exists = None if force else _EXISTS
+    with output_path(target, protect=protect, exists=exists, scratch=str(store.path.parent)) as temp:
+        store.copy_to(Path(temp))
+    return target
 
 
 def check_backup(source: Path) -> None:
@@ -87,19 +75,19 @@ def check_backup(source: Path) -> None:
         conn.close()
 
 
-def restore_backup(store: Store, source: Path) -> Path:
+def restore_backup(store: Store, source: Path, *, protect: Mapping[str, str] | None = None) -> Path:
     """Replace the database's content with a checked backup; returns where the replaced database was kept."""
     source = source.expanduser()
-    if _same_file(source, store.path):
+    protect = {**protected_files(store.path, restore_source=source), **(protect or {})}
+    if source.exists() and os.path.samefile(source, store.path):
         raise UsageError("that is the database itself; give the path of a backup")
     check_backup(source)
     kept = store.path.with_name(f"{store.path.name}.bak-{now().replace(':', '')}")
-    create_private_file(kept)
     try:
-        store.copy_to(kept)
-    except BaseException:
-        kept.unlink(missing_ok=True)
-        raise
+        with output_path(str(kept), protect=protect, exists=_EXISTS, scratch=str(store.path.parent)) as temp:
+            store.copy_to(Path(temp))
+    except TargetExists:
+        raise UsageError(f"{kept} exists (a restore in this same second?); try again") from None
     conn = open_readonly(source)
     try:
         store.copy_from(conn)

@@ -2066,13 +2066,6 @@ def schema_steps(conn: sqlite3.Connection) -> list[str] | None:
         return None
 
 
-def create_private_file(path: Path) -> None:
-    """A new empty file, mode 0600 whatever the umask; refuses to overwrite one."""
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
-
-
 def fsync_path(path: Path) -> None:
     """Flush a file (or a folder's entries, after a rename) to disk."""
     fd = os.open(path, os.O_RDONLY)
