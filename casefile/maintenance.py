@@ -4,15 +4,18 @@ A backup is taken with SQLite's backup API (never by copying the file, which can
 written) into a temporary file that ``exporters.output`` places like any output: created mode 0600 beside
 the target (the backup API itself would create it 0644), renamed into place only once it passes
 ``integrity_check``, never onto the database, its journals or its key file; to a FIFO or a device the
-finished copy is streamed. A restore writes the backup into the live database through the same API, so
-SQLite's own locking and journal make it atomic for every process that has the file open; the database it
-replaces is first kept beside it as a ``.bak`` file. Nothing here prints or prompts.
+finished copy is streamed. An encrypted database's backup is encrypted with the same key. A restore writes
+the backup into the live database through the same API, so SQLite's own locking and journal make it atomic
+for every process that has the file open; the backup is first checked (it opens with the database's key, it
+passes ``integrity_check``, it is a casefile database this casefile can read), and the database it replaces
+is kept beside it as a ``.bak`` file. Nothing here prints or prompts.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import sqlite3
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -20,7 +23,7 @@ from pathlib import Path
 
 from .errors import DatabaseError, NotFound, UsageError
 from .exporters.output import TargetExists, check, output_path, protected_files
-from .store import Store, integrity_problems, now, open_readonly, schema_steps
+from .store import Store, database_errors, integrity_problems, is_encrypted, now, schema_steps
 
 # ----------------------------------------------------------------------------------------------- backup
 
@@ -48,14 +51,17 @@ def backup(store: Store, target: str, *, force: bool = False, protect: Mapping[s
     return target
 
 
-def check_backup(source: Path) -> None:
-    """Refuse a file that is not a sound casefile database this casefile can read."""
+def check_backup(store: Store, source: Path) -> None:
+    """Refuse a file that is not a sound casefile database this casefile can read with the database's key."""
     if not source.is_file():
         raise NotFound(f"no backup file at {source}")
-    with open(source, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            raise DatabaseError(f"{source} is not an SQLite database")
-    conn = open_readonly(source)
+    if store.encrypted and not is_encrypted(source):
+        raise DatabaseError(f"{source} is not encrypted but the database is; nothing was restored")
+    if not store.encrypted:
+        with open(source, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise DatabaseError(f"{source} is not an SQLite database (or it is encrypted and the database is not)")
+    conn = _open_backup(store, source)
     try:
         problems = integrity_problems(conn)
         if problems:
@@ -75,20 +81,35 @@ def check_backup(source: Path) -> None:
         conn.close()
 
 
+def _open_backup(store: Store, source: Path) -> sqlite3.Connection:
+    """A read-only connection to a backup, under the database's key; a key that does not open it is an error."""
+    conn = store.connect_to(source, readonly=True)
+    if store.encrypted:
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except database_errors():
+            conn.close()
+            raise DatabaseError(
+                f"cannot open {source} with the database's key (another key, or not a casefile backup); "
+                "nothing was restored"
+            ) from None
+    return conn
+
+
 def restore_backup(store: Store, source: Path, *, protect: Mapping[str, str] | None = None) -> Path:
     """Replace the database's content with a checked backup; returns where the replaced database was kept."""
     source = source.expanduser()
     protect = {**protected_files(store.path, restore_source=source), **(protect or {})}
     if source.exists() and os.path.samefile(source, store.path):
         raise UsageError("that is the database itself; give the path of a backup")
-    check_backup(source)
+    check_backup(store, source)
     kept = store.path.with_name(f"{store.path.name}.bak-{now().replace(':', '')}")
     try:
         with output_path(str(kept), protect=protect, exists=_EXISTS, scratch=str(store.path.parent)) as temp:
             store.copy_to(Path(temp))
     except TargetExists:
         raise UsageError(f"{kept} exists (a restore in this same second?); try again") from None
-    conn = open_readonly(source)
+    conn = _open_backup(store, source)
     try:
         store.copy_from(conn)
     finally:

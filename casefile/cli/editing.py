@@ -346,7 +346,7 @@ def restore_backup(
     from casefile.cli.common import protected
 
     store = open_store()
-    maintenance.check_backup(Path(path).expanduser())
+    maintenance.check_backup(store, Path(path).expanduser())
     if not _confirm(f"Replace every record in {store.path} with the backup's?", yes):
         raise typer.Exit(1)
     kept = maintenance.restore_backup(store, Path(path), protect=protected())
