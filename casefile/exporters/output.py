@@ -158,9 +158,8 @@ def output_path(
             assert temp is not None
             yield temp
         return
-    folder, name = scratch, os.path.basename(path.rstrip("/")) or "stdout"
     with _writing(target.given), interrupts.held(keep=False):
-        fd, temp = _create_temp(folder, name)
+        fd, temp = _create_temp(scratch, "stdout" if target.path is None else os.path.basename(path))
     try:
         os.close(fd)
         yield temp
