@@ -1,75 +1,69 @@
 """Keeping the database safe: backups, restoring one, and ``doctor``'s checks.
 
 A backup is taken with SQLite's backup API (never by copying the file, which can catch a transaction half
-written) into a new file created mode 0600 — the backup API itself would create it 0644 — and renamed into
-place only once it passes ``integrity_check``. A restore writes the backup into the live database through
-the same API, so SQLite's own locking and journal make it atomic for every process that has the file open;
-the database it replaces is first kept beside it as a ``.bak`` file. Nothing here prints or prompts.
+written) into a temporary file that ``exporters.output`` places like any output: created mode 0600 beside
+the target (the backup API itself would create it 0644), renamed into place only once it passes
+``integrity_check``, never onto the database, its journals or its key file; to a FIFO or a device the
+finished copy is streamed. An encrypted database's backup is encrypted with the same key. A restore writes
+the backup into the live database through the same API, so SQLite's own locking and journal make it atomic
+for every process that has the file open; the backup is first checked (it opens with the database's key, it
+passes ``integrity_check``, it is a casefile database this casefile can read), and the database it replaces
+is kept beside it as a ``.bak`` file. Nothing here prints or prompts.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import secrets
+import sqlite3
 import stat
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
 from .errors import DatabaseBusy, DatabaseError, NotFound, UsageError, quote
-from .store import (
-    Store,
-    create_private_file,
-    fsync_path,
-    integrity_problems,
-    now,
-    open_readonly,
-    schema_steps,
-)
+from .exporters.output import TEMP_PREFIX, TargetExists, check, output_path, protected_files
+from .store import Store, database_errors, integrity_problems, is_encrypted, now, schema_steps
 
 # ----------------------------------------------------------------------------------------------- backup
 
+_EXISTS = "{path} exists; pass --force to replace it"
 
-def backup(store: Store, target: Path, *, force: bool = False) -> Path:
-    """Write a consistent copy of the database to ``target`` (a file, or a folder to put a dated file in)."""
-    target = target.expanduser()
-    if target.is_dir():
-        target = target / f"{store.path.stem}-{now().replace(':', '')}.db"
-    if _same_file(target, store.path):
-        raise UsageError("the backup would overwrite the database itself; give another path")
-    if target.exists() and not force:
-        raise UsageError(f"{target} exists; pass --force to replace it")
-    if not target.parent.is_dir():
-        raise NotFound(f"no folder {target.parent}; create it first")
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    create_private_file(temporary)
-    try:
-        store.copy_to(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    fsync_path(target.parent)
+
+def backup_target(db: Path, target: str, *, force: bool = False, protect: Mapping[str, str] | None = None) -> str:
+    """Where ``backup TARGET`` writes - the file named (``-``: stdout), or a dated file inside a folder that
+    exists - once it is certain it may be written there (before the database is even opened: a target that
+    is the journal of a running import is refused at once, not after waiting for the import's lock)."""
+    target = os.path.expanduser(target)
+    if target != "-" and os.path.isdir(target):
+        target = os.path.join(target, f"{db.stem}-{now().replace(':', '')}.db")
+    check(target, protect={**protected_files(db), **(protect or {})}, exists=None if force else _EXISTS)
     return target
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
+def backup(store: Store, target: str, *, force: bool = False, protect: Mapping[str, str] | None = None) -> str:
+    """Write a consistent copy of the database to ``target`` (a name from :func:`backup_target`) and return
+    it. ``protect``: files the copy may never replace, besides the database and its journals."""
+    protect = {**protected_files(store.path), **(protect or {})}
+    exists = None if force else _EXISTS
+    with output_path(target, protect=protect, exists=exists, scratch=str(store.path.parent)) as temp:
+        store.copy_to(Path(temp))
+    return target
 
 
-def check_backup(source: Path) -> None:
-    """Refuse a file that is not a sound casefile database this casefile can read."""
+def check_backup(store: Store, source: Path) -> None:
+    """Refuse a file that is not a sound casefile database this casefile can read with the database's key."""
     if not source.is_file():
         raise NotFound(f"no backup file at {source}")
-    with open(source, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            raise DatabaseError(f"{source} is not an SQLite database")
-    conn = open_readonly(source)
+    if store.encrypted and not is_encrypted(source):
+        raise DatabaseError(f"{source} is not encrypted but the database is; nothing was restored")
+    if not store.encrypted:
+        with open(source, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise DatabaseError(f"{source} is not an SQLite database (or it is encrypted and the database is not)")
+    conn = _open_backup(store, source)
     try:
         problems = integrity_problems(conn)
         if problems:
@@ -89,20 +83,35 @@ def check_backup(source: Path) -> None:
         conn.close()
 
 
-def restore_backup(store: Store, source: Path) -> Path:
+def _open_backup(store: Store, source: Path) -> sqlite3.Connection:
+    """A read-only connection to a backup, under the database's key; a key that does not open it is an error."""
+    conn = store.connect_to(source, readonly=True)
+    if store.encrypted:
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except database_errors():
+            conn.close()
+            raise DatabaseError(
+                f"cannot open {source} with the database's key (another key, or not a casefile backup); "
+                "nothing was restored"
+            ) from None
+    return conn
+
+
+def restore_backup(store: Store, source: Path, *, protect: Mapping[str, str] | None = None) -> Path:
     """Replace the database's content with a checked backup; returns where the replaced database was kept."""
     source = source.expanduser()
-    if _same_file(source, store.path):
+    protect = {**protected_files(store.path, restore_source=source), **(protect or {})}
+    if source.exists() and os.path.samefile(source, store.path):
         raise UsageError("that is the database itself; give the path of a backup")
-    check_backup(source)
+    check_backup(store, source)
     kept = store.path.with_name(f"{store.path.name}.bak-{now().replace(':', '')}")
-    create_private_file(kept)
     try:
-        store.copy_to(kept)
-    except BaseException:
-        kept.unlink(missing_ok=True)
-        raise
-    conn = open_readonly(source)
+        with output_path(str(kept), protect=protect, exists=_EXISTS, scratch=str(store.path.parent)) as temp:
+            store.copy_to(Path(temp))
+    except TargetExists:
+        raise UsageError(f"{kept} exists (a restore in this same second?); try again") from None
+    conn = _open_backup(store, source)
     try:
         store.copy_from(conn)
     finally:
@@ -361,7 +370,6 @@ def _inside(store: Store) -> list[Finding]:
 
 #: How the temp file of an export or backup is named (``.casefile-tmp.<target>.<8 hex>``), and how it was
 #: named before (``.<target>.<8 hex>.tmp``); either may have a ``-journal`` beside it (a backup's).
-TEMP_PREFIX = ".casefile-tmp."
 _LEGACY_TEMP = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
 #: The folders ``tempfile.mkdtemp(prefix="casefile-")`` made in /tmp for ``edit`` before it used its own.
 _LEGACY_EDIT = re.compile(r"casefile-[a-z0-9_]{8}")

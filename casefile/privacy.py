@@ -25,12 +25,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import stat
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from . import model
@@ -61,19 +60,14 @@ def parse_fields(given: Sequence[str], allowed: Sequence[str], option: str) -> l
     return names
 
 
-def load_key(path: Path, *, create: bool) -> bytes:
-    """The pseudonym key in ``path``; with ``create``, a new random one written there first (never over one)."""
+def load_key(path: Path, *, create: bool, protect: Mapping[str, str] | None = None) -> bytes:
+    """The pseudonym key in ``path``; with ``create``, a new random one written there first (never over one,
+    nor over any of the ``protect`` files - the database, its journal, its key)."""
     if create:
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            raise UsageError(
-                f"--new-key: {path} exists; a key is never overwritten (drop --new-key to use it)"
-            ) from None
-        except OSError as exc:
-            raise CasefileError(f"cannot create the key file {path} ({exc.strerror})") from None
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            os.fchmod(fd, 0o600)
+        from .exporters.output import open_output
+
+        exists = "--new-key: {path} exists; a key is never overwritten (drop --new-key to use it)"
+        with open_output(str(path), protect=protect, exists=exists, streams=False) as fh:
             fh.write(secrets.token_hex(KEY_BYTES) + "\n")
     try:
         mode = path.stat().st_mode
@@ -103,8 +97,16 @@ class Pseudonymiser:
 Shaper = Callable[[Iterable[Account]], Iterator[Account]]
 
 
-def plan(redact: Sequence[str], pseudonymise: Sequence[str], key_file: str | None, new_key: bool) -> Shaper | None:
-    """Check the options and return what to apply to the exported accounts (``None``: nothing)."""
+def plan(
+    redact: Sequence[str],
+    pseudonymise: Sequence[str],
+    key_file: str | None,
+    new_key: bool,
+    *,
+    protect: Mapping[str, str] | None = None,
+) -> Shaper | None:
+    """Check the options and return what to apply to the exported accounts (``None``: nothing). ``protect``:
+    the files a new key (``new_key``) may not be written over."""
     blank = parse_fields(redact, model.FIELD_NAMES, "--redact")
     if "confidentiality" in blank:
         raise UsageError(
@@ -124,7 +126,7 @@ def plan(redact: Sequence[str], pseudonymise: Sequence[str], key_file: str | Non
         raise UsageError("--pseudonymise needs --pseudonym-key PATH (add --new-key to create the key)")
     if not blank and not hide:
         return None
-    pseudonym = Pseudonymiser(load_key(Path(key_file), create=new_key)) if key_file else None
+    pseudonym = Pseudonymiser(load_key(Path(key_file), create=new_key, protect=protect)) if key_file else None
 
     def shape(accounts: Iterable[Account]) -> Iterator[Account]:
         for account in accounts:

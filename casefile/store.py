@@ -642,6 +642,7 @@ class Store:
         self._audit_ready = False
         self._columns: dict[str, tuple[str | None, list[str]]] = {}
         self.encrypted = False
+        self._key: str | None = None  # an encrypted database's key: its backups are encrypted with it too
 
     # -- opening ------------------------------------------------------------------------------------
 
@@ -671,6 +672,7 @@ class Store:
             raise _map_sqlite_error(exc) from exc
         store = cls(conn, path)
         store.encrypted = key is not None
+        store._key = key
         try:
             if key is not None:
                 _check_key(conn, path)
@@ -1225,8 +1227,10 @@ class Store:
     def copy_to(self, path: Path) -> None:
         """Copy the whole database into ``path`` (an empty file the caller created 0600) through SQLite's backup
         API, in one step under one read lock: a consistent snapshot even while other processes write (they wait
-        for it, within their busy timeout). The copy must pass ``integrity_check`` and is synced to disk."""
-        target = sqlite3.connect(str(path), isolation_level=None)
+        for it, within their busy timeout). The copy of an encrypted database is encrypted with the same key (the
+        backup API between two connections keyed alike copies the pages, never plaintext). The copy must pass
+        ``integrity_check`` and is synced to disk."""
+        target = self.connect_to(path)
         try:
             self.conn.backup(target)
             if integrity_problems(target):
@@ -1234,6 +1238,14 @@ class Store:
         finally:
             target.close()
         fsync_path(path)
+
+    def connect_to(self, path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+        """A connection to another database file (a backup) under this database's key, if it has one. For an
+        encrypted one, a key that does not open it fails at the first read."""
+        try:
+            return _connect(path, self._key, readonly=readonly)
+        except database_errors() as exc:
+            raise _map_sqlite_error(exc) from exc
 
     def copy_from(self, source: sqlite3.Connection) -> None:
         """Replace this database's content with ``source``'s, through the backup API: SQLite writes it as one
@@ -2094,16 +2106,17 @@ def is_encrypted(path: Path) -> bool:
     return bool(head) and head != _PLAIN_HEADER
 
 
-def _connect(path: Path, key: str | None) -> sqlite3.Connection:
+def _connect(path: Path, key: str | None, *, readonly: bool = False) -> sqlite3.Connection:
+    name, uri = (f"{Path(path).resolve().as_uri()}?mode=ro", True) if readonly else (str(path), False)
     if key is None:
-        return sqlite3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
+        return sqlite3.connect(name, uri=uri, isolation_level=None, timeout=_busy_timeout())
     try:
         import sqlcipher3
     except ImportError:
         raise DatabaseError(f"encrypted databases need the optional extra: {ENCRYPTED_EXTRA}") from None
     if not key or "\0" in key:
         raise UsageError("the database key must be non-empty text without NUL characters")
-    conn: sqlite3.Connection = sqlcipher3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
+    conn: sqlite3.Connection = sqlcipher3.connect(name, uri=uri, isolation_level=None, timeout=_busy_timeout())
     conn.execute("PRAGMA cipher_log_level = NONE")  # SQLCipher's own log lines would break "one clear line"
     quoted = key.replace("'", "''")
     conn.execute(f"PRAGMA key = '{quoted}'")  # PRAGMA takes no bound parameters; the key is quoted as a literal
@@ -2144,17 +2157,9 @@ def integrity_problems(conn: sqlite3.Connection) -> list[str]:
     """What ``PRAGMA integrity_check`` finds wrong (empty when the database is sound)."""
     try:
         rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
-    except sqlite3.DatabaseError as exc:
+    except database_errors() as exc:  # an encrypted file's connection raises SQLCipher's own classes
         return [str(exc)]
     return [] if rows == ["ok"] else rows
-
-
-def open_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection to a database file that casefile will not change (a backup being restored)."""
-    try:
-        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise _map_sqlite_error(exc) from exc
 
 
 def schema_steps(conn: sqlite3.Connection) -> list[str] | None:
@@ -2166,15 +2171,8 @@ def schema_steps(conn: sqlite3.Connection) -> list[str] | None:
                 "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (MIGRATION_SET,)
             )
         ] or None
-    except sqlite3.DatabaseError:
+    except database_errors():
         return None
-
-
-def create_private_file(path: Path) -> None:
-    """A new empty file, mode 0600 whatever the umask; refuses to overwrite one."""
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-    os.close(fd)
-    os.chmod(path, 0o600)
 
 
 def fsync_path(path: Path) -> None:

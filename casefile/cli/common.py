@@ -158,6 +158,18 @@ def db_path() -> Path:
     return Path(resolved.value).expanduser()
 
 
+def protected(
+    *, pseudonym_key: Optional[str] = None, inputs: tuple[str, ...] = (), restore_source: Optional[str] = None
+) -> dict[str, str]:
+    """The files no output of this command may be: the database and its journals, the key file, and what
+    the command is using (``exporters.output.protected_files``, the one list every writer checks)."""
+    from casefile.exporters.output import protected_files
+
+    return protected_files(
+        db_path(), key_file=state.key_file, pseudonym_key=pseudonym_key, inputs=inputs, restore_source=restore_source
+    )
+
+
 def open_store(*, create: bool = False, encrypt: bool = False) -> Any:
     """Open the database; an encrypted one (or a new one with ``encrypt``) asks for its key."""
     from casefile.store import Store, is_encrypted, is_private

@@ -334,19 +334,25 @@ def purge(
 @app.command()
 @boundary
 def backup(
-    path: Annotated[str, typer.Argument(metavar="PATH", help="The backup file, or a folder for a dated one.")],
+    path: Annotated[
+        str, typer.Argument(metavar="PATH", help="The backup file, a folder for a dated one, or '-' (stdout).")
+    ],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
     """Copy the database, consistently even while others write, into a file only you can read (0600).
 
     Example: casefile backup ~/backups/
     """
-    from pathlib import Path
-
     from casefile import maintenance
+    from casefile.cli.common import db_path, protected, stdout_is_terminal
 
-    written = maintenance.backup(open_store(), Path(path), force=force)
-    err(f"backed up to {written} (integrity check passed)")
+    if path == "-" and stdout_is_terminal():
+        raise errors.UsageError(
+            "a backup is not for the terminal: redirect it (casefile backup - > FILE) or name a file"
+        )
+    target = maintenance.backup_target(db_path(), path, force=force, protect=protected())
+    written = maintenance.backup(open_store(), target, force=force, protect=protected())
+    err(f"backed up to {'stdout' if written == '-' else written} (integrity check passed)")
 
 
 @app.command("restore-backup")
@@ -363,12 +369,13 @@ def restore_backup(
     from pathlib import Path
 
     from casefile import maintenance
+    from casefile.cli.common import protected
 
     store = open_store()
-    maintenance.check_backup(Path(path).expanduser())
+    maintenance.check_backup(store, Path(path).expanduser())
     if not _confirm(f"Replace every record in {store.path} with the backup's?", yes):
         raise typer.Exit(1)
-    kept = maintenance.restore_backup(store, Path(path))
+    kept = maintenance.restore_backup(store, Path(path), protect=protected())
     err(f"restored from {path}; the replaced database is kept at {kept}")
 
 

@@ -16,9 +16,9 @@ from casefile.cli.common import (
     boundary,
     data_out,
     date_order,
-    db_path,
     err,
     open_store,
+    protected,
     report_new_organizations,
     settings,
     state,
@@ -98,6 +98,10 @@ def import_(
         raise errors.UsageError("--rejects needs --skip-bad-rows")
     if rejects and len(files) > 1:
         raise errors.UsageError("--rejects keeps the rejected rows of one input file; import the files one at a time")
+    if rejects:
+        from casefile.exporters import output
+
+        output.check(rejects, protect=protected(inputs=tuple(files)))  # before the database is opened or created
     store = open_store(create=True)
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates, ignore_unknown)
     plan = pipeline.ImportPlan(files, fmt.value if fmt else None, encoding, validator)
@@ -166,7 +170,7 @@ def _rejects_file(
         return
     from casefile import exporters, importers
 
-    protect = {str(db_path()): "the database", **{f: "an input file" for f in plan.files if f != "-"}}
+    protect = protected(inputs=tuple(plan.files))
     source = plan.files[0]
 
     def write(result: "pipeline.Result") -> None:
@@ -273,19 +277,22 @@ def export(
     --pseudonym-key ~/.casefile-pseudonyms.key
     """
     from casefile import exporters, privacy
+    from casefile.exporters import output as outputs
 
+    protect = protected(pseudonym_key=pseudonym_key)
+    outputs.check(output, protect=protect)  # before a key is made or the database read
     fmt = fmt or _default_export_format()
     if raw_csv and fmt is OutFormat.csv:
         err("warning: --raw-csv: cells starting with = + - @ may run as formulas in a spreadsheet")
     if table is not None and fmt is not OutFormat.csv:
         raise errors.UsageError("--table writes CSV; leave out --format or use --format csv")
     options = _ftm_options(fmt, dataset)
-    shape = privacy.plan(redact or [], pseudonymise or [], pseudonym_key, new_key)
+    shape = privacy.plan(redact or [], pseudonymise or [], pseudonym_key, new_key, protect=protected())
     flt.include_restricted = include_restricted
     store = open_store()
     if options:
         options["organizations"] = store.organizations()
-    with exporters.open_output(output, protect={str(store.path): "the database"}) as out:
+    with exporters.open_output(output, protect=protect) as out:
         if table is not None:
             from casefile.exporters import tables
 
