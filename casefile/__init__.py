@@ -2,8 +2,8 @@
 
 
 def main() -> None:
-    """The ``casefile`` console script. Ctrl-C (or SIGTERM) is handled from here on, before the command-line
-    layer is even imported: an interrupt while it loads is one line and exit 130, not a traceback."""
+    """The ``casefile`` console script. Ctrl-C (or SIGTERM, SIGHUP) is handled from here on, before the
+    command-line layer is even imported: an interrupt while it loads is one line and exit 130, not a traceback."""
     import sys
 
     from casefile import errors, interrupts

@@ -1,5 +1,5 @@
 """Finding and analysing accounts: ranked search with snippets, cross-tab statistics, data-quality checks,
-duplicate candidates (merging them is an edit: :func:`casefile.editing.merge`). No printing and no SQL
+duplicate candidates (merging them is an edit: :func:`casefile.merging.merge`). No printing and no SQL
 here: the store runs the queries, the CLI shows the results.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 
 from . import model
 from .errors import UsageError
+from .errors import quote as quote_text
 from .model import Account, Filter
 from .store import Store
 from .text import WORD, fold, translit_key, words
@@ -395,7 +396,7 @@ def check(
     from datetime import date
 
     if rule is not None and rule not in RULES:
-        raise UsageError(f"unknown rule {rule!r}; choose one of: {', '.join(RULES)}")
+        raise UsageError(f"unknown rule {quote_text(rule)}; choose one of: {', '.join(RULES)}")
     today = today or date.today().isoformat()
     ignored = store.check_ignores()
     findings: list[dict[str, Any]] = []
@@ -425,7 +426,7 @@ def ignore_finding(store: Store, rule: str, account_ref: str, note: str) -> str:
 
     if rule not in RULES or rule == "org-near-duplicate":
         allowed = [r for r in RULES if r != "org-near-duplicate"]
-        raise UsageError(f"cannot ignore {rule!r} on an account; choose one of: {', '.join(allowed)}")
+        raise UsageError(f"cannot ignore {quote_text(rule)} on an account; choose one of: {', '.join(allowed)}")
     if not note.strip():
         raise UsageError("--ignore needs a --note saying why the finding is accepted")
     account_id = store.resolve_id(account_ref)

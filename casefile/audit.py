@@ -15,7 +15,7 @@ import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import CasefileError, NotFound, UsageError
+from .errors import CasefileError, MergedAway, NotFound, UsageError, quote
 
 if TYPE_CHECKING:
     from .store import Store
@@ -43,8 +43,10 @@ def resolve_batch(batches: list[dict[str, Any]], ref: str) -> dict[str, Any]:
     if len(matches) == 1:
         return matches[0]
     if matches:
-        raise UsageError(f"batch prefix {ref!r} is ambiguous; it matches {', '.join(b['id'] for b in matches[:10])}")
-    raise NotFound(f"no batch {ref!r}; `casefile history` lists them")
+        raise UsageError(
+            f"batch prefix {quote(ref)} is ambiguous; it matches {', '.join(b['id'] for b in matches[:10])}"
+        )
+    raise NotFound(f"no batch {quote(ref)}; `casefile history` lists them")
 
 
 def describe(batch: dict[str, Any]) -> str:
@@ -277,13 +279,22 @@ def _check_dependents(
 # ------------------------------------------------------------------------------------------------ display
 
 
-def account_ref(store: Store, ref: str) -> str:
-    """The account id a ``history ID`` means: any id prefix or external id, or the full id of a purged one."""
+def account_ref(store: Store, ref: str) -> tuple[str, str | None]:
+    """The account id a ``history ID`` means — any id prefix or external id, or the full id of a purged one —
+    and, for an account merged into another, the line saying so. Its history is its own (its changes up to
+    the merge), not the survivor's."""
+    from .store import merged_text
+
     try:
-        return store.resolve_id(ref)
+        return store.resolve_id(ref), None
+    except MergedAway as exc:
+        chain = store.merge_chain(exc.account_id)
+        survivor = chain[-1][1]
+        where = f"`casefile history {survivor}` shows what it became" if exc.survivor else f"{survivor} was purged"
+        return exc.account_id, f"{merged_text(chain)}; {where}"
     except NotFound:
         if next(store.audit_entries(kind="account", record_id=ref.strip()), None) is not None:
-            return ref.strip()
+            return ref.strip(), None
         raise
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from casefile import paths
-from casefile.errors import CasefileError
+from casefile.errors import CasefileError, quote
 
 ENV_CONFIG = "CASEFILE_CONFIG"
 DEFAULT_PAGER = "less -FIRX"
@@ -146,7 +146,7 @@ class Settings:
             return Resolved(name, _from_env(setting, raw, where), f"env {setting.env}", where)
         file_values = self.file_values()
         if name in file_values:
-            return Resolved(name, file_values[name], "config file", f"{self.path}: key {name!r}")
+            return Resolved(name, file_values[name], "config file", f"{self.path}: key {quote(name)}")
         if setting.fallback_env and self.environ.get(setting.fallback_env):
             env = setting.fallback_env
             return Resolved(name, self.environ[env], f"env {env}", f"environment variable {env}")
@@ -204,11 +204,11 @@ def _read(path: Path, *, must_exist: bool) -> dict[str, Any]:
 
 def _check(path: Path, key: str, value: Any) -> Any:
     setting = SETTING_BY_NAME.get(key)
-    where = f"{path}: key {key!r}"
+    where = f"{path}: key {quote(key)}"
     if setting is None:
         close = difflib.get_close_matches(key, SETTING_BY_NAME, n=1)
         hint = f"did you mean {close[0]!r}? " if close else ""
-        raise ConfigError(f"{path}: unknown key {key!r}; {hint}known keys: {', '.join(SETTING_BY_NAME)}")
+        raise ConfigError(f"{path}: unknown key {quote(key)}; {hint}known keys: {', '.join(SETTING_BY_NAME)}")
     if setting.kind is bool and not isinstance(value, bool):
         raise ConfigError(f"{where}: expected true or false (without quotes), got {_toml_type(value)}")
     if setting.kind is str and not isinstance(value, str):

@@ -12,16 +12,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import model, pipeline
-from .errors import CasefileError, InvalidRecord, Problem, UsageError
+from . import interrupts, model, paths, pipeline
+from .errors import CasefileError, InvalidRecord, MergedAway, Problem, UsageError, quote, typed_name
 from .model import Account, Filter
-from .store import Change, Store, now
+from .store import Change, Store, merged_text, now
 from .validation import Validator
 
 #: The keys ``--set`` accepts: every field of the interchange form but the id and the nested lists,
@@ -50,11 +51,12 @@ def parse_assignments(assignments: Iterable[str]) -> dict[str, str]:
         key, sep, value = assignment.partition("=")
         key = key.strip()
         if not sep:
-            raise UsageError(f"--set takes FIELD=VALUE (got {key!r} without '='); FIELD= empties a field")
+            raise UsageError("--set takes FIELD=VALUE (this one has no '='); FIELD= empties a field")
         if key not in SETTABLE:
             names = ", ".join(f.name for f in model.FIELDS if f.kind != "id")
             raise UsageError(
-                f"unknown field {key!r}; choose one of: {names} (a date also takes <date>_corrected and <date>_note)"
+                f"unknown field {typed_name(key)}; choose one of: {names} "
+                "(a date also takes <date>_corrected and <date>_note)"
             )
         if key in out:
             raise UsageError(f"--set {key}=… is given twice")
@@ -190,10 +192,13 @@ def selects(flt: Filter) -> bool:
 
 
 def select(store: Store, flt: Filter) -> list[str]:
-    """The ids of the accounts a bulk command's filters choose; refuses to choose everything by accident."""
+    """The ids of the accounts a bulk command's filters choose; refuses to choose everything by accident.
+    Accounts merged into others (``--include-deleted`` shows them) are part of those now and never chosen."""
     if not selects(flt):
         raise UsageError("choose the accounts: give an ID, or a filter such as --org, --tag or --q")
-    return [str(a.id) for a in store.query(flt)]
+    ids = [str(a.id) for a in store.query(flt)]
+    merged = store.merged_away(ids) if flt.include_deleted or flt.only_deleted else set()
+    return [i for i in ids if i not in merged]
 
 
 def check_editable(store: Store, ref: str) -> str:
@@ -283,7 +288,7 @@ def read_form(text: str) -> tuple[dict[str, Any] | None, list[str]]:
 
 
 def _problem_text(p: Problem) -> str:
-    return f"field {p.field!r}: {p.reason}" if p.field else p.reason
+    return f"field {quote(p.field)}: {p.reason}" if p.field else p.reason
 
 
 def apply_form(
@@ -372,24 +377,54 @@ def _run_editor(command: list[str], path: Path) -> None:
     try:
         status = subprocess.run([*command, str(path)], check=False).returncode
     except OSError as exc:
-        raise EditAborted(f"cannot run the editor {command[0]!r} ({exc.strerror}); set $EDITOR") from None
+        raise EditAborted(f"cannot run the editor {quote(command[0])} ({exc.strerror}); set $EDITOR") from None
     if status != 0:
         raise EditAborted(f"the editor exited with status {status}; nothing was written")
 
 
 @contextmanager
 def private_file(suffix: str) -> Iterator[Path]:
-    """A new empty file, mode 0600, in a new folder, mode 0700; both removed on the way out, whatever happens."""
+    """A new empty file, mode 0600, in a new folder, mode 0700, inside the user's own runtime or cache folder
+    (:func:`paths.edit_folders`, never a shared /tmp); both removed on the way out, whatever happens (Ctrl-C,
+    SIGTERM and SIGHUP included). The folder is locked while in use, so ``doctor --clean`` leaves it alone."""
+    import fcntl
     import shutil
     import tempfile
 
-    folder = Path(tempfile.mkdtemp(prefix="casefile-"))
+    base = _edit_base()
+    folder: Path | None = None
+    lock = -1
     try:
+        with interrupts.held(keep=False):  # so the folder is never made without our knowing its name
+            folder = Path(tempfile.mkdtemp(prefix=paths.EDIT_FOLDER_PREFIX, dir=base))
+        os.chmod(folder, 0o700)  # a strict umask may have left the owner without a permission
+        lock = os.open(folder, os.O_RDONLY)
+        fcntl.flock(lock, fcntl.LOCK_EX)
         path = folder / f"record{suffix}"
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         yield path
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        if lock >= 0:
+            os.close(lock)
+
+
+def _edit_base() -> Path:
+    """The folder the editor's record goes in, made 0700 (or tightened to 0700) if it is the user's own."""
+    base = paths.edit_folders()[0]
+    try:
+        paths.make_private_folder(base)
+        st = os.lstat(base)
+        if stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and st.st_mode & 0o077:
+            os.chmod(base, 0o700)
+    except OSError as exc:
+        raise EditAborted(
+            f"cannot make the private folder {base} for the record ({exc.strerror}); nothing was written"
+        ) from None
+    if not paths.private_folder_of_mine(base):
+        raise EditAborted(f"{base} is not a folder of yours that only you can enter; the record was not opened")
+    return base
 
 
 @dataclass
@@ -397,30 +432,75 @@ class Purged:
     accounts: int = 0
     sources: int = 0
     scrubbed: int = 0  # audit entries whose before-image and diff were dropped
+    merged: int = 0  # of the accounts, those that had been merged into the ones named
 
 
 def purge_targets(store: Store, refs: list[str], all_deleted: bool) -> list[str]:
+    """The accounts ``purge`` removes: those named (or every deleted one) and every account merged into them.
+
+    A merged-away id is refused — its data is part of the account it was merged into, which is what to purge —
+    unless that account is named too, or was purged since (then what is left of it goes)."""
     if bool(refs) == all_deleted:
         raise UsageError("give the accounts to purge (IDs) or --all-deleted, one or the other")
     if all_deleted:
-        return [str(a.id) for a in store.query(Filter(only_deleted=True))]
-    return list(dict.fromkeys(store.resolve_id(ref) for ref in refs))
+        return with_merged(store, [str(a.id) for a in store.query(Filter(only_deleted=True))])
+    named: list[str] = []
+    merged_away: list[MergedAway] = []
+    for ref in refs:
+        try:
+            named.append(store.resolve_id(ref))
+        except MergedAway as exc:
+            if exc.survivor is None:
+                named.append(exc.account_id)
+            else:
+                merged_away.append(exc)
+    for refused in merged_away:
+        if refused.survivor not in named:
+            raise MergedAway(
+                f"{merged_text(store.merge_chain(refused.account_id))}; its data is part of {refused.survivor} now: "
+                f"`casefile purge {refused.survivor}` removes it with every account merged into it",
+                refused.account_id,
+                refused.survivor,
+            )
+    return with_merged(store, named)
+
+
+def with_merged(store: Store, account_ids: list[str]) -> list[str]:
+    """These accounts and every account merged into them (C into B, B into A: both for A)."""
+    return list(dict.fromkeys([*account_ids, *store.merged_into(account_ids)]))
 
 
 def purge(store: Store, account_ids: list[str]) -> Purged:
-    """Remove accounts for good, with their events, quotes and source links, and the sources no other
-    account cites; drop the before-images and diffs the audit log holds of them (it keeps only that a purge
-    happened, and when); rewrite any full-text index. With ``secure_delete`` on, no copy of their text is
-    left in the database file. One transaction; cannot be undone."""
+    """Remove accounts for good — and every account merged into them — with their events, quotes and source
+    links, and the sources no other account cites; drop the before-images and diffs the audit log holds of
+    them (it keeps only that a purge happened, and when); rewrite any full-text index. With ``secure_delete``
+    on, no copy of their text is left in the database file. The merge redirects of the accounts go too,
+    except those that still lead to an account that stays (``--all-deleted`` removes the row a merge left
+    behind; its id goes on showing the survivor). One transaction; cannot be undone."""
     out = Purged()
     stamp = now()
     with store.transaction():
-        accounts = [(rid, a) for a in account_ids if (rid := store.record_rowid("account", a)) is not None]
+        every = with_merged(store, account_ids)
+        gone = set(every)
+        redirects = []  # (rowid, old id) of the redirects that would lead nowhere
+        for account_id in every:
+            chain = store.merge_chain(account_id)
+            rid = store.record_rowid("redirect", account_id)
+            if chain and rid is not None and (chain[-1][1] in gone or not store.record_rowid("account", chain[-1][1])):
+                redirects.append((rid, account_id))
+        accounts = [(rid, a) for a in every if (rid := store.record_rowid("account", a)) is not None]
         sources = {s for rid, _ in accounts for s in store.source_rowids_of(rid)}
         store.mark_purged("account", accounts)
+        store.mark_purged("redirect", redirects)
         for rid, account_id in accounts:
             store.remove_record("account", rid)
             out.scrubbed += store.scrub_audit("account", rid, account_id, stamp)
+        for account_id in sorted(gone - {a for _, a in accounts}):  # merged away, its row removed earlier
+            out.scrubbed += store.scrub_audit("account", None, account_id, stamp)
+        for rid, old_id in redirects:
+            store.remove_record("redirect", rid)
+            out.scrubbed += store.scrub_audit("redirect", rid, old_id, stamp)
+        out.merged = sum(1 for _, a in accounts if a not in account_ids)
         orphans = [(s, store.source_id_of(s)) for s in sorted(sources) if not store.references("source", s)]
         store.mark_purged("source", orphans)
         for rid, source_id in orphans:
@@ -429,91 +509,3 @@ def purge(store: Store, account_ids: list[str]) -> Purged:
         store.optimize_search_index()
         out.accounts, out.sources = len(accounts), len(orphans)
     return out
-
-
-# ------------------------------------------------------------------------------------------------ merge
-
-#: Fields ``merge --take`` accepts: the single-valued ones (lists are always united).
-TAKEABLE = tuple(f.name for f in model.FIELDS if not f.multi and f.name not in ("id", "external_id"))
-
-
-@dataclass
-class Conflict:
-    field: str
-    kept: str
-    other: str
-    winner: str  # "kept" or "other"
-
-
-def merge(store: Store, keep_ref: str, other_ref: str, take: list[str]) -> tuple[str, str, list[Conflict]]:
-    """Merge account OTHER into KEEP in one transaction: aliases (OTHER's name among them), codes, tags,
-    sources, events and quotes are united; a single value KEEP lacks is filled from OTHER; where both have
-    different values KEEP's wins unless the field is in ``take``. KEEP is written through the pipeline
-    (validation, search index); OTHER is marked deleted and its id redirected to KEEP.
-    Returns (keep id, other id, conflicts)."""
-    from .store import check_field
-
-    for name in take:
-        check_field(name, TAKEABLE, "field for --take")
-    keep_id, other_id = store.resolve_id(keep_ref), store.resolve_id(other_ref)
-    if keep_id == other_id:
-        raise UsageError("KEEP and OTHER are the same account")
-    kept, other = store.get(keep_id), store.get(other_id)
-    k, o = model.to_json_dict(kept), model.to_json_dict(other)
-    raw: dict[str, Any] = {"id": keep_id}
-    conflicts: list[Conflict] = []
-    kept_has_source = bool(k["sources"]) or any(k[f] for f in model.FLAT_SOURCE)
-    other_entries = [dict(s) for s in o["sources"]]
-    if not other_entries and any(o[f] for f in model.FLAT_SOURCE) and kept_has_source:
-        other_entries = [_flat_source_entry(o)]
-    for f in model.FIELDS:
-        if f.name in ("id", "external_id") or (f.name in model.FLAT_SOURCE and (other_entries or k["sources"])):
-            continue
-        if f.multi:
-            extra = [o["name"]] if f.name == "aliases" and o["name"] and k["name"] not in (None, o["name"]) else []
-            united = list(dict.fromkeys([*k[f.name], *o[f.name], *extra]))
-            if united != k[f.name]:
-                raw[f.name] = united
-            continue
-        mine, theirs = k[f.name], o[f.name]
-        if theirs is None or mine == theirs:
-            continue
-        if mine is not None:
-            winner = "other" if f.name in take else "kept"
-            conflicts.append(Conflict(f.name, _shown(mine), _shown(theirs), winner))
-            if winner == "kept":
-                continue
-        raw[f.name] = theirs
-        for part in model.DATE_PARTS if f.kind == "date" else ():
-            raw[f"{f.name}_{part}"] = o[f"{f.name}_{part}"]
-    if other_entries:
-        linked = {s["id"] for s in k["sources"]}
-        added = [s for s in other_entries if not s.get("id") or s["id"] not in linked]
-        for entry in added:
-            if kept_has_source and entry.get("role") == "primary":
-                entry["role"] = "corroborating"
-        raw["sources"] = [*k["sources"], *added]
-    for part in ("events", "quotes"):
-        if o[part]:
-            raw[part] = [*k[part], *(item for item in o[part] if item not in k[part])]
-    with store.transaction():
-        pipeline.update_record(store, Validator(pipeline.options_for(store)), raw)
-        stamp = now()
-        store.set_deleted(other_id, stamp)
-        store.add_redirect(other_id, keep_id, stamp)
-    return keep_id, other_id, conflicts
-
-
-def _flat_source_entry(values: dict[str, Any]) -> dict[str, Any]:
-    """OTHER's flat source_* columns as a sources entry, so merging keeps them."""
-    entry = {part: values[flat] for flat, part in model.FLAT_SOURCE.items() if values[flat] is not None}
-    for part in model.DATE_PARTS if values.get("source_date") is not None else ():
-        entry[f"date_{part}"] = values[f"source_date_{part}"]
-    return {**entry, "role": "primary"}
-
-
-def _shown(value: Any, width: int = 60) -> str:
-    text = (
-        " ".join(model.format_number(value).split()) if isinstance(value, int | float) else " ".join(str(value).split())
-    )
-    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,13 +1,15 @@
 """Errors casefile raises on purpose, each with the exit code the CLI maps it to.
 
 Messages are one line, say what and where (file, line, field) and what to do — and never contain the
-text of a record, which may be sensitive testimony.
+text of a record, which may be sensitive testimony. What a user typed (an id, a name, a code, a file's
+column names) is quoted through :func:`quote` or :func:`column_names`: cut short, control and bidi
+characters made visible, so a value typed in the wrong place cannot fill the screen with testimony.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 EXIT_OK = 0
 EXIT_DATA = 1
@@ -64,7 +66,7 @@ class InputError(CasefileError):
                 loc += f":{self.line}"
         elif self.line is not None:
             loc = f"line {self.line}"
-        parts = [p for p in (loc, f"field {self.field!r}" if self.field else "", self.reason) if p]
+        parts = [p for p in (loc, f"field {quote(self.field)}" if self.field else "", self.reason) if p]
         return ": ".join(parts)
 
 
@@ -114,15 +116,62 @@ class KeyNeeded(UsageError):
     """The database is encrypted and no key was given."""
 
 
+class MergedAway(UsageError):
+    """A command that changes records was given the id of an account ``casefile merge`` merged into another:
+    it never acts on the survivor instead (exit 2). ``account_id`` is the id named, ``survivor`` the account
+    it now belongs to (None when that was purged since)."""
+
+    def __init__(self, message: str, account_id: str, survivor: str | None):
+        super().__init__(message)
+        self.account_id = account_id
+        self.survivor = survivor
+
+
+#: How many characters of a user's text a message quotes: enough to spot a typo, too few for testimony.
+QUOTE_CHARS = 40
+
+#: How many names a message lists before it only counts the rest.
+LISTED_NAMES = 5
+
+
+def quote(value: object, limit: int = QUOTE_CHARS) -> str:
+    """``value`` quoted for a message: at most ``limit`` characters (then ``…`` and the full length), with
+    control and bidi characters shown as ``<U+XXXX>``. The one way a message quotes what a user typed."""
+    from .text import visible  # here, not at the top: errors is imported by every command at start-up
+
+    text = str(value)
+    shown = visible(text[:limit])[:limit]
+    if len(text) > limit:
+        return f"'{shown}…' ({len(text)} characters)"
+    return f"'{shown}'"
+
+
 _COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]{0,31}")
 
 
-def column_names(names: Iterable[str]) -> str:
-    """Column names for a message. Those that look like one (``nmae``, ``source-url``) are listed; any other
-    is only counted, since it may be a cell of a record whose header line is missing - testimony."""
+def looks_like_a_name(text: str) -> bool:
+    """A field or column name (``nmae``, ``source-url``), not a sentence that could be a record's text."""
+    return _COLUMN_NAME.fullmatch(text) is not None
+
+
+def typed_name(text: str) -> str:
+    """A field, column, rule or vocabulary name the user typed, for a message: quoted when it looks like a
+    name, else not shown at all - a sentence typed where a name belongs (``--set "he was held=…"``) may be
+    testimony."""
+    return quote(text) if looks_like_a_name(text) else "(not shown: it does not look like a name)"
+
+
+def column_names(names: Iterable[str], describe: Callable[[str], str] = quote) -> str:
+    """Column names for a message. The first :data:`LISTED_NAMES` that look like one (``nmae``,
+    ``source-url``) are listed (each through ``describe``), the others counted: one that does not look like a
+    name may be a cell of a record whose header line is missing - testimony - and a header can have a
+    million columns."""
     names = list(names)
-    shown = [repr(n) for n in names if _COLUMN_NAME.fullmatch(n)]
-    hidden = len(names) - len(shown)
+    plausible = [n for n in names if looks_like_a_name(n)]
+    shown = [describe(n) for n in plausible[:LISTED_NAMES]]
+    if len(plausible) > LISTED_NAMES:
+        shown.append(f"{len(plausible) - LISTED_NAMES} more")
+    hidden = len(names) - len(plausible)
     if hidden:
         shown.append(f"{hidden} more not shown (they do not look like column names)")
     return ", ".join(shown)

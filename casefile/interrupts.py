@@ -1,10 +1,15 @@
 """Telling the truth about an interrupt.
 
-Ctrl-C and SIGTERM become ``KeyboardInterrupt``; everything a command writes is one transaction or one
-renamed temp file, so an interrupt leaves nothing half-written. What remains is to *say* the right thing:
-an interrupt that lands just after a ``COMMIT`` (or the rename of an export) must not be reported as
-"nothing was written", or the researcher adds the record again. So the signals are held off while the
-commit or rename runs, and whatever became durable is noted in :data:`saved` for the error boundary.
+Ctrl-C, SIGTERM and SIGHUP (the terminal closing) become ``KeyboardInterrupt``; everything a command writes
+is one transaction or one renamed temp file, so an interrupt leaves nothing half-written. What remains is to
+*say* the right thing: an interrupt that lands just after a ``COMMIT`` (or the rename of an export) must not
+be reported as "nothing was written", or the researcher adds the record again. So the signals are held off
+while the commit or rename runs, and whatever became durable is noted in :data:`saved` for the error boundary.
+
+A hang-up the parent process set to be ignored stays ignored: ``nohup casefile import …`` survives the
+terminal closing, as the user asked. SIGXFSZ (a file-size limit, ``ulimit -f``) is noted in
+:data:`file_size_limit_reached` and otherwise ignored, as Python ignores it: the write fails with ``EFBIG``,
+the transaction rolls back, and the error can name the limit.
 """
 
 from __future__ import annotations
@@ -18,25 +23,30 @@ from typing import Any
 #: What this command has made durable so far ("the database", an export's path), in order.
 saved: list[str] = []
 
-#: Set by :func:`on_signal` when SIGINT or SIGTERM arrives, and never cleared: Python runs the handler in
-#: whatever code is running, and where that code cannot pass an exception on (a weakref callback or a
+#: Set by :func:`on_signal` when SIGINT, SIGTERM or SIGHUP arrives, and never cleared: Python runs the handler
+#: in whatever code is running, and where that code cannot pass an exception on (a weakref callback or a
 #: ``__del__`` during a lazy import) the ``KeyboardInterrupt`` is printed as "ignored" and lost. A commit
 #: or an export's rename asks :func:`check` first, so such an interrupt still stops the command.
 requested = False
 
-#: Set by the console script (not by in-process callers such as tests): once something is saved, SIGINT and
-#: SIGTERM stay blocked until the process exits, so the command finishes - prints the new id, exits 0 - rather
-#: than stopping after the fact with an exit status that says it failed.
+#: Set by the console script (not by in-process callers such as tests): once something is saved, SIGINT,
+#: SIGTERM and SIGHUP stay blocked until the process exits, so the command finishes - prints the new id, exits
+#: 0 - rather than stopping after the fact with an exit status that says it failed.
 hold_after_saving = False
 
-_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+#: Set when SIGXFSZ arrives: a write went past the process's file-size limit and failed with ``EFBIG``.
+file_size_limit_reached = False
+
+_SIGNALS = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
+_installed = False
 
 
 @contextmanager
 def held(*, keep: bool = True) -> Iterator[None]:
-    """Block SIGINT and SIGTERM (in the main thread) for the body; one that arrives meanwhile is delivered,
-    as ``KeyboardInterrupt``, as soon as the body is done - unless ``keep`` and :data:`hold_after_saving`
-    are set and the body succeeded: then they stay blocked to the end of the process."""
+    """Block SIGINT, SIGTERM and SIGHUP (in the main thread) for the body; one that arrives meanwhile is
+    delivered, as ``KeyboardInterrupt``, as soon as the body is done - unless ``keep`` and
+    :data:`hold_after_saving` are set and the body succeeded: then they stay blocked to the end of the
+    process."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
@@ -54,14 +64,19 @@ def held(*, keep: bool = True) -> Iterator[None]:
 
 
 def install() -> None:
-    """For the console script: SIGINT and SIGTERM go to :func:`on_signal`, and a ``KeyboardInterrupt`` that
-    Python could not raise is not printed as an "Exception ignored" traceback (:func:`check` acts on it)."""
+    """For the console script: SIGINT, SIGTERM and SIGHUP (unless inherited as ignored) go to
+    :func:`on_signal`, SIGXFSZ to :func:`on_file_size_limit`, and a ``KeyboardInterrupt`` that Python could not raise
+    is not printed as an "Exception ignored" traceback (:func:`check` acts on it)."""
     import sys
 
-    if signal.getsignal(signal.SIGINT) is on_signal:
-        return  # installed already
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    global _installed
+    if _installed:
+        return
+    _installed = True
+    for signum in sorted(_SIGNALS):
+        if not (signum == signal.SIGHUP and signal.getsignal(signum) is signal.SIG_IGN):  # nohup's choice
+            signal.signal(signum, on_signal)
+    signal.signal(signal.SIGXFSZ, on_file_size_limit)
     default = sys.unraisablehook
 
     def unraisable(info: Any) -> None:
@@ -72,7 +87,8 @@ def install() -> None:
 
 
 def on_signal(signum: int, frame: object) -> None:
-    """The console script's handler for SIGINT and SIGTERM: note the request, then raise as Python does."""
+    """The console script's handler for SIGINT, SIGTERM and SIGHUP: note the request, then raise as Python
+    does."""
     global requested
     requested = True
     raise KeyboardInterrupt
@@ -94,3 +110,9 @@ def message() -> str:
     if not saved:
         return "interrupted: nothing was written"
     return f"interrupted after {' and '.join(saved)} had been saved in full; nothing else was written"
+
+
+def on_file_size_limit(signum: int, frame: object) -> None:
+    """The handler for SIGXFSZ: only note it; the write that went past the limit fails with ``EFBIG``."""
+    global file_size_limit_reached
+    file_size_limit_reached = True

@@ -1,73 +1,69 @@
 """Keeping the database safe: backups, restoring one, and ``doctor``'s checks.
 
 A backup is taken with SQLite's backup API (never by copying the file, which can catch a transaction half
-written) into a new file created mode 0600 — the backup API itself would create it 0644 — and renamed into
-place only once it passes ``integrity_check``. A restore writes the backup into the live database through
-the same API, so SQLite's own locking and journal make it atomic for every process that has the file open;
-the database it replaces is first kept beside it as a ``.bak`` file. Nothing here prints or prompts.
+written) into a temporary file that ``exporters.output`` places like any output: created mode 0600 beside
+the target (the backup API itself would create it 0644), renamed into place only once it passes
+``integrity_check``, never onto the database, its journals or its key file; to a FIFO or a device the
+finished copy is streamed. An encrypted database's backup is encrypted with the same key. A restore writes
+the backup into the live database through the same API, so SQLite's own locking and journal make it atomic
+for every process that has the file open; the backup is first checked (it opens with the database's key, it
+passes ``integrity_check``, it is a casefile database this casefile can read), and the database it replaces
+is kept beside it as a ``.bak`` file. Nothing here prints or prompts.
 """
 
 from __future__ import annotations
 
 import os
 import re
-import secrets
+import sqlite3
 import stat
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import DatabaseError, NotFound, UsageError
-from .store import (
-    Store,
-    create_private_file,
-    fsync_path,
-    integrity_problems,
-    now,
-    open_readonly,
-    schema_steps,
-)
+from . import paths
+from .errors import DatabaseBusy, DatabaseError, NotFound, UsageError, quote
+from .exporters.output import TEMP_PREFIX, TargetExists, check, output_path, protected_files
+from .store import Store, database_errors, integrity_problems, is_encrypted, now, schema_steps
 
 # ----------------------------------------------------------------------------------------------- backup
 
+_EXISTS = "{path} exists; pass --force to replace it"
 
-def backup(store: Store, target: Path, *, force: bool = False) -> Path:
-    """Write a consistent copy of the database to ``target`` (a file, or a folder to put a dated file in)."""
-    target = target.expanduser()
-    if target.is_dir():
-        target = target / f"{store.path.stem}-{now().replace(':', '')}.db"
-    if _same_file(target, store.path):
-        raise UsageError("the backup would overwrite the database itself; give another path")
-    if target.exists() and not force:
-        raise UsageError(f"{target} exists; pass --force to replace it")
-    if not target.parent.is_dir():
-        raise NotFound(f"no folder {target.parent}; create it first")
-    temporary = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    create_private_file(temporary)
-    try:
-        store.copy_to(temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    fsync_path(target.parent)
+
+def backup_target(db: Path, target: str, *, force: bool = False, protect: Mapping[str, str] | None = None) -> str:
+    """Where ``backup TARGET`` writes - the file named (``-``: stdout), or a dated file inside a folder that
+    exists - once it is certain it may be written there (before the database is even opened: a target that
+    is the journal of a running import is refused at once, not after waiting for the import's lock)."""
+    target = os.path.expanduser(target)
+    if target != "-" and os.path.isdir(target):
+        target = os.path.join(target, f"{db.stem}-{now().replace(':', '')}.db")
+    check(target, protect={**protected_files(db), **(protect or {})}, exists=None if force else _EXISTS)
     return target
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.exists() and b.exists() and os.path.samefile(a, b)
-    except OSError:
-        return False
+def backup(store: Store, target: str, *, force: bool = False, protect: Mapping[str, str] | None = None) -> str:
+    """Write a consistent copy of the database to ``target`` (a name from :func:`backup_target`) and return
+    it. ``protect``: files the copy may never replace, besides the database and its journals."""
+    protect = {**protected_files(store.path), **(protect or {})}
+    exists = None if force else _EXISTS
+    with output_path(target, protect=protect, exists=exists, scratch=str(store.path.parent)) as temp:
+        store.copy_to(Path(temp))
+    return target
 
 
-def check_backup(source: Path) -> None:
-    """Refuse a file that is not a sound casefile database this casefile can read."""
+def check_backup(store: Store, source: Path) -> None:
+    """Refuse a file that is not a sound casefile database this casefile can read with the database's key."""
     if not source.is_file():
         raise NotFound(f"no backup file at {source}")
-    with open(source, "rb") as fh:
-        if fh.read(16) != b"SQLite format 3\x00":
-            raise DatabaseError(f"{source} is not an SQLite database")
-    conn = open_readonly(source)
+    if store.encrypted and not is_encrypted(source):
+        raise DatabaseError(f"{source} is not encrypted but the database is; nothing was restored")
+    if not store.encrypted:
+        with open(source, "rb") as fh:
+            if fh.read(16) != b"SQLite format 3\x00":
+                raise DatabaseError(f"{source} is not an SQLite database (or it is encrypted and the database is not)")
+    conn = _open_backup(store, source)
     try:
         problems = integrity_problems(conn)
         if problems:
@@ -81,26 +77,41 @@ def check_backup(source: Path) -> None:
         unknown = [s for s in steps if s not in known]
         if unknown:
             raise DatabaseError(
-                f"{source} was written by a newer casefile (schema step {unknown[-1]!r}); upgrade first"
+                f"{source} was written by a newer casefile (schema step {quote(unknown[-1])}); upgrade first"
             )
     finally:
         conn.close()
 
 
-def restore_backup(store: Store, source: Path) -> Path:
+def _open_backup(store: Store, source: Path) -> sqlite3.Connection:
+    """A read-only connection to a backup, under the database's key; a key that does not open it is an error."""
+    conn = store.connect_to(source, readonly=True)
+    if store.encrypted:
+        try:
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except database_errors():
+            conn.close()
+            raise DatabaseError(
+                f"cannot open {source} with the database's key (another key, or not a casefile backup); "
+                "nothing was restored"
+            ) from None
+    return conn
+
+
+def restore_backup(store: Store, source: Path, *, protect: Mapping[str, str] | None = None) -> Path:
     """Replace the database's content with a checked backup; returns where the replaced database was kept."""
     source = source.expanduser()
-    if _same_file(source, store.path):
+    protect = {**protected_files(store.path, restore_source=source), **(protect or {})}
+    if source.exists() and os.path.samefile(source, store.path):
         raise UsageError("that is the database itself; give the path of a backup")
-    check_backup(source)
+    check_backup(store, source)
     kept = store.path.with_name(f"{store.path.name}.bak-{now().replace(':', '')}")
-    create_private_file(kept)
     try:
-        store.copy_to(kept)
-    except BaseException:
-        kept.unlink(missing_ok=True)
-        raise
-    conn = open_readonly(source)
+        with output_path(str(kept), protect=protect, exists=_EXISTS, scratch=str(store.path.parent)) as temp:
+            store.copy_to(Path(temp))
+    except TargetExists:
+        raise UsageError(f"{kept} exists (a restore in this same second?); try again") from None
+    conn = _open_backup(store, source)
     try:
         store.copy_from(conn)
     finally:
@@ -119,6 +130,7 @@ class Finding:
     status: str  # ok, problem, note (a note does not make doctor fail)
     detail: str
     fix: str = ""
+    path: str = ""  # the file or folder a leftover finding is about (what ``doctor --clean`` may remove)
 
 
 #: Folder names that sync services create (``Dropbox (Personal)``, ``OneDrive - Uni``, macOS's ``Mobile
@@ -184,7 +196,7 @@ def doctor(path: Path, mounts: str | None = None) -> list[Finding]:
         findings += _inside(store)
     finally:
         store.close()
-    return findings
+    return findings + [_leftover_finding(item) for item in leftovers(path)]
 
 
 def _location(path: Path, mounts: str | None) -> list[Finding]:
@@ -200,6 +212,18 @@ def _location(path: Path, mounts: str | None) -> list[Finding]:
                 f"chmod 600 {path}",
             )
         )
+    shared = _shared_folder(path.parent)
+    if shared:
+        out.append(
+            Finding(
+                "permissions",
+                "problem",
+                f"the database is in {path.parent}, {shared}: others can see its name and put files beside it "
+                "(such as a journal SQLite would replay)",
+                f"move the database to a private folder (e.g. {_private_example()}) and point --db or "
+                "CASEFILE_DB at it",
+            )
+        )
     elif folder_mode & 0o077:
         out.append(
             Finding(
@@ -209,7 +233,7 @@ def _location(path: Path, mounts: str | None) -> list[Finding]:
                 f"chmod 700 {path.parent}",
             )
         )
-    else:
+    if not out:
         out.append(Finding("permissions", "ok", "database 0600, folder 0700 or stricter"))
     resolved = path.resolve()
     synced = sync_folder(resolved)
@@ -245,6 +269,30 @@ def _location(path: Path, mounts: str | None) -> list[Finding]:
     return out
 
 
+def _shared_folder(folder: Path) -> str | None:
+    """What makes ``folder`` one that others share and whose mode is not the user's to change (/tmp, a
+    world-writable or sticky folder, another user's, a top-level system folder others may enter), if anything."""
+    st = folder.stat()
+    mode = stat.S_IMODE(st.st_mode)
+    if mode & (stat.S_ISVTX | 0o002):
+        return f"a folder others share (mode {mode:04o})"
+    if st.st_uid != os.getuid():
+        return "a folder another user owns"
+    resolved = folder.resolve()
+    if resolved.parent == Path(resolved.anchor) and mode & 0o077:
+        return f"a system folder others may enter (mode {mode:04o})"
+    return None
+
+
+def _private_example() -> str:
+    """The default database folder, with the home folder as ``~``."""
+    folder = paths.default_db().parent
+    try:
+        return str(Path("~") / folder.relative_to(Path.home()))
+    except ValueError:
+        return str(folder)
+
+
 def _inside(store: Store) -> list[Finding]:
     out = []
     problems = store.integrity()
@@ -275,12 +323,23 @@ def _inside(store: Store) -> list[Finding]:
     else:
         out.append(Finding("schema", "ok", f"up to date ({len(store.applied_migrations())} steps)"))
     if not pending and not unknown:
-        fts = store.search_index_problems()
-        out.append(
-            Finding("search index", "problem", "; ".join(fts), "rebuild the index")
-            if fts
-            else Finding("search index", "ok", "consistent (or none)")
-        )
+        try:
+            fts = store.search_index_problems()
+        except DatabaseBusy:  # the check needs the write lock another command holds; the index is not damaged
+            out.append(
+                Finding(
+                    "search index",
+                    "note",
+                    "not checked: another casefile command is writing to the database",
+                    "run `casefile doctor` again when it is done",
+                )
+            )
+        else:
+            out.append(
+                Finding("search index", "problem", "; ".join(fts), "rebuild the index")
+                if fts
+                else Finding("search index", "ok", "consistent (or none)")
+            )
         keys = store.foreign_key_problems()
         orphans = store.orphans()
         uncited = orphans.pop("sources nobody cites")
@@ -305,3 +364,216 @@ def _inside(store: Store) -> list[Finding]:
                 )
             )
     return out
+
+
+# -------------------------------------------------------------------------------------------- leftovers
+
+#: How the temp file of an export or backup is named (``.casefile-tmp.<target>.<8 hex>``), and how it was
+#: named before (``.<target>.<8 hex>.tmp``); either may have a ``-journal`` beside it (a backup's).
+_LEGACY_TEMP = re.compile(r"\..+\.[0-9a-f]{8}\.tmp")
+#: The folders ``tempfile.mkdtemp(prefix="casefile-")`` made in /tmp for ``edit`` before it used its own.
+_LEGACY_EDIT = re.compile(r"casefile-[a-z0-9_]{8}")
+_JOURNAL = "-journal"
+
+TEMP, JOURNAL, EDITOR, BACKUP = "temp file", "stray journal", "editor folder", "backup"
+
+
+@dataclass
+class Leftover:
+    path: Path
+    kind: str  # TEMP, JOURNAL, EDITOR or BACKUP
+    size: int
+    in_use: bool = False  # open in a running process (a file), or locked by a running edit (a folder)
+
+
+def leftovers(db: Path) -> list[Leftover]:
+    """What commands cut short by ``kill -9``, a crash or a power cut left behind, which casefile cannot remove
+    itself: temp files of exports and backups and their journals, journals whose database is gone, and the
+    editor folders of ``edit`` (all of which may hold testimony in plaintext); and the copies ``restore-backup``
+    kept beside the database (backups, which may hold records purged since). Looks in the database's folder,
+    the editor's folders and, for older versions' editor folders, the temp folder. Only the user's own."""
+    found = [_beside_db(db, entry) for entry in _entries(db.parent)]
+    for folder in paths.edit_folders():
+        found += [_folder(e) for e in _entries(folder) if e.name.startswith(paths.EDIT_FOLDER_PREFIX)]
+    found += [_folder(e) for e in _entries(Path(tempfile.gettempdir())) if _old_editor_folder(e)]
+    items = [item for item in found if item is not None]
+    open_now = _open_files()
+    for item in items:
+        item.in_use = _locked(item.path) if item.kind == EDITOR else _identity(item.path) in open_now
+    return sorted(items, key=lambda item: str(item.path))
+
+
+def removable(item: Leftover, *, include_backups: bool = False) -> bool:
+    """What ``doctor --clean`` removes: a leftover nothing is using; a backup only when asked for."""
+    return not item.in_use and (item.kind != BACKUP or include_backups)
+
+
+def backups_beside(db: Path) -> list[Path]:
+    """The copies ``restore-backup`` kept beside the database."""
+    return [item.path for item in leftovers(db) if item.kind == BACKUP]
+
+
+def clean(db: Path, chosen: set[Path], *, include_backups: bool = False) -> tuple[list[Path], list[str]]:
+    """Remove the leftovers in ``chosen`` (what the user was shown) that still are leftovers and not in use,
+    backups only with ``include_backups``. Returns what was removed, and a line for each that could not be."""
+    removed: list[Path] = []
+    failed: list[str] = []
+    for item in leftovers(db):
+        if item.path not in chosen or not removable(item, include_backups=include_backups):
+            continue
+        try:
+            _remove(item)
+        except OSError as exc:
+            failed.append(f"cannot remove {item.path} ({exc.strerror or type(exc).__name__})")
+            continue
+        removed.append(item.path)
+    return removed, failed
+
+
+def _entries(folder: Path) -> list[os.DirEntry[str]]:
+    """The entries of ``folder`` that belong to the user (none when it cannot be read)."""
+    mine = []
+    try:
+        with os.scandir(folder) as scan:
+            for entry in scan:
+                try:
+                    if entry.stat(follow_symlinks=False).st_uid == os.getuid():
+                        mine.append(entry)
+                except OSError:  # removed meanwhile
+                    continue
+    except OSError:
+        return []
+    return mine
+
+
+def _beside_db(db: Path, entry: os.DirEntry[str]) -> Leftover | None:
+    if not entry.is_file(follow_symlinks=False):
+        return None
+    name = entry.name
+    stem = name.removesuffix(_JOURNAL)
+    if stem != name and not os.path.lexists(db.parent / stem):
+        kind = JOURNAL  # a journal with no database: nothing can need it (the live database's is never this)
+    elif stem.startswith(TEMP_PREFIX) or _LEGACY_TEMP.fullmatch(stem):
+        kind = TEMP
+    elif stem.startswith(f"{db.name}.bak-"):
+        kind = BACKUP
+    else:
+        return None
+    return Leftover(Path(entry.path), kind, entry.stat(follow_symlinks=False).st_size)
+
+
+def _old_editor_folder(entry: os.DirEntry[str]) -> bool:
+    if not (_LEGACY_EDIT.fullmatch(entry.name) and entry.is_dir(follow_symlinks=False)):
+        return False
+    try:
+        return any(name.startswith("record.") for name in os.listdir(entry.path))
+    except OSError:
+        return False
+
+
+def _folder(entry: os.DirEntry[str]) -> Leftover | None:
+    if not entry.is_dir(follow_symlinks=False):
+        return None
+    size = 0
+    for root, _dirs, files in os.walk(entry.path):
+        for name in files:
+            try:
+                size += os.lstat(os.path.join(root, name)).st_size
+            except OSError:
+                continue
+    return Leftover(Path(entry.path), EDITOR, size)
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return None
+    return st.st_dev, st.st_ino
+
+
+def _open_files() -> set[tuple[int, int]]:
+    """(device, inode) of every file a process this user may inspect has open now: an export or backup still
+    writing its temp file is not a leftover. From /proc, so on Linux; elsewhere nothing is known to be open."""
+    out: set[tuple[int, int]] = set()
+    try:
+        pids = [pid for pid in os.listdir("/proc") if pid.isdigit()]
+    except OSError:
+        return out
+    for pid in pids:
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                st = os.stat(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            out.add((st.st_dev, st.st_ino))
+    return out
+
+
+def _locked(folder: Path) -> bool:
+    """True when a running ``edit`` holds the folder's lock."""
+    import fcntl
+
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(fd)  # closing it lets go of a lock just taken
+    return False
+
+
+def _remove(item: Leftover) -> None:
+    if item.kind == EDITOR:
+        import fcntl
+        import shutil
+
+        fd = os.open(item.path, os.O_RDONLY)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # an edit that began since cannot take it now
+            shutil.rmtree(item.path)
+        finally:
+            os.close(fd)
+    else:
+        os.unlink(item.path)
+
+
+def _leftover_finding(item: Leftover) -> Finding:
+    what = {
+        TEMP: "temp file of an export or backup that was cut short",
+        JOURNAL: "journal of a database that is no longer there",
+        EDITOR: "editor folder of an edit that was cut short",
+        BACKUP: "database kept by restore-backup; it may hold records purged since",
+    }[item.kind]
+    detail = f"{what}: {item.path} ({_size(item.size)})"
+    check = "backup" if item.kind == BACKUP else "leftover"
+    if item.in_use:
+        return Finding(check, "note", f"{detail}; in use by a running command, left alone", path=str(item.path))
+    if item.kind == BACKUP:
+        fix = "keep it if you need it; `casefile doctor --clean --include-backups` removes it"
+        return Finding(check, "note", detail, fix, str(item.path))
+    fix = "`casefile doctor --clean` removes it (it may hold testimony)"
+    if item.kind == JOURNAL:
+        fix += "; if you moved that database, move this file beside it first"
+    return Finding(check, "problem", detail, fix, str(item.path))
+
+
+def _size(n: int) -> str:
+    if n < 1000:
+        return f"{n} B"
+    value = n / 1000
+    for unit in ("KB", "MB"):
+        if value < 1000:
+            return f"{value:.3g} {unit}"
+        value /= 1000
+    return f"{value:.3g} GB"

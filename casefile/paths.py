@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from pathlib import Path
 
 ENV_DB = "CASEFILE_DB"
@@ -20,6 +21,33 @@ def config_home() -> Path:
 
 def config_file() -> Path:
     return config_home() / "casefile" / "config.toml"
+
+
+#: The name of the folder each ``edit`` makes for its record (``doctor`` recognises leftovers by it).
+EDIT_FOLDER_PREFIX = "edit-"
+
+
+def edit_folders() -> list[Path]:
+    """Where ``edit`` may put the record it opens in $EDITOR, the one it uses first: ``$XDG_RUNTIME_DIR/casefile``
+    when that runtime folder is usable (absolute, the user's own, mode 0700: memory on most systems, emptied
+    at logout), then ``$XDG_CACHE_HOME/casefile/edit`` (``~/.cache/casefile/edit``). Never a shared /tmp.
+    ``doctor`` looks for leftovers in every one of them."""
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    cache = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    folders = [cache / "casefile" / "edit"]
+    runtime = os.environ.get("XDG_RUNTIME_DIR") or ""
+    if os.path.isabs(runtime) and private_folder_of_mine(Path(runtime)) and os.access(runtime, os.W_OK | os.X_OK):
+        folders.insert(0, Path(runtime) / "casefile")
+    return folders
+
+
+def private_folder_of_mine(folder: Path) -> bool:
+    """True when ``folder`` is a real folder (not a link to one) of the user's that no one else may enter."""
+    try:
+        st = os.lstat(folder)
+    except OSError:
+        return False
+    return stat.S_ISDIR(st.st_mode) and st.st_uid == os.getuid() and not st.st_mode & 0o077
 
 
 def default_db() -> Path:

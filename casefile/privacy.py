@@ -1,14 +1,20 @@
 """Sharing carefully: blank fields (``export --redact``) and replace names with stable pseudonyms
 (``export --pseudonymise``).
 
+The confidentiality marker is never blanked: an export is imported somewhere, and a blank marker is read
+there as the default, ``internal``, so a restricted account would arrive unprotected. ``--redact
+confidentiality`` is refused (exit 2) rather than quietly kept.
+
 A pseudonym is ``person-`` plus 12 hex digits of HMAC-SHA256 over the name (NFKC, case-folded, spaces
 collapsed), under a 32-byte key kept in a key file outside the database. The same key gives the same
 pseudonym for the same name in every export, so records stay linkable across exports; another key gives
 unrelated pseudonyms; without the key a pseudonym cannot be reversed by guessing names, as a plain hash
 could. ``name`` takes ``aliases`` along (an alias that is someone's name gets that person's pseudonym), and
-occurrences of the record's own name and aliases inside its other text fields are replaced too (by the
-pseudonym, or by ``[redacted]`` for ``--redact name``) - a best effort: free text can identify a person in
-other ways, so redact it (``--redact summary``) when in doubt.
+the record's own name and aliases inside its other free text (text fields, tags, and the text of its
+sources, events and quotes) are replaced too (by the pseudonym, or by ``[redacted]`` for ``--redact
+name``): whole, or by any part of three or more letters used alone ("Kowalski said", "Kowalski's"), as whole
+words in any case, with or without diacritics and across Arabic/Persian letter variants. A best effort:
+free text can identify a person in other ways, so redact it (``--redact summary``) when in doubt.
 
 The key file holds 64 hex digits and a newline. It is created only when asked (``--new-key``), mode 0600,
 and never overwritten; a key file other users can read is refused. Nothing here touches the database or
@@ -19,17 +25,17 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import re
 import secrets
 import stat
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from . import model
-from .errors import CasefileError, UsageError
+from .errors import CasefileError, UsageError, quote
 from .model import Account
+from .text import WORD, whole_words, words
 
 KEY_BYTES = 32
 
@@ -40,6 +46,7 @@ PSEUDONYMISABLE: tuple[str, ...] = tuple(
 #: Fields that take a pseudonym of the same kind as ``name``.
 _PERSON = ("name", "aliases")
 _FREE_TEXT = tuple(f.name for f in model.FIELDS if f.kind == "text" and f.name not in _PERSON)
+_FREE_LISTS = tuple(f.name for f in model.FIELDS if f.kind == "multi" and f.vocab is None and f.name not in _PERSON)
 
 
 def parse_fields(given: Sequence[str], allowed: Sequence[str], option: str) -> list[str]:
@@ -47,25 +54,20 @@ def parse_fields(given: Sequence[str], allowed: Sequence[str], option: str) -> l
     names: list[str] = []
     for part in (p.strip() for text in given for p in text.split(",")):
         if part not in allowed:
-            raise UsageError(f"{option}: unknown or unsuitable field {part!r}; choose from: {', '.join(allowed)}")
+            raise UsageError(f"{option}: unknown or unsuitable field {quote(part)}; choose from: {', '.join(allowed)}")
         if part not in names:
             names.append(part)
     return names
 
 
-def load_key(path: Path, *, create: bool) -> bytes:
-    """The pseudonym key in ``path``; with ``create``, a new random one written there first (never over one)."""
+def load_key(path: Path, *, create: bool, protect: Mapping[str, str] | None = None) -> bytes:
+    """The pseudonym key in ``path``; with ``create``, a new random one written there first (never over one,
+    nor over any of the ``protect`` files - the database, its journal, its key)."""
     if create:
-        try:
-            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
-        except FileExistsError:
-            raise UsageError(
-                f"--new-key: {path} exists; a key is never overwritten (drop --new-key to use it)"
-            ) from None
-        except OSError as exc:
-            raise CasefileError(f"cannot create the key file {path} ({exc.strerror})") from None
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            os.fchmod(fd, 0o600)
+        from .exporters.output import open_output
+
+        exists = "--new-key: {path} exists; a key is never overwritten (drop --new-key to use it)"
+        with open_output(str(path), protect=protect, exists=exists, streams=False) as fh:
             fh.write(secrets.token_hex(KEY_BYTES) + "\n")
     try:
         mode = path.stat().st_mode
@@ -95,9 +97,22 @@ class Pseudonymiser:
 Shaper = Callable[[Iterable[Account]], Iterator[Account]]
 
 
-def plan(redact: Sequence[str], pseudonymise: Sequence[str], key_file: str | None, new_key: bool) -> Shaper | None:
-    """Check the options and return what to apply to the exported accounts (``None``: nothing)."""
+def plan(
+    redact: Sequence[str],
+    pseudonymise: Sequence[str],
+    key_file: str | None,
+    new_key: bool,
+    *,
+    protect: Mapping[str, str] | None = None,
+) -> Shaper | None:
+    """Check the options and return what to apply to the exported accounts (``None``: nothing). ``protect``:
+    the files a new key (``new_key``) may not be written over."""
     blank = parse_fields(redact, model.FIELD_NAMES, "--redact")
+    if "confidentiality" in blank:
+        raise UsageError(
+            "--redact: confidentiality cannot be redacted: a blank marker is read as 'internal' where the export "
+            "is imported, so restricted accounts would lose their protection; leave it out of --redact"
+        )
     hide = parse_fields(pseudonymise, PSEUDONYMISABLE, "--pseudonymise")
     for fields in (blank, hide):
         if "name" in fields and "aliases" not in fields:
@@ -111,7 +126,7 @@ def plan(redact: Sequence[str], pseudonymise: Sequence[str], key_file: str | Non
         raise UsageError("--pseudonymise needs --pseudonym-key PATH (add --new-key to create the key)")
     if not blank and not hide:
         return None
-    pseudonym = Pseudonymiser(load_key(Path(key_file), create=new_key)) if key_file else None
+    pseudonym = Pseudonymiser(load_key(Path(key_file), create=new_key, protect=protect)) if key_file else None
 
     def shape(accounts: Iterable[Account]) -> Iterator[Account]:
         for account in accounts:
@@ -129,23 +144,44 @@ def plan(redact: Sequence[str], pseudonymise: Sequence[str], key_file: str | Non
     return shape
 
 
+#: The shortest name part looked for on its own in free text: "Kowalski" and "Ali" are, "Al" and "Bo" not.
+MIN_PART_LETTERS = 3
+
+
 def _scrub_own_names(values: dict[str, object], skip: list[str], replace: Callable[[str], str]) -> None:
-    """Replace the record's own name and aliases (longest first, any case or spacing) inside its other free text."""
+    """Replace the record's own name and aliases inside its other free text - whole or by any part of three or
+    more letters ("Kowalski said", "Kowalski's"), as whole words, in any case, with or without diacritics,
+    across Arabic/Persian letter variants (:func:`casefile.text.whole_words`). A part stands for the name
+    (or alias) it comes from; the name's comes first when both have it."""
     aliases = values.get("aliases")
     own = [v for v in [values.get("name"), *(aliases if isinstance(aliases, list) else [])] if isinstance(v, str)]
-    own = [v for v in own if v.strip()]
-    names = sorted(own, key=len, reverse=True)
+    owner: dict[str, str] = {}  # the folded words of a phrase → the name or alias it stands for
+    for name in own:
+        owner.setdefault(" ".join(words(name)), name)
+    for name in own:
+        for part in words(name):
+            if sum(c.isalpha() for c in part) >= MIN_PART_LETTERS:
+                owner.setdefault(part, name)
+    parts = [p for name in own for p in WORD.findall(name) if sum(c.isalpha() for c in p) >= MIN_PART_LETTERS]
+    pattern = whole_words([*own, *parts])
+    if pattern is None:
+        return
+
+    def one(match: re.Match[str]) -> str:
+        found = " ".join(words(match.group()))
+        return replace(owner[found]) if found in owner else match.group()
 
     def scrub(text: str) -> str:
-        for name in names:
-            pattern = r"\s+".join(re.escape(part) for part in name.split())  # any spacing between words
-            text = re.sub(pattern, replace(name), text, flags=re.IGNORECASE)
-        return text
+        return pattern.sub(one, text)
 
     for text_field in _FREE_TEXT:
         text = values.get(text_field)
         if isinstance(text, str) and text_field not in skip:
             values[text_field] = scrub(text)
+    for list_field in _FREE_LISTS:
+        items = values.get(list_field)
+        if isinstance(items, list) and list_field not in skip:
+            values[list_field] = [scrub(v) if isinstance(v, str) else v for v in items]
     # the sources, events and quotes (a quote's speaker, a source's title) name the person too
     for part in model.NESTED:
         items = values.get(part)

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from . import model
 from .model import Account, FuzzyDate
-from .text import _UNSAFE, visible
+from .text import UNSAFE as _UNSAFE
+from .text import visible as visible  # defined beside the folding: messages (errors.quote) use it too
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType

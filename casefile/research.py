@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from . import model, pipeline, vocab
-from .errors import InputError, NotFound, UsageError
+from .errors import InputError, NotFound, UsageError, quote
 from .model import Filter
 from .store import Store, now
 from .text import fold
@@ -28,7 +28,9 @@ def _check_code(store: Store, vocabulary: str, value: str | None) -> str | None:
         return None
     allowed = store.codes()[vocabulary]
     if value not in allowed:
-        raise UsageError(f"unknown {vocabulary} {value!r}{closest(value, allowed)} (`casefile vocab -v {vocabulary}`)")
+        raise UsageError(
+            f"unknown {vocabulary} {quote(value)}{closest(value, allowed)} (`casefile vocab -v {vocabulary}`)"
+        )
     return value
 
 
@@ -52,7 +54,7 @@ def organization(store: Store, name: str) -> dict[str, Any]:
     for org in store.organizations():
         if org["name"] == canonical:
             return org
-    raise NotFound(f"no organisation called {name!r}; `casefile org list` shows them")
+    raise NotFound(f"no organisation called {quote(name)}; `casefile org list` shows them")
 
 
 def import_organizations(store: Store, path: str) -> tuple[int, int]:
@@ -89,7 +91,7 @@ def import_organizations(store: Store, path: str) -> tuple[int, int]:
             for alias in aliases:
                 owner = store.organization_by_key(fold(alias))
                 if owner is not None and owner != store.resolve_organization(name):
-                    raise InputError(f"alias already names {owner!r}", file=path, line=row.line, field="aliases")
+                    raise InputError(f"alias already names {quote(owner)}", file=path, line=row.line, field="aliases")
             if new:
                 store.add_aliases(name, new)
                 names += len(new)
@@ -142,9 +144,10 @@ def append_part(store: Store, validator: Validator, account_ref: str, part: str,
     pipeline.update_record(store, validator, {"id": account.id, part: [*entries, entry]})
 
 
-def timeline_rows(store: Store, flt: Filter, account_ref: str | None) -> list[dict[str, Any]]:
-    if account_ref is not None:
-        flt.ids = [store.resolve_id(account_ref)]
+def timeline_rows(store: Store, flt: Filter, account_id: str | None) -> list[dict[str, Any]]:
+    """The events of the accounts ``flt`` selects, or of one account (its full id), earliest first."""
+    if account_id is not None:
+        flt.ids = [account_id]
     rows = []
     for account_id, name, event in store.timeline(flt):
         date = event["date"]
@@ -177,7 +180,7 @@ def timeline_rows(store: Store, flt: Filter, account_ref: str | None) -> list[di
 
 def vocabulary_rows(store: Store | None, only: str | None) -> list[dict[str, Any]]:
     if only is not None and only not in vocab.VOCABULARIES:
-        raise UsageError(f"unknown vocabulary {only!r}; choose one of: {', '.join(vocab.VOCABULARIES)}")
+        raise UsageError(f"unknown vocabulary {quote(only)}; choose one of: {', '.join(vocab.VOCABULARIES)}")
     rows = [
         {
             "vocabulary": name,
@@ -208,11 +211,11 @@ def vocabulary_rows(store: Store | None, only: str | None) -> list[dict[str, Any
 
 def add_code(store: Store, vocabulary: str, code: str, label: str, description: str, group: str) -> None:
     if vocabulary not in vocab.EXTENSIBLE:
-        raise UsageError(f"{vocabulary!r} cannot be extended; choose one of: {', '.join(vocab.EXTENSIBLE)}")
+        raise UsageError(f"{quote(vocabulary)} cannot be extended; choose one of: {', '.join(vocab.EXTENSIBLE)}")
     if not CODE_RE.match(code):
         raise UsageError("a code is 2–63 lower-case letters, digits and _, starting with a letter")
     if code in store.codes()[vocabulary]:
-        raise UsageError(f"{vocabulary} already has the code {code!r}")
+        raise UsageError(f"{vocabulary} already has the code {quote(code)}")
     if vocabulary == "exit_reason" and group not in ("push", "pull", "barrier"):
         raise UsageError("an exit reason needs --group push, pull or barrier")
     if not label.strip():

@@ -17,7 +17,7 @@ import shlex
 import shutil
 import subprocess
 import sys
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from contextlib import suppress
 from typing import TextIO
 
@@ -43,6 +43,21 @@ def colour(no_color_flag: bool, environ: Mapping[str, str] | None = None) -> boo
     """Colour is allowed: no ``--no-color``, ``NO_COLOR`` unset or empty, and a terminal that is not dumb."""
     env = os.environ if environ is None else environ
     return not no_color_flag and not env.get("NO_COLOR") and env.get("TERM", "").lower() not in ("dumb", "unknown")
+
+
+#: The most columns or lines a terminal is believed to have: a ``COLUMNS`` of 10^8 drew a panel that wide
+#: (MemoryError), one of 10^20 an OverflowError.
+MAX_SIZE = 10_000
+
+
+def ignore_bogus_size(environ: MutableMapping[str, str] | None = None) -> None:
+    """Drop ``COLUMNS`` and ``LINES`` when they are not a whole number from 1 to :data:`MAX_SIZE`, so rich and
+    :func:`size` use the terminal's real size, as they already do for a value that is not a number."""
+    env = os.environ if environ is None else environ
+    for name in ("COLUMNS", "LINES"):
+        value = env.get(name, "").strip()
+        if name in env and not (value.isascii() and value.isdigit() and 0 < int(value) <= MAX_SIZE):
+            del env[name]
 
 
 def size() -> os.terminal_size:

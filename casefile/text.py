@@ -1,4 +1,5 @@
-"""Folding text so people find what they mean: one organisation or person under many spellings.
+"""Folding text so people find what they mean: one organisation or person under many spellings; and
+:func:`visible`, the one way untrusted text is shown (control and bidi characters as ``<U+XXXX>``).
 
 :func:`fold` is for matching and searching: case, diacritics (Zoë = ZOE), Arabic and Persian letter
 variants (ي/ی, ك/ک, hamza forms, tatweel), Persian ZWNJ and runs of whitespace. :func:`loose_key` also
@@ -11,8 +12,10 @@ uses it in messages; :mod:`casefile.render` builds its plain and rich output on 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Iterable
 
 _ARABIC_VARIANTS = str.maketrans(
     {
@@ -32,6 +35,22 @@ _ARABIC_VARIANTS = str.maketrans(
     }
 )
 _SPACE = re.compile(r"\s+")
+
+# C0 controls except TAB and LF, DEL, C1 controls, bidi embeddings/overrides/isolates and marks, the Arabic
+# letter mark, and the line/paragraph separators. ZWNJ (U+200C) and ZWJ (U+200D) are deliberately absent.
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    return f"<U+{ord(match.group()):04X}>"
+
+
+def visible(text: str) -> str:
+    """``text`` with every control or bidi character replaced by a visible ``<U+XXXX>``: what a terminal shows
+    of untrusted text (records on screen, names in messages). Persian ZWNJ/ZWJ are kept."""
+    return UNSAFE.sub(_escape, text)
+
+
 _NOT_WORD = re.compile(r"[\W_]+")
 
 
@@ -104,17 +123,47 @@ def name_key(name: str) -> str:
     return " ".join(translit_key(w) for w in words(name) if w not in _EZAFE)
 
 
-# ------------------------------------------------------------------------------- untrusted text on screen
+# --------------------------------------------------------------------------------------- whole-word names
 
-# C0 controls except TAB and LF, DEL, C1 controls, bidi embeddings/overrides/isolates and marks, the Arabic
-# letter mark, and the line/paragraph separators. ZWNJ (U+200C) and ZWJ (U+200D) are deliberately absent.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+#: Marks that may follow a letter in stored text: Latin combining diacritics (decomposed ``u\u0308``), Arabic
+#: harakat and superscript alef, and tatweel.
+_MARKS = "[\u0300-\u036f\u064b-\u065f\u0670\u0640]*"
+#: Each Arabic/Persian letter :func:`fold` treats as one, by the letter it folds to.
+_ARABIC_SPELLINGS: dict[str, set[str]] = {}
+for _source, _target in _ARABIC_VARIANTS.items():
+    if isinstance(_target, str) and _target.strip():
+        _ARABIC_SPELLINGS.setdefault(_target, {_target}).add(chr(_source))
 
 
-def _escape(match: re.Match[str]) -> str:
-    return f"<U+{ord(match.group()):04X}>"
+@functools.cache
+def _latin_spellings() -> dict[str, set[str]]:
+    """Each Latin letter with its accented forms (e: é è ê ë ē …), from Latin-1 to Latin Extended Additional."""
+    spellings: dict[str, set[str]] = {}
+    for cp in (*range(0xC0, 0x250), *range(0x1E00, 0x1F00)):
+        base = "".join(c for c in unicodedata.normalize("NFKD", chr(cp)) if not unicodedata.combining(c)).lower()
+        if len(base) == 1 and base.isascii() and base.isalpha():
+            spellings.setdefault(base, {base}).add(chr(cp).lower())
+    return spellings
 
 
-def visible(text: str) -> str:
-    """``text`` with every control or bidi character replaced by a visible ``<U+XXXX>``."""
-    return _UNSAFE.sub(_escape, text)
+def _letter(c: str) -> str:
+    """A regex for one letter of a name written any way :func:`fold` would fold to the same."""
+    folded = fold(c) or c
+    spellings = _ARABIC_SPELLINGS.get(folded) or _latin_spellings().get(folded) or {c}
+    ordered = sorted(spellings | {c.lower()})
+    body = re.escape(ordered[0]) if len(ordered) == 1 else f"[{''.join(map(re.escape, ordered))}]"
+    return body + _MARKS
+
+
+def whole_words(phrases: Iterable[str]) -> re.Pattern[str] | None:
+    """A regex finding any of ``phrases`` as whole words: not inside another word (``Ali`` is not found in
+    ``Alignment`` nor ``علی`` in ``علیرضا``), in any case, with or without Latin diacritics (Müller = Muller),
+    across Arabic/Persian letter variants (علي = علی), decomposed or not. A phrase of several words matches
+    them with any spaces or punctuation between. Longer phrases are tried first. ``None`` for no phrase."""
+    alternatives = []
+    for phrase in sorted({p for p in phrases if WORD.search(p)}, key=len, reverse=True):
+        parts = WORD.findall(unicodedata.normalize("NFC", phrase))
+        alternatives.append(r"[\W_]+".join("".join(_letter(c) for c in part) for part in parts))
+    if not alternatives:
+        return None
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(alternatives)})(?![^\W_])", re.IGNORECASE)

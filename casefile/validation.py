@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import dates, model, vocab
-from .errors import InvalidRecord, Problem, column_names
+from .errors import LISTED_NAMES, InvalidRecord, Problem, column_names, looks_like_a_name, quote
 from .model import Account, FuzzyDate
 
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
@@ -75,12 +75,23 @@ def unknown_columns_problem(keys: Iterable[str], line: int | None) -> Problem | 
             f"none of the {len(keys)} column names is a casefile field: is the header line missing? "
             "(`casefile template csv` prints one)",
         )
+    n = len(unknown)
     return Problem(
         line,
         None,
-        f"unknown column(s) {column_names(unknown)}; known columns are {', '.join(model.CSV_COLUMNS)} "
-        "(and the parsed date columns of JSON exports); pass --ignore-unknown to skip them",
+        f"{n} unknown column{'s' if n != 1 else ''}: {column_names(unknown)}{_did_you_mean(unknown)}; "
+        "`casefile template csv` prints the known columns; --ignore-unknown skips them",
     )
+
+
+def _did_you_mean(unknown: list[str]) -> str:
+    """``; did you mean 'name' for 'nmae'?`` for the first few unknown names that are near a known one."""
+    pairs = []
+    for name in [n for n in unknown if looks_like_a_name(n)][:LISTED_NAMES]:
+        matches = difflib.get_close_matches(name, model.CSV_COLUMNS, n=1, cutoff=0.75)
+        if matches:
+            pairs.append(f"{quote(matches[0])} for {quote(name)}")
+    return f"; did you mean {', '.join(pairs)}?" if pairs else ""
 
 
 def header_problem(header: list[str], ignore_unknown: bool) -> str | None:
@@ -90,7 +101,7 @@ def header_problem(header: list[str], ignore_unknown: bool) -> str | None:
     if not any(name in KNOWN_KEYS for name in header):
         return (
             f"none of the {len(header)} columns of the first line is a casefile column: is it a header? "
-            f"The known columns are {', '.join(model.CSV_COLUMNS)}; `casefile template csv` prints a header"
+            "`casefile template csv` prints one"
         )
     problem = None if ignore_unknown else unknown_columns_problem(header, 1)
     return problem.reason if problem else None
@@ -343,7 +354,9 @@ class Validator:
                 continue
             unknown = [k for k in entry if k not in known]
             if unknown and not self.options.ignore_unknown:
-                problems.append(Problem(line, where, f"unknown key(s) {', '.join(unknown)}; known: {', '.join(known)}"))
+                names = ", ".join(f.name for f in fields)  # a date's parsed companions (date_edtf …) are known too
+                reason = f"unknown key(s) {column_names(unknown)}; known: {names}"
+                problems.append(Problem(line, where, reason))
             item: dict[str, Any] = {}
             for f in fields:
                 if f.name not in entry:

@@ -36,6 +36,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))  # the editor's record file, when
+    monkeypatch.delenv("XDG_RUNTIME_DIR", raising=False)  # there is no runtime folder (doctor looks in both)
     monkeypatch.setenv("COLUMNS", "160")
     monkeypatch.setenv("CASEFILE_BUSY_TIMEOUT", "5")
     monkeypatch.delenv("NO_COLOR", raising=False)
@@ -278,3 +280,15 @@ def run_in_terminal(
         return proc.wait(timeout=timeout), b"".join(chunks)
     finally:
         os.close(master)
+
+
+def casefile_csv(text: str) -> list[dict[str, str]]:
+    """The rows of a CSV casefile wrote, as ``csv.DictReader`` gives them, with its spreadsheet marks taken
+    off (a marked header's ``'id`` is ``id``; a cell's added ``'`` goes): what casefile's importer reads."""
+    from casefile import safecsv
+
+    header, *rows = list(csv.reader(io.StringIO(text, newline="")))
+    if safecsv.is_marked(header):
+        header = [header[0][1:], *header[1:]]
+        rows = [safecsv.restore(row) for row in rows]
+    return [dict(zip(header, row, strict=True)) for row in rows]

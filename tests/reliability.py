@@ -65,3 +65,11 @@ def write_jsonl(path: Path, records: list[dict[str, Any]]) -> Path:
 
 def no_canary(*outputs: str | bytes) -> bool:
     return all((CANARY.encode() if isinstance(o, bytes) else CANARY) not in o for o in outputs)
+
+
+def hangups_as_on_a_terminal() -> None:
+    """``preexec_fn`` for a process a test sends SIGHUP: the default action, as under a terminal, even when
+    the tests themselves run under ``nohup`` (whose ignored SIGHUP casefile would rightly keep)."""
+    import signal
+
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)

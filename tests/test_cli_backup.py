@@ -51,7 +51,7 @@ def test_backup_is_a_private_consistent_copy(cli, db: Path, tmp_path: Path) -> N
     [dated] = folder.iterdir()
     assert dated.name.startswith("casefile-") and stat.S_IMODE(dated.stat().st_mode) == 0o600
     assert cli("backup", db).exit_code == 2  # never over the database itself
-    assert not list(tmp_path.glob(".*.tmp"))
+    assert not list(tmp_path.glob(".casefile-tmp.*")) and not list(folder.glob(".casefile-tmp.*"))
 
 
 WRITER = """

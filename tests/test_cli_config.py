@@ -103,12 +103,12 @@ def test_dayfirst_setting_reads_filter_dates_too(cli, config_file: Path) -> None
 
 def test_export_format_setting(cli, config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert cli("add", "--no-input", "--name", "A").exit_code == 0
-    assert cli("export").stdout.startswith("id,external_id,name")  # the built-in default: CSV
+    assert cli("export").stdout.startswith("'id,external_id,name")  # the built-in default: CSV (marked)
     config_file.write_text('export_format = "jsonl"\n')
     assert json.loads(cli("export").stdout)["name"] == "A"
     monkeypatch.setenv("CASEFILE_EXPORT_FORMAT", "json")
     assert json.loads(cli("export").stdout)[0]["name"] == "A"
-    assert cli("export", "--format", "csv").stdout.startswith("id,")
+    assert cli("export", "--format", "csv").stdout.startswith("'id,")
     monkeypatch.delenv("CASEFILE_EXPORT_FORMAT")
     config_file.write_text('export_format = "xml"\n')
     result = cli("export")

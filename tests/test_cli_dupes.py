@@ -88,7 +88,7 @@ def test_aliases_and_persian_names(cli) -> None:
 def test_filters_and_csv(cli, sample) -> None:
     assert pairs(cli, "--org", "CotD") == []
     lines = ok(cli("dupes", "--format", "csv")).stdout.splitlines()
-    assert lines[0] == "score,a,a_name,a_external_id,b,b_name,b_external_id,evidence" and len(lines) == 2
+    assert lines[0] == "'score,a,a_name,a_external_id,b,b_name,b_external_id,evidence" and len(lines) == 2
 
 
 def test_limit_caps_the_pairs_shown(cli) -> None:

@@ -8,10 +8,12 @@ import shlex
 import signal
 import sqlite3
 import stat
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from reliability import hangups_as_on_a_terminal
 
 from conftest import DATA, dump_data, file_hash, run_process
 
@@ -291,26 +293,77 @@ def test_editor_emptied_unchanged_or_failing_writes_nothing(cli, db: Path, tmp_p
     assert file_hash(db) == before
 
 
-def test_ctrl_c_in_the_editor_removes_the_file(db: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["SIGINT", "SIGTERM", "SIGHUP"])
+def test_an_interrupt_in_the_editor_removes_the_file(db: Path, tmp_path: Path, sig: int) -> None:
+    """Ctrl-C, a kill, or the terminal closing (SIGHUP) while the record is open in $EDITOR: casefile stops
+    the editor, writes nothing, and removes the file holding the record's text and the folder made for it."""
     run_process("org", "import", DATA / "organizations.json")
     run_process("import", DATA / "accounts.json")
     before = file_hash(db)
     script = tmp_path / "interrupting_editor.py"
     log = tmp_path / "path.txt"
     script.write_text(
-        "import os, signal, sys, time\n"
+        "import os, sys, time\n"
         f"open({str(log)!r}, 'w').write(sys.argv[1])\n"
-        "os.kill(os.getppid(), signal.SIGINT)\n"
-        "time.sleep(5)\n"
+        f"os.kill(os.getppid(), {int(sig)})\n"
+        "time.sleep(30)\n"
     )
-    result = run_process("edit", "SEED-0001", env={"EDITOR": f"{sys.executable} {script}"}, timeout=30)
-    assert result.returncode == 130
-    assert b"interrupted" in result.stderr
+    result = subprocess.run(
+        [sys.executable, "-m", "casefile", "edit", "SEED-0001"],
+        capture_output=True,
+        env={**os.environ, "EDITOR": f"{sys.executable} {script}"},
+        preexec_fn=hangups_as_on_a_terminal,
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr.decode().splitlines()[-1]) == (130, "interrupted: nothing was written")
     path = Path(log.read_text())
     assert not path.exists() and not path.parent.exists()
     assert file_hash(db) == before
-    assert signal.SIGINT  # the signal the editor sent
     assert stat.S_IMODE(os.stat(db).st_mode) == 0o600
+
+
+@pytest.mark.parametrize("runtime", ["usable", "loose casefile folder", "unset", "shared", "relative", "no cache home"])
+def test_the_editor_file_is_in_a_folder_only_you_can_enter(cli, tmp_path: Path, monkeypatch, runtime: str) -> None:
+    """The record is written to $XDG_RUNTIME_DIR/casefile/ when that folder is the user's own (0700), else
+    under the user's cache folder - never straight into a shared /tmp; folders 0700, the file 0600."""
+    seeded(cli)
+    run = tmp_path / "run"
+    run.mkdir(mode=0o700)
+    cache = tmp_path / "xdg-cache" / "casefile" / "edit"
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(run))
+    expected = run / "casefile"
+    if runtime == "loose casefile folder":
+        expected.mkdir(mode=0o755)
+        os.chmod(expected, 0o755)
+    elif runtime == "unset":
+        monkeypatch.delenv("XDG_RUNTIME_DIR")
+        expected = cache
+    elif runtime == "shared":
+        os.chmod(run, 0o1777)
+        expected = cache
+    elif runtime == "relative":
+        monkeypatch.setenv("XDG_RUNTIME_DIR", "run")
+        expected = cache
+    elif runtime == "no cache home":
+        monkeypatch.delenv("XDG_RUNTIME_DIR")
+        monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+        monkeypatch.setenv("HOME", str(tmp_path / "home"))
+        expected = tmp_path / "home" / ".cache" / "casefile" / "edit"
+    folder_mode = tmp_path / "folder-mode"
+    log = editor(
+        tmp_path,
+        monkeypatch,
+        f"open({str(folder_mode)!r}, 'w').write(oct(stat.S_IMODE(os.stat(os.path.dirname(path)).st_mode)))\n"
+        "data['role'] = 'changed in the editor'\n"
+        "save(data)\n",
+    )
+    result = cli("edit", "SEED-0001")
+    assert result.exit_code == 0, result.stderr
+    [(path, mode, _)] = openings(log)
+    assert Path(path).parent.parent == expected
+    assert (mode, folder_mode.read_text(), oct(stat.S_IMODE(expected.stat().st_mode))) == ("0o600",) + ("0o700",) * 2
+    assert not Path(path).parent.exists() and list(expected.iterdir()) == []
+    assert record(cli)["role"] == "changed in the editor"
 
 
 def test_a_bulk_edit_names_the_accounts_it_cannot_change(cli, db: Path) -> None:

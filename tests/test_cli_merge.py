@@ -31,7 +31,8 @@ def test_merge_unites_and_redirects(cli, sample) -> None:
     keep, other = show(cli, "DEMO-0006"), show(cli, "DEMO-0007")
     result = ok(cli("merge", "DEMO-0006", "DEMO-0007"))
     assert f"merged {other['id']} into {keep['id']}" in result.stderr
-    assert "conflict: left: kept 'around 2016' · other '2016' → kept (--take left for the other)" in result.stderr
+    assert "conflict: left: kept KEEP's value (OTHER's differed); --take left to take OTHER's" in result.stderr
+    assert "around 2016" not in result.stderr
     merged = show(cli, "DEMO-0007")  # the merged-away external id resolves to the kept account
     assert merged["id"] == keep["id"] == show(cli, other["id"][:10])["id"]
     assert merged["aliases"] == ["Hassan Shahbaz", "Hasan Shahbaz"]  # OTHER's name kept as an alias
@@ -120,3 +121,89 @@ def test_redirect_survives_removing_the_merged_away_row(cli, sample, db: Path) -
     conn.commit()
     conn.close()
     assert show(cli, other)["external_id"] == "DEMO-0006"
+
+
+# ------------------------------------------------------------------------------------- confidentiality
+
+CANARY_A = "zqpublica9d41"
+CANARY_B = "zqsecretb27e6"
+
+
+def canary_pair(cli, keep: str, other: str) -> tuple[str, str]:
+    """Two accounts about one person, every text field of each holding its canary, and differing values."""
+    ids = []
+    for canary, level, exit_type in ((CANARY_A, keep, "escaped"), (CANARY_B, other, "captured")):
+        account = ok(
+            cli(
+                "add",
+                "--no-input",
+                "--name",
+                f"Name {canary}",
+                "--alias",
+                f"alias {canary}",
+                "--summary",
+                f"summary {canary}",
+                "--tag",
+                f"tag-{canary}",
+                "--exit-type",
+                exit_type,
+                "--confidentiality",
+                level,
+            )
+        ).stdout.strip()
+        ok(cli("event", "add", account, "--type", "left", "--date", "2001", "--description", f"event {canary}"))
+        ok(cli("quote", "add", account, "--text", f"quote {canary}"))
+        ids.append(account)
+    return ids[0], ids[1]
+
+
+def test_a_restricted_account_merged_into_a_public_one_makes_it_restricted(cli, db: Path) -> None:
+    keep, other = canary_pair(cli, "public", "restricted")
+    assert CANARY_A in ok(cli("export", "--format", "json")).stdout  # public: exported by default
+    result = ok(cli("merge", keep, other))
+    for value in (CANARY_A, CANARY_B, "escaped", "captured", "Name"):
+        assert value not in result.stderr, value  # conflict lines name fields, never values
+    assert "conflict: summary: kept KEEP's value (OTHER's differed); --take summary to take OTHER's" in result.stderr
+    assert "conflict: name: kept KEEP's value (OTHER's differed); --take name to take OTHER's" in result.stderr
+    assert "confidentiality: restricted, the stricter of the two" in result.stderr
+    assert show(cli, keep)["confidentiality"] == "restricted"
+    for fmt in ("json", "jsonl", "csv", "md"):  # the default export leaves restricted accounts out
+        exported = ok(cli("export", "--format", fmt)).stdout
+        assert CANARY_B not in exported and CANARY_A not in exported, fmt
+    assert CANARY_B in ok(cli("export", "--format", "json", "--include-restricted")).stdout  # kept, not lost
+
+
+@pytest.mark.parametrize(
+    ("keep", "other", "expected"),
+    [
+        ("public", "internal", "internal"),
+        ("internal", "public", "internal"),
+        ("internal", "restricted", "restricted"),
+        ("restricted", "public", "restricted"),
+        ("public", "public", "public"),
+    ],
+)
+def test_the_survivor_takes_the_stricter_confidentiality(cli, keep: str, other: str, expected: str) -> None:
+    a = ok(cli("add", "--no-input", "--name", "Keeper", "--confidentiality", keep)).stdout.strip()
+    b = ok(cli("add", "--no-input", "--name", "Keeper", "--confidentiality", other)).stdout.strip()
+    result = ok(cli("merge", a, b))
+    assert show(cli, a)["confidentiality"] == expected
+    assert ("the stricter of the two" in result.stderr) == (keep != other)
+
+
+def test_take_cannot_loosen_confidentiality(cli, db: Path) -> None:
+    a = ok(cli("add", "--no-input", "--name", "Keeper", "--confidentiality", "restricted")).stdout.strip()
+    b = ok(cli("add", "--no-input", "--name", "Keeper", "--confidentiality", "public")).stdout.strip()
+    before = dump(db)
+    result = cli("merge", a, b, "--take", "confidentiality")
+    assert result.exit_code == 2 and "stricter" in result.stderr and "edit" in result.stderr
+    assert dump(db) == before
+
+
+def test_take_names_the_field_it_took_without_its_value(cli, db: Path) -> None:
+    a = ok(cli("add", "--no-input", "--name", "Keeper", "--summary", "first words")).stdout.strip()
+    b = ok(cli("add", "--no-input", "--name", "Keeper", "--summary", "second words")).stdout.strip()
+    result = ok(cli("merge", a, b, "--take", "summary"))
+    assert result.stderr.splitlines()[0] == "conflict: summary: took OTHER's value (--take summary)"
+    assert "words" not in result.stderr
+    assert show(cli, a)["summary"] == "second words"

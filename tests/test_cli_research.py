@@ -3,15 +3,13 @@ quotes, vocabularies, and the lossless nested round trip."""
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sqlite3
 from pathlib import Path
 
 import pytest
 
-from conftest import DATA
+from conftest import DATA, casefile_csv
 
 
 def ok(result):
@@ -276,9 +274,9 @@ def test_export_tables_keyed_by_account(cli, sample) -> None:
     seed_id = json.loads(cli("show", "SEED-0001", "--format", "json").stdout)["id"]
     for table, count in (("events", 12), ("quotes", 3), ("sources", 3)):
         out = ok(cli("export", "--table", table, "--include-restricted")).stdout
-        rows = list(csv.DictReader(io.StringIO(out)))
+        rows = casefile_csv(out)
         assert len(rows) == count, table
         assert rows[0]["account_id"] == seed_id
-    events = list(csv.DictReader(io.StringIO(cli("export", "--table", "events").stdout)))
+    events = casefile_csv(cli("export", "--table", "events").stdout)
     assert events[0]["date"] == "1886" and events[0]["date_corrected"] == "1986"
     assert cli("export", "--table", "events", "--format", "json").exit_code == 2

@@ -82,7 +82,7 @@ def test_piped_table_is_tab_separated_and_csv_has_a_header(cli, sample) -> None:
     line = ok(cli("search", "brainwashing")).stdout
     assert line.count("\n") == 1 and line.split("\t")[3:] == ["quotes[3]", "brainwashing sessions\n"]
     csv_out = ok(cli("search", "brainwashing", "--format", "csv")).stdout.splitlines()
-    assert csv_out[0] == "id,external_id,name,organization,left,field,snippet,score"
+    assert csv_out[0] == "'id,external_id,name,organization,left,field,snippet,score"  # marked: spreadsheet-safe
     assert "\x1b" not in line + "".join(csv_out)
 
 

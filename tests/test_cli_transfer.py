@@ -41,7 +41,7 @@ def test_csv_round_trip_on_the_csv_columns(cli, tmp_path: Path) -> None:
     cli("import", DATA / "accounts.json")
     first = tmp_path / "first.csv"
     cli("export", "--format", "csv", "--include-restricted", "-o", first)
-    assert first.read_text(encoding="utf-8").splitlines()[0] == ",".join(model.CSV_COLUMNS)
+    assert first.read_text(encoding="utf-8").splitlines()[0] == "'" + ",".join(model.CSV_COLUMNS)
     second_db = tmp_path / "second.db"
     assert cli("--db", second_db, "import", first).exit_code == 0
     second = tmp_path / "second.csv"
@@ -127,12 +127,12 @@ def test_partial_columns_update_only_those_fields(cli, db: Path, tmp_path: Path)
     assert record["left_note"].startswith("inferred")  # unchanged raw date keeps its reading and note
 
 
-def test_unknown_columns_are_one_error_listing_known_ones(cli, tmp_path: Path) -> None:
+def test_unknown_columns_are_one_error_suggesting_the_known_one(cli, tmp_path: Path) -> None:
     path = tmp_path / "u.csv"
     path.write_text(rows_csv([{"name": "x", "nmae": "y"}]))
     result = cli("import", path)
     assert result.exit_code == 1
-    assert "nmae" in result.stderr and "external_id" in result.stderr
+    assert "nmae" in result.stderr and "did you mean 'name'" in result.stderr
     assert cli("import", path, "--ignore-unknown").exit_code == 0
 
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from reliability import integrity, record
+from reliability import integrity, record, scalar
 
 from conftest import DATA, dump
 
@@ -178,3 +178,62 @@ def test_kill_9_during_import_leaves_before_or_complete(prepared: Prepared, tmp_
 @pytest.mark.slow
 def test_kill_9_soak(prepared: Prepared, tmp_path: Path) -> None:
     crash_trials(prepared, tmp_path, int(os.environ.get("CASEFILE_CRASH_TRIALS", "200")))
+
+
+# ------------------------------------------------------------- an export aimed at the journal of a running import
+
+JOURNAL_ROWS = 30_000
+
+
+def test_export_onto_the_live_journal_is_refused_and_kill_9_leaves_the_database_intact(
+    seeded: Path, tmp_path: Path
+) -> None:
+    """The rename of an export onto ``DB-journal`` would replace a running import's rollback journal, and a
+    crash of the import would then leave half its rows in the file (issue 15, item 3). The export is refused
+    before it opens the database; kill -9 of the import afterwards must leave the database as it was."""
+    big = tmp_path / "big.csv"
+    with open(big, "w", encoding="utf-8", newline="") as fh:
+        fh.write("external_id,name,left,summary\r\n")
+        fh.writelines(f"J-{i:06d},Person {i},{1990 + i % 30},words {i}\r\n" for i in range(JOURNAL_ROWS))
+    before = dump(seeded)
+    accounts_before = int(scalar(seeded, "SELECT count(*) FROM accounts"))
+    journal = Path(f"{seeded}-journal")
+    size = seeded.stat().st_size
+    env = {**os.environ, "CASEFILE_DB": str(seeded)}
+    importing = subprocess.Popen(
+        [sys.executable, "-m", "casefile", "import", str(big)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        # until the import has written pages into the database file itself (its cache spilled): from then on
+        # only the journal can take the file back to what it was
+        while not (journal.exists() and seeded.stat().st_size > size):
+            assert importing.poll() is None, "the import ended before it wrote into the database file"
+            assert time.monotonic() < deadline, "the import wrote nothing into the database file"
+            time.sleep(0.005)
+        export = subprocess.run(
+            [sys.executable, "-m", "casefile", "export", "--format", "json", "-o", str(journal)],
+            capture_output=True,
+            env=env,
+            timeout=60,
+        )
+        still_running = importing.poll() is None
+        importing.send_signal(signal.SIGKILL)
+        importing.wait(30)
+    finally:
+        if importing.poll() is None:
+            importing.kill()
+            importing.wait()
+    assert (export.returncode, export.stdout, export.stderr.decode().splitlines()) == (
+        2,
+        b"",
+        [f"error: refusing to write {journal}: it is the database's journal; choose another file"],
+    )
+    assert still_running, "the import finished before the export was tried: make JOURNAL_ROWS larger"
+    assert integrity(seeded) == "ok"  # the next open rolls the hot journal back
+    assert int(scalar(seeded, "SELECT count(*) FROM accounts")) == accounts_before
+    assert dump(seeded) == before and not journal.exists()
+    record("export onto the journal of a running import, then kill -9", refused=1, partial_rows=0)

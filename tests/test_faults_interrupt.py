@@ -24,7 +24,7 @@ from types import FrameType
 from typing import Any
 
 import pytest
-from reliability import CANARY, canary_records, integrity, record, write_jsonl
+from reliability import CANARY, canary_records, hangups_as_on_a_terminal, integrity, record, write_jsonl
 from typer.testing import CliRunner
 
 import casefile
@@ -34,7 +34,7 @@ from conftest import DATA
 
 PACKAGE = os.path.dirname(casefile.__file__)
 NOTHING = "interrupted: nothing was written"
-CRITICAL = {"transaction", "open_output", "held"}  # every line of these is always tried
+CRITICAL = {"transaction", "open_output", "_place", "_put", "held"}  # every line of these is always tried
 
 
 def content(db: Path) -> Any:
@@ -298,47 +298,79 @@ def wait_until(condition: Callable[[], Any], what: str, timeout: float = 60) -> 
     return value
 
 
-def test_a_new_database_stays_interruptible_after_its_schema_is_made(tmp_path: Path) -> None:
-    """The schema's COMMIT is not the command's result: Ctrl-C must still stop the import that follows."""
+#: Ctrl-C, and the hang-up a closing terminal sends: the same outcome, as for SIGTERM
+STOPS = pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGHUP], ids=["SIGINT", "SIGHUP"])
+
+
+@STOPS
+def test_a_new_database_stays_interruptible_after_its_schema_is_made(tmp_path: Path, sig: int) -> None:
+    """The schema's COMMIT is not the command's result: Ctrl-C (or a hang-up) must still stop the import that
+    follows, and leave no journal or temp file behind."""
     db, source = tmp_path / "new.db", write_jsonl(tmp_path / "many.jsonl", canary_records(60_000))
     journal = db.with_name(db.name + "-journal")
     proc = subprocess.Popen(
         [sys.executable, "-m", "casefile", "--db", str(db), "import", str(source)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=hangups_as_on_a_terminal,
     )
     # the schema is written into an empty file; the import's own transaction then opens a journal against the
     # committed schema and, once its page cache spills, grows the file: only then is the signal sent, so it
     # lands in the import's loop and not (by chance, on a busy machine) while Python is still loading modules
     schema = wait_until(lambda: size_of(journal) > 0 and size_of(db), "the import's transaction began", 30)
     wait_until(lambda: size_of(db) > schema, "the import wrote its first pages", 30)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(sig)
     out, errs = proc.communicate(timeout=60)
-    assert proc.returncode == 130, "the import ran to the end: Ctrl-C was held since the schema's commit"
+    assert proc.returncode == 130, "the import ran to the end, or the signal killed it"
     assert errs.decode().splitlines()[-1] == (
         "interrupted after the database schema had been saved in full; nothing else was written"
     )
     state = content(db)
     assert integrity(db) == "ok" and state[1] == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["many.jsonl", "new.db"], "a journal or temp file is left"
 
 
-def test_an_export_stays_interruptible_after_its_temp_file_is_made(cli, db: Path, tmp_path: Path) -> None:
-    """Creating the temp file holds signals for a moment; it must not hold them for the rest of the export."""
+@STOPS
+def test_an_export_stays_interruptible_after_its_temp_file_is_made(cli, db: Path, tmp_path: Path, sig: int) -> None:
+    """Creating the temp file holds signals for a moment; it must not hold them for the rest of the export.
+    The signal removes the temp file (a copy of the testimony) and leaves the previous export as it was."""
     assert cli("import", write_jsonl(tmp_path / "many.jsonl", canary_records(20_000))).exit_code == 0
     folder = tmp_path / "exports"
     folder.mkdir()
+    target = folder / "out.json"
+    target.write_bytes(b"the previous export\n")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "casefile", "export", "-f", "json", "-o", str(folder / "out.json")],
+        [sys.executable, "-m", "casefile", "export", "-f", "json", "-o", str(target)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
+        preexec_fn=hangups_as_on_a_terminal,
     )
     # sent once the temp file has its first rows: the export's loop is running, Python has loaded its modules
-    wait_until(lambda: any(size_of(p) > 0 for p in folder.iterdir()), "the export wrote its first rows", 30)
-    proc.send_signal(signal.SIGINT)
+    wait_until(lambda: any(size_of(p) > 0 for p in folder.iterdir() if p != target), "the export wrote rows", 30)
+    proc.send_signal(sig)
     out, errs = proc.communicate(timeout=60)
-    assert proc.returncode == 130, "the export ran to the end: Ctrl-C was held since its temp file was made"
+    assert proc.returncode == 130, "the export ran to the end, or the signal killed it"
     assert errs.decode().splitlines()[-1] == NOTHING
-    assert list(folder.iterdir()) == [], "no temp file or partial export is left"
+    assert files(folder) == [("out.json", b"the previous export\n")], "a temp file is left, or the export changed"
+
+
+def test_nohup_keeps_a_hangup_from_stopping_the_import(tmp_path: Path) -> None:
+    """A hang-up the parent chose to ignore (``nohup casefile import …``) stays ignored: the import runs on
+    to the end instead of stopping when the terminal closes."""
+    db, source = tmp_path / "new.db", write_jsonl(tmp_path / "many.jsonl", canary_records(60_000))
+    journal = db.with_name(db.name + "-journal")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "casefile", "--db", str(db), "import", str(source)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN),  # what nohup does
+    )
+    schema = wait_until(lambda: size_of(journal) > 0 and size_of(db), "the import's transaction began", 30)
+    wait_until(lambda: size_of(db) > schema, "the import wrote its first pages", 30)
+    proc.send_signal(signal.SIGHUP)
+    out, errs = proc.communicate(timeout=120)
+    assert (proc.returncode, errs.decode().splitlines()[-1]) == (0, "60000 added, 0 updated, 0 unchanged")
+    assert integrity(db) == "ok" and len(content(db)[1]) == 60_000
 
 
 def swallow_an_interrupt() -> None:
@@ -426,7 +458,7 @@ def test_an_interrupt_as_signals_are_held_does_not_leave_them_blocked(monkeypatc
 
     def block_then_raise(how: int, mask: Any) -> Any:
         old = real(how, mask)
-        if how == signal.SIG_BLOCK and set(mask) == {signal.SIGINT, signal.SIGTERM}:
+        if how == signal.SIG_BLOCK and set(mask) == interrupts._SIGNALS:
             raise KeyboardInterrupt  # as the handler of a signal that came a moment before would
         return old
 

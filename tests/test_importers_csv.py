@@ -254,7 +254,7 @@ def test_csv_rejects_round_trip(tmp_path: Path) -> None:
     out = tmp_path / "rejects.csv"
     with out.open("w", encoding="utf-8", newline="") as stream:
         write_rejects("csv", rejects, stream, reader.header)
-    assert out.read_bytes().startswith(b"rejected_line,rejected_reasons,a,b\r\n")
+    assert out.read_bytes().startswith(b"'rejected_line,rejected_reasons,a,b\r\n")  # marked, like exports
     back = list(read_rows(str(out), "csv"))
     assert back[0].raw == ["3", "row has 3 cells, header has 2", "3", f"x,\n{CANARY}", "9"]
     reasons = "a: not in the vocabulary; second problem"

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from reliability import CANARY, record
@@ -185,3 +186,95 @@ def test_without_the_extra_init_encrypted_says_how_to_install(cli, db: Path, mon
     monkeypatch.setenv("CASEFILE_KEY", KEY)
     opened = cli("list")
     assert opened.exit_code == 1 and "pip install 'casefile[encrypted]'" in opened.stderr
+
+
+# ------------------------------------------------------------------------------------ backups of an encrypted file
+
+
+def everything(cli) -> str:
+    result = cli("export", "--format", "json", "--include-restricted")
+    assert result.exit_code == 0, result.stderr
+    return result.stdout
+
+
+def keyed(path: Path, key: str) -> Any:
+    import sqlcipher3
+
+    conn = sqlcipher3.connect(str(path))
+    conn.execute(f"PRAGMA key = '{key.replace(chr(39), chr(39) * 2)}'")
+    return conn
+
+
+@needs_sqlcipher
+def test_backup_of_an_encrypted_database_is_encrypted_and_restores(encrypted: Path, cli, tmp_path: Path) -> None:
+    saved = everything(cli)
+    target = tmp_path / "backups" / "cases-backup.db"
+    target.parent.mkdir()
+    result = cli("backup", target)
+    assert (result.exit_code, result.stderr) == (0, f"backed up to {target} (integrity check passed)\n")
+    data = target.read_bytes()
+    assert CANARY.encode() not in data and b"Rahimi" not in data and b"SQLite format 3" not in data
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    conn = keyed(target, KEY)
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute("SELECT count(*) FROM accounts WHERE name = ?", (CANARY,)).fetchone()[0] == 1
+    conn.close()
+
+    assert cli("delete", "SEED-0001", "--yes").exit_code == 0
+    changed = everything(cli)
+    assert changed != saved
+    restored = cli("restore-backup", target, "--yes")
+    assert restored.exit_code == 0, restored.stderr
+    assert everything(cli) == saved
+    [kept] = encrypted.parent.glob(f"{encrypted.name}.bak-*")
+    assert CANARY.encode() not in kept.read_bytes() and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    conn = keyed(kept, KEY)
+    assert conn.execute("SELECT count(*) FROM accounts WHERE deleted_at IS NOT NULL").fetchone()[0] == 1
+    conn.close()
+    record("backup of an encrypted database", plaintext_hits=0, restored=1)
+
+
+@needs_sqlcipher
+def test_a_backup_under_another_key_is_refused_and_nothing_replaced(
+    encrypted: Path, cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    backup = tmp_path / "theirs.db"
+    assert cli("backup", backup).exit_code == 0
+    other = tmp_path / "mine" / "cases.db"
+    monkeypatch.setenv("CASEFILE_KEY", "another key entirely")
+    assert cli("--db", other, "init", "--encrypted").exit_code == 0
+    assert cli("--db", other, "add", "--no-input", "--name", "Mine").exit_code == 0
+    before = other.read_bytes()
+    result = cli("--db", other, "restore-backup", backup, "--yes")
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"error: cannot open {backup} with the database's key (another key, or not a casefile backup); "
+        "nothing was restored\n",
+    )
+    assert other.read_bytes() == before and sorted(p.name for p in other.parent.iterdir()) == ["cases.db"]
+
+
+@needs_sqlcipher
+def test_plain_and_encrypted_backups_do_not_mix(encrypted: Path, cli, tmp_path: Path) -> None:
+    """A plain backup restored into an encrypted database would store the records unencrypted, and the
+    reverse cannot be read: both are refused before anything changes."""
+    plain_db = tmp_path / "plain" / "cases.db"
+    plain_backup = tmp_path / "plain-backup.db"
+    assert cli("--db", plain_db, "import", DATA / "accounts.json").exit_code == 0
+    assert cli("--db", plain_db, "backup", plain_backup).exit_code == 0
+    encrypted_backup = tmp_path / "encrypted-backup.db"
+    assert cli("backup", encrypted_backup).exit_code == 0
+    before = {p: p.read_bytes() for p in (encrypted, plain_db)}
+    into_encrypted = cli("restore-backup", plain_backup, "--yes")
+    assert (into_encrypted.exit_code, into_encrypted.stderr) == (
+        1,
+        f"error: {plain_backup} is not encrypted but the database is; nothing was restored\n",
+    )
+    into_plain = cli("--db", plain_db, "restore-backup", encrypted_backup, "--yes")
+    assert (into_plain.exit_code, into_plain.stderr) == (
+        1,
+        f"error: {encrypted_backup} is not an SQLite database (or it is encrypted and the database is not)\n",
+    )
+    assert {p: p.read_bytes() for p in (encrypted, plain_db)} == before
+    assert not list(tmp_path.rglob("*.bak-*"))

@@ -14,7 +14,7 @@ from reliability import CANARY, record
 
 from casefile import model, privacy
 
-from conftest import DATA, sample_records
+from conftest import DATA, sample_records, stored
 
 FORMATS = ["csv", "json", "jsonl", "md"]
 
@@ -128,3 +128,29 @@ def test_key_file_problems_are_clear(cli, seeded: Path, tmp_path: Path) -> None:
     assert cli("export", "--pseudonymise", "name").exit_code == 2
     both = cli("export", "--pseudonymise", "name", "--redact", "aliases", "--pseudonym-key", key)
     assert both.exit_code == 2 and "either redacted or pseudonymised" in both.stderr
+
+
+@pytest.mark.parametrize("redact", [["confidentiality"], ["summary,confidentiality"], ["name", "confidentiality"]])
+def test_the_confidentiality_marker_cannot_be_redacted(cli, db: Path, tmp_path: Path, redact: list[str]) -> None:
+    """A blank marker imports as the default, 'internal': a restricted record would arrive unprotected."""
+    assert cli("add", "--no-input", "--name", "Held", "--confidentiality", "restricted").exit_code == 0
+    out = tmp_path / "shared.json"
+    args = [a for r in redact for a in ("--redact", r)]
+    result = cli("export", "--format", "json", "--include-restricted", *args, "-o", out)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert "confidentiality cannot be redacted" in result.stderr
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "jsonl"])
+def test_a_redacted_restricted_record_stays_restricted_where_it_is_imported(cli, db: Path, tmp_path: Path, fmt: str):
+    assert (
+        cli("add", "--no-input", "--name", "Held", "--summary", "x", "--confidentiality", "restricted").exit_code == 0
+    )
+    shared = tmp_path / f"shared.{fmt}"
+    redacted = cli("export", "--format", fmt, "--include-restricted", "--redact", "summary,name", "-o", shared)
+    assert redacted.exit_code == 0, redacted.stderr
+    other = tmp_path / "other.db"
+    assert cli("--db", other, "import", shared).exit_code == 0
+    (row,) = stored(other)
+    assert row["confidentiality"] == "restricted" and row["summary"] is None

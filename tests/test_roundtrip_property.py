@@ -1,4 +1,5 @@
-"""import(export(x)) == x for generated records, in CSV (``--raw-csv``), JSON and JSONL.
+"""import(export(x)) == x for generated records, in CSV (``--raw-csv`` and the default spreadsheet-safe
+CSV), JSON and JSONL.
 
 ``x`` is a list of records as casefile stores them: generated raw input (any Unicode, right-to-left text,
 quotes, LF, CR, CRLF, cells starting with ``=``, ``+``, ``-`` or ``@``, lists of tags and codes, dates in
@@ -198,23 +199,23 @@ def write(store: Store, items: Any) -> None:
     assert not result.rejected, [(item.line, item.problems) for item in result.rejected]
 
 
-def export(store: Store, fmt: str) -> str:
+def export(store: Store, fmt: str, safe: bool = False) -> str:
     out = io.StringIO(newline="")
-    exporters.write_accounts(fmt, store.query(ALL), out, safe_csv=False)
+    exporters.write_accounts(fmt, store.query(ALL), out, safe_csv=safe)
     return out.getvalue()
 
 
-def check_round_trip(fmt: str, raws: list[dict[str, Any]], stores: tuple[Store, Store]) -> None:
+def check_round_trip(fmt: str, raws: list[dict[str, Any]], stores: tuple[Store, Store], safe: bool = False) -> None:
     first, second = emptied(stores[0]), emptied(stores[1])
     validator = Validator(Options(order="dayfirst", keep_unparsed_dates=True))
     write(first, pipeline.validate_items([("x", i, None, raw, None) for i, raw in enumerate(raws)], validator))
     x = list(first.query(ALL))
-    text = export(first, fmt)
+    text = export(first, fmt, safe)
     stream = io.BytesIO(text.encode("utf-8"))
     validator = Validator(Options(keep_unparsed_dates=True))
     write(second, pipeline.file_items(f"export.{fmt}", fmt, encoding="utf-8", validator=validator, stream=stream))
     assert [a.values for a in second.query(ALL)] == [a.values for a in x]
-    assert export(second, fmt) == text
+    assert export(second, fmt, safe) == text
 
 
 FAST = settings(max_examples=200, deadline=None)
@@ -225,6 +226,13 @@ SOAK = settings(max_examples=3000, deadline=None)
 @given(raws=records(full=False))
 def test_csv_round_trip(stores: tuple[Store, Store], raws: list[dict[str, Any]]) -> None:
     check_round_trip("csv", raws, stores)
+
+
+@FAST
+@given(raws=records(full=False))
+def test_spreadsheet_safe_csv_round_trip(stores: tuple[Store, Store], raws: list[dict[str, Any]]) -> None:
+    """The default CSV, with its marks (casefile.safecsv), comes back as exactly as ``--raw-csv``."""
+    check_round_trip("csv", raws, stores, safe=True)
 
 
 @FAST

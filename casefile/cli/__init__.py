@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from casefile.cli import analysis, config, editing, fastparams, records, research, transfer
+from casefile.cli import analysis, config, editing, fastparams, records, research, transfer, usage
 from casefile.cli.common import _silence_stdout, state
 
 fastparams.install()
@@ -74,6 +74,9 @@ def _global(
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
 ) -> None:
+    from casefile import terminal
+
+    terminal.ignore_bogus_size()  # before anything measures the terminal
     state.db = db
     state.key_file = key_file
     state.no_color = no_color
@@ -91,11 +94,12 @@ app.add_typer(research.event_app, name="event")
 app.add_typer(research.quote_app, name="quote")
 app.add_typer(research.vocab_app, name="vocab")
 app.add_typer(config.app, name="config")
+usage.install(app)  # parser errors count stray arguments and quote typed values short
 
 
 def main() -> None:
-    """Console-script entry point: SIGTERM is treated like Ctrl-C (roll back, exit 130), and output still
-    buffered when the reader has gone (``casefile list | head -1``) is dropped quietly, not a traceback."""
+    """Console-script entry point: SIGTERM and SIGHUP are treated like Ctrl-C (roll back, exit 130), and output
+    still buffered when the reader has gone (``casefile list | head -1``) is dropped quietly, not a traceback."""
     from casefile import interrupts
 
     interrupts.install()  # done already when started as `casefile` (casefile.main); not when called directly

@@ -115,7 +115,9 @@ def stats(flt: Any, by: By, fmt: Format = ReadFormat.table) -> None:
         import json
 
         body = {"by": result.by, "accounts": result.accounts, "no_value": result.no_value, "rows": result.rows}
-        typer.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        from casefile.cli.common import data_out
+
+        data_out().write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
     elif fmt is ReadFormat.table and stdout_is_terminal():
         _stats_table(result)
     else:
@@ -235,16 +237,20 @@ def merge(
     ] = None,
 ) -> None:
     """Merge two accounts about the same person, in one transaction. Aliases (OTHER's name too), codes,
-    tags, sources, events and quotes are united; empty fields are filled from OTHER; conflicting values are
-    listed and KEEP's win unless --take FIELD. OTHER is marked deleted and its id resolves to KEEP.
+    tags, sources, events and quotes are united; empty fields are filled from OTHER; conflicting fields are
+    named (never their values) and KEEP's values win unless --take FIELD; the stricter confidentiality of
+    the two wins. OTHER is marked deleted; its id then shows KEEP, and commands that change records refuse it.
 
     Example: casefile merge DEMO-0006 DEMO-0007 --take left
     """
-    from casefile import editing
-    from casefile.render import visible
+    from casefile import merging
 
-    keep_id, other_id, conflicts = editing.merge(open_store(), keep, other, take or [])
-    for c in conflicts:
-        other_hint = "" if c.winner == "other" else f" (--take {c.field} for the other)"
-        err(f"conflict: {c.field}: kept {visible(c.kept)!r} · other {visible(c.other)!r} → {c.winner}{other_hint}")
-    err(f"merged {other_id} into {keep_id}")
+    merged = merging.merge(open_store(), keep, other, take or [])
+    for c in merged.conflicts:  # fields only, never their values: either account may be restricted
+        if c.winner == "other":
+            err(f"conflict: {c.field}: took OTHER's value (--take {c.field})")
+        else:
+            err(f"conflict: {c.field}: kept KEEP's value (OTHER's differed); --take {c.field} to take OTHER's")
+    if merged.confidentiality:
+        err(f"confidentiality: {merged.confidentiality}, the stricter of the two")
+    err(f"merged {merged.other_id} into {merged.keep_id}")

@@ -51,11 +51,19 @@ class ReadFormat(str, Enum):
     csv = "csv"
 
 
-def err(message: str) -> None:
-    """One line on stderr, shown safely: a file name or an argument may hold escape sequences or newlines."""
-    from casefile.render import visible
+#: The longest line ``err`` writes, whatever a message holds (the longest casefile writes is ~400 characters).
+ERR_LINE_CHARS = 1000
 
-    sys.stderr.write(visible(message).replace("\n", "\\n") + "\n")
+
+def err(message: str) -> None:
+    """One line on stderr, shown safely: a file name or an argument may hold escape sequences or newlines,
+    and no line is longer than :data:`ERR_LINE_CHARS` (what a message quotes is cut by ``errors.quote``)."""
+    from casefile.text import visible
+
+    line = visible(message).replace("\n", "\\n")
+    if len(line) > ERR_LINE_CHARS:
+        line = line[:ERR_LINE_CHARS] + f"… ({len(line) - ERR_LINE_CHARS} more characters not shown)"
+    sys.stderr.write(line + "\n")
     sys.stderr.flush()
 
 
@@ -150,6 +158,18 @@ def db_path() -> Path:
     return Path(resolved.value).expanduser()
 
 
+def protected(
+    *, pseudonym_key: Optional[str] = None, inputs: tuple[str, ...] = (), restore_source: Optional[str] = None
+) -> dict[str, str]:
+    """The files no output of this command may be: the database and its journals, the key file, and what
+    the command is using (``exporters.output.protected_files``, the one list every writer checks)."""
+    from casefile.exporters.output import protected_files
+
+    return protected_files(
+        db_path(), key_file=state.key_file, pseudonym_key=pseudonym_key, inputs=inputs, restore_source=restore_source
+    )
+
+
 def open_store(*, create: bool = False, encrypt: bool = False) -> Any:
     """Open the database; an encrypted one (or a new one with ``encrypt``) asks for its key."""
     from casefile.store import Store, is_encrypted, is_private
@@ -162,6 +182,15 @@ def open_store(*, create: bool = False, encrypt: bool = False) -> Any:
     store.actor = state.actor  # None: the audit log asks config.actor() when it writes
     store.command = state.command
     return store
+
+
+def read_id(store: Any, ref: str) -> str:
+    """The account a reading command shows for ``ref``; a merged-away id shows the account it was merged
+    into, and says so on stderr. (Commands that change records use ``store.resolve_id``, which refuses one.)"""
+    account_id, notice = store.resolve_to_read(ref)
+    if notice:
+        err(notice)
+    return str(account_id)
 
 
 ENV_KEY = "CASEFILE_KEY"
@@ -229,7 +258,7 @@ def draw(renderable: Any) -> None:
         if command:
             if terminal.page(text, command, encoding=sys.stdout.encoding or "utf-8"):
                 return
-            err(f"warning: pager {command!r} not found; printing directly (set `pager` in the config file)")
+            err(f"warning: pager {errors.quote(command)} not found; printing directly (set `pager` in the config file)")
     sys.stdout.write(text)
 
 
@@ -244,6 +273,10 @@ class _VisibleOnTerminal:
         from casefile.render import visible
 
         return int(self._stream.write(visible(text.replace("\r\n", "\n"))))
+
+    def writelines(self, lines: Any) -> None:  # not passed on by __getattr__: it would write past the escaping
+        for line in lines:
+            self.write(line)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)

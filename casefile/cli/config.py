@@ -1,11 +1,9 @@
 """casefile config path|show: where the config file is, and what each setting is and why."""
 
-import sys
-
 import typer
 
 from casefile import config
-from casefile.cli.common import boundary, pager_flag, settings, state
+from casefile.cli.common import boundary, data_out, pager_flag, settings, state
 
 app = typer.Typer(
     rich_markup_mode=None,
@@ -22,7 +20,7 @@ def path() -> None:
 
     Example: $EDITOR "$(casefile config path)"
     """
-    sys.stdout.write(f"{config.config_path()}\n")
+    data_out().write(f"{config.config_path()}\n")
 
 
 @app.command()
@@ -42,4 +40,4 @@ def show() -> None:
             out.append(f"# {resolved.name}: {resolved.source}")
         else:
             out.append(f"{resolved.name} = {config.toml_value(resolved.value)}  # {resolved.source}")
-    sys.stdout.write("\n".join(out) + "\n")
+    data_out().write("\n".join(out) + "\n")

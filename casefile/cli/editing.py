@@ -15,6 +15,7 @@ from casefile.cli.common import (
     MonthFirst,
     ReadFormat,
     boundary,
+    data_out,
     date_order,
     err,
     open_store,
@@ -55,7 +56,12 @@ def history(
         rows = audit.history(store, limit=limit)
         emit_rows(rows, fmt.value, ["batch", "when", "actor", "command", "changes", "undone_by"], "changes")
         return
-    record = ("account", audit.account_ref(store, account_id)) if account_id else None
+    record = None
+    if account_id:
+        record_id, notice = audit.account_ref(store, account_id)
+        if notice:
+            err(notice)
+        record = ("account", record_id)
     rows = audit.entries(store, record=record, batch_ref=batch)[-limit if limit else 0 :]
     for row in rows:
         row["changes"] = audit.diff_text(row)
@@ -169,11 +175,12 @@ def _preview(store: Any, ids: list[str], changes: Any, validator: Any, *, bulk: 
     if bulk and not (yes or dry_run or stdin_is_terminal()):
         raise errors.UsageError(f"a bulk edit of {len(ids)} accounts needs --yes (or --dry-run to see the changes)")
     outcome = editing.edit(store, ids, changes, validator, dry_run=True)
+    out = data_out()
     for change in outcome.changes:
         name = (change.before or {}).get("accounts", [{}])[0].get("name") or model.UNNAMED
         text = audit.diff_text({"action": change.action, "diff": change.diff})
-        sys.stdout.write(visible(f"{change.record_id}  {name}: {text}") + "\n")
-    sys.stdout.flush()
+        out.write(visible(f"{change.record_id}  {name}: {text}") + "\n")
+    out.flush()
     unchanged = len(ids) - len(outcome.changes)
     err(
         f"{len(outcome.changes)} of {len(ids)} accounts would change"
@@ -205,7 +212,13 @@ def _edit_in_editor(store: Any, account_id: str, validator: Any, no_input: bool)
     editor = os.environ.get("EDITOR")
     if no_input or not (editor or stdin_is_terminal()):
         raise errors.UsageError("no changes given: pass --set FIELD=VALUE, --add-…/--remove-…, or set $EDITOR")
-    outcome = editing.edit_in_editor(store, account_id, validator, shlex.split(editor or "vi"))
+    try:
+        command = shlex.split(editor or "vi")
+    except ValueError as exc:
+        raise errors.UsageError(f"$EDITOR cannot be read as a command ({exc}); set it to one, e.g. nano") from None
+    if not command:
+        raise errors.UsageError("$EDITOR is blank; set it to an editor, e.g. nano")
+    outcome = editing.edit_in_editor(store, account_id, validator, command)
     if outcome is None:
         err("no change: nothing written")
     else:
@@ -281,9 +294,10 @@ def purge(
     all_deleted: Annotated[bool, typer.Option("--all-deleted", help="Every deleted account.")] = False,
     yes: Yes = False,
 ) -> None:
-    """Remove accounts for good: their events, quotes and links, the sources nobody else cites, and what
-    the audit log held of them (it keeps only that a purge happened). No copy of their text stays in the
-    database file. This cannot be undone; you type 'purge' to confirm.
+    """Remove accounts for good, with every account merged into them: their events, quotes and links, the
+    sources nobody else cites, and what the audit log held of them (it keeps only that a purge happened). No
+    copy of their text stays in the database file; backups are named, not deleted. This cannot be undone;
+    you type 'purge' to confirm.
 
     Example: casefile purge --all-deleted
     """
@@ -294,12 +308,24 @@ def purge(
     if not ids:
         err("no deleted accounts to purge")
         return
+    shown = [i for i in ids if store.record_rowid("account", i) is not None]
     if stdin_is_terminal() and not yes:
-        _list_accounts(store, ids)
-    if not _confirm(f"Remove {len(ids)} account(s) for good? This cannot be undone.", yes, typed="purge"):
+        _list_accounts(store, shown)
+    if not _confirm(f"Remove {len(shown)} account(s) for good? This cannot be undone.", yes, typed="purge"):
         raise typer.Exit(1)
     done = editing.purge(store, ids)
-    err(f"{done.accounts} account(s) and {done.sources} source(s) purged; {done.scrubbed} audit entries cleared")
+    merged = f" ({done.merged} of them merged into the others)" if done.merged else ""
+    err(
+        f"{done.accounts} account(s) and {done.sources} source(s) purged{merged}; {done.scrubbed} audit entries cleared"
+    )
+    from casefile import maintenance
+
+    kept = maintenance.backups_beside(store.path)
+    for path in kept:
+        err(f"still in a copy `restore-backup` kept (delete it yourself if it must go): {path}")
+    if kept:
+        err("`casefile doctor --clean --include-backups` removes those copies")
+    err("still in any backup made with `casefile backup` and in exports: casefile keeps no list of those")
 
 
 # -------------------------------------------------------------------------------------- backup and doctor
@@ -308,19 +334,25 @@ def purge(
 @app.command()
 @boundary
 def backup(
-    path: Annotated[str, typer.Argument(metavar="PATH", help="The backup file, or a folder for a dated one.")],
+    path: Annotated[
+        str, typer.Argument(metavar="PATH", help="The backup file, a folder for a dated one, or '-' (stdout).")
+    ],
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
 ) -> None:
     """Copy the database, consistently even while others write, into a file only you can read (0600).
 
     Example: casefile backup ~/backups/
     """
-    from pathlib import Path
-
     from casefile import maintenance
+    from casefile.cli.common import db_path, protected, stdout_is_terminal
 
-    written = maintenance.backup(open_store(), Path(path), force=force)
-    err(f"backed up to {written} (integrity check passed)")
+    if path == "-" and stdout_is_terminal():
+        raise errors.UsageError(
+            "a backup is not for the terminal: redirect it (casefile backup - > FILE) or name a file"
+        )
+    target = maintenance.backup_target(db_path(), path, force=force, protect=protected())
+    written = maintenance.backup(open_store(), target, force=force, protect=protected())
+    err(f"backed up to {'stdout' if written == '-' else written} (integrity check passed)")
 
 
 @app.command("restore-backup")
@@ -337,34 +369,79 @@ def restore_backup(
     from pathlib import Path
 
     from casefile import maintenance
+    from casefile.cli.common import protected
 
     store = open_store()
-    maintenance.check_backup(Path(path).expanduser())
+    maintenance.check_backup(store, Path(path).expanduser())
     if not _confirm(f"Replace every record in {store.path} with the backup's?", yes):
         raise typer.Exit(1)
-    kept = maintenance.restore_backup(store, Path(path))
+    kept = maintenance.restore_backup(store, Path(path), protect=protected())
     err(f"restored from {path}; the replaced database is kept at {kept}")
 
 
 @app.command()
 @boundary
-def doctor(fmt: Format = ReadFormat.table) -> None:
+def doctor(
+    fmt: Format = ReadFormat.table,
+    clean: Annotated[
+        bool, typer.Option("--clean", help="Remove the leftovers listed (temp files, stray journals, editor folders).")
+    ] = False,
+    include_backups: Annotated[
+        bool,
+        typer.Option("--include-backups", help="With --clean: also remove the DB.bak-* files restore-backup kept."),
+    ] = False,
+    yes: Yes = False,
+) -> None:
     """Check the database: integrity, schema version, full-text index, orphaned rows, file permissions, and
-    whether it sits on a network filesystem or in a sync folder. Exits 1 when something is wrong.
+    whether it sits on a network filesystem or in a sync folder. List what commands cut short (kill -9, a
+    crash) left behind: temp files, journals of databases that are gone, editor folders, and the backups
+    restore-backup kept. Exits 1 when something is wrong.
 
-    Example: casefile doctor
+    Example: casefile doctor --clean
     """
     from casefile import maintenance
     from casefile.cli.common import db_path
     from casefile.cli.output import emit_rows
 
+    if include_backups and not clean:
+        raise errors.UsageError("--include-backups only goes with --clean")
+    if clean and not yes and not stdin_is_terminal():
+        raise errors.UsageError("doctor --clean needs a confirmation: run it on a terminal, or pass --yes")
     path = db_path()
     if not path.exists():
         raise errors.NotFound(f"no database at {path}; create one with `casefile init` or pass --db")
     findings = maintenance.doctor(path)
     rows = [f.__dict__ for f in findings]
     emit_rows(rows, fmt.value, ["check", "status", "detail", "fix"], "checks")
-    problems = sum(f.status == "problem" for f in findings)
-    err(f"{problems} problem(s) found" if problems else "no problems found")
+    problems = [f for f in findings if f.status == "problem"]
+    err(f"{len(problems)} problem(s) found" if problems else "no problems found")
+    if clean:
+        removed = _clean(path, {f.path for f in findings if f.path}, include_backups, yes)
+        problems = [f for f in problems if f.path not in removed]
+        err(f"{len(removed)} removed; {len(problems)} problem(s) left")
     if problems:
         raise typer.Exit(1)
+
+
+def _clean(path: Any, listed: set[str], include_backups: bool, yes: bool) -> set[str]:
+    """Remove the leftovers doctor listed, after a confirmation; each path removed is printed on stderr."""
+    from casefile import maintenance
+
+    chosen = {
+        item.path
+        for item in maintenance.leftovers(path)
+        if str(item.path) in listed and maintenance.removable(item, include_backups=include_backups)
+    }
+    if not chosen:
+        err("nothing to clean")
+        return set()
+    if not _confirm(f"Remove the {len(chosen)} leftover(s) listed above?", yes):
+        raise typer.Exit(1)
+    removed, failed = maintenance.clean(path, chosen, include_backups=include_backups)
+    for done in removed:
+        err(f"removed {done}")
+    for line in failed:
+        err(f"error: {line}")
+    if failed:
+        raise typer.Exit(1)
+    return {str(p) for p in removed}

@@ -1,11 +1,12 @@
 """Generic tabular output for the smaller read commands (org, source, timeline, vocab, …).
 
 ``table`` draws a rich table on a terminal and tab-separated rows (no header) when piped; ``json``,
-``jsonl`` and ``csv`` write every column of every row. Lists are joined with ``; `` in tables and CSV.
+``jsonl`` and ``csv`` write every column of every row. Lists are joined with ``; `` in tables and CSV; CSV
+is spreadsheet-safe and marked, as exports are (:mod:`casefile.safecsv`).
+Everything goes through ``data_out()``: exact bytes to a file or a pipe, visible escapes on a terminal.
 """
 
 import json
-import sys
 from typing import Any
 
 
@@ -32,18 +33,18 @@ def _jsonable(value: Any) -> Any:
 
 
 def emit_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str) -> None:
-    from casefile.cli.common import err, state
+    from casefile.cli.common import data_out, err, state
 
-    out = sys.stdout
+    out = data_out()
     if fmt == "json":
         out.write(json.dumps([_jsonable(r) for r in rows], ensure_ascii=False, indent=2) + "\n")
     elif fmt == "jsonl":
         out.writelines(json.dumps(_jsonable(r), ensure_ascii=False) + "\n" for r in rows)
     elif fmt == "csv":
-        from casefile.exporters.csv import csv_line, neutralise
+        from casefile.exporters.csv import header_line, row_line
 
-        out.write(csv_line(columns))
-        out.writelines(csv_line(neutralise([_text(r.get(c)) for c in columns])) for r in rows)
+        out.write(header_line(columns))
+        out.writelines(row_line([_text(r.get(c)) for c in columns]) for r in rows)
     elif not out.isatty():
         from casefile.render import plain_cell
 

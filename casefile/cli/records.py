@@ -2,7 +2,6 @@
 
 import functools
 import inspect
-import sys
 from typing import Annotated, Any, Optional
 
 import typer
@@ -20,6 +19,7 @@ from casefile.cli.common import (
     draw,
     err,
     open_store,
+    read_id,
     stdin_is_terminal,
     stdout_is_terminal,
     validator_for,
@@ -156,7 +156,7 @@ def add(
         stream = pipeline.json_object_or_list(from_json)
         items = pipeline.file_items(from_json, "json", encoding="utf-8", validator=validator, stream=stream)
     ids = pipeline.add_records(store, items)
-    sys.stdout.write("".join(f"{i}\n" for i in ids))
+    data_out().write("".join(f"{i}\n" for i in ids))
 
 
 # ---------------------------------------------------------------------------------------------- list
@@ -184,7 +184,7 @@ def list_(
     if fmt is ReadFormat.table and not stdout_is_terminal():
         from casefile.render import write_plain_rows
 
-        write_plain_rows(store.list_rows(flt), sys.stdout)
+        write_plain_rows(store.list_rows(flt), data_out())
         return
     accounts = store.query(flt, nested=fmt in (ReadFormat.json, ReadFormat.jsonl))
     if fmt is not ReadFormat.table:
@@ -215,7 +215,7 @@ def show(
     Example: casefile show 3f9a
     """
     store = open_store()
-    account = store.get(store.resolve_id(account_id))
+    account = store.get(read_id(store, account_id))
     if fmt in (ReadFormat.json, ReadFormat.jsonl):
         import json
 
@@ -234,4 +234,4 @@ def show(
     else:
         from casefile.render import write_plain_show
 
-        write_plain_show(account, sys.stdout)
+        write_plain_show(account, data_out())

@@ -11,8 +11,10 @@ from casefile.cli.common import (
     MonthFirst,
     ReadFormat,
     boundary,
+    data_out,
     date_order,
     open_store,
+    read_id,
     validator_for,
     with_filters,
 )
@@ -181,7 +183,7 @@ def source_add(
         "language": language,
     }
     store = open_store(create=True)
-    sys.stdout.write(research.add_source(store, {k: v for k, v in given.items() if v is not None}) + "\n")
+    data_out().write(research.add_source(store, {k: v for k, v in given.items() if v is not None}) + "\n")
 
 
 @source_app.command("link")
@@ -332,7 +334,7 @@ def timeline(
     from casefile import research
 
     store = open_store()
-    rows = research.timeline_rows(store, flt, account_id)
+    rows = research.timeline_rows(store, flt, read_id(store, account_id) if account_id is not None else None)
     _emit(rows, fmt, ["account", "name", "date", "reading", "precision", "type", "place", "description"], "timeline")
 
 

@@ -16,15 +16,16 @@ from casefile.cli.common import (
     boundary,
     data_out,
     date_order,
-    db_path,
     err,
     open_store,
+    protected,
     report_new_organizations,
     settings,
     state,
     validator_for,
     with_filters,
 )
+from casefile.errors import quote
 
 if TYPE_CHECKING:
     from casefile import pipeline
@@ -97,6 +98,10 @@ def import_(
         raise errors.UsageError("--rejects needs --skip-bad-rows")
     if rejects and len(files) > 1:
         raise errors.UsageError("--rejects keeps the rejected rows of one input file; import the files one at a time")
+    if rejects:
+        from casefile.exporters import output
+
+        output.check(rejects, protect=protected(inputs=tuple(files)))  # before the database is opened or created
     store = open_store(create=True)
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates, ignore_unknown)
     plan = pipeline.ImportPlan(files, fmt.value if fmt else None, encoding, validator)
@@ -165,7 +170,7 @@ def _rejects_file(
         return
     from casefile import exporters, importers
 
-    protect = {str(db_path()): "the database", **{f: "an input file" for f in plan.files if f != "-"}}
+    protect = protected(inputs=tuple(plan.files))
     source = plan.files[0]
 
     def write(result: "pipeline.Result") -> None:
@@ -211,7 +216,10 @@ OutFormatOpt = Annotated[
 Output = Annotated[
     Optional[str], typer.Option("--output", "-o", metavar="FILE", help="Write to this file ('-': stdout).")
 ]
-RawCsv = Annotated[bool, typer.Option("--raw-csv", help="Do not neutralise spreadsheet formulas in CSV cells.")]
+RawCsv = Annotated[
+    bool,
+    typer.Option("--raw-csv", help="Write cells as they are: no ' before formulas, no marked header (for programs)."),
+]
 IncludeRestricted = Annotated[bool, typer.Option("--include-restricted", help="Include restricted accounts.")]
 Dataset = Annotated[
     Optional[str],
@@ -269,19 +277,22 @@ def export(
     --pseudonym-key ~/.casefile-pseudonyms.key
     """
     from casefile import exporters, privacy
+    from casefile.exporters import output as outputs
 
+    protect = protected(pseudonym_key=pseudonym_key)
+    outputs.check(output, protect=protect)  # before a key is made or the database read
     fmt = fmt or _default_export_format()
     if raw_csv and fmt is OutFormat.csv:
         err("warning: --raw-csv: cells starting with = + - @ may run as formulas in a spreadsheet")
     if table is not None and fmt is not OutFormat.csv:
         raise errors.UsageError("--table writes CSV; leave out --format or use --format csv")
     options = _ftm_options(fmt, dataset)
-    shape = privacy.plan(redact or [], pseudonymise or [], pseudonym_key, new_key)
+    shape = privacy.plan(redact or [], pseudonymise or [], pseudonym_key, new_key, protect=protected())
     flt.include_restricted = include_restricted
     store = open_store()
     if options:
         options["organizations"] = store.organizations()
-    with exporters.open_output(output, protect={str(store.path): "the database"}) as out:
+    with exporters.open_output(output, protect=protect) as out:
         if table is not None:
             from casefile.exporters import tables
 
@@ -328,7 +339,7 @@ def _default_export_format() -> OutFormat:
         return OutFormat(resolved.value)
     except ValueError:
         known = ", ".join(f.value for f in OutFormat)
-        raise resolved.error(f"unknown export format {resolved.value!r}; use one of {known}") from None
+        raise resolved.error(f"unknown export format {quote(resolved.value)}; use one of {known}") from None
 
 
 @app.command()
@@ -343,6 +354,6 @@ def template(
     import json
 
     if fmt is InFormat.csv:
-        sys.stdout.write(",".join(model.CSV_COLUMNS) + "\r\n")
+        data_out().write(",".join(model.CSV_COLUMNS) + "\r\n")
     else:
-        sys.stdout.write(json.dumps([model.example_record()], ensure_ascii=False, indent=2) + "\n")
+        data_out().write(json.dumps([model.example_record()], ensure_ascii=False, indent=2) + "\n")

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, TextIO
 
-from casefile.errors import UsageError
+from casefile.errors import UsageError, quote
 
 from . import csv as csv_format
 from . import ftm as ftm_format
@@ -57,4 +57,4 @@ def write_accounts(
         return markdown_format.write(accounts, out)
     if fmt == "ftm":
         return ftm_format.write(accounts, out, organizations, dataset=dataset, warn=warn)
-    raise UsageError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    raise UsageError(f"unknown export format {quote(fmt)}; use one of {', '.join(FORMATS)}")

@@ -5,35 +5,43 @@ default (excel) dialect, written by hand because that is about 3.5× faster for 
 is quoted, with inner quotes doubled, only when it holds a comma, a quote, CR or LF.
 
 With ``safe_csv`` (the default) a cell that a spreadsheet could run as a formula (OWASP: it starts with
-``=``, ``+``, ``-``, ``@``, TAB, CR or LF; ASVS adds NUL) gets a leading ``'``. That changes the data
-(``-5`` becomes ``'-5``), so exports meant for re-import use ``safe_csv=False`` (``--raw-csv``).
+``=``, ``+``, ``-``, ``@``, TAB, CR or LF; ASVS adds NUL), or that starts with ``'``, gets a leading ``'``,
+and the header's first name is marked (``'id``): casefile's CSV importer takes exactly those marks off
+again, so the export imports back unchanged (:mod:`casefile.safecsv`). ``--raw-csv`` writes the values
+as they are, for other programs.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import TextIO
 
 from casefile.model import CSV_COLUMNS, Account, to_csv_row
+from casefile.safecsv import FORMULA_STARTS, marked_header, neutralise
 
-FORMULA_STARTS = frozenset("=+-@\t\r\n\0")
+__all__ = ["FORMULA_STARTS", "csv_line", "header_line", "neutralise", "row_line", "write"]
 
 
 def write(accounts: Iterable[Account | list[str]], out: TextIO, *, safe_csv: bool = True) -> int:
     """Write the header and one row per account; returns the number of accounts written. An account can also
     be given as its cells (``Store.query_csv``: what ``to_csv_row`` gives)."""
-    out.write(csv_line(CSV_COLUMNS))
+    out.write(header_line(CSV_COLUMNS, safe_csv))
     count = 0
     for account in accounts:
         cells = account if isinstance(account, list) else to_csv_row(account)
-        out.write(csv_line(neutralise(cells) if safe_csv else cells))
+        out.write(row_line(cells, safe_csv))
         count += 1
     return count
 
 
-def neutralise(cells: list[str]) -> list[str]:
-    """Prefix ``'`` to cells a spreadsheet would run as a formula."""
-    return [("'" + cell) if cell and cell[0] in FORMULA_STARTS else cell for cell in cells]
+def header_line(names: Sequence[str], safe_csv: bool = True) -> str:
+    """The header record; marked (``'id,…``) when the rows are neutralised."""
+    return csv_line(marked_header(names) if safe_csv else names)
+
+
+def row_line(cells: Sequence[str], safe_csv: bool = True) -> str:
+    """One data record, neutralised for a spreadsheet unless ``safe_csv`` is off."""
+    return csv_line(neutralise(cells) if safe_csv else cells)
 
 
 def csv_line(cells: Iterable[str]) -> str:

@@ -61,7 +61,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
-from casefile.errors import CasefileError, UsageError
+from casefile.errors import CasefileError, UsageError, quote
 from casefile.model import FLAT_SOURCE, Account, FuzzyDate, format_number
 
 if TYPE_CHECKING:
@@ -82,7 +82,7 @@ def check_dataset(name: str) -> str:
     """The dataset name (the id prefix and the Aleph collection's foreign id) if it is snake_case."""
     if not _DATASET_NAME.fullmatch(name) or len(name) > 64:
         raise UsageError(
-            f"--dataset {name!r}: use snake_case (lower-case letters, digits and single underscores), "
+            f"--dataset {quote(name)}: use snake_case (lower-case letters, digits and single underscores), "
             "e.g. defection_cases"
         )
     return name

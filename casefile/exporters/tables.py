@@ -12,7 +12,7 @@ from typing import Any, TextIO
 
 from casefile.model import NESTED, Account, nested_to_json
 
-from .csv import csv_line, neutralise
+from .csv import header_line, row_line
 
 TABLES = tuple(NESTED)
 
@@ -23,12 +23,12 @@ def header(part: str) -> list[str]:
 
 def write(part: str, accounts: Iterable[Account], out: TextIO, *, safe_csv: bool = True) -> int:
     """Write the table of ``part`` for these accounts (nested parts loaded); returns the number of rows."""
-    out.write(csv_line(header(part)))
+    out.write(header_line(header(part), safe_csv))
     count = 0
     for account in accounts:
         for item in account.values.get(part) or ():
             cells = [str(account.id), *(_cell(v) for v in nested_to_json(part, item).values())]
-            out.write(csv_line(neutralise(cells) if safe_csv else cells))
+            out.write(row_line(cells, safe_csv))
             count += 1
     return count
 

@@ -17,7 +17,7 @@ import os
 from collections.abc import Iterable, Iterator
 from typing import BinaryIO, TextIO
 
-from casefile.errors import Problem
+from casefile.errors import Problem, quote
 
 from . import csv as csv_format
 from . import json as json_format
@@ -36,7 +36,7 @@ def detect_format(path: str, explicit: str | None) -> str:
     if explicit:
         fmt = explicit.lower()
         if fmt not in FORMATS:
-            raise InputUsageError(f"unknown format {explicit!r}; use --format csv, json or jsonl", file=path)
+            raise InputUsageError(f"unknown format {quote(explicit)}; use --format csv, json or jsonl", file=path)
         return fmt
     if path == "-":
         raise InputUsageError("cannot tell the format of standard input; use --format csv, json or jsonl", file=path)
@@ -56,7 +56,7 @@ class RowReader(Iterator[RawRow]):
 
     def __init__(self, path: str, fmt: str, encoding: str, stream: BinaryIO | None) -> None:
         if fmt not in FORMATS:
-            raise InputUsageError(f"unknown format {fmt!r}; use csv, json or jsonl", file=path)
+            raise InputUsageError(f"unknown format {quote(fmt)}; use csv, json or jsonl", file=path)
         resolve_codec(encoding)  # an unknown --encoding is a usage error before anything is read
         self.path = path
         self.header: list[str] | None = None
@@ -110,4 +110,4 @@ def write_rejects(
     elif fmt == "jsonl":
         jsonl_format.write_rejects(rejects, out)
     else:
-        raise InputUsageError(f"unknown format {fmt!r}; use csv, json or jsonl")
+        raise InputUsageError(f"unknown format {quote(fmt)}; use csv, json or jsonl")

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, BinaryIO, TextIO, cast
 
-from casefile.errors import InputError, Problem, UsageError
+from casefile.errors import InputError, Problem, UsageError, quote
 
 
 @dataclass(slots=True)
@@ -49,7 +49,8 @@ def merge_problems(line: int, problems: list[Problem]) -> Problem:
     """One :class:`Problem` standing for several found in the same record (``RawRow.error`` holds one)."""
     if len(problems) == 1:
         return problems[0]
-    return Problem(line, None, "; ".join(f"field {p.field!r}: {p.reason}" if p.field else p.reason for p in problems))
+    reasons = (f"field {quote(p.field)}: {p.reason}" if p.field else p.reason for p in problems)
+    return Problem(line, None, "; ".join(reasons))
 
 
 def describe_problems(problems: list[Problem]) -> list[str]:
@@ -63,7 +64,7 @@ def resolve_codec(encoding: str) -> str:
         info = codecs.lookup(encoding)
     except LookupError:
         raise InputUsageError(
-            f"unknown encoding {encoding!r}; pass an encoding name such as utf-8 or latin-1"
+            f"unknown encoding {quote(encoding)}; pass an encoding name such as utf-8 or latin-1"
         ) from None
     return "utf-8-sig" if info.name == "utf-8" else info.name
 
@@ -115,7 +116,7 @@ class TextInput:
         try:
             self.text: TextIO = io.TextIOWrapper(cast(BinaryIO, self._counter), encoding=codec, newline=newline)
         except LookupError:  # a codec that is not a text encoding, e.g. base64
-            raise InputUsageError(f"{codec!r} is not a text encoding; pass e.g. --encoding latin-1") from None
+            raise InputUsageError(f"{quote(codec)} is not a text encoding; pass e.g. --encoding latin-1") from None
 
     def error(self, reason: str, line: int | None, field: str | None = None) -> InputError:
         return InputError(reason, file=self.path, line=line, field=field)

@@ -14,15 +14,18 @@ Decisions:
   or UTF-16 read as UTF-8, and would be stored as garbage.
 * Cells are limited to :data:`MAX_CELL_CHARS` characters, so a stray quote cannot make one cell swallow
   the rest of a huge file in memory before the error is found.
+* casefile's own spreadsheet-safe CSV (its header's first name is marked: ``'id``) gets back exactly the
+  values it was written from: the one ``'`` put in front of a cell is taken off (:mod:`casefile.safecsv`).
+  Nothing is taken off a file without the mark. The rejects file is written the same way.
 """
 
 from __future__ import annotations
 
 import csv
-from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import TextIO
 
+from casefile import safecsv
 from casefile.errors import InputError, Problem
 from casefile.model import JSON_KEYS
 
@@ -41,6 +44,7 @@ def read(source: TextInput, on_header: Callable[[list[str]], None]) -> Iterator[
     reader = csv.reader(_lines(source), strict=True)
     header: list[str] | None = None
     width = 0
+    marked = False  # casefile's spreadsheet-safe CSV: the marks come off
     last_line = 0  # the last physical line of the previous record
     try:
         for cells in reader:
@@ -48,9 +52,15 @@ def read(source: TextInput, on_header: Callable[[list[str]], None]) -> Iterator[
             if not cells:
                 continue
             if header is None:
+                marked = safecsv.is_marked(cells)
+                if marked:
+                    cells = [cells[0][1:], *cells[1:]]
                 header, width = _checked_header(cells, source, start), len(cells)
                 on_header(header)
-            elif len(cells) != width:
+                continue
+            if marked:
+                cells = safecsv.restore(cells)
+            if len(cells) != width:
                 problem = Problem(start, None, f"row has {len(cells)} cells, header has {width}")
                 yield RawRow(start, None, problem, cells)
             else:
@@ -73,23 +83,43 @@ def _lines(source: TextInput) -> Iterator[str]:
         yield line
 
 
+#: How many column numbers, and how many repeated names, a header error lists (a header can have a million).
+LISTED = 3
+LISTED_GROUPS = 2
+
+
 def _checked_header(cells: list[str], source: TextInput, line: int) -> list[str]:
-    empty = [str(i) for i, name in enumerate(cells, 1) if not name.strip()]
+    empty = [i for i, name in enumerate(cells, 1) if not name.strip()]
     if empty:
-        raise source.error(f"the header has an empty column name (column {', '.join(empty)}); name every column", line)
-    duplicates = [name for name, count in Counter(cells).items() if count > 1]
-    if duplicates:
-        groups = "; ".join(_same_name(cells, name) for name in duplicates)
+        raise source.error(f"the header has an empty column name (column {_places(empty)}); name every column", line)
+    if len(set(cells)) == len(cells):
+        return cells
+    places: dict[str, list[int]] = {}
+    for i, name in enumerate(cells, 1):
+        places.setdefault(name, []).append(i)
+    repeated = [(name, where) for name, where in places.items() if len(where) > 1]
+    if repeated:
+        groups = "; ".join(_same_name(name, where) for name, where in repeated[:LISTED_GROUPS])
+        if len(repeated) > LISTED_GROUPS:
+            groups += f"; {len(repeated) - LISTED_GROUPS} more names repeated"
         raise source.error(f"the header names a column more than once ({groups}); rename or remove the copies", line)
     return cells
 
 
-def _same_name(cells: list[str], name: str) -> str:
+def _places(numbers: list[int]) -> str:
+    """``2``, ``1 and 3``, ``1, 3, 5 and 97 more``: column numbers for a message, the first few of them."""
+    if len(numbers) > LISTED + 1:
+        return f"{', '.join(map(str, numbers[:LISTED]))} and {len(numbers) - LISTED} more"
+    listed = [str(n) for n in numbers]
+    return listed[0] if len(listed) == 1 else f"{', '.join(listed[:-1])} and {listed[-1]}"
+
+
+def _same_name(name: str, places: list[int]) -> str:
     """Where a repeated name stands; the name itself only when it is a casefile column: a file without a header
     has data in its first line, and data is never echoed."""
-    places = [str(i) for i, cell in enumerate(cells, 1) if cell == name]
-    columns = f"columns {', '.join(places[:-1])} and {places[-1]}"
-    return f"{columns} are both {name!r}" if name in JSON_KEYS else f"{columns} have the same name"
+    columns = f"columns {_places(places)}"
+    both = "both" if len(places) == 2 else "all"
+    return f"{columns} are {both} {name!r}" if name in JSON_KEYS else f"{columns} have the same name"
 
 
 def _strict_error(message: str, source: TextInput, record_line: int, current_line: int) -> InputError:
@@ -116,6 +146,6 @@ def write_rejects(rejects: Iterable[tuple[RawRow, list[Problem]]], out: TextIO, 
     The two columns come first so that rows with the wrong number of cells still line up.
     """
     writer = csv.writer(out)
-    writer.writerow([*REJECT_COLUMNS, *(header or [])])
+    writer.writerow(safecsv.marked_header([*REJECT_COLUMNS, *(header or [])]))
     for row, problems in rejects:
-        writer.writerow([str(row.line), "; ".join(describe_problems(problems)), *row.raw])
+        writer.writerow(safecsv.neutralise([str(row.line), "; ".join(describe_problems(problems)), *row.raw]))

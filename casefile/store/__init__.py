@@ -30,6 +30,7 @@ from .accounts import (
     check_field,
     field_columns_equal,
     filter_sql,
+    merged_text,
     order_sql,
     row_to_account,
     same_record,
@@ -45,7 +46,6 @@ from .connection import (
     PAGE_SIZE,
     Connection,
     _map_sqlite_error,
-    create_private_file,
     database_errors,
     fsync_path,
     is_encrypted,
@@ -55,7 +55,7 @@ from .connection import (
 )
 from .export import Export
 from .history import History
-from .maintenance import Maintenance, integrity_problems, open_readonly, schema_steps
+from .maintenance import Maintenance, integrity_problems, schema_steps
 from .organizations import Organizations
 from .parts import Parts
 from .search import Search
@@ -78,17 +78,16 @@ __all__ = [
     "_map_sqlite_error",
     "account_to_row",
     "check_field",
-    "create_private_file",
     "database_errors",
     "field_columns_equal",
     "filter_sql",
+    "merged_text",
     "fsync_path",
     "integrity_problems",
     "is_encrypted",
     "is_private",
     "new_id",
     "now",
-    "open_readonly",
     "order_sql",
     "row_to_account",
     "same_record",

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from casefile import model
-from casefile.errors import NotFound, UsageError
+from casefile.errors import MergedAway, NotFound, UsageError, quote
 from casefile.model import Account, Filter, FuzzyDate
 
 from .base import StoreBase
@@ -97,6 +97,15 @@ def _rows_in(conn: sqlite3.Connection, sql: str, values: Sequence[Any], size: in
         yield from conn.execute(sql.format(marks=", ".join("?" * len(chunk))), chunk)
 
 
+def merged_text(chain: Sequence[tuple[str, str, str]]) -> str:
+    """``account B was merged into A on 2026-11-30`` (``, and A into Z on …`` along a chain): how a message
+    says where a merged-away id went."""
+    (first, into, when), *rest = chain
+    return f"account {first} was merged into {into} on {when[:10]}" + "".join(
+        f", and {old} into {new} on {stamp[:10]}" for old, new, stamp in rest
+    )
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -104,7 +113,7 @@ def _escape_like(text: str) -> str:
 def check_field(name: str, allowed: Sequence[str], what: str = "field") -> str:
     """Refuse a user-supplied field name before any SQL exists; the message lists the allowed names."""
     if name not in allowed:
-        raise UsageError(f"unknown {what} {name!r}; choose one of: {', '.join(allowed)}")
+        raise UsageError(f"unknown {what} {quote(name)}; choose one of: {', '.join(allowed)}")
     return name
 
 
@@ -173,28 +182,74 @@ class Accounts(StoreBase):
 
     # -- reading ------------------------------------------------------------------------------------
 
-    def resolve_id(self, ref: str, *, include_deleted: bool = True, follow: bool = True) -> str:
-        """A full id from the id itself, an exact ``external_id`` or a unique id prefix (as git does with
-        hashes), tried in that order; an account merged into another resolves to that one (``follow=False``:
-        to itself)."""
-        try:
-            found = self._resolve_id(ref, include_deleted=include_deleted)
-        except NotFound:
-            if not follow:
-                raise
-            found = self._resolve_id(ref, include_deleted=True)  # merged away (deleted), maybe
-            if self.redirected(found) == found:
-                raise
-        return self.redirected(found) if follow else found
+    def resolve_id(self, ref: str) -> str:
+        """The account a command that **changes or removes** records acts on: a full id, an exact
+        ``external_id`` or a unique id prefix (as git does with hashes), tried in that order, deleted accounts
+        included. An account merged into another is refused (:class:`MergedAway`, naming the survivor): a write
+        never follows a merge redirect to an account the user did not name. Reading commands use
+        :meth:`resolve_to_read`."""
+        account_id = self._resolve_id(ref)
+        chain = self.merge_chain(account_id)
+        if not chain:
+            return account_id
+        survivor = chain[-1][1]
+        if self._exists(survivor):
+            raise MergedAway(f"{merged_text(chain)}; name {survivor}", account_id, survivor)
+        raise MergedAway(
+            f"{merged_text(chain)}, and {survivor} was purged since; `casefile purge {account_id}` removes what is "
+            "left of it",
+            account_id,
+            None,
+        )
 
-    def redirected(self, account_id: str) -> str:
-        """Where ``casefile merge`` sent an account (itself when it was never merged away)."""
-        for _ in range(100):  # merges chain: A into B, then B into C
-            row = self.conn.execute("SELECT new_id FROM account_redirects WHERE old_id = ?", (account_id,)).fetchone()
-            if row is None:
-                break
+    def resolve_to_read(self, ref: str) -> tuple[str, str | None]:
+        """The account a **reading** command shows for ``ref`` and, when ``ref`` was merged into another
+        account, the one line saying so (the command prints it on stderr): a merged-away id shows the account
+        it was merged into."""
+        account_id = self._resolve_id(ref)
+        chain = self.merge_chain(account_id)
+        if not chain:
+            return account_id, None
+        survivor = chain[-1][1]
+        if not self._exists(survivor):
+            raise NotFound(f"{merged_text(chain)}, and {survivor} was purged since")
+        return survivor, f"{merged_text(chain)}; showing {survivor}"
+
+    def merge_chain(self, account_id: str) -> list[tuple[str, str, str]]:
+        """The merges that sent an account on, oldest first, as (from, into, when): empty when it was never
+        merged away; C into B then B into A gives two."""
+        chain: list[tuple[str, str, str]] = []
+        seen = {account_id}
+        while True:
+            row = self.conn.execute(
+                "SELECT new_id, created_at FROM account_redirects WHERE old_id = ?", (account_id,)
+            ).fetchone()
+            if row is None or str(row[0]) in seen:  # a loop written by another tool ends where it closes
+                return chain
+            chain.append((account_id, str(row[0]), str(row[1])))
             account_id = str(row[0])
-        return account_id
+            seen.add(account_id)
+
+    def merged_into(self, account_ids: Iterable[str]) -> list[str]:
+        """Every account merged into these, directly or along a chain (C into B, B into A: both for A), whether
+        its row is still there or not."""
+        found: list[str] = []
+        todo = list(account_ids)
+        seen = set(todo)
+        while todo:
+            rows = _rows_in(self.conn, "SELECT old_id FROM account_redirects WHERE new_id IN ({marks})", todo)
+            todo = [str(r[0]) for r in rows if str(r[0]) not in seen]
+            seen.update(todo)
+            found.extend(todo)
+        return found
+
+    def merged_away(self, account_ids: Sequence[str]) -> set[str]:
+        """Those of these accounts that were merged into another."""
+        sql = "SELECT old_id FROM account_redirects WHERE old_id IN ({marks})"
+        return {str(r[0]) for r in _rows_in(self.conn, sql, account_ids)}
+
+    def _exists(self, account_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,)).fetchone() is not None
 
     def add_redirect(self, old_id: str, new_id: str, stamp: str) -> None:
         self.conn.execute(
@@ -203,22 +258,23 @@ class Accounts(StoreBase):
             (old_id, new_id, stamp),
         )
 
-    def _resolve_id(self, ref: str, *, include_deleted: bool) -> str:
+    def _resolve_id(self, ref: str) -> str:
+        """The id ``ref`` names, as it is: deleted and merged-away accounts included (and the id of one
+        merged away whose row was since removed)."""
         ref = ref.strip()
         if not ref:
             raise UsageError("an empty id matches nothing; give an id or a unique prefix of one")
-        deleted = "" if include_deleted else " AND deleted_at IS NULL"
-        exact = self.conn.execute(f"SELECT id FROM accounts WHERE id = ?{deleted}", (ref,)).fetchone()
+        exact = self.conn.execute("SELECT id FROM accounts WHERE id = ?", (ref,)).fetchone()
         if exact:
             return str(exact[0])
         # an exact external id before a prefix: "D" names that record, not whichever random id starts with d
-        by_key = self.conn.execute(f"SELECT id FROM accounts WHERE external_id = ?{deleted}", (ref,)).fetchone()
+        by_key = self.conn.execute("SELECT id FROM accounts WHERE external_id = ?", (ref,)).fetchone()
         if by_key:
             return str(by_key[0])
         candidates = [
             r[0]
             for r in self.conn.execute(
-                f"SELECT id FROM accounts WHERE id >= ? AND id < ?{deleted} ORDER BY id LIMIT 11",
+                "SELECT id FROM accounts WHERE id >= ? AND id < ? ORDER BY id LIMIT 11",
                 (ref.lower(), ref.lower() + "\U0010ffff"),
             )
         ]
@@ -226,16 +282,16 @@ class Accounts(StoreBase):
             return str(candidates[0])
         if len(candidates) > 1:
             listed = ", ".join(candidates[:10]) + (", …" if len(candidates) > 10 else "")
-            raise UsageError(f"id prefix {ref!r} is ambiguous; it matches {listed}")
+            raise UsageError(f"id prefix {quote(ref)} is ambiguous; it matches {listed}")
         gone = self.conn.execute("SELECT old_id FROM account_redirects WHERE old_id = ?", (ref,)).fetchone()
         if gone:  # merged away and since removed for good
             return str(gone[0])
-        raise NotFound(f"no account with id or external_id {ref!r}; `casefile list` shows the ids")
+        raise NotFound(f"no account with id or external_id {quote(ref)}; `casefile list` shows the ids")
 
     def get(self, account_id: str) -> Account:
         row = self.conn.execute(f"SELECT {_SELECT_COLUMNS} FROM accounts WHERE id = ?", (account_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no account with id {account_id!r}")
+            raise NotFound(f"no account with id {quote(account_id)}")
         account = row_to_account(row)
         self.attach_nested([account])
         return account

@@ -96,8 +96,11 @@ class Analysis(StoreBase):
 
     def people(self, flt: Filter) -> Iterator[tuple[Any, ...]]:
         """(rowid, id, external_id, name, aliases JSON, organization, joined_min, joined_max, left_min,
-        left_max, birth_year) of the accounts ``flt`` selects, for duplicate detection."""
+        left_max, birth_year) of the accounts ``flt`` selects, for duplicate detection. An account merged into
+        another is never one (``--include-deleted`` or not): it is part of that account now."""
         where, params = self.where(flt)
+        merged = "accounts.id NOT IN (SELECT old_id FROM account_redirects)"
+        where = f"{where} AND {merged}" if where else f" WHERE {merged}"
         sql = (
             "SELECT accounts.rowid, accounts.id, accounts.external_id, accounts.name, accounts.aliases, "
             "accounts.organization, accounts.joined_min, accounts.joined_max, accounts.left_min, accounts.left_max, "

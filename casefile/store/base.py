@@ -39,6 +39,7 @@ class StoreBase:
         self._audit_ready = False
         self._columns: dict[str, tuple[str | None, list[str]]] = {}
         self.encrypted = False
+        self._key: str | None = None  # an encrypted database's key: its backups are encrypted with it too
 
     if TYPE_CHECKING:  # defined in the rooms named
         # connection.py: every write is one transaction

@@ -32,6 +32,7 @@ from .base import StoreBase
 MIGRATION_SET = "casefile"
 BUSY_TIMEOUT_ENV = "CASEFILE_BUSY_TIMEOUT"
 DEFAULT_BUSY_TIMEOUT = 5.0
+MAX_BUSY_TIMEOUT = 3600.0  # an hour: longer is a hung command, not a busy database
 #: Test hook, not a user setting: cap the database at this many pages (``PRAGMA max_page_count``) so tests
 #: can fill the "disk" at will and prove a full disk rolls back cleanly (docs/RELIABILITY.md).
 MAX_PAGE_COUNT_ENV = "CASEFILE_MAX_PAGE_COUNT"
@@ -50,10 +51,23 @@ def new_id() -> str:
 
 
 def _busy_timeout() -> float:
-    try:
-        return float(os.environ.get(BUSY_TIMEOUT_ENV, DEFAULT_BUSY_TIMEOUT))
-    except ValueError:
+    """``CASEFILE_BUSY_TIMEOUT`` in seconds (empty or unset: the default). Anything but a number from 0 to
+    3600 is refused, not replaced: ``inf`` and ``nan`` crashed, ``-1`` and ``1e20`` gave up at once and
+    ``abc`` silently meant 5 s."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not raw:
         return DEFAULT_BUSY_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 <= value <= MAX_BUSY_TIMEOUT:  # nan too
+        shown = raw if len(raw) <= 40 else raw[:40] + "…"
+        raise UsageError(
+            f"{BUSY_TIMEOUT_ENV} must be a number from 0 to {MAX_BUSY_TIMEOUT:g} seconds (got {shown!r}); "
+            "nothing was written"
+        )
+    return value
 
 
 def database_errors() -> tuple[type[Exception], ...]:
@@ -63,12 +77,16 @@ def database_errors() -> tuple[type[Exception], ...]:
     return (sqlite3.Error, cipher.Error) if cipher is not None else (sqlite3.Error,)
 
 
-def _map_sqlite_error(exc: Exception) -> CasefileError:
+def _map_sqlite_error(exc: Exception, path: Path | None = None) -> CasefileError:
     text = str(exc).lower()
     if "locked" in text or "busy" in text:
         return DatabaseBusy(
             "database is busy: another casefile command kept it locked for longer than "
             f"{_busy_timeout():g} s; nothing was written, try again"
+        )
+    if interrupts.file_size_limit_reached and ("disk i/o" in text or "full" in text):
+        return DatabaseError(
+            f"file size limit (ulimit -f) reached{f' while writing {path}' if path else ''}; nothing was changed"
         )
     if "disk is full" in text or "disk i/o" in text and "full" in text:
         return DiskFull("disk full: nothing was written; free some space and try again")
@@ -90,6 +108,7 @@ class Connection(StoreBase):
         With ``key`` the database is an SQLCipher one (the ``encrypted`` extra): opened with that key, or made
         encrypted if it is new. Without one, an encrypted file is refused with a message saying so."""
         path = Path(path)
+        _busy_timeout()  # a bad setting is refused before anything is created
         if not path.exists():
             if not create:
                 raise NotFound(f"no database at {path}; create one with `casefile init` or pass --db")
@@ -107,6 +126,7 @@ class Connection(StoreBase):
             raise _map_sqlite_error(exc) from exc
         store = cls(conn, path)
         store.encrypted = key is not None
+        store._key = key
         try:
             if key is not None:
                 _check_key(conn, path)
@@ -132,7 +152,7 @@ class Connection(StoreBase):
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA secure_delete = ON")
         cap = os.environ.get(MAX_PAGE_COUNT_ENV, "")
-        if cap.isdigit():
+        if cap.isascii() and cap.isdigit():
             conn.execute(f"PRAGMA max_page_count = {int(cap)}")
 
     def applied_migrations(self) -> list[str]:
@@ -239,10 +259,21 @@ class Connection(StoreBase):
             elif committing and isinstance(exc, KeyboardInterrupt) and saves not in interrupts.saved:
                 interrupts.note_saved(saves)  # the COMMIT had finished when the interrupt came
             if isinstance(exc, database_errors()):
-                raise _map_sqlite_error(exc) from exc
+                self._recover()
+                raise _map_sqlite_error(exc, self.path) from exc
             raise
         finally:
             self._depth = 0
+
+    def _recover(self) -> None:
+        """After an I/O error (a file-size limit, a failing disk) SQLite leaves the journal hot, for the next
+        reader to play back; read once now, so it is played back before this process exits and no hot
+        journal is left beside the database. Another failure leaves it for the next command, as SQLite
+        intends."""
+        try:
+            self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except database_errors():
+            pass
 
     def _savepoint(self) -> Iterator[sqlite3.Connection]:
         name = f"casefile_{self._depth}"
@@ -278,16 +309,17 @@ def is_encrypted(path: Path) -> bool:
     return bool(head) and head != _PLAIN_HEADER
 
 
-def _connect(path: Path, key: str | None) -> sqlite3.Connection:
+def _connect(path: Path, key: str | None, *, readonly: bool = False) -> sqlite3.Connection:
+    name, uri = (f"{Path(path).resolve().as_uri()}?mode=ro", True) if readonly else (str(path), False)
     if key is None:
-        return sqlite3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
+        return sqlite3.connect(name, uri=uri, isolation_level=None, timeout=_busy_timeout())
     try:
         import sqlcipher3
     except ImportError:
         raise DatabaseError(f"encrypted databases need the optional extra: {ENCRYPTED_EXTRA}") from None
     if not key or "\0" in key:
         raise UsageError("the database key must be non-empty text without NUL characters")
-    conn: sqlite3.Connection = sqlcipher3.connect(str(path), isolation_level=None, timeout=_busy_timeout())
+    conn: sqlite3.Connection = sqlcipher3.connect(name, uri=uri, isolation_level=None, timeout=_busy_timeout())
     conn.execute("PRAGMA cipher_log_level = NONE")  # SQLCipher's own log lines would break "one clear line"
     quoted = key.replace("'", "''")
     conn.execute(f"PRAGMA key = '{quoted}'")  # PRAGMA takes no bound parameters; the key is quoted as a literal
@@ -311,13 +343,6 @@ def _create_private_file(path: Path) -> None:
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:  # likewise: it is creating the database; migrations wait for it
         return
-    os.close(fd)
-    os.chmod(path, 0o600)
-
-
-def create_private_file(path: Path) -> None:
-    """A new empty file, mode 0600 whatever the umask; refuses to overwrite one."""
-    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     os.close(fd)
     os.chmod(path, 0o600)
 

@@ -164,11 +164,12 @@ class History(StoreBase):
             self.conn.execute(f"DELETE FROM main.{table} WHERE {owner} = ?", (rid,))
         self.conn.execute(f"DELETE FROM main.{kind.table} WHERE rowid = ?", (rid,))
 
-    def scrub_audit(self, kind_name: str, rid: int, record_id: str, stamp: str) -> int:
-        """Drop the before-images and diffs the audit log holds of a record (purge); returns how many."""
+    def scrub_audit(self, kind_name: str, rid: int | None, record_id: str, stamp: str) -> int:
+        """Drop the before-images and diffs the audit log holds of a record (purge); returns how many. ``rid``
+        None: of whichever row the record had (one removed by another tool, whose rowid is not known)."""
         return self.conn.execute(
-            "UPDATE audit_log SET before = NULL, diff = NULL, scrubbed_at = ? WHERE kind = ? AND rid = ? AND "
-            "record_id = ? AND (before IS NOT NULL OR diff IS NOT NULL)",
+            "UPDATE audit_log SET before = NULL, diff = NULL, scrubbed_at = ?1 WHERE kind = ?2 AND (?3 IS NULL OR "
+            "rid = ?3) AND record_id = ?4 AND (before IS NOT NULL OR diff IS NOT NULL)",
             (stamp, kind_name, rid, record_id),
         ).rowcount
 

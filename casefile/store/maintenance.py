@@ -12,7 +12,7 @@ from pathlib import Path
 from casefile.errors import DatabaseError
 
 from .base import StoreBase
-from .connection import MIGRATION_SET, _map_sqlite_error, fsync_path
+from .connection import MIGRATION_SET, _connect, _map_sqlite_error, database_errors, fsync_path
 
 
 class Maintenance(StoreBase):
@@ -21,8 +21,10 @@ class Maintenance(StoreBase):
     def copy_to(self, path: Path) -> None:
         """Copy the whole database into ``path`` (an empty file the caller created 0600) through SQLite's backup
         API, in one step under one read lock: a consistent snapshot even while other processes write (they wait
-        for it, within their busy timeout). The copy must pass ``integrity_check`` and is synced to disk."""
-        target = sqlite3.connect(str(path), isolation_level=None)
+        for it, within their busy timeout). The copy of an encrypted database is encrypted with the same key (the
+        backup API between two connections keyed alike copies the pages, never plaintext). The copy must pass
+        ``integrity_check`` and is synced to disk."""
+        target = self.connect_to(path)
         try:
             self.conn.backup(target)
             if integrity_problems(target):
@@ -30,6 +32,14 @@ class Maintenance(StoreBase):
         finally:
             target.close()
         fsync_path(path)
+
+    def connect_to(self, path: Path, *, readonly: bool = False) -> sqlite3.Connection:
+        """A connection to another database file (a backup) under this database's key, if it has one. For an
+        encrypted one, a key that does not open it fails at the first read."""
+        try:
+            return _connect(path, self._key, readonly=readonly)
+        except database_errors() as exc:
+            raise _map_sqlite_error(exc) from exc
 
     def copy_from(self, source: sqlite3.Connection) -> None:
         """Replace this database's content with ``source``'s, through the backup API: SQLite writes it as one
@@ -68,17 +78,9 @@ def integrity_problems(conn: sqlite3.Connection) -> list[str]:
     """What ``PRAGMA integrity_check`` finds wrong (empty when the database is sound)."""
     try:
         rows = [str(r[0]) for r in conn.execute("PRAGMA integrity_check")]
-    except sqlite3.DatabaseError as exc:
+    except database_errors() as exc:  # an encrypted file's connection raises SQLCipher's own classes
         return [str(exc)]
     return [] if rows == ["ok"] else rows
-
-
-def open_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection to a database file that casefile will not change (a backup being restored)."""
-    try:
-        return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None)
-    except sqlite3.Error as exc:
-        raise _map_sqlite_error(exc) from exc
 
 
 def schema_steps(conn: sqlite3.Connection) -> list[str] | None:
@@ -90,5 +92,5 @@ def schema_steps(conn: sqlite3.Connection) -> list[str] | None:
                 "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", (MIGRATION_SET,)
             )
         ] or None
-    except sqlite3.DatabaseError:
+    except database_errors():
         return None

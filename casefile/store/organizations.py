@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from casefile.errors import NotFound, UsageError
+from casefile.errors import NotFound, UsageError, quote
 from casefile.text import fold, loose_key
 
 from .base import StoreBase
@@ -67,7 +67,7 @@ class Organizations(StoreBase):
         aliases: Sequence[str] = (),
     ) -> None:
         if self.organization_by_key(fold(name)) is not None:
-            raise UsageError(f"an organisation is already called {name!r}; `casefile org show` it")
+            raise UsageError(f"an organisation is already called {quote(name)}; `casefile org show` it")
         cursor = self.conn.execute(
             "INSERT INTO organizations (name, type, country, notes, created_at) VALUES (?, ?, ?, ?, ?)",
             (name, type_, country, notes, stamp),
@@ -85,7 +85,7 @@ class Organizations(StoreBase):
             (fold(organization),),
         ).fetchone()
         if row is None:
-            raise NotFound(f"no organisation called {organization!r}; `casefile org list` shows them")
+            raise NotFound(f"no organisation called {quote(organization)}; `casefile org list` shows them")
         for alias in aliases:
             self._add_name(int(row[0]), alias, "alias")
         return str(row[1])
@@ -96,7 +96,7 @@ class Organizations(StoreBase):
             raise UsageError("an organisation name cannot be empty")
         owner = self.organization_by_key(key)
         if owner is not None:
-            raise UsageError(f"{name!r} already names the organisation {owner!r}")
+            raise UsageError(f"{quote(name)} already names the organisation {quote(owner)}")
         self.conn.execute(
             "INSERT INTO organization_names (organization_rowid, name, kind, match_key) VALUES (?, ?, ?, ?)",
             (org_rowid, name, kind, key),

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from casefile import model
-from casefile.errors import NotFound, UsageError
+from casefile.errors import NotFound, UsageError, quote
 from casefile.model import Account, Filter, FuzzyDate
 
 from .base import StoreBase
@@ -151,7 +151,7 @@ class Parts(StoreBase):
             return None
         row = self.conn.execute("SELECT rowid FROM sources WHERE id = ?", (source_id,)).fetchone()
         if row is None:
-            raise NotFound(f"no source with id {source_id!r}; `casefile source list` shows them")
+            raise NotFound(f"no source with id {quote(source_id)}; `casefile source list` shows them")
         return int(row[0])
 
     def find_source(self, item: dict[str, Any]) -> tuple[int, str] | None:
@@ -241,8 +241,10 @@ class Parts(StoreBase):
         if len(rows) == 1:
             return str(rows[0][0])
         if rows:
-            raise UsageError(f"source id prefix {ref!r} is ambiguous; it matches {', '.join(r[0] for r in rows[:10])}")
-        raise NotFound(f"no source with id {ref!r}; `casefile source list` shows them")
+            raise UsageError(
+                f"source id prefix {quote(ref)} is ambiguous; it matches {', '.join(r[0] for r in rows[:10])}"
+            )
+        raise NotFound(f"no source with id {quote(ref)}; `casefile source list` shows them")
 
     def source_rowids_of(self, account_rowid: int) -> list[int]:
         """The sources an account links to or cites in its events and quotes."""

@@ -10,7 +10,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from casefile.errors import CasefileError
+from casefile.errors import CasefileError, DatabaseBusy
 from casefile.model import Account, Filter
 from casefile.text import index_form, translit_key, words
 
@@ -206,6 +206,8 @@ class Search(StoreBase):
                 raise _Rollback
         except _Rollback:
             pass
+        except DatabaseBusy:
+            raise  # another command is writing: the check needs the write lock, the index is not damaged
         except CasefileError:
             problems.append("the full-text index 'accounts_fts' is damaged")
         stale = missing = 0
