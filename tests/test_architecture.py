@@ -32,6 +32,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.audit",
         "casefile.maintenance",
         "casefile.privacy",
+        "casefile.publishing",
     ),
     "formats": ("casefile.importers", "casefile.exporters"),
     "store": ("casefile.store",),

@@ -310,6 +310,36 @@ def export(
         err(f"{count} {what}{'s' if count != 1 else ''} written to {output}")
 
 
+PublishOut = Annotated[str, typer.Argument(metavar="OUT.db", help="The new file ('-': stdout).")]
+
+
+@app.command()
+@boundary
+def publish(
+    out: PublishOut,
+    redact: Redact = None,
+    pseudonymise: Pseudonymise = None,
+    pseudonym_key: PseudonymKey = None,
+    new_key: NewKey = False,
+) -> None:
+    """Write a new SQLite file holding only what may be shared, for Datasette or a colleague: accounts that are
+    not restricted, deleted or merged away, their parts, the sources they cite, organisations and vocabulary
+    labels; no audit log, no undo data, no old bytes. Publishing again leaves out what was restricted since.
+
+    Example: casefile publish shared.db --redact summary
+    """
+    from casefile import privacy, publishing
+    from casefile.exporters import output as outputs
+
+    protect = protected(pseudonym_key=pseudonym_key)
+    outputs.check(out, protect=protect)  # before a key is made or the database read
+    shape = privacy.plan(redact or [], pseudonymise or [], pseudonym_key, new_key, protect=protected())
+    result = publishing.publish(open_store(), out, shape=shape, protect=protect)
+    left = ", ".join(f"{n} {reason}" for reason, n in result.left_out.items() if n)
+    err(f"{result.accounts} account{'s' if result.accounts != 1 else ''} published to {out}")
+    err(f"left out: {left or 'nothing'}")
+
+
 def _sqlite_encodes(store: "Store", fmt: OutFormat) -> bool:
     """Whether SQLite can encode this export's accounts (CSV cells, JSON lines) for the exporter (E1, E2)."""
     if fmt is OutFormat.csv:

@@ -1,0 +1,89 @@
+"""What ``publish`` asks of the database: copy the rows that may be shared into a new database file, from an
+allow-list, never by copying everything and deleting.
+
+The new file (made by :meth:`Connection.open`, so it has casefile's schema) is attached to this connection and
+filled by ``INSERT … SELECT`` under one read snapshot: the accounts that are not restricted and not deleted (a
+merged-away account is a deleted one), their source links, events and quotes, the sources a published
+account, event or quote cites, every organisation with its aliases, and the vocabulary labels. Nothing else
+is copied: no audit log, no merge redirects, no accepted ``check`` findings, no full-text index (the
+published file builds its own, over what it holds). Only row values travel, never pages, so no free page of
+the working file reaches the new one. The working database is only read.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .base import StoreBase
+from .connection import _map_sqlite_error, database_errors
+
+#: The rows a published file holds, table by table, in an order foreign keys accept; ``{published}`` is
+#: the published accounts' rowids (already copied), ``{cited}`` the sources they cite.
+_PUBLISHED = "SELECT rowid FROM pub.accounts"
+_CITED = (
+    f"SELECT source_rowid FROM main.account_sources WHERE account_rowid IN ({_PUBLISHED}) "
+    f"UNION SELECT source_rowid FROM main.events WHERE account_rowid IN ({_PUBLISHED}) "
+    f"UNION SELECT source_rowid FROM main.quotes WHERE account_rowid IN ({_PUBLISHED})"
+)
+_COPIES: tuple[tuple[str, str], ...] = (
+    ("accounts", "deleted_at IS NULL AND confidentiality != 'restricted'"),
+    ("sources", f"rowid IN ({_CITED})"),
+    ("account_sources", f"account_rowid IN ({_PUBLISHED})"),
+    ("events", f"account_rowid IN ({_PUBLISHED})"),
+    ("quotes", f"account_rowid IN ({_PUBLISHED})"),
+    ("organizations", "1"),
+    ("organization_names", "1"),
+    ("vocabulary", "1"),
+)
+#: Tables a published file never holds, dropped from its schema.
+UNPUBLISHED_TABLES = ("audit_log", "audit_batches", "account_redirects", "check_ignores")
+
+#: What was left out, counted (no record text): the reason → how many.
+_LEFT_OUT = {
+    "restricted": "SELECT count(*) FROM main.accounts WHERE deleted_at IS NULL AND confidentiality = 'restricted'",
+    "deleted": "SELECT count(*) FROM main.accounts WHERE deleted_at IS NOT NULL "
+    "AND id NOT IN (SELECT old_id FROM main.account_redirects)",
+    "merged away": "SELECT count(*) FROM main.accounts WHERE deleted_at IS NOT NULL "
+    "AND id IN (SELECT old_id FROM main.account_redirects)",
+    "sources no published account cites": "SELECT (SELECT count(*) FROM main.sources) - "
+    "(SELECT count(*) FROM pub.sources)",
+    "audit log entries": "SELECT count(*) FROM main.audit_log",
+}
+
+
+class Publishing(StoreBase):
+    """The allow-list copy behind ``publish``."""
+
+    def copy_published(self, target: Path) -> dict[str, int]:
+        """Fill ``target`` (a new, empty casefile database, plain) with what may be shared; returns what was left
+        out, counted by reason. One read snapshot of this database; ``target`` gets all of it or nothing."""
+        conn = self.conn
+        key = " KEY ''" if self.encrypted else ""  # SQLCipher: the attached file is plain
+        try:
+            conn.execute(f"ATTACH DATABASE ? AS pub{key}", (str(target),))
+            try:
+                conn.execute("BEGIN")
+                try:
+                    for table, where in _COPIES:
+                        conn.execute(f"INSERT INTO pub.{table} SELECT * FROM main.{table} WHERE {where}")
+                    left = {reason: int(conn.execute(sql).fetchone()[0]) for reason, sql in _LEFT_OUT.items()}
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            finally:
+                conn.execute("DETACH DATABASE pub")
+        except database_errors() as exc:
+            raise _map_sqlite_error(exc, self.path) from exc
+        return left
+
+    def finish_published(self, target: Path) -> None:
+        """On the published file's own store: drop the tables it never holds and write it, compacted into fresh
+        pages, to ``target`` (an empty file): ``VACUUM INTO`` copies live rows only."""
+        try:
+            for table in UNPUBLISHED_TABLES:
+                self.conn.execute(f"DROP TABLE IF EXISTS {table}")
+            self.conn.execute("VACUUM INTO ?", (str(target),))
+        except database_errors() as exc:
+            raise _map_sqlite_error(exc, self.path) from exc

@@ -1,0 +1,149 @@
+"""``casefile publish OUT.db``: a new file holding only what may be shared (issue 17). Canary strings planted
+in everything that must not be shared are looked for in the raw bytes of the published file."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+PUBLIC_WORD = "lighthousekeeper"
+CANARIES = {
+    "restricted": "CANARYRESTRICTEDQX",
+    "deleted": "CANARYDELETEDQX",
+    "merged": "CANARYMERGEDQX",
+    "edited": "CANARYEDITEDQX",
+    "purged": "CANARYPURGEDQX",
+    "restricted source": "CANARYSOURCEQX",
+}
+
+
+def add(cli, external_id: str, *args: str) -> None:
+    result = cli("add", "--no-input", "--external-id", external_id, "--organization", "MEK", *args)
+    assert result.exit_code == 0, result.stderr
+
+
+def plant(cli) -> None:
+    """One public account and one account for each way a record must stay out of a published file."""
+    add(
+        cli, "PUB-1", "--name", "Public Person", "--summary", f"a {PUBLIC_WORD} who left", "--confidentiality", "public"
+    )
+    add(
+        cli,
+        "RES-1",
+        "--name",
+        CANARIES["restricted"],
+        "--summary",
+        f"{CANARIES['restricted']} told us",
+        "--confidentiality",
+        "restricted",
+        "--source-title",
+        CANARIES["restricted source"],
+        "--source-url",
+        "https://example.org/restricted-only",
+    )
+    add(cli, "DEL-1", "--name", "Deleted One", "--summary", CANARIES["deleted"])
+    assert cli("delete", "DEL-1", "--yes").exit_code == 0
+    add(cli, "KEEP-1", "--name", "Kept One", "--summary", "kept after a merge")
+    add(cli, "GONE-1", "--name", "Kept One", "--summary", CANARIES["merged"])
+    assert cli("merge", "KEEP-1", "GONE-1").exit_code == 0
+    add(cli, "EDIT-1", "--name", "Edited One", "--summary", CANARIES["edited"])
+    assert cli("edit", "EDIT-1", "--set", "summary=now plain", "--yes").exit_code == 0
+    add(cli, "PURGE-1", "--name", "Purged One", "--summary", CANARIES["purged"])
+    assert cli("purge", "PURGE-1", "--yes").exit_code == 0
+
+
+def canaries_in(data: bytes) -> list[str]:
+    found = []
+    for what, canary in CANARIES.items():
+        for encoding in ("utf-8", "utf-16-le", "utf-16-be"):
+            if canary.encode(encoding) in data or canary.lower().encode(encoding) in data:
+                found.append(what)
+    return found
+
+
+def test_publish_leaves_every_unshareable_record_out_of_the_file_bytes(cli, db: Path, tmp_path: Path) -> None:
+    plant(cli)
+    assert canaries_in(db.read_bytes())  # the working file holds them (the test could fail)
+    out = tmp_path / "shared.db"
+    result = cli("publish", out)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == ""
+    assert canaries_in(out.read_bytes()) == []
+    assert "1 restricted" in result.stderr and "1 deleted" in result.stderr and "1 merged away" in result.stderr
+    for canary in CANARIES.values():
+        assert canary not in result.stderr  # counts only
+    conn = sqlite3.connect(out)
+    ids = {r[0] for r in conn.execute("SELECT external_id FROM accounts")}
+    assert ids == {"PUB-1", "KEEP-1", "EDIT-1"}
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert "audit_log" not in tables and "audit_batches" not in tables and "account_redirects" not in tables
+    assert conn.execute("PRAGMA freelist_count").fetchone()[0] == 0
+    assert conn.execute("SELECT count(*) FROM sources").fetchone()[0] == 0  # only the restricted account cited one
+    # the search index covers what was published, and only that
+    found = conn.execute("SELECT rowid FROM accounts_fts WHERE accounts_fts MATCH ?", (PUBLIC_WORD,)).fetchall()
+    assert len(found) == 1
+    assert conn.execute("SELECT count(*) FROM accounts_fts_docs").fetchone()[0] <= 3
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    conn.execute("INSERT INTO accounts_fts (accounts_fts) VALUES ('integrity-check')")
+    conn.close()
+
+
+def test_publishing_again_leaves_out_a_record_made_restricted_since(cli, tmp_path: Path) -> None:
+    plant(cli)
+    out = tmp_path / "shared.db"
+    assert cli("publish", out).exit_code == 0
+    assert PUBLIC_WORD.encode() in out.read_bytes()
+    assert cli("edit", "PUB-1", "--set", "confidentiality=restricted", "--yes").exit_code == 0
+    result = cli("publish", out)
+    assert result.exit_code == 0, result.stderr
+    assert "2 restricted" in result.stderr
+    assert PUBLIC_WORD.encode() not in out.read_bytes()
+
+
+def test_publish_refuses_the_database_and_its_journal(cli, db: Path) -> None:
+    plant(cli)
+    before = db.read_bytes()
+    for target in (db, Path(str(db) + "-journal")):
+        result = cli("publish", target)
+        assert result.exit_code == 2
+        assert "refusing to write" in result.stderr
+    assert db.read_bytes() == before
+    assert not Path(str(db) + "-journal").exists()
+
+
+def test_publish_redacts_and_pseudonymises_like_export(cli, tmp_path: Path) -> None:
+    plant(cli)
+    out = tmp_path / "shared.db"
+    key = tmp_path / "pseudonyms.key"
+    result = cli("publish", out, "--redact", "summary", "--pseudonymise", "name", "--pseudonym-key", key, "--new-key")
+    assert result.exit_code == 0, result.stderr
+    data = out.read_bytes()
+    assert PUBLIC_WORD.encode() not in data and b"Public Person" not in data
+    conn = sqlite3.connect(out)
+    rows = conn.execute("SELECT name, summary FROM accounts WHERE external_id = 'PUB-1'").fetchall()
+    assert rows[0][0].startswith("person-") and rows[0][1] is None
+    assert (
+        conn.execute("SELECT count(*) FROM accounts_fts WHERE accounts_fts MATCH ?", (PUBLIC_WORD,)).fetchone()[0] == 0
+    )
+    assert canaries_in(data) == []
+    assert cli("publish", out, "--redact", "confidentiality").exit_code == 2
+
+
+def test_publish_of_an_encrypted_database_is_a_plain_file(cli, tmp_path: Path, monkeypatch) -> None:
+    pytest.importorskip("sqlcipher3")
+    encrypted = tmp_path / "secret.db"
+    monkeypatch.setenv("CASEFILE_DB", str(encrypted))
+    monkeypatch.setenv("CASEFILE_KEY", "correct horse")
+    assert cli("init", "--encrypted").exit_code == 0
+    plant(cli)
+    assert not canaries_in(encrypted.read_bytes()) and b"SQLite format 3" not in encrypted.read_bytes()[:16]
+    out = tmp_path / "shared.db"
+    result = cli("publish", out)
+    assert result.exit_code == 0, result.stderr
+    assert out.read_bytes()[:16] == b"SQLite format 3\x00"
+    assert PUBLIC_WORD.encode() in out.read_bytes()
+    assert canaries_in(out.read_bytes()) == []
+    assert json.loads(json.dumps(sqlite3.connect(out).execute("SELECT count(*) FROM accounts").fetchone()))[0] == 3
