@@ -3,9 +3,11 @@ in everything that must not be shared are looked for in the raw bytes of the pub
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -147,3 +149,45 @@ def test_publish_of_an_encrypted_database_is_a_plain_file(cli, tmp_path: Path, m
     assert PUBLIC_WORD.encode() in out.read_bytes()
     assert canaries_in(out.read_bytes()) == []
     assert json.loads(json.dumps(sqlite3.connect(out).execute("SELECT count(*) FROM accounts").fetchone()))[0] == 3
+
+
+def datasette_get(db: Path, metadata: Path, path: str) -> tuple[int, Any]:
+    """One request to a real Datasette (its Python API, in-process) serving ``db`` immutable with ``metadata``."""
+    from datasette.app import Datasette
+
+    async def get() -> tuple[int, Any]:
+        ds = Datasette(immutables=[str(db)], metadata=json.loads(metadata.read_text()))
+        response = await ds.client.get(path)
+        return response.status_code, response.json()
+
+    return asyncio.run(get())
+
+
+def test_publish_writes_datasette_metadata_from_the_field_registry(cli, tmp_path: Path) -> None:
+    from casefile import model
+
+    plant(cli)
+    add(cli, "PUB-2", "--name", "Second", "--reason", "no_future", "--left", "1999", "--confidentiality", "public")
+    assert cli("event", "add", "PUB-2", "--type", "captured", "--date", "1998", "--description", "x").exit_code == 0
+    out = tmp_path / "shared.db"
+    assert cli("publish", out).exit_code == 0
+    meta_path = tmp_path / "shared.metadata.json"
+    meta = json.loads(meta_path.read_text())
+    tables = meta["databases"]["shared"]["tables"]
+    columns = tables["accounts"]["columns"]
+    assert columns["summary"] == model.FIELD_BY_NAME["summary"].help
+    assert columns["left_min"].startswith("left: earliest possible day")
+    assert tables["events"]["columns"]["account_rowid"]
+    assert tables["sources"]["label_column"] == "title"
+    status, page = datasette_get(out, meta_path, "/shared/accounts.json?_shape=objects")
+    assert status == 200
+    assert set(page["facet_results"]) >= {"organization", "reasons", "nationality", "left_year"}
+    assert page["facet_results"]["left_year"]["results"][0]["value"] == 1999
+    reasons = {r["value"] for r in page["facet_results"]["reasons"]["results"]}
+    assert "no_future" in reasons
+    for query in meta["databases"]["shared"]["queries"]:
+        status, rows = datasette_get(out, meta_path, f"/shared/{query}.json?_shape=array")
+        assert status == 200, query
+        assert canaries_in(json.dumps(rows).encode()) == []
+    status, rows = datasette_get(out, meta_path, "/shared/counts_by_reason_and_year.json?_shape=array")
+    assert {"reason": "no_future", "year": 1999, "accounts": 1} in rows

@@ -328,16 +328,28 @@ def publish(
 
     Example: casefile publish shared.db --redact summary
     """
+    import json
+    from pathlib import Path
+
     from casefile import privacy, publishing
     from casefile.exporters import output as outputs
 
     protect = protected(pseudonym_key=pseudonym_key)
     outputs.check(out, protect=protect)  # before a key is made or the database read
     shape = privacy.plan(redact or [], pseudonymise or [], pseudonym_key, new_key, protect=protected())
+    meta = publishing.metadata_path(out) if out != "-" else None
+    if meta is not None:
+        outputs.check(meta, protect={**protect, out: "the published file"})
     result = publishing.publish(open_store(), out, shape=shape, protect=protect)
+    if meta is not None:  # Datasette's descriptions, facets and canned queries: `datasette OUT.db -m META`
+        with outputs.open_output(meta, protect=protect) as fh:
+            json.dump(publishing.metadata(Path(out).stem), fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
     left = ", ".join(f"{n} {reason}" for reason, n in result.left_out.items() if n)
     err(f"{result.accounts} account{'s' if result.accounts != 1 else ''} published to {out}")
     err(f"left out: {left or 'nothing'}")
+    if meta is not None:
+        err(f"Datasette metadata written to {meta}: datasette {out} --immutable -m {meta} (or: casefile serve)")
 
 
 def _sqlite_encodes(store: "Store", fmt: OutFormat) -> bool:
