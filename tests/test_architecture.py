@@ -33,6 +33,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.maintenance",
         "casefile.privacy",
         "casefile.publishing",
+        "casefile.serving",
     ),
     "formats": ("casefile.importers", "casefile.exporters"),
     "store": ("casefile.store",),

@@ -352,6 +352,26 @@ def publish(
         err(f"Datasette metadata written to {meta}: datasette {out} --immutable -m {meta} (or: casefile serve)")
 
 
+@app.command()
+@boundary
+def serve(
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="Port to listen on.")] = 8001,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; anything but this machine's own prints a warning.")
+    ] = "127.0.0.1",
+    sql: Annotated[bool, typer.Option("--sql", help="Let visitors run arbitrary SQL (on the published copy).")] = False,
+) -> None:
+    """Browse what may be shared in Datasette: publish to a private temporary file and serve it read-only on
+    this machine (the working database is never served). Ctrl-C stops and removes the temporary file.
+
+    Example: casefile serve --port 8001
+    """
+    from casefile import serving
+
+    serving.require_datasette()
+    raise typer.Exit(serving.serve(open_store(), host=host, port=port, sql=sql, say=err))
+
+
 def _sqlite_encodes(store: "Store", fmt: OutFormat) -> bool:
     """Whether SQLite can encode this export's accounts (CSV cells, JSON lines) for the exporter (E1, E2)."""
     if fmt is OutFormat.csv:
