@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import json
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -191,3 +193,42 @@ def test_publish_writes_datasette_metadata_from_the_field_registry(cli, tmp_path
         assert canaries_in(json.dumps(rows).encode()) == []
     status, rows = datasette_get(out, meta_path, "/shared/counts_by_reason_and_year.json?_shape=array")
     assert {"reason": "no_future", "year": 1999, "accounts": 1} in rows
+
+
+def ftm_tool(*args: str) -> None:
+    """followthemoney's own command-line tool (installed with the ftm extra), as a team would run it."""
+    tool = Path(sys.executable).parent / "ftm"
+    done = subprocess.run([str(tool), *args], capture_output=True, timeout=300)
+    assert done.returncode == 0, done.stderr.decode()
+
+
+def entity_ids(path: Path) -> list[str]:
+    return [json.loads(line)["id"] for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("command", ["publish", "export"])
+def test_ftm_output_has_no_canary_and_survives_ftm_validate_and_aggregate(cli, tmp_path: Path, command: str) -> None:
+    pytest.importorskip("followthemoney")
+    plant(cli)
+    out = tmp_path / "case.ftm.json"
+    if command == "publish":
+        result = cli("publish", out, "--format", "ftm", "--dataset", "defection_cases")
+        assert "1 restricted" in result.stderr and "1 merged away" in result.stderr
+        assert not (tmp_path / "case.ftm.metadata.json").exists()
+    else:
+        result = cli("export", "--format", "ftm", "-o", out, "--dataset", "defection_cases")
+    assert result.exit_code == 0, result.stderr
+    assert canaries_in(out.read_bytes()) == []
+    assert PUBLIC_WORD.encode() in out.read_bytes()
+    ids = entity_ids(out)
+    assert len(ids) == len(set(ids))
+    # the ids are casefile's stable ones: the same as a plain export's, and the same on every run
+    again = tmp_path / "again.ftm.json"
+    assert cli("export", "--format", "ftm", "-o", again, "--dataset", "defection_cases").exit_code == 0
+    assert entity_ids(again) == ids
+    clean, merged = tmp_path / "clean.ftm.json", tmp_path / "aggregated.ftm.json"
+    ftm_tool("validate", "-i", str(out), "-o", str(clean))
+    ftm_tool("aggregate", "-i", str(clean), "-o", str(merged))
+    assert sorted(entity_ids(clean)) == sorted(ids)
+    assert sorted(entity_ids(merged)) == sorted(ids)
+    assert canaries_in(merged.read_bytes()) == []

@@ -38,17 +38,16 @@ _COPIES: tuple[tuple[str, str], ...] = (
 #: Tables a published file never holds, dropped from its schema.
 UNPUBLISHED_TABLES = ("audit_log", "audit_batches", "account_redirects", "check_ignores")
 
-#: What was left out, counted (no record text): the reason → how many.
-_LEFT_OUT = {
+#: The accounts and history no published file holds, counted (no record text): the reason → how many.
+_UNPUBLISHED = {
     "restricted": "SELECT count(*) FROM main.accounts WHERE deleted_at IS NULL AND confidentiality = 'restricted'",
     "deleted": "SELECT count(*) FROM main.accounts WHERE deleted_at IS NOT NULL "
     "AND id NOT IN (SELECT old_id FROM main.account_redirects)",
     "merged away": "SELECT count(*) FROM main.accounts WHERE deleted_at IS NOT NULL "
     "AND id IN (SELECT old_id FROM main.account_redirects)",
-    "sources no published account cites": "SELECT (SELECT count(*) FROM main.sources) - "
-    "(SELECT count(*) FROM pub.sources)",
     "audit log entries": "SELECT count(*) FROM main.audit_log",
 }
+_UNCITED = "SELECT (SELECT count(*) FROM main.sources) - (SELECT count(*) FROM pub.sources)"
 
 
 class Publishing(StoreBase):
@@ -66,7 +65,8 @@ class Publishing(StoreBase):
                 try:
                     for table, where in _COPIES:
                         conn.execute(f"INSERT INTO pub.{table} SELECT * FROM main.{table} WHERE {where}")
-                    left = {reason: int(conn.execute(sql).fetchone()[0]) for reason, sql in _LEFT_OUT.items()}
+                    left = self.unpublished()
+                    left["sources no published account cites"] = int(conn.execute(_UNCITED).fetchone()[0])
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:
@@ -77,6 +77,10 @@ class Publishing(StoreBase):
         except database_errors() as exc:
             raise _map_sqlite_error(exc, self.path) from exc
         return left
+
+    def unpublished(self) -> dict[str, int]:
+        """How many accounts a publish leaves out, by reason, and how many audit entries (counts only)."""
+        return {reason: int(self.conn.execute(sql).fetchone()[0]) for reason, sql in _UNPUBLISHED.items()}
 
     def finish_published(self, target: Path) -> None:
         """On the published file's own store: drop the tables it never holds and write it, compacted into fresh
