@@ -145,9 +145,9 @@ def publish(
             staged = Store.open(build, create=True)
             try:
                 left_out = store.copy_published(build)
-                if shape is not None:
+                if shape is not None:  # the index must hold the shaped text, not what the working file indexed
                     _shape(staged, shape)
-                staged.rebuild_search()
+                    staged.rebuild_search()
                 count = staged.count(Filter())
                 staged.finish_published(Path(final))
             finally:
