@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import sqlite3
 import subprocess
 import sys
@@ -232,3 +233,23 @@ def test_ftm_output_has_no_canary_and_survives_ftm_validate_and_aggregate(cli, t
     assert sorted(entity_ids(clean)) == sorted(ids)
     assert sorted(entity_ids(merged)) == sorted(ids)
     assert canaries_in(merged.read_bytes()) == []
+
+
+def test_the_checks_docs_sharing_md_gives_hold_for_a_published_file(cli, tmp_path: Path) -> None:
+    from conftest import ROOT
+
+    guide = (ROOT / "docs" / "SHARING.md").read_text()
+    readme = (ROOT / "README.md").read_text()
+    assert "datasette ~/.local" not in readme and "`datasette casefile.db`" not in readme
+    plant(cli)
+    out = tmp_path / "shared.db"
+    assert cli("publish", out).exit_code == 0
+    checks = re.findall(r'^sqlite3 shared\.db "([^"]+)"[ \t]*(?:#[ \t]*(\S+))?', guide, re.M)
+    assert len(checks) >= 5
+    conn = sqlite3.connect(out)
+    for sql, expected in checks:
+        rows = conn.execute(sql).fetchall()
+        if expected:
+            assert str(rows[0][0]) == expected, sql
+        assert not {r[0] for r in rows} & {"audit_log", "audit_batches", "account_redirects", "check_ignores"}
+        assert "restricted" not in {r[0] for r in rows}
