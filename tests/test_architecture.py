@@ -32,6 +32,8 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.audit",
         "casefile.maintenance",
         "casefile.privacy",
+        "casefile.publishing",
+        "casefile.serving",
     ),
     "formats": ("casefile.importers", "casefile.exporters"),
     "store": ("casefile.store",),

@@ -70,8 +70,9 @@ COMMANDS: dict[str, Command] = {
     "dupes": Command(("dupes", "--min-score", "50")),
 }
 
-#: Commands with ``--format`` that show no record text: import reads a format, doctor reports on the file.
-NOT_DATA = {"import", "doctor"}
+#: Commands with ``--format`` that show no record text: import reads a format, doctor reports on the file;
+#: publish writes a file to share (a database, or FtM entities as ``export --format ftm``, itself not a row here).
+NOT_DATA = {"import", "doctor", "publish"}
 
 
 def format_commands() -> set[str]:

@@ -310,6 +310,108 @@ def export(
         err(f"{count} {what}{'s' if count != 1 else ''} written to {output}")
 
 
+PublishOut = Annotated[str, typer.Argument(metavar="OUT.db", help="The new file ('-': stdout).")]
+
+
+class PublishFormat(str, Enum):
+    sqlite = "sqlite"
+    ftm = "ftm"
+
+
+PublishFormatOpt = Annotated[
+    PublishFormat,
+    typer.Option(
+        "--format", "-f", help="sqlite (a database for Datasette) or ftm (FollowTheMoney entities for OpenAleph)."
+    ),
+]
+
+
+@app.command()
+@boundary
+def publish(
+    out: PublishOut,
+    fmt: PublishFormatOpt = PublishFormat.sqlite,
+    dataset: Dataset = None,
+    redact: Redact = None,
+    pseudonymise: Pseudonymise = None,
+    pseudonym_key: PseudonymKey = None,
+    new_key: NewKey = False,
+) -> None:
+    """Write a new SQLite file holding only what may be shared, for Datasette or a colleague: accounts that are
+    not restricted, deleted or merged away, their parts, the sources they cite, organisations and vocabulary
+    labels; no audit log, no undo data, no old bytes. Publishing again leaves out what was restricted since.
+
+    With --format ftm the same accounts go to a FollowTheMoney file for a team platform (OpenAleph), as
+    `export --format ftm` writes them.
+
+    Example: casefile publish shared.db --redact summary
+    """
+    import json
+    from pathlib import Path
+
+    from casefile import privacy, publishing
+    from casefile.exporters import output as outputs
+
+    protect = protected(pseudonym_key=pseudonym_key)
+    outputs.check(out, protect=protect)  # before a key is made or the database read
+    options = _ftm_options(OutFormat(fmt.value) if fmt is PublishFormat.ftm else OutFormat.csv, dataset)
+    shape = privacy.plan(redact or [], pseudonymise or [], pseudonym_key, new_key, protect=protected())
+    if fmt is PublishFormat.ftm:
+        _publish_ftm(out, shape, options, protect)
+        return
+    meta = publishing.metadata_path(out) if out != "-" else None
+    if meta is not None:
+        outputs.check(meta, protect={**protect, out: "the published file"})
+    result = publishing.publish(open_store(), out, shape=shape, protect=protect)
+    if meta is not None:  # Datasette's descriptions, facets and canned queries: `datasette OUT.db -m META`
+        with outputs.open_output(meta, protect=protect) as fh:
+            json.dump(publishing.metadata(Path(out).stem), fh, ensure_ascii=False, indent=2)
+            fh.write("\n")
+    _report_published(result.accounts, out, result.left_out)
+    if meta is not None:
+        err(f"Datasette metadata written to {meta}: datasette {out} --immutable -m {meta} (or: casefile serve)")
+
+
+def _publish_ftm(out: str, shape: Any, options: dict[str, Any], protect: dict[str, str]) -> None:
+    """``publish --format ftm``: what a published file holds, as FtM entities (export's writer, export's ids)."""
+    from casefile import exporters
+
+    store = open_store()
+    options["organizations"] = store.organizations()
+    left = store.unpublished()
+    with exporters.open_output(out, protect=protect) as fh:
+        accounts = store.query(model.Filter(include_restricted=False), nested=True)  # not deleted, not restricted
+        count = exporters.write_accounts("ftm", shape(accounts) if shape else accounts, data_out(fh), **options)
+    _report_published(count, out, left)
+
+
+def _report_published(count: int, out: str, left_out: dict[str, int]) -> None:
+    """How many accounts were published, and what was left out: counts only, never record text."""
+    left = ", ".join(f"{n} {reason}" for reason, n in left_out.items() if n)
+    err(f"{count} account{'s' if count != 1 else ''} published to {out}")
+    err(f"left out: {left or 'nothing'}")
+
+
+@app.command()
+@boundary
+def serve(
+    port: Annotated[int, typer.Option("--port", "-p", min=1, max=65535, help="Port to listen on.")] = 8001,
+    host: Annotated[
+        str, typer.Option("--host", help="Address to listen on; anything but this machine's own prints a warning.")
+    ] = "127.0.0.1",
+    sql: Annotated[bool, typer.Option("--sql", help="Let visitors run arbitrary SQL (on the published copy).")] = False,
+) -> None:
+    """Browse what may be shared in Datasette: publish to a private temporary file and serve it read-only on
+    this machine (the working database is never served). Ctrl-C stops and removes the temporary file.
+
+    Example: casefile serve --port 8001
+    """
+    from casefile import serving
+
+    serving.require_datasette()
+    raise typer.Exit(serving.serve(open_store(), host=host, port=port, sql=sql, say=err))
+
+
 def _sqlite_encodes(store: "Store", fmt: OutFormat) -> bool:
     """Whether SQLite can encode this export's accounts (CSV cells, JSON lines) for the exporter (E1, E2)."""
     if fmt is OutFormat.csv:

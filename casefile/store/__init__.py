@@ -13,7 +13,8 @@ owning its SQL (see docs/ARCHITECTURE.md):
 * :mod:`.organizations` and :mod:`.vocabulary` — organisations with their aliases; codes users added;
 * :mod:`.export` — the CSV cells and JSON lines SQLite writes for an export;
 * :mod:`.analysis` — the queries behind stats, dupes and check;
-* :mod:`.maintenance` — backup and restore through the backup API, doctor's checks.
+* :mod:`.maintenance` — backup and restore through the backup API, doctor's checks;
+* :mod:`.publish` — the allow-list copy of what may be shared, behind ``publish``.
 
 :mod:`.base` holds the state the rooms share and declares the calls one room makes into another. Every write
 happens inside :meth:`Store.transaction`, a ``BEGIN IMMEDIATE`` … ``COMMIT`` that rolls back on any
@@ -58,6 +59,7 @@ from .history import History
 from .maintenance import Maintenance, integrity_problems, schema_steps
 from .organizations import Organizations
 from .parts import Parts
+from .publish import UNPUBLISHED_TABLES, Publishing
 from .search import Search
 from .vocabulary import Vocabulary
 
@@ -71,6 +73,7 @@ __all__ = [
     "MIGRATION_SET",
     "PAGE_SIZE",
     "STATS_DIMENSIONS",
+    "UNPUBLISHED_TABLES",
     "AuditKind",
     "Change",
     "Store",
@@ -107,5 +110,6 @@ class Store(
     Export,
     Analysis,
     Maintenance,
+    Publishing,
 ):
     """An open casefile database: every room's methods on one connection (``Store.open(path)``)."""
