@@ -27,14 +27,15 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m compileall -q casefile
 	touch $@ $(VENV)/.installed
 
+# --no-pager: the demo prints everything and returns to the prompt, whatever the terminal's height
 demo: $(VENV)/.installed
 	rm -f $(DEMO_DB)
-	$(CASEFILE) --db $(DEMO_DB) init
-	$(CASEFILE) --db $(DEMO_DB) org import data/organizations.json
-	$(CASEFILE) --db $(DEMO_DB) import data/accounts.json
-	$(CASEFILE) --db $(DEMO_DB) list --format table
-	$(CASEFILE) --db $(DEMO_DB) show SEED-0001
-	$(CASEFILE) --db $(DEMO_DB) timeline --org MEK
+	$(CASEFILE) --no-pager --db $(DEMO_DB) init
+	$(CASEFILE) --no-pager --db $(DEMO_DB) org import data/organizations.json
+	$(CASEFILE) --no-pager --db $(DEMO_DB) import data/accounts.json
+	$(CASEFILE) --no-pager --db $(DEMO_DB) list --format table
+	$(CASEFILE) --no-pager --db $(DEMO_DB) show SEED-0001
+	$(CASEFILE) --no-pager --db $(DEMO_DB) timeline --org MEK
 
 # benchmarks/ is linted once it exists (it is not part of every checkout yet)
 LINTED := casefile tests $(wildcard benchmarks)
