@@ -74,11 +74,70 @@ class SafeCommand(_SafeParsing, typer.core.TyperCommand):
 
 
 class SafeGroup(_SafeParsing, typer.core.TyperGroup):
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:  # the whole command line: global options typed after the command move before it
+            args = hoist_global_options(self, ctx, args)
+        return super().parse_args(ctx, args)
+
     def resolve_command(self, ctx: Context, args: list[str]) -> Any:
         try:
             return super().resolve_command(ctx, args)
         except ClickException as exc:  # "No such command '…'"
             raise _made_safe(exc, list(args)) from None
+
+
+def _takes_value(option: Any) -> bool:
+    return not (option.is_flag or option.count)
+
+
+def _options(command: Any, ctx: Context) -> dict[str, Any]:
+    """``command``'s options by every name they are typed with."""
+    return {name: p for p in command.get_params(ctx) if p.param_type_name == "option" for name in p.opts}
+
+
+def hoist_global_options(root: Any, ctx: Context, args: list[str]) -> list[str]:
+    """``args`` with the root's options that were typed after the command (``casefile list --db X``,
+    ``casefile org list --no-pager``) moved before it, so they work wherever people type them.
+
+    The command's own options, and the values they take, are left where they are (a command's ``--debug``,
+    or ``--text --db`` whose value is "--db"); so is everything after ``--``.
+    """
+    own = _options(root, ctx)
+    head: list[str] = []
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":  # options before the command
+        name = args[i].split("=", 1)[0]
+        take = 2 if name in own and "=" not in args[i] and _takes_value(own[name]) else 1
+        head += args[i : i + take]
+        i += take
+    command: Any = root
+    rest: list[str] = []
+    while i < len(args) and hasattr(command, "get_command") and not args[i].startswith("-"):
+        sub = command.get_command(ctx, args[i])  # a group: the next word names its command
+        rest.append(args[i])
+        i += 1
+        if sub is None:  # an unknown command: the parser will say so
+            return [*head, *rest, *args[i:]]
+        command = sub
+    theirs = _options(command, ctx)
+    hoisted: list[str] = []
+    while i < len(args):
+        token = args[i]
+        if token == "--":
+            rest += args[i:]
+            break
+        name = token.split("=", 1)[0]
+        if name in theirs:  # the command's own option, with its value
+            take = 2 if "=" not in token and _takes_value(theirs[name]) else 1
+            rest += args[i : i + take]
+        elif name in own and name not in ("--help", "-h"):
+            take = 2 if "=" not in token and _takes_value(own[name]) else 1
+            hoisted += args[i : i + take]
+        else:
+            take = 1
+            rest.append(token)
+        i += take
+    return [*head, *hoisted, *rest]
 
 
 def install(app: typer.Typer) -> None:
