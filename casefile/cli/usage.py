@@ -17,7 +17,7 @@ from typing import Any
 
 import typer.core
 from typer._click.core import Context  # Typer 0.29 vendors click: these are the classes it builds and raises
-from typer._click.exceptions import ClickException, UsageError
+from typer._click.exceptions import BadParameter, ClickException, NoArgsIsHelpError, UsageError
 
 from casefile.errors import QUOTE_CHARS, quote
 
@@ -51,6 +51,79 @@ def _made_safe(exc: ClickException, tokens: list[str]) -> ClickException:
     return exc
 
 
+def _number(value: object) -> str:
+    return str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
+
+
+def _typed_name(param: Any, tokens: list[str]) -> str:
+    """The name the user gave ``param`` (``-f`` or ``--format``), else its long name, else its metavar."""
+    names = [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]
+    for token in tokens:
+        for name in names:
+            if name.startswith("-") and (token == name or token.startswith(name + "=")):
+                return str(name)
+    long = [n for n in names if n.startswith("--")]
+    return long[0] if long else str(getattr(param, "metavar", None) or str(param.name).upper())
+
+
+def _plain_value_error(exc: BadParameter, tokens: list[str]) -> str | None:
+    """A value the parser refused, in casefile's words: ``--limit: 'ten' is not a whole number``, not
+    pydantic's "Input should be a valid integer, unable to parse string as an integer"."""
+    from pydantic import ValidationError
+
+    cause = exc.__cause__
+    if exc.param is None or not isinstance(cause, ValidationError) or not cause.errors():
+        return None
+    error = cause.errors(include_url=False)[0]
+    kind, typed, bounds = error["type"], error.get("input"), error.get("ctx") or {}
+    if kind in ("int_parsing", "int_from_float", "int_type"):
+        reason = f"{quote(typed)} is not a whole number"
+    elif kind in ("float_parsing", "float_type"):
+        reason = f"{quote(typed)} is not a number"
+    elif kind in ("greater_than_equal", "greater_than"):
+        least = bounds.get("ge", bounds.get("gt"))
+        reason = f"{quote(typed)[1:-1]} is too small (the least is {_number(least)})"
+    elif kind in ("less_than_equal", "less_than"):
+        most = bounds.get("le", bounds.get("lt"))
+        reason = f"{quote(typed)[1:-1]} is too large (the most is {_number(most)})"
+    elif kind == "value_error" and "error" in bounds:
+        reason = str(bounds["error"]).rstrip(".")
+    else:
+        reason = str(error["msg"]).rstrip(".")
+    return f"{_typed_name(exc.param, tokens)}: {reason}"
+
+
+def _one_line(exc: ClickException, tokens: list[str]) -> ClickException:
+    """``exc`` shown as every other casefile error is: ``error: …`` on one line of stderr, then one hint line
+    (``Try 'casefile list -h' for help.``) for a usage error, instead of click's usage block. A bare group's
+    help (``casefile org``) is shown whole."""
+    if isinstance(exc, NoArgsIsHelpError):
+        return exc
+    plain = _plain_value_error(exc, tokens) if isinstance(exc, BadParameter) else None
+    if plain is not None:
+        exc.message = plain
+    exc = _made_safe(exc, tokens)
+    if plain is not None:
+        message = exc.message
+    else:
+        message = exc.format_message().replace(". Did you mean", "; did you mean").rstrip(".")
+        message = message[:1].lower() + message[1:]
+    ctx = getattr(exc, "ctx", None)
+    hint = f"Try '{ctx.command_path} -h' for help." if isinstance(exc, UsageError) and ctx is not None else None
+
+    def show(file: Any = None) -> None:
+        import sys
+
+        from casefile.cli.common import err
+
+        err(f"error: {message}")
+        if hint:
+            sys.stderr.write(hint + "\n")
+
+    exc.show = show  # type: ignore[method-assign]
+    return exc
+
+
 class _SafeParsing:
     """Stray arguments counted, long tokens cut, controls made visible in every message of the parser."""
 
@@ -61,11 +134,11 @@ class _SafeParsing:
         try:
             rest: list[str] = super().parse_args(ctx, args)  # type: ignore[misc]
         except ClickException as exc:
-            raise _made_safe(exc, tokens) from None
+            raise _one_line(exc, tokens) from None
         finally:
             ctx.allow_extra_args = allowed
         if rest and not allowed and not ctx.resilient_parsing:
-            raise UsageError(stray_arguments(len(rest)), ctx)
+            raise _one_line(UsageError(stray_arguments(len(rest)), ctx), tokens)
         return rest
 
 
@@ -76,6 +149,11 @@ class SafeCommand(_SafeParsing, typer.core.TyperCommand):
 class SafeGroup(_SafeParsing, typer.core.TyperGroup):
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         if ctx.parent is None:  # the whole command line: global options typed after the command move before it
+            if not args:  # a bare `casefile`: its help, as asked for, not an error
+                from casefile.cli.common import data_out
+
+                data_out().write(ctx.get_help() + "\n")
+                ctx.exit(0)
             args = hoist_global_options(self, ctx, args)
         return super().parse_args(ctx, args)
 
@@ -83,7 +161,7 @@ class SafeGroup(_SafeParsing, typer.core.TyperGroup):
         try:
             return super().resolve_command(ctx, args)
         except ClickException as exc:  # "No such command '…'"
-            raise _made_safe(exc, list(args)) from None
+            raise _one_line(exc, list(args)) from None
 
 
 def _takes_value(option: Any) -> bool:
