@@ -208,7 +208,10 @@ def list_(
 @boundary
 def show(
     account_id: Annotated[str, typer.Argument(metavar="ID", help="An id, a unique prefix of one, or an external id.")],
-    fmt: Annotated[ReadFormat, typer.Option("--format", "-f", help="table or json.")] = ReadFormat.table,
+    fmt: Annotated[
+        ReadFormat,
+        typer.Option("--format", "-f", help="table (plain field: value lines when piped), json, jsonl, csv."),
+    ] = ReadFormat.table,
 ) -> None:
     """Show one account in full.
 

@@ -18,6 +18,7 @@ from casefile.cli.common import (
     validator_for,
     with_filters,
 )
+from casefile.cli.usage import VocabularyGroup
 
 org_app = typer.Typer(
     rich_markup_mode=None,
@@ -42,7 +43,8 @@ quote_app = typer.Typer(
 )
 vocab_app = typer.Typer(
     rich_markup_mode=None,
-    help="Controlled vocabularies: list codes, add your own.\n\nExample: casefile vocab --vocabulary allegation",
+    cls=VocabularyGroup,
+    help="Controlled vocabularies: list codes, add your own.\n\nExample: casefile vocab allegation",
     invoke_without_command=True,
 )
 app = typer.Typer(rich_markup_mode=None)
@@ -59,7 +61,10 @@ def _emit(rows: list[dict[str, Any]], fmt: ReadFormat, columns: list[str], title
 
 # ---------------------------------------------------------------------------------------- organisations
 
-Aliases = Annotated[Optional[list[str]], typer.Option("--alias", help="Another name or acronym (repeat).")]
+Aliases = Annotated[
+    Optional[list[str]],
+    typer.Option("--alias", help="Another name or acronym; repeat --alias for each (--alias PMOI --alias NLA)."),
+]
 OrgType = Annotated[
     Optional[str], typer.Option("--type", help="armed_group, cultic_movement, … (`casefile vocab org_type`).")
 ]
@@ -348,9 +353,10 @@ def vocab_list(
     vocabulary: Annotated[Optional[str], typer.Option("--vocabulary", "-v", help="Only this vocabulary.")] = None,
     fmt: Format = ReadFormat.table,
 ) -> None:
-    """List the codes of every vocabulary (or one), with labels, groups and descriptions.
+    """List the codes of every vocabulary (or one: `casefile vocab NAME` is `--vocabulary NAME`), with labels,
+    groups and descriptions.
 
-    Example: casefile vocab --vocabulary exit_reason
+    Example: casefile vocab exit_reason
     """
     if ctx.invoked_subcommand is not None:
         return

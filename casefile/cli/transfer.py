@@ -345,9 +345,12 @@ def _default_export_format() -> OutFormat:
 @app.command()
 @boundary
 def template(
-    fmt: Annotated[InFormat, typer.Argument(metavar="FORMAT", help="csv (a header) or json (an example record).")],
+    fmt: Annotated[
+        InFormat,
+        typer.Argument(metavar="FORMAT", help="csv (a header), json (an example record in a list), jsonl (one line)."),
+    ],
 ) -> None:
-    """Print a CSV header or an example JSON record to start a spreadsheet or a script from.
+    """Print a CSV header, or an example record as JSON or JSON lines, to start a spreadsheet or a script from.
 
     Example: casefile template csv > accounts.csv
     """
@@ -355,5 +358,7 @@ def template(
 
     if fmt is InFormat.csv:
         data_out().write(",".join(model.CSV_COLUMNS) + "\r\n")
+    elif fmt is InFormat.jsonl:
+        data_out().write(json.dumps(model.example_record(), ensure_ascii=False) + "\n")
     else:
         data_out().write(json.dumps([model.example_record()], ensure_ascii=False, indent=2) + "\n")

@@ -13,6 +13,7 @@ from them.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import typer.core
@@ -124,8 +125,34 @@ def _one_line(exc: ClickException, tokens: list[str]) -> ClickException:
     return exc
 
 
+#: Typer's metavars as people write them: ``{ID}`` → ``ID``, ``[[ID]]`` → ``[ID]``, ``<list[str]>`` → ``TEXT``.
+_ARGUMENT = re.compile(r"\{([A-Za-z_]+)(\.\.\.)?\}(\.\.\.)?")
+_OPTIONAL_ARGUMENT = re.compile(r"\[\[([A-Za-z_]+)(\.\.\.)?\]\](\.\.\.)?")
+_VALUE = re.compile(r"<(list\[str\]|str|int range|int|float range|float|path|time)>( ?)")
+_VALUE_NAMES = {"list[str]": "TEXT", "str": "TEXT", "int range": "N", "int": "N", "float range": "NUMBER"}
+
+
+def plain_notation(help_text: str) -> str:
+    """``help_text`` with Typer's metavar notation written the usual way (``ID``, ``[ID]...``, ``TEXT``, ``N``);
+    an option's value keeps its column, so the descriptions stay aligned."""
+
+    def value(match: re.Match[str]) -> str:
+        name = _VALUE_NAMES.get(match.group(1), match.group(1).split()[0].upper())
+        pad = " " * (len(match.group(0)) - len(name) - 1) if match.group(2) else ""
+        return name + (" " + pad if match.group(2) else "")
+
+    text = _ARGUMENT.sub(lambda m: m.group(1).upper() + ("..." if m.group(2) or m.group(3) else ""), help_text)
+    text = _OPTIONAL_ARGUMENT.sub(
+        lambda m: f"[{m.group(1).upper()}]" + ("..." if m.group(2) or m.group(3) else ""), text
+    )
+    return _VALUE.sub(value, text)
+
+
 class _SafeParsing:
     """Stray arguments counted, long tokens cut, controls made visible in every message of the parser."""
+
+    def get_help(self, ctx: Context) -> str:
+        return plain_notation(super().get_help(ctx))  # type: ignore[misc]
 
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         tokens = list(args)
@@ -149,7 +176,7 @@ class SafeCommand(_SafeParsing, typer.core.TyperCommand):
 class SafeGroup(_SafeParsing, typer.core.TyperGroup):
     def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
         if ctx.parent is None:  # the whole command line: global options typed after the command move before it
-            if not args:  # a bare `casefile`: its help, as asked for, not an error
+            if not args and not ctx.resilient_parsing:  # a bare `casefile`: its help, not an error
                 from casefile.cli.common import data_out
 
                 data_out().write(ctx.get_help() + "\n")
@@ -173,6 +200,15 @@ def _options(command: Any, ctx: Context) -> dict[str, Any]:
     return {name: p for p in command.get_params(ctx) if p.param_type_name == "option" for name in p.opts}
 
 
+def first_word(options: dict[str, Any], args: list[str]) -> int:
+    """Where the first word that is not an option (nor an option's value) is in ``args``."""
+    i = 0
+    while i < len(args) and args[i].startswith("-") and args[i] != "--":
+        name = args[i].split("=", 1)[0]
+        i += 2 if name in options and "=" not in args[i] and _takes_value(options[name]) else 1
+    return i
+
+
 def hoist_global_options(root: Any, ctx: Context, args: list[str]) -> list[str]:
     """``args`` with the root's options that were typed after the command (``casefile list --db X``,
     ``casefile org list --no-pager``) moved before it, so they work wherever people type them.
@@ -181,13 +217,8 @@ def hoist_global_options(root: Any, ctx: Context, args: list[str]) -> list[str]:
     or ``--text --db`` whose value is "--db"); so is everything after ``--``.
     """
     own = _options(root, ctx)
-    head: list[str] = []
-    i = 0
-    while i < len(args) and args[i].startswith("-") and args[i] != "--":  # options before the command
-        name = args[i].split("=", 1)[0]
-        take = 2 if name in own and "=" not in args[i] and _takes_value(own[name]) else 1
-        head += args[i : i + take]
-        i += take
+    i = first_word(own, args)
+    head = args[:i]
     command: Any = root
     rest: list[str] = []
     while i < len(args) and hasattr(command, "get_command") and not args[i].startswith("-"):
@@ -218,6 +249,17 @@ def hoist_global_options(root: Any, ctx: Context, args: list[str]) -> list[str]:
     return [*head, *hoisted, *rest]
 
 
+class VocabularyGroup(SafeGroup):
+    """``casefile vocab org_type`` is ``casefile vocab --vocabulary org_type``: a first word that names none of
+    the group's commands is the vocabulary to list."""
+
+    def parse_args(self, ctx: Context, args: list[str]) -> list[str]:
+        i = first_word(_options(self, ctx), args)
+        if i < len(args) and args[i] != "--" and args[i] not in self.commands:
+            args = [*args[:i], "--vocabulary", *args[i:]]
+        return super().parse_args(ctx, args)
+
+
 def install(app: typer.Typer) -> None:
     """Build every command of ``app`` (and of its sub-apps) as a :class:`SafeCommand` or :class:`SafeGroup`
     (where typer's own class, or its default placeholder, stands)."""
@@ -228,7 +270,8 @@ def install(app: typer.Typer) -> None:
             command.cls = SafeCommand
     for group in app.registered_groups:
         if _default(group.cls, typer.core.TyperGroup):
-            group.cls = SafeGroup
+            own = group.typer_instance.info.cls if group.typer_instance is not None else None
+            group.cls = SafeGroup if _default(own, typer.core.TyperGroup) else own
         if group.typer_instance is not None:
             install(group.typer_instance)
 
