@@ -20,6 +20,7 @@ from casefile.cli.common import (
     err,
     open_store,
     read_id,
+    report_new_organizations,
     stdin_is_terminal,
     stdout_is_terminal,
     validator_for,
@@ -155,8 +156,9 @@ def add(
     else:
         stream = pipeline.json_object_or_list(from_json)
         items = pipeline.file_items(from_json, "json", encoding="utf-8", validator=validator, stream=stream)
-    ids = pipeline.add_records(store, items)
-    data_out().write("".join(f"{i}\n" for i in ids))
+    counts = pipeline.add_records(store, items)
+    data_out().write("".join(f"{i}\n" for i in counts.ids))
+    report_new_organizations(counts.new_organizations)
 
 
 # ---------------------------------------------------------------------------------------------- list
