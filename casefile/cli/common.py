@@ -7,9 +7,11 @@ the function that needs it, so ``casefile --help`` stays fast.
 import functools
 import inspect
 import os
+import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -75,6 +77,23 @@ def report_new_organizations(names: list[str], shown: int = 10) -> None:
     listed = ", ".join(names[:shown])
     more = f" and {len(names) - shown} more (`casefile org list` shows them)" if len(names) > shown else ""
     err(f"{len(names)} new organisation(s): {listed}{more}")
+
+
+@contextmanager
+def named_as_typed(options: dict[str, str]) -> Iterator[None]:
+    """Problems with values the user typed as options name the option (``--left``, ``--date``), not the
+    record's field (``left``, ``events[1].date``): ``options`` maps a field (without its ``events[N].``) to it.
+    Problems of a file (``--from-json``) keep their field."""
+    try:
+        yield
+    except errors.InvalidRecord as exc:
+        if exc.file is not None:
+            raise
+
+        def typed(field: Optional[str]) -> Optional[str]:
+            return options.get(re.sub(r"^\w+\[\d+\]\.", "", field), field) if field else field
+
+        raise errors.InvalidRecord([errors.Problem(p.line, typed(p.field), p.reason) for p in exc.problems]) from None
 
 
 def _crash_log() -> Path:

@@ -18,6 +18,7 @@ from casefile.cli.common import (
     db_path,
     draw,
     err,
+    named_as_typed,
     open_store,
     read_id,
     report_new_organizations,
@@ -156,7 +157,9 @@ def add(
     else:
         stream = pipeline.json_object_or_list(from_json)
         items = pipeline.file_items(from_json, "json", encoding="utf-8", validator=validator, stream=stream)
-    counts = pipeline.add_records(store, items)
+    typed = {} if from_json is not None else {f.name: f.option_flags[0] for f in model.FIELDS}
+    with named_as_typed(typed):
+        counts = pipeline.add_records(store, items)
     data_out().write("".join(f"{i}\n" for i in counts.ids))
     report_new_organizations(counts.new_organizations)
 

@@ -13,6 +13,7 @@ from casefile.cli.common import (
     boundary,
     data_out,
     date_order,
+    named_as_typed,
     open_store,
     read_id,
     validator_for,
@@ -283,7 +284,9 @@ def event_add(
         "source": source,
     }
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
-    research.append_part(store, validator, account_id, "events", entry)
+    typed = {"type": "--type", "date": "--date", "date_corrected": "--correct", "date_note": "--note"}
+    with named_as_typed({**typed, "place": "--place", "description": "--description", "source": "--source"}):
+        research.append_part(store, validator, account_id, "events", entry)
     typer.echo("event added", err=True)
 
 
