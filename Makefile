@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DEMO_DB := $(VENV)/demo/casefile.db
 CASEFILE := $(BIN)/casefile
 
-.PHONY: demo test lint docs soak fuzz bench clean
+.PHONY: demo install test lint docs soak fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ demo: $(VENV)/.installed
 	$(CASEFILE) --no-pager --db $(DEMO_DB) list --format table
 	$(CASEFILE) --no-pager --db $(DEMO_DB) show SEED-0001
 	$(CASEFILE) --no-pager --db $(DEMO_DB) timeline --org MEK
+
+# casefile for daily use, outside the checkout: pipx (its own environment) when it is there, else pip --user;
+# either way the command lands in ~/.local/bin
+install:
+	@if command -v pipx >/dev/null; then pipx install --force .; else $(PYTHON) -m pip install --user .; fi
 
 # benchmarks/ is linted once it exists (it is not part of every checkout yet)
 LINTED := casefile tests $(wildcard benchmarks)
