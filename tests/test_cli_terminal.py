@@ -309,3 +309,26 @@ def test_make_demo_never_waits_on_a_pager(tmp_path: Path) -> None:
         # PAGER unset: casefile's default pager (less) would wait for a key on a 40-row terminal
         code, out = run_in_terminal(*args, rows=40, timeout=60, unset=("PAGER", "CASEFILE_PAGER", "LESS"))
         assert code == 0, out
+
+
+# ----------------------------------------------------------------------------------------- progress
+
+
+@pytest.mark.parametrize("command", [["import", "{file}"], ["export", "--format", "jsonl", "-o", "{out}"]])
+def test_long_jobs_show_rows_and_rate_on_a_terminal_only(cli, tmp_path: Path, command: list[str]) -> None:
+    path = tmp_path / "many.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(3000):
+            out.write(json.dumps({"name": f"Person {i:05d}", "organization": "Group", "source_title": "T"}) + "\n")
+    if command[0] == "export":
+        assert cli("import", path).exit_code == 0
+    args = [a.replace("{file}", str(path)).replace("{out}", str(tmp_path / "out.jsonl")) for a in command]
+    code, shown = run_in_terminal(*args, rows=20)
+    assert code == 0, shown
+    assert b"rows/s" in shown and b"rows" in shown, shown  # how many, and how fast
+    if command[0] == "import":
+        cli("purge", "--yes", "--org", "Group")
+    code, quiet = run_in_terminal("--quiet", *args, env={}, rows=20)
+    assert code == 0 and b"rows/s" not in quiet, quiet
+    piped = run_process(*args)
+    assert piped.returncode == 0 and b"rows/s" not in piped.stderr

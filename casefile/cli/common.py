@@ -31,6 +31,7 @@ class State:
     debug: bool = False
     no_color: bool = False
     no_pager: bool = False
+    quiet: bool = False
     settings: Optional[config.Settings] = None  # loaded on first use, once per command run
     actor: Optional[str] = None
     command: Optional[str] = None  # the running command as the audit log names it: import, event add, edit
@@ -94,6 +95,39 @@ def named_as_typed(options: dict[str, str]) -> Iterator[None]:
             return options.get(re.sub(r"^\w+\[\d+\]\.", "", field), field) if field else field
 
         raise errors.InvalidRecord([errors.Problem(p.line, typed(p.field), p.reason) for p in exc.problems]) from None
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Optional[Callable[[int], None]]]:
+    """The progress of a long job on stderr - rows done, rows a second, time - while it runs: yields a function
+    to count rows with, or None (nothing shown) when stderr is not a terminal or with ``--quiet``."""
+    from casefile import terminal
+
+    if state.quiet or not terminal.is_terminal(sys.stderr):
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from casefile.render import console
+
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed} rows"),
+        TextColumn("{task.fields[rate]} rows/s"),
+        TimeElapsedColumn(),
+        transient=True,
+        console=console(sys.stderr, no_color=state.no_color),
+    )
+    task = bar.add_task(label, total=None, rate=0)
+
+    def advance(rows: int) -> None:
+        bar.advance(task, rows)
+        elapsed = bar.tasks[0].elapsed or 0
+        bar.update(task, rate=int(bar.tasks[0].completed / elapsed) if elapsed > 0 else 0)
+
+    with bar:
+        yield advance
 
 
 def _crash_log() -> Path:

@@ -1,6 +1,5 @@
 """Moving records in and out: import, export, template."""
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -18,10 +17,10 @@ from casefile.cli.common import (
     date_order,
     err,
     open_store,
+    progress,
     protected,
     report_new_organizations,
     settings,
-    state,
     validator_for,
     with_filters,
 )
@@ -106,7 +105,7 @@ def import_(
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates, ignore_unknown)
     plan = pipeline.ImportPlan(files, fmt.value if fmt else None, encoding, validator)
     with _rejects_file(rejects, plan) as write_rejects:
-        with _progress() as advance:
+        with progress("importing") as advance:
             result = pipeline.run(
                 store,
                 plan.items(),
@@ -180,27 +179,6 @@ def _rejects_file(
 
     with exporters.open_output(path, protect=protect) as out:
         yield write
-
-
-class _progress:
-    """A rich progress bar on stderr when stderr is a terminal (colourless with --no-color); nothing otherwise."""
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        self._bar = None
-        if not sys.stderr.isatty():
-            return None
-        from rich.progress import Progress
-
-        from casefile.render import console
-
-        self._bar = Progress(transient=True, console=console(sys.stderr, no_color=state.no_color))
-        self._bar.start()
-        task = self._bar.add_task("importing", total=None)
-        return lambda n: self._bar.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 OutFormatOpt = Annotated[
@@ -304,10 +282,19 @@ def export(
             else:
                 accounts = store.query(flt, nested=fmt is not OutFormat.csv)
                 records = shape(accounts) if shape else accounts
-            count = exporters.write_accounts(fmt.value, records, data_out(out), safe_csv=not raw_csv, **options)
+            with progress("exporting") as advance:
+                counted = records if advance is None else _counted(records, advance)
+                count = exporters.write_accounts(fmt.value, counted, data_out(out), safe_csv=not raw_csv, **options)
     if output not in (None, "-"):
         what = "row" if table is not None else "account"
         err(f"{count} {what}{'s' if count != 1 else ''} written to {output}")
+
+
+def _counted(records: Any, advance: Any) -> Any:
+    """``records`` as they pass, each counted on the progress display."""
+    for record in records:
+        advance(1)
+        yield record
 
 
 def _sqlite_encodes(store: "Store", fmt: OutFormat) -> bool:
