@@ -106,13 +106,14 @@ def progress(label: str) -> Iterator[Optional[Callable[[int], None]]]:
     if state.quiet or not terminal.is_terminal(sys.stderr):
         yield None
         return
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from casefile.render import console
 
     bar = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
+        BarColumn(),
         TextColumn("{task.completed} rows"),
         TextColumn("{task.fields[rate]} rows/s"),
         TimeElapsedColumn(),
