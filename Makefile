@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DEMO_DB := $(VENV)/demo/casefile.db
 CASEFILE := $(BIN)/casefile
 
-.PHONY: demo test lint docs soak fuzz bench clean
+.PHONY: demo install test lint docs soak fuzz bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,14 +27,20 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m compileall -q casefile
 	touch $@ $(VENV)/.installed
 
+# --no-pager: the demo prints everything and returns to the prompt, whatever the terminal's height
 demo: $(VENV)/.installed
 	rm -f $(DEMO_DB)
-	$(CASEFILE) --db $(DEMO_DB) init
-	$(CASEFILE) --db $(DEMO_DB) org import data/organizations.json
-	$(CASEFILE) --db $(DEMO_DB) import data/accounts.json
-	$(CASEFILE) --db $(DEMO_DB) list --format table
-	$(CASEFILE) --db $(DEMO_DB) show SEED-0001
-	$(CASEFILE) --db $(DEMO_DB) timeline --org MEK
+	$(CASEFILE) --no-pager --db $(DEMO_DB) init
+	$(CASEFILE) --no-pager --db $(DEMO_DB) org import data/organizations.json
+	$(CASEFILE) --no-pager --db $(DEMO_DB) import data/accounts.json
+	$(CASEFILE) --no-pager --db $(DEMO_DB) list --format table
+	$(CASEFILE) --no-pager --db $(DEMO_DB) show SEED-0001
+	$(CASEFILE) --no-pager --db $(DEMO_DB) timeline --org MEK
+
+# casefile for daily use, outside the checkout: pipx (its own environment) when it is there, else pip --user;
+# either way the command lands in ~/.local/bin
+install:
+	@if command -v pipx >/dev/null; then pipx install --force .; else $(PYTHON) -m pip install --user .; fi
 
 # benchmarks/ is linted once it exists (it is not part of every checkout yet)
 LINTED := casefile tests $(wildcard benchmarks)

@@ -60,6 +60,7 @@ _EMPTY = "empty date"
 _TOO_LONG = "too long to be a date"
 _UNREADABLE = "cannot read this as a date"
 _INVALID = "no such date in the calendar"
+_NO_SUCH_MONTH = "not a year and month (there is no month above 12); write a span of years in full, e.g. 1986-1990"
 _AMBIGUOUS = "ambiguous day/month order; use --dayfirst or --monthfirst"
 _TWO_DIGIT_YEAR = "the year must be written with four digits"
 _SHORT_NUMBER = "a number of one to three digits is not a year; write the year with four digits"
@@ -445,6 +446,8 @@ def _gregorian(year: int, month: int | None = None, day: int | None = None) -> _
     if month is None:
         return _Reading(f"{year:04d}", _date(year, 1, 1), _date(year, 12, 31), "year")
     if day is None:
+        if not 1 <= month <= 12:  # 1986-90, 2023/24: a span of years written short
+            raise DateError(_NO_SUCH_MONTH)
         first = _date(year, month, 1)
         return _Reading(first.isoformat()[:7], first, _month_end(first), "month")
     d = _date(year, month, day)

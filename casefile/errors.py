@@ -66,7 +66,8 @@ class InputError(CasefileError):
                 loc += f":{self.line}"
         elif self.line is not None:
             loc = f"line {self.line}"
-        parts = [p for p in (loc, f"field {quote(self.field)}" if self.field else "", self.reason) if p]
+        field = "" if not self.field else self.field if self.field.startswith("--") else f"field {quote(self.field)}"
+        parts = [p for p in (loc, field, self.reason) if p]  # an option the user typed is named as typed
         return ": ".join(parts)
 
 

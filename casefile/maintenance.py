@@ -38,7 +38,12 @@ def backup_target(db: Path, target: str, *, force: bool = False, protect: Mappin
     is the journal of a running import is refused at once, not after waiting for the import's lock)."""
     target = os.path.expanduser(target)
     if target != "-" and os.path.isdir(target):
-        target = os.path.join(target, f"{db.stem}-{now().replace(':', '')}.db")
+        stamp = f"{db.stem}-{now().replace(':', '')}"
+        target = os.path.join(target, f"{stamp}.db")
+        number = 1
+        while os.path.lexists(target):  # a backup made in the same second: the next free number, never a refusal
+            number += 1
+            target = os.path.join(os.path.dirname(target), f"{stamp}-{number}.db")
     check(target, protect={**protected_files(db), **(protect or {})}, exists=None if force else _EXISTS)
     return target
 

@@ -414,13 +414,14 @@ def file_items(
     return validate_items(rows(), validator)
 
 
-def add_records(store: Store, items: Iterable[Item], *, on_conflict: OnConflict = "error") -> list[str]:
-    """``casefile add``: every record valid or nothing written; returns the new ids."""
+def add_records(store: Store, items: Iterable[Item], *, on_conflict: OnConflict = "error") -> WriteCounts:
+    """``casefile add``: every record valid or nothing written; returns the counts (the new ids, the
+    organisations it created)."""
     result = run(store, items, on_conflict=on_conflict, keep_ids=True)
     if result.rejected:
         problems = [p for item in result.rejected for p in item.problems]
         raise InvalidRecord(problems, file=result.rejected[0].source or None)
-    return result.counts.ids
+    return result.counts
 
 
 def options_for(store: Store, **kwargs: Any) -> Options:

@@ -231,13 +231,19 @@ def popen_casefile(*args: str, **kwargs: Any) -> subprocess.Popen[bytes]:
 
 
 def run_in_terminal(
-    *args: str, env: dict[str, str] | None = None, rows: int = 40, columns: int = 120, input: bytes = b"", timeout=30
+    *args: str,
+    env: dict[str, str] | None = None,
+    rows: int = 40,
+    columns: int = 120,
+    input: bytes = b"",
+    timeout=30,
+    unset: tuple[str, ...] = (),
 ) -> tuple[int, bytes]:
     """Run casefile with stdin, stdout and stderr on a pseudo-terminal of ``rows`` × ``columns``.
 
     Returns the exit code and everything the terminal showed. ``TERM`` is a colour terminal and ``PAGER``
     is ``cat`` (no test may wait for a key) unless ``env`` says otherwise; ``COLUMNS`` and ``LINES`` are
-    removed so the terminal's own size counts.
+    removed so the terminal's own size counts; the variables in ``unset`` are removed too.
     """
     import fcntl
     import pty
@@ -251,6 +257,8 @@ def run_in_terminal(
     full_env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES")}
     full_env.update({"TERM": "xterm-256color", "PAGER": "cat"})
     full_env.update(env or {})
+    for name in unset:
+        full_env.pop(name, None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "casefile", *map(str, args)],
         stdin=slave,

@@ -120,7 +120,7 @@ def test_add_rejects_ambiguous_numeric_date_unless_order_given(db: Path, cli) ->
 def test_add_unparseable_date_is_an_error_unless_kept(db: Path, cli) -> None:
     result = cli("add", "--no-input", "--left", "the week after the flood")
     assert result.exit_code == 1
-    assert "'left'" in result.stderr and "flood" not in result.stderr
+    assert "error: --left: " in result.stderr and "flood" not in result.stderr
     new_id = add(cli, "--left", "the week after the flood", "--keep-unparsed-dates")
     assert sqlite3.connect(db).execute(
         "SELECT left, left_precision, left_min FROM accounts WHERE id = ?", (new_id,)
@@ -147,8 +147,8 @@ def test_add_bad_values_name_every_field_and_write_nothing(db: Path, cli) -> Non
     assert result.exit_code == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 4  # one line per problem
-    for field in ("exit_type", "reasons", "birth_year", "source_credibility"):
-        assert sum(f"field '{field}'" in line for line in lines) == 1
+    for option in ("--exit-type", "--reason", "--birth-year", "--source-credibility"):  # as typed
+        assert sum(line.startswith(f"error: {option}: ") for line in lines) == 1
     assert "SECRET-CANARY" not in result.stderr + result.stdout
     assert "Traceback" not in result.stderr
     assert dump(db) == before

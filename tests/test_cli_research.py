@@ -181,9 +181,9 @@ def test_event_add_with_correction_and_timeline_order(cli, db: Path) -> None:
 def test_event_errors_name_the_field(cli) -> None:
     account = ok(cli("add", "--no-input", "--name", "T")).stdout.strip()
     result = cli("event", "add", account, "--type", "flew")
-    assert result.exit_code == 1 and "field 'events[1].type'" in result.stderr
+    assert result.exit_code == 1 and result.stderr.startswith("error: --type: ")  # the option typed, not events[1].type
     result = cli("event", "add", account, "--type", "left", "--date", "03/04/2021")
-    assert result.exit_code == 1 and "events[1].date" in result.stderr
+    assert result.exit_code == 1 and result.stderr.startswith("error: --date: ") and "events[" not in result.stderr
     assert ok(cli("event", "add", account, "--type", "left", "--date", "03/04/2021", "--dayfirst"))
 
 

@@ -255,3 +255,80 @@ def test_the_import_progress_bar_honours_no_color(tmp_path: Path) -> None:
     code, out = run_in_terminal("--no-color", "import", path, "--dry-run")
     assert code == 0 and b"importing" in out and colour_codes(out) == []
     assert b"20000 added" in out
+
+
+# Every read command whose output can be long: on a terminal shorter than its output, it goes through the pager.
+LONG_COMMANDS = [
+    ["list"],
+    ["show", "SEED-0001"],
+    ["vocab"],
+    ["timeline", "--org", "MEK"],
+    ["check"],
+    ["history"],
+    ["search", "MEK"],
+    ["stats", "--by", "organization"],
+    ["org", "list"],
+    ["source", "list"],
+]
+
+
+@pytest.mark.parametrize("command", LONG_COMMANDS, ids=" ".join)
+def test_every_long_command_pages_on_a_short_terminal_and_not_with_no_pager(sample, tmp_path: Path, command) -> None:
+    paged = tmp_path / "paged.txt"
+    code, out = run_in_terminal(*command, env={"PAGER": f"cat > {paged}"}, rows=6)
+    assert code == 0, out
+    assert paged.exists() and paged.stat().st_size > 0, out  # the text went to the pager, not past it
+    paged.unlink()
+    code, out = run_in_terminal("--no-pager", *command, env={"PAGER": f"cat > {paged}"}, rows=6)
+    assert code == 0 and not paged.exists(), out
+
+
+def demo_commands() -> list[list[str]]:
+    """The casefile commands `make demo` runs, as argument lists (the database and data paths made absolute)."""
+    import shlex
+
+    from conftest import ROOT
+
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ndemo:", 1)[1].split("\n\n", 1)[0]
+    commands = []
+    for line in recipe.splitlines():
+        line = line.strip()
+        if line.startswith("$(CASEFILE)"):
+            args = shlex.split(line.removeprefix("$(CASEFILE)"))
+            commands.append([str(ROOT / a) if a.startswith("data/") else a for a in args])
+    return commands
+
+
+def test_make_demo_never_waits_on_a_pager(tmp_path: Path) -> None:
+    commands = demo_commands()
+    assert len(commands) >= 5 and any(c[-2:] == ["--format", "table"] for c in commands)
+    db = tmp_path / "demo.db"
+    for command in commands:
+        args = [str(db) if a == "$(DEMO_DB)" else a for a in command]
+        # PAGER unset: casefile's default pager (less) would wait for a key on a 40-row terminal
+        code, out = run_in_terminal(*args, rows=40, timeout=60, unset=("PAGER", "CASEFILE_PAGER", "LESS"))
+        assert code == 0, out
+
+
+# ----------------------------------------------------------------------------------------- progress
+
+
+@pytest.mark.parametrize("command", [["import", "{file}"], ["export", "--format", "jsonl", "-o", "{out}"]])
+def test_long_jobs_show_rows_and_rate_on_a_terminal_only(cli, tmp_path: Path, command: list[str]) -> None:
+    path = tmp_path / "many.jsonl"
+    with path.open("w", encoding="utf-8") as out:
+        for i in range(3000):
+            out.write(json.dumps({"name": f"Person {i:05d}", "organization": "Group", "source_title": "T"}) + "\n")
+    if command[0] == "export":
+        assert cli("import", path).exit_code == 0
+    args = [a.replace("{file}", str(path)).replace("{out}", str(tmp_path / "out.jsonl")) for a in command]
+    code, shown = run_in_terminal(*args, rows=20)
+    assert code == 0, shown
+    assert b"rows/s" in shown and b"rows" in shown, shown  # how many, and how fast
+    if command[0] == "import":
+        cli("purge", "--yes", "--org", "Group")
+    code, quiet = run_in_terminal("--quiet", *args, env={}, rows=20)
+    assert code == 0 and b"rows/s" not in quiet, quiet
+    piped = run_process(*args)
+    assert piped.returncode == 0 and b"rows/s" not in piped.stderr

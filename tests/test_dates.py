@@ -189,7 +189,7 @@ REFUSED: dict[str, str] = {
     "2024-02-30": "no such date",
     "2023-02-29": "no such date",
     "February 30, 2024": "no such date",
-    "2016-13": "no such date",
+    "2016-13": "there is no month above 12",
     "13/14/2021": "no such date",
     "0000": "no such date",
     "30 Esfand 1402": "no such date",

@@ -88,3 +88,47 @@ def test_the_readme_tour_runs_as_written(tmp_path: Path) -> None:
             assert pattern(want).match(got), f"$ {command}\nREADME: {want}\nactual: {got}"
         fails = any(line.startswith("error:") for line in expected)
         assert (status != 0) == fails, f"$ {command} exited {status}\n{shown}"
+
+
+def test_the_tour_runs_in_a_clean_environment(tmp_path: Path) -> None:
+    """No casefile setting, pager, config or data of the machine's: only PATH with the venv, as after
+    `source .venv/bin/activate`, and a fresh HOME."""
+    keep = {"PATH", "LANG", "LC_ALL", "TERM", "SYSTEMROOT"}
+    clean = {k: v for k, v in os.environ.items() if k in keep}
+    home = tmp_path / "home"
+    home.mkdir()
+    clean.update(HOME=str(home), PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}")
+    steps = tour()
+    old = dict(os.environ)
+    try:
+        os.environ.clear()
+        os.environ.update(clean)
+        results = run_tour(steps, tmp_path)
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    for (command, expected), (status, _) in zip(steps, results, strict=True):
+        assert (status != 0) == any(line.startswith("error:") for line in expected), command
+    assert not (home / ".local" / "share" / "casefile").exists()  # the tour's database is where it says
+
+
+def test_the_readme_says_how_casefile_gets_on_the_path() -> None:
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    start = text.split("## A short tour", 1)[0]
+    assert "source .venv/bin/activate" in start and ".venv/bin/casefile" in start and "make install" in start
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("\ninstall:\n", 1)[1].split("\n\n", 1)[0]
+    assert "pipx install" in recipe and "pip install --user ." in recipe
+    assert Path(sys.executable).parent.joinpath("casefile").exists()  # what activating puts on PATH
+
+
+def test_the_sample_data_is_as_the_readme_describes() -> None:
+    import json
+
+    accounts = json.loads((ROOT / "data" / "accounts.json").read_text(encoding="utf-8"))
+    synthetic = [a for a in accounts if "synthetic" in a.get("tags", [])]
+    assert len(accounts) == 7 and len(synthetic) == 6  # "the canonical example … and six … synthetic"
+    seed = next(a for a in accounts if a["external_id"] == "SEED-0001")
+    assert len(seed["quotes"]) == 3 and "synthetic" not in seed["tags"]  # "three short attributed quotes"
+    text = " ".join(README.read_text(encoding="utf-8").split())
+    assert "six clearly synthetic demo accounts" in text and "three short attributed quotes" in text

@@ -354,5 +354,5 @@ def test_add_refuses_lone_surrogates_from_the_command_line(empty_template: Path,
         before = file_hash(db)
         result = invoke("--db", db, "add", "--no-input", "--name", text)
         assert result.exit_code == 1
-        assert error_lines(result) == ["error: field 'name': contains a lone surrogate (not valid Unicode text)"]
+        assert error_lines(result) == ["error: --name: contains a lone surrogate (not valid Unicode text)"]
         assert file_hash(db) == before

@@ -70,6 +70,7 @@ def _global(
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of errors.")] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No progress display for long jobs.")] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version.")
     ] = False,
@@ -82,6 +83,7 @@ def _global(
     state.no_color = no_color
     state.no_pager = no_pager
     state.debug = debug
+    state.quiet = quiet
     state.settings = None
     state.actor = actor
 

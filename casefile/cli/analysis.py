@@ -4,7 +4,7 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from casefile.cli.common import ReadFormat, boundary, err, open_store, state, stdout_is_terminal, with_filters
+from casefile.cli.common import ReadFormat, boundary, draw, err, open_store, stdout_is_terminal, with_filters
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -66,7 +66,7 @@ def search(
 def _hit_table(rows: list[dict[str, Any]]) -> None:
     from rich.table import Table
 
-    from casefile.render import SHORT_ID, console, highlighted, safe_text
+    from casefile.render import SHORT_ID, highlighted, safe_text
 
     table = Table(header_style="bold")
     table.add_column("id", no_wrap=True)
@@ -82,7 +82,7 @@ def _hit_table(rows: list[dict[str, Any]]) -> None:
             safe_text(row["field"]),
             highlighted(row["snippet"], row["highlights"]),
         )
-    console(no_color=state.no_color).print(table)
+    draw(table)
 
 
 # ------------------------------------------------------------------------------------------------- stats
@@ -129,7 +129,7 @@ def stats(flt: Any, by: By, fmt: Format = ReadFormat.table) -> None:
 def _stats_table(result: Any) -> None:
     from rich.table import Table
 
-    from casefile.render import bar, console, safe_text
+    from casefile.render import bar, safe_text
 
     table = Table(header_style="bold")
     for name in result.by:
@@ -144,7 +144,7 @@ def _stats_table(result: Any) -> None:
         ]
         share = f"{100 * row['accounts'] / result.accounts:.1f}%" if result.accounts else ""
         table.add_row(*cells, str(row["accounts"]), share, bar(row["accounts"], top))
-    console(no_color=state.no_color).print(table)
+    draw(table)
 
 
 # ------------------------------------------------------------------------------------------------- check

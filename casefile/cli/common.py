@@ -7,9 +7,11 @@ the function that needs it, so ``casefile --help`` stays fast.
 import functools
 import inspect
 import os
+import re
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
@@ -29,6 +31,7 @@ class State:
     debug: bool = False
     no_color: bool = False
     no_pager: bool = False
+    quiet: bool = False
     settings: Optional[config.Settings] = None  # loaded on first use, once per command run
     actor: Optional[str] = None
     command: Optional[str] = None  # the running command as the audit log names it: import, event add, edit
@@ -75,6 +78,57 @@ def report_new_organizations(names: list[str], shown: int = 10) -> None:
     listed = ", ".join(names[:shown])
     more = f" and {len(names) - shown} more (`casefile org list` shows them)" if len(names) > shown else ""
     err(f"{len(names)} new organisation(s): {listed}{more}")
+
+
+@contextmanager
+def named_as_typed(options: dict[str, str]) -> Iterator[None]:
+    """Problems with values the user typed as options name the option (``--left``, ``--date``), not the
+    record's field (``left``, ``events[1].date``): ``options`` maps a field (without its ``events[N].``) to it.
+    Problems of a file (``--from-json``) keep their field."""
+    try:
+        yield
+    except errors.InvalidRecord as exc:
+        if exc.file is not None:
+            raise
+
+        def typed(field: Optional[str]) -> Optional[str]:
+            return options.get(re.sub(r"^\w+\[\d+\]\.", "", field), field) if field else field
+
+        raise errors.InvalidRecord([errors.Problem(p.line, typed(p.field), p.reason) for p in exc.problems]) from None
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Optional[Callable[[int], None]]]:
+    """The progress of a long job on stderr - rows done, rows a second, time - while it runs: yields a function
+    to count rows with, or None (nothing shown) when stderr is not a terminal or with ``--quiet``."""
+    from casefile import terminal
+
+    if state.quiet or not terminal.is_terminal(sys.stderr):
+        yield None
+        return
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from casefile.render import console
+
+    bar = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed} rows"),
+        TextColumn("{task.fields[rate]} rows/s"),
+        TimeElapsedColumn(),
+        transient=True,
+        console=console(sys.stderr, no_color=state.no_color),
+    )
+    task = bar.add_task(label, total=None, rate=0)
+
+    def advance(rows: int) -> None:
+        bar.advance(task, rows)
+        elapsed = bar.tasks[0].elapsed or 0
+        bar.update(task, rate=int(bar.tasks[0].completed / elapsed) if elapsed > 0 else 0)
+
+    with bar:
+        yield advance
 
 
 def _crash_log() -> Path:

@@ -227,6 +227,9 @@ def _edit_in_editor(store: Any, account_id: str, validator: Any, no_input: bool)
 
 # ------------------------------------------------------------------------------- delete, restore, purge
 
+#: What a backup file's name ends with: ``restore`` given one is a ``restore-backup`` meant.
+BACKUP_SUFFIXES = (".db", ".sqlite", ".sqlite3", ".bak")
+
 Ids = Annotated[list[str], typer.Argument(metavar="ID...", help="Account ids, unique prefixes or external ids.")]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Do it without asking (for scripts).")]
 
@@ -277,11 +280,18 @@ def delete(account_ids: Ids, yes: Yes = False) -> None:
 @app.command()
 @boundary
 def restore(account_ids: Ids) -> None:
-    """Bring deleted accounts back.
+    """Bring deleted accounts back (what `casefile delete` did). To replace the whole database with a file
+    written by `casefile backup`, use `casefile restore-backup PATH`.
 
     Example: casefile restore 3f9a
     """
     from casefile import editing
+
+    if any(ref.endswith(BACKUP_SUFFIXES) or "/" in ref for ref in account_ids):
+        raise errors.UsageError(
+            "restore brings back deleted accounts by id; to restore the database from a backup file, "
+            "use `casefile restore-backup PATH`"
+        )
 
     changed, already = editing.set_deleted(open_store(), account_ids, deleted=False)
     err(f"{len(changed)} account(s) restored" + (f", {len(already)} were not deleted" if already else ""))
@@ -363,6 +373,7 @@ def restore_backup(
 ) -> None:
     """Replace the database with a backup, after checking the backup's integrity. The database it replaces
     is kept beside it as DB.bak-<time>; other casefile commands running meanwhile wait or stop cleanly.
+    (To bring back deleted accounts, use `casefile restore ID`.)
 
     Example: casefile restore-backup ~/backups/casefile-2026-11-30T022009Z.db
     """

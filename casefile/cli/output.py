@@ -3,7 +3,8 @@
 ``table`` draws a rich table on a terminal and tab-separated rows (no header) when piped; ``json``,
 ``jsonl`` and ``csv`` write every column of every row. Lists are joined with ``; `` in tables and CSV; CSV
 is spreadsheet-safe and marked, as exports are (:mod:`casefile.safecsv`).
-Everything goes through ``data_out()``: exact bytes to a file or a pipe, visible escapes on a terminal.
+Everything goes through ``data_out()`` (exact bytes to a file or a pipe, visible escapes on a terminal) or,
+for a table on a terminal, ``draw()`` (the pager when it is taller than the terminal).
 """
 
 import json
@@ -33,7 +34,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def emit_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: str) -> None:
-    from casefile.cli.common import data_out, err, state
+    from casefile.cli.common import data_out, draw, err
 
     out = data_out()
     if fmt == "json":
@@ -54,7 +55,7 @@ def emit_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: s
     else:
         from rich.table import Table
 
-        from casefile.render import console, safe_text
+        from casefile.render import safe_text
 
         table = Table(header_style="bold")
         for column in columns:
@@ -63,4 +64,4 @@ def emit_rows(rows: list[dict[str, Any]], fmt: str, columns: list[str], title: s
             )
         for row in rows:
             table.add_row(*(safe_text(_text(row.get(c))) for c in columns))
-        console(no_color=state.no_color).print(table)
+        draw(table)

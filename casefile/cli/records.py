@@ -18,8 +18,10 @@ from casefile.cli.common import (
     db_path,
     draw,
     err,
+    named_as_typed,
     open_store,
     read_id,
+    report_new_organizations,
     stdin_is_terminal,
     stdout_is_terminal,
     validator_for,
@@ -155,8 +157,11 @@ def add(
     else:
         stream = pipeline.json_object_or_list(from_json)
         items = pipeline.file_items(from_json, "json", encoding="utf-8", validator=validator, stream=stream)
-    ids = pipeline.add_records(store, items)
-    data_out().write("".join(f"{i}\n" for i in ids))
+    typed = {} if from_json is not None else {f.name: f.option_flags[0] for f in model.FIELDS}
+    with named_as_typed(typed):
+        counts = pipeline.add_records(store, items)
+    data_out().write("".join(f"{i}\n" for i in counts.ids))
+    report_new_organizations(counts.new_organizations)
 
 
 # ---------------------------------------------------------------------------------------------- list
@@ -208,7 +213,10 @@ def list_(
 @boundary
 def show(
     account_id: Annotated[str, typer.Argument(metavar="ID", help="An id, a unique prefix of one, or an external id.")],
-    fmt: Annotated[ReadFormat, typer.Option("--format", "-f", help="table or json.")] = ReadFormat.table,
+    fmt: Annotated[
+        ReadFormat,
+        typer.Option("--format", "-f", help="table (plain field: value lines when piped), json, jsonl, csv."),
+    ] = ReadFormat.table,
 ) -> None:
     """Show one account in full.
 

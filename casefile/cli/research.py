@@ -13,11 +13,13 @@ from casefile.cli.common import (
     boundary,
     data_out,
     date_order,
+    named_as_typed,
     open_store,
     read_id,
     validator_for,
     with_filters,
 )
+from casefile.cli.usage import VocabularyGroup
 
 org_app = typer.Typer(
     rich_markup_mode=None,
@@ -42,7 +44,8 @@ quote_app = typer.Typer(
 )
 vocab_app = typer.Typer(
     rich_markup_mode=None,
-    help="Controlled vocabularies: list codes, add your own.\n\nExample: casefile vocab --vocabulary allegation",
+    cls=VocabularyGroup,
+    help="Controlled vocabularies: list codes, add your own.\n\nExample: casefile vocab allegation",
     invoke_without_command=True,
 )
 app = typer.Typer(rich_markup_mode=None)
@@ -59,7 +62,10 @@ def _emit(rows: list[dict[str, Any]], fmt: ReadFormat, columns: list[str], title
 
 # ---------------------------------------------------------------------------------------- organisations
 
-Aliases = Annotated[Optional[list[str]], typer.Option("--alias", help="Another name or acronym (repeat).")]
+Aliases = Annotated[
+    Optional[list[str]],
+    typer.Option("--alias", help="Another name or acronym; repeat --alias for each (--alias PMOI --alias NLA)."),
+]
 OrgType = Annotated[
     Optional[str], typer.Option("--type", help="armed_group, cultic_movement, … (`casefile vocab org_type`).")
 ]
@@ -278,7 +284,9 @@ def event_add(
         "source": source,
     }
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
-    research.append_part(store, validator, account_id, "events", entry)
+    typed = {"type": "--type", "date": "--date", "date_corrected": "--correct", "date_note": "--note"}
+    with named_as_typed({**typed, "place": "--place", "description": "--description", "source": "--source"}):
+        research.append_part(store, validator, account_id, "events", entry)
     typer.echo("event added", err=True)
 
 
@@ -348,9 +356,10 @@ def vocab_list(
     vocabulary: Annotated[Optional[str], typer.Option("--vocabulary", "-v", help="Only this vocabulary.")] = None,
     fmt: Format = ReadFormat.table,
 ) -> None:
-    """List the codes of every vocabulary (or one), with labels, groups and descriptions.
+    """List the codes of every vocabulary (or one: `casefile vocab NAME` is `--vocabulary NAME`), with labels,
+    groups and descriptions.
 
-    Example: casefile vocab --vocabulary exit_reason
+    Example: casefile vocab exit_reason
     """
     if ctx.invoked_subcommand is not None:
         return

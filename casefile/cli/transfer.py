@@ -1,6 +1,5 @@
 """Moving records in and out: import, export, template."""
 
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
@@ -18,10 +17,10 @@ from casefile.cli.common import (
     date_order,
     err,
     open_store,
+    progress,
     protected,
     report_new_organizations,
     settings,
-    state,
     validator_for,
     with_filters,
 )
@@ -106,7 +105,7 @@ def import_(
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates, ignore_unknown)
     plan = pipeline.ImportPlan(files, fmt.value if fmt else None, encoding, validator)
     with _rejects_file(rejects, plan) as write_rejects:
-        with _progress() as advance:
+        with progress("importing") as advance:
             result = pipeline.run(
                 store,
                 plan.items(),
@@ -180,27 +179,6 @@ def _rejects_file(
 
     with exporters.open_output(path, protect=protect) as out:
         yield write
-
-
-class _progress:
-    """A rich progress bar on stderr when stderr is a terminal (colourless with --no-color); nothing otherwise."""
-
-    def __enter__(self):  # type: ignore[no-untyped-def]
-        self._bar = None
-        if not sys.stderr.isatty():
-            return None
-        from rich.progress import Progress
-
-        from casefile.render import console
-
-        self._bar = Progress(transient=True, console=console(sys.stderr, no_color=state.no_color))
-        self._bar.start()
-        task = self._bar.add_task("importing", total=None)
-        return lambda n: self._bar.advance(task, n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self._bar is not None:
-            self._bar.stop()
 
 
 OutFormatOpt = Annotated[
@@ -304,7 +282,9 @@ def export(
             else:
                 accounts = store.query(flt, nested=fmt is not OutFormat.csv)
                 records = shape(accounts) if shape else accounts
-            count = exporters.write_accounts(fmt.value, records, data_out(out), safe_csv=not raw_csv, **options)
+            with progress("exporting") as advance:
+                counted = records if advance is None else _counted(records, advance)
+                count = exporters.write_accounts(fmt.value, counted, data_out(out), safe_csv=not raw_csv, **options)
     if output not in (None, "-"):
         what = "row" if table is not None else "account"
         err(f"{count} {what}{'s' if count != 1 else ''} written to {output}")
@@ -412,6 +392,13 @@ def serve(
     raise typer.Exit(serving.serve(open_store(), host=host, port=port, sql=sql, say=err))
 
 
+def _counted(records: Any, advance: Any) -> Any:
+    """``records`` as they pass, each counted on the progress display."""
+    for record in records:
+        advance(1)
+        yield record
+
+
 def _sqlite_encodes(store: "Store", fmt: OutFormat) -> bool:
     """Whether SQLite can encode this export's accounts (CSV cells, JSON lines) for the exporter (E1, E2)."""
     if fmt is OutFormat.csv:
@@ -447,9 +434,12 @@ def _default_export_format() -> OutFormat:
 @app.command()
 @boundary
 def template(
-    fmt: Annotated[InFormat, typer.Argument(metavar="FORMAT", help="csv (a header) or json (an example record).")],
+    fmt: Annotated[
+        InFormat,
+        typer.Argument(metavar="FORMAT", help="csv (a header), json (an example record in a list), jsonl (one line)."),
+    ],
 ) -> None:
-    """Print a CSV header or an example JSON record to start a spreadsheet or a script from.
+    """Print a CSV header, or an example record as JSON or JSON lines, to start a spreadsheet or a script from.
 
     Example: casefile template csv > accounts.csv
     """
@@ -457,5 +447,7 @@ def template(
 
     if fmt is InFormat.csv:
         data_out().write(",".join(model.CSV_COLUMNS) + "\r\n")
+    elif fmt is InFormat.jsonl:
+        data_out().write(json.dumps(model.example_record(), ensure_ascii=False) + "\n")
     else:
         data_out().write(json.dumps([model.example_record()], ensure_ascii=False, indent=2) + "\n")
