@@ -14,7 +14,7 @@ from . import model, pipeline, vocab
 from .errors import InputError, NotFound, UsageError, quote
 from .model import Filter
 from .store import Store, now
-from .text import fold
+from .text import fold, noun
 from .validation import Validator, closest
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
@@ -77,7 +77,9 @@ def import_organizations(store: Store, path: str) -> tuple[int, int]:
                 raise InputError("must be a list of text", file=path, line=row.line, field="aliases")
             unknown = set(data) - {"name", "aliases", "type", "country", "notes"}
             if unknown:
-                raise InputError(f"unknown key(s) {', '.join(sorted(unknown))}", file=path, line=row.line)
+                raise InputError(
+                    f"unknown {noun(len(unknown), 'key')} {', '.join(sorted(unknown))}", file=path, line=row.line
+                )
             try:
                 _check_code(store, "org_type", data.get("type"))
             except UsageError as exc:

@@ -18,12 +18,14 @@ from casefile.cli.common import (
     validator_for,
     with_filters,
 )
+from casefile.text import plural
 
 org_app = typer.Typer(
     rich_markup_mode=None,
     help="Organisations and the names they are known by.\n\nExample: casefile org add MEK --alias PMOI",
     no_args_is_help=True,
 )
+
 source_app = typer.Typer(
     rich_markup_mode=None,
     help="Shared sources (articles, letters, interviews) and their grading.\n\nExample: casefile source list",
@@ -100,7 +102,7 @@ def org_alias(
     from casefile import research
 
     canonical = research.add_aliases(open_store(), name, aliases)
-    typer.echo(f"{len(aliases)} name(s) added to {canonical!r}", err=True)
+    typer.echo(f"{plural(len(aliases), 'name')} added to {canonical!r}", err=True)
 
 
 @org_app.command("list")
@@ -143,7 +145,7 @@ def org_import(
     from casefile import research
 
     added, names = research.import_organizations(open_store(create=True), file)
-    typer.echo(f"{added} organisations added, {names} names added", err=True)
+    typer.echo(f"{plural(added, 'organisation')} added, {plural(names, 'name')} added", err=True)
 
 
 # ------------------------------------------------------------------------------------------------ sources

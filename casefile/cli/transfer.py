@@ -26,6 +26,7 @@ from casefile.cli.common import (
     with_filters,
 )
 from casefile.errors import quote
+from casefile.text import plural
 
 if TYPE_CHECKING:
     from casefile import pipeline
@@ -307,7 +308,7 @@ def export(
             count = exporters.write_accounts(fmt.value, records, data_out(out), safe_csv=not raw_csv, **options)
     if output not in (None, "-"):
         what = "row" if table is not None else "account"
-        err(f"{count} {what}{'s' if count != 1 else ''} written to {output}")
+        err(f"{plural(count, what)} written to {output}")
 
 
 def _sqlite_encodes(store: "Store", fmt: OutFormat) -> bool:
