@@ -199,9 +199,9 @@ def test_quote_from_stdin_keeps_text_exact(cli) -> None:
 
 def test_timeline_filters_and_unknown_years_last(cli, sample) -> None:
     rows = json.loads(ok(cli("timeline", "--org", "Children of the Dawn", "--format", "json")).stdout)
-    assert [r["type"] for r in rows] == ["joined", "left"]
+    assert [r["type"] for r in rows if r["field"] == "events"] == ["joined", "left"]
     seed = json.loads(ok(cli("timeline", "SEED-0001", "--format", "json")).stdout)
-    assert seed[0]["type"] == "captured" and seed[0]["date"] == "1886"
+    assert seed[0]["type"] == "captured" and seed[0]["date"] == "1886" and seed[0]["field"] == "events"
     dated = [r for r in seed if r["earliest"]]
     assert [r["earliest"] for r in dated] == sorted(r["earliest"] for r in dated)
     assert all(r["earliest"] is None for r in seed[len(dated) :])

@@ -329,15 +329,18 @@ def timeline(
     ] = None,
     fmt: Format = ReadFormat.table,
 ) -> None:
-    """Events ordered by their earliest possible date, with precision and uncertainty as written.
+    """Each account's own dates (joined, left, announced, its source's date) and its events, ordered by
+    their earliest possible day, with precision shown (~1990, 1980s, 1986–1990) and the date as written.
+    --since/--until keep the rows whose own date can fall between them; --limit caps the rows.
 
-    Example: casefile timeline --org MEK
+    Example: casefile timeline --org MEK --since 2010
     """
     from casefile import research
 
     store = open_store()
     rows = research.timeline_rows(store, flt, read_id(store, account_id) if account_id is not None else None)
-    _emit(rows, fmt, ["account", "name", "date", "reading", "precision", "type", "place", "description"], "timeline")
+    columns = ["account", "name", "date", "when", "precision", "type", "place", "description"]
+    _emit(rows, fmt, columns, "timeline")
 
 
 # ------------------------------------------------------------------------------------------------- vocab
