@@ -355,6 +355,6 @@ def template(
     import json
 
     if fmt is InFormat.csv:
-        data_out().write(",".join(model.CSV_COLUMNS) + "\r\n")
+        data_out().write(",".join(model.TEMPLATE_COLUMNS) + "\r\n")
     else:
         data_out().write(json.dumps([model.example_record()], ensure_ascii=False, indent=2) + "\n")

@@ -43,13 +43,12 @@ def _csv_select() -> tuple[str, tuple[tuple[int, Callable[[Any], str]], ...]]:
     """The columns of :meth:`Store.query_csv`'s rows, and the cells Python formats (index, function)."""
     columns: list[str] = []
     formatters: list[tuple[int, Callable[[Any], str]]] = []
-    for n, f in enumerate(model.FIELDS):
-        column = f'accounts."{f.name}"'  # a date's raw text
+    for f in model.FIELDS:
         if f.multi or f.kind in ("number", "year"):
-            formatters.append((n, _csv_multi if f.multi else _csv_number))
-            columns.append(column)
-        else:
-            columns.append(f"coalesce({column}, '')")
+            formatters.append((len(columns), _csv_multi if f.multi else _csv_number))
+            columns.append(f'accounts."{f.name}"')
+        else:  # text and codes as stored; a date's raw text, then its parts
+            columns.extend(f"coalesce(accounts.\"{c}\", '')" for c in f.columns())
     return ", ".join(columns), tuple(formatters)
 
 
