@@ -48,7 +48,11 @@ def _csv_select() -> tuple[str, tuple[tuple[int, Callable[[Any], str]], ...]]:
             formatters.append((len(columns), _csv_multi if f.multi else _csv_number))
             columns.append(f'accounts."{f.name}"')
         else:  # text and codes as stored; a date's raw text, then its parts
-            columns.extend(f"coalesce(accounts.\"{c}\", '')" for c in f.columns())
+            columns.append(f"coalesce(accounts.\"{f.name}\", '')")
+            columns.extend(  # a date's parts only beside its raw text, as row_to_account reads them
+                f"CASE WHEN accounts.\"{f.name}\" IS NULL THEN '' ELSE coalesce(accounts.\"{c}\", '') END"
+                for c in f.columns()[1:]
+            )
     return ", ".join(columns), tuple(formatters)
 
 
