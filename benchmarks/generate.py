@@ -35,7 +35,7 @@ from typing import Any
 
 SEED = 20240601
 
-#: The CSV header: ``casefile.model.CSV_COLUMNS`` (copied, so the generator runs without casefile installed;
+#: The CSV header: ``casefile.model.TEMPLATE_COLUMNS`` (copied, so the generator runs without casefile installed;
 #: tests/test_bench_generator.py checks the two agree).
 CSV_COLUMNS = (
     "id", "external_id", "name", "aliases", "gender", "birth_year", "nationality", "organization", "role",

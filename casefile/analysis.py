@@ -1,6 +1,7 @@
-"""Finding and analysing accounts: ranked search with snippets, cross-tab statistics, data-quality checks,
+"""Finding and analysing accounts: ranked search with snippets, data-quality checks,
 duplicate candidates (merging them is an edit: :func:`casefile.merging.merge`). No printing and no SQL
-here: the store runs the queries, the CLI shows the results.
+here: the store runs the queries, the CLI shows the results. Counting (``stats``) is
+:mod:`casefile.counting`.
 """
 
 from __future__ import annotations
@@ -191,66 +192,6 @@ def _clip(flat: str, spans: list[tuple[int, int]]) -> tuple[str, list[list[int]]
     shift = len(prefix) - start
     shown = [[a + shift, b + shift] for a, b in spans if a >= start and b <= end]
     return prefix + flat[start:end] + ("…" if end < len(flat) else ""), shown
-
-
-# ------------------------------------------------------------------------------------------------- stats
-
-#: Names ``--by`` accepts besides the dimensions themselves.
-DIMENSION_ALIASES = {
-    "organisation": "organization",
-    "org": "organization",
-    "reasons": "reason",
-    "factor": "reason_factor",
-    "allegations": "allegation",
-    "reliability": "source_reliability",
-}
-MULTI_DIMENSIONS = frozenset({"reason", "reason_factor", "allegation", "publisher_type"})
-YEAR_DIMENSIONS = frozenset({"exit_year", "joined_year"})
-
-
-@dataclass
-class Stats:
-    by: list[str]
-    accounts: int  # accounts selected by the filters
-    rows: list[dict[str, Any]]  # one per value (pair of values); None = no value
-    no_value: dict[str, int]  # per dimension: accounts without any value
-
-
-def dimensions(by: list[str]) -> list[str]:
-    """``--by`` names checked against the allow-list (before any SQL exists)."""
-    from .store import STATS_DIMENSIONS, check_field
-
-    names = [check_field(DIMENSION_ALIASES.get(b, b), tuple(STATS_DIMENSIONS), "stats dimension") for b in by]
-    if not 1 <= len(names) <= 2:
-        raise UsageError("give one --by for counts, or two for a cross-tabulation")
-    if len(set(names)) < len(names):
-        raise UsageError("the two --by dimensions must differ")
-    return names
-
-
-def stats(store: Store, by: list[str], flt: Filter) -> Stats:
-    """Accounts counted by one dimension, or cross-tabulated by two. A multi-valued dimension counts an
-    account once under each of its distinct values."""
-    from . import vocab
-
-    names = dimensions(by)
-    factors = {c.code: c.group for c in vocab.VOCABULARIES["exit_reason"]}
-    factors.update({code: group for name, code, _, _, group in store.user_codes() if name == "exit_reason" and group})
-    total, counted = store.stats(names, flt, factors)
-    no_value = {}
-    for name in names:
-        single = counted if len(names) == 1 else store.stats([name], flt, factors)[1]
-        no_value[name] = sum(r[-1] for r in single if r[0] is None)
-    totals: dict[Any, int] = {}
-    for r in counted:
-        totals[r[0]] = totals.get(r[0], 0) + r[-1]
-
-    def order(r: tuple[Any, ...]) -> tuple[Any, ...]:
-        first = (r[0] is None, str(r[0])) if names[0] in YEAR_DIMENSIONS else (r[0] is None, -totals[r[0]], str(r[0]))
-        return (*first, r[1] is None, -r[-1], str(r[1])) if len(names) == 2 else first
-
-    rows = [dict(zip([*names, "accounts"], r, strict=True)) for r in sorted(counted, key=order)]
-    return Stats(names, total, rows, no_value)
 
 
 # ------------------------------------------------------------------------------------------------- check

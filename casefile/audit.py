@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from .errors import CasefileError, MergedAway, NotFound, UsageError, quote
+from .text import plural
 
 if TYPE_CHECKING:
     from .store import Store
@@ -64,8 +65,7 @@ def summary(counts: dict[tuple[str, str], int]) -> str:
     for (kind, action), n in sorted(
         counts.items(), key=lambda kv: (_KIND_ORDER.index(kv[0][0]), actions.index(kv[0][1]))
     ):
-        noun = _NOUNS[kind][0 if n == 1 else 1]
-        parts.append(f"{n} {noun} {_PAST.get(action, action)}")
+        parts.append(f"{plural(n, *_NOUNS[kind])} {_PAST.get(action, action)}")
     return ", ".join(parts)
 
 

@@ -26,6 +26,7 @@ from . import paths
 from .errors import DatabaseBusy, DatabaseError, NotFound, UsageError, quote
 from .exporters.output import TEMP_PREFIX, TargetExists, check, output_path, protected_files
 from .store import Store, database_errors, integrity_problems, is_encrypted, now, schema_steps
+from .text import plural
 
 # ----------------------------------------------------------------------------------------------- backup
 
@@ -305,7 +306,7 @@ def _inside(store: Store) -> list[Finding]:
         Finding(
             "integrity",
             "problem",
-            f"{len(problems)} problem(s), first: {problems[0]}",
+            f"{plural(len(problems), 'problem')}, first: {problems[0]}",
             "restore a backup (`casefile restore-backup`), or try `sqlite3 DB .recover`",
         )
         if problems
@@ -321,7 +322,7 @@ def _inside(store: Store) -> list[Finding]:
             Finding(
                 "schema",
                 "note",
-                f"{len(pending)} schema step(s) pending ({', '.join(pending)})",
+                f"{plural(len(pending), 'schema step')} pending ({', '.join(pending)})",
                 "the next casefile command that opens the database applies them",
             )
         )
@@ -347,8 +348,8 @@ def _inside(store: Store) -> list[Finding]:
             )
         keys = store.foreign_key_problems()
         orphans = store.orphans()
-        uncited = orphans.pop("sources nobody cites")
-        broken = [f"{n} {what}" for what, n in orphans.items() if n] + keys[:3]
+        uncited = orphans.pop(("source", "nobody cites"))
+        broken = [f"{plural(n, what)} {how}" for (what, how), n in orphans.items() if n] + keys[:3]
         out.append(
             Finding(
                 "orphans",
@@ -364,7 +365,7 @@ def _inside(store: Store) -> list[Finding]:
                 Finding(
                     "sources",
                     "note",
-                    f"{uncited} source(s) cited by no account",
+                    f"{plural(uncited, 'source')} cited by no account",
                     "`casefile source list` shows them; `casefile source link` links one",
                 )
             )

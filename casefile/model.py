@@ -262,7 +262,11 @@ FIELDS: tuple[Field, ...] = (
 
 FIELD_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
 FIELD_NAMES: tuple[str, ...] = tuple(f.name for f in FIELDS)
-CSV_COLUMNS: tuple[str, ...] = FIELD_NAMES
+#: The header of a CSV export: every field, each date followed by its parts (``left_edtf`` … ``left_note``),
+#: so a correction, its note and the date's reading come back on import (the flat keys of JSON_KEYS).
+CSV_COLUMNS: tuple[str, ...] = tuple(c for f in FIELDS for c in f.columns())
+#: The columns of ``casefile template csv``: the fields a person fills in (the parts are optional).
+TEMPLATE_COLUMNS: tuple[str, ...] = FIELD_NAMES
 DATE_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.kind == "date")
 MULTI_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.multi)
 LIST_COLUMNS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.list_column)
@@ -423,10 +427,11 @@ def to_csv_row(account: Account) -> list[str]:
     row: list[str] = []
     for f in FIELDS:
         value = account.values.get(f.name)
-        if value is None:
+        if f.kind == "date":
+            row.append(value.raw if value is not None else "")
+            row.extend(("" if value is None else getattr(value, part) or "") for part in DATE_PARTS)
+        elif value is None:
             row.append("")
-        elif f.kind == "date":
-            row.append(value.raw)
         elif f.multi:
             row.append(f"{MULTI_SEPARATOR} ".join(value))
         elif f.kind in ("number", "year"):

@@ -14,7 +14,7 @@ from . import model, pipeline, vocab
 from .errors import InputError, NotFound, UsageError, quote
 from .model import Filter
 from .store import Store, now
-from .text import fold
+from .text import fold, noun
 from .validation import Validator, closest
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
@@ -77,7 +77,9 @@ def import_organizations(store: Store, path: str) -> tuple[int, int]:
                 raise InputError("must be a list of text", file=path, line=row.line, field="aliases")
             unknown = set(data) - {"name", "aliases", "type", "country", "notes"}
             if unknown:
-                raise InputError(f"unknown key(s) {', '.join(sorted(unknown))}", file=path, line=row.line)
+                raise InputError(
+                    f"unknown {noun(len(unknown), 'key')} {', '.join(sorted(unknown))}", file=path, line=row.line
+                )
             try:
                 _check_code(store, "org_type", data.get("type"))
             except UsageError as exc:
@@ -144,35 +146,92 @@ def append_part(store: Store, validator: Validator, account_ref: str, part: str,
     pipeline.update_record(store, validator, {"id": account.id, part: [*entries, entry]})
 
 
+_SUB_YEARS = {"21": "spring", "22": "summer", "23": "autumn", "24": "winter", "37": "early", "38": "mid", "39": "late"}
+
+
+def when(date: model.FuzzyDate | None) -> str | None:
+    """A date as the timeline shows it, with its precision: ``~1990`` (around), ``1980s`` (a decade),
+    ``1800s`` (a century), ``1986–1990`` (a span), ``summer 2014``, ``early 2012``, ``1986?`` (uncertain), ``1986
+    (corrected)``; ``(unread)`` when casefile could not read it."""
+    if date is None:
+        return None
+    edtf = date.edtf
+    if edtf is None:
+        return "(unread)"
+    if "/" in edtf:
+        shown = "–".join(edtf.split("/", 1))
+    elif edtf.endswith("~"):
+        shown = "~" + edtf[:-1]
+    elif date.precision in ("decade", "century") and edtf[:4].rstrip("X").isdigit() and edtf[:4].endswith("X"):
+        shown = edtf[:4].replace("X", "0") + "s"
+    elif date.precision == "season" and edtf[5:7] in _SUB_YEARS:
+        shown = f"{_SUB_YEARS[edtf[5:7]]} {edtf[:4]}"
+    else:
+        shown = edtf
+    return f"{shown} (corrected)" if date.corrected else shown
+
+
+def _in_range(date: model.FuzzyDate | None, since: str | None, until: str | None) -> bool:
+    """Whether a row's own date can fall in [since, until]; an undated row only when neither is given."""
+    if since is None and until is None:
+        return True
+    if date is None or date.min is None or date.max is None:
+        return False
+    return (since is None or date.max >= since) and (until is None or date.min <= until)
+
+
 def timeline_rows(store: Store, flt: Filter, account_id: str | None) -> list[dict[str, Any]]:
-    """The events of the accounts ``flt`` selects, or of one account (its full id), earliest first."""
+    """The dated things of the accounts ``flt`` selects, or of one account (its full id), earliest first:
+    each account's own dates (every date field of the registry: joined, left, announced, the source's
+    date) and its events. ``flt.since``/``flt.until`` keep the rows whose own date can fall between them
+    (not the accounts that left then); ``flt.limit`` caps the rows."""
+    from dataclasses import replace
+
+    select = replace(flt, since=None, until=None, limit=None, sort=None, reverse=False)
     if account_id is not None:
-        flt.ids = [account_id]
-    rows = []
-    for account_id, name, event in store.timeline(flt):
-        date = event["date"]
-        reading = None
-        if date is not None:
-            reading = date.edtf if date.edtf is not None else "(unread)"
-            if date.corrected:
-                reading = f"{date.edtf} (corrected)"
-        rows.append(
-            {
-                "account": account_id,
-                "name": name or model.UNNAMED,
-                "date": date.raw if date else None,
-                "reading": reading,
-                "precision": date.precision if date else None,
-                "note": date.note if date else None,
-                "type": event["type"],
-                "place": event["place"],
-                "description": event["description"],
-                "source": event["source"],
-                "earliest": date.min if date else None,
-                "latest": date.max if date else None,
-            }
-        )
-    return rows
+        select.ids = [account_id]
+    items: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    order: dict[str, int] = {}
+    for n, account in enumerate(store.query(select)):
+        key = str(account.id)
+        order[key] = n
+        for k, field in enumerate(model.DATE_FIELDS):
+            date = account.values.get(field)
+            if date is not None:
+                row = _row(key, account.values.get("name"), field, date, type=field)
+                items.append(((n, -len(model.DATE_FIELDS) + k), row))
+    for position, (owner, name, event) in enumerate(store.timeline(select)):
+        row = _row(owner, name, "events", event["date"], type=event["type"], place=event["place"])
+        row.update(description=event["description"], source=event["source"])
+        items.append(((order.get(owner, len(order)), position), row))
+    kept = [(key, row) for key, row in items if _in_range(row.pop("_date"), flt.since, flt.until)]
+    kept.sort(key=lambda kr: (kr[1]["earliest"] is None, kr[1]["earliest"] or "", kr[1]["latest"] or "", *kr[0]))
+    return [row for _, row in kept][: flt.limit]
+
+
+def _row(account: str, name: Any, field: str, date: model.FuzzyDate | None, **values: Any) -> dict[str, Any]:
+    reading = None
+    if date is not None:
+        reading = date.edtf if date.edtf is not None else "(unread)"
+        if date.corrected:
+            reading = f"{date.edtf} (corrected)"
+    return {
+        "account": account,
+        "name": name or model.UNNAMED,
+        "field": field,
+        "date": date.raw if date else None,
+        "when": when(date),
+        "reading": reading,
+        "precision": date.precision if date else None,
+        "note": date.note if date else None,
+        "type": values.get("type"),
+        "place": values.get("place"),
+        "description": None,
+        "source": None,
+        "earliest": date.min if date else None,
+        "latest": date.max if date else None,
+        "_date": date,
+    }
 
 
 # ------------------------------------------------------------------------------------------- vocabularies

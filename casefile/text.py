@@ -167,3 +167,14 @@ def whole_words(phrases: Iterable[str]) -> re.Pattern[str] | None:
     if not alternatives:
         return None
     return re.compile(rf"(?<![^\W_])(?:{'|'.join(alternatives)})(?![^\W_])", re.IGNORECASE)
+
+
+def noun(n: int, word: str, many: str | None = None) -> str:
+    """The word in the number ``n`` needs: ``key`` for one, ``keys`` (or ``many``) for any other count."""
+    return word if n == 1 else many or word + "s"
+
+
+def plural(n: int, word: str, many: str | None = None) -> str:
+    """``n`` and the word in the number it needs: ``1 account``, ``2 accounts``, ``1 entry``/``3 entries``
+    (``many`` when adding an s is not the plural). Every count a message shows goes through here."""
+    return f"{n} {noun(n, word, many)}"

@@ -20,6 +20,7 @@ from typing import Any
 from . import dates, model, vocab
 from .errors import LISTED_NAMES, InvalidRecord, Problem, column_names, looks_like_a_name, quote
 from .model import Account, FuzzyDate
+from .text import noun, plural
 
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
 YEAR_RE = re.compile(r"^[12][0-9]{3}$")
@@ -79,7 +80,7 @@ def unknown_columns_problem(keys: Iterable[str], line: int | None) -> Problem | 
     return Problem(
         line,
         None,
-        f"{n} unknown column{'s' if n != 1 else ''}: {column_names(unknown)}{_did_you_mean(unknown)}; "
+        f"{plural(n, 'unknown column')}: {column_names(unknown)}{_did_you_mean(unknown)}; "
         "`casefile template csv` prints the known columns; --ignore-unknown skips them",
     )
 
@@ -355,7 +356,7 @@ class Validator:
             unknown = [k for k in entry if k not in known]
             if unknown and not self.options.ignore_unknown:
                 names = ", ".join(f.name for f in fields)  # a date's parsed companions (date_edtf …) are known too
-                reason = f"unknown key(s) {column_names(unknown)}; known: {names}"
+                reason = f"unknown {noun(len(unknown), 'key')} {column_names(unknown)}; known: {names}"
                 problems.append(Problem(line, where, reason))
             item: dict[str, Any] = {}
             for f in fields:

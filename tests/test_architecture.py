@@ -26,6 +26,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
     "core": (
         "casefile.pipeline",
         "casefile.analysis",
+        "casefile.counting",
         "casefile.editing",
         "casefile.merging",
         "casefile.research",

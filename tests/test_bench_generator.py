@@ -27,7 +27,7 @@ def text(rows: int, fmt: str) -> str:
 
 
 def test_columns_and_codes_match_casefile() -> None:
-    assert generate.CSV_COLUMNS == model.CSV_COLUMNS
+    assert generate.CSV_COLUMNS == model.TEMPLATE_COLUMNS
     assert set(generate.EXIT_REASONS) == vocab.codes("exit_reason")
     assert set(generate.ALLEGATIONS) == vocab.codes("allegation")
     assert set(generate.EXIT_TYPES) == vocab.codes("exit_type")

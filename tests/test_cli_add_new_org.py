@@ -12,7 +12,7 @@ def org_names(cli) -> list[str]:
 def test_add_with_a_new_organisation_says_so(cli) -> None:
     result = cli("add", "--name", "Person A", "--org", "Group X", "--source-title", "T")
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == "1 new organisation(s): Group X\n"
+    assert result.stderr == "1 new organisation: Group X\n"
     assert len(result.stdout.splitlines()) == 1  # only the id on stdout
     assert org_names(cli) == ["Group X"]
     again = cli("add", "--name", "Person B", "--org", "group x", "--source-title", "T")
@@ -25,4 +25,4 @@ def test_add_from_json_reports_new_organisations_too(cli, tmp_path) -> None:
     path.write_text(json.dumps([{"name": "P", "organization": "Group Y", "source_title": "T"}]), encoding="utf-8")
     result = cli("add", "--from-json", path)
     assert result.exit_code == 0, result.stderr
-    assert result.stderr == "1 new organisation(s): Group Y\n"
+    assert result.stderr == "1 new organisation: Group Y\n"

@@ -183,9 +183,9 @@ def test_doctor_finds_what_is_wrong_and_says_what_to_do(cli, db: Path) -> None:
     result = cli("doctor")
     assert result.exit_code == 1
     assert f"chmod 600 {db}" in result.stdout
-    assert "1 events without an account" in result.stdout
-    assert "1 source(s) cited by no account" in result.stdout
-    assert "2 problem(s) found" in result.stderr
+    assert "1 event without an account" in result.stdout
+    assert "1 source cited by no account" in result.stdout
+    assert "2 problems found" in result.stderr
 
 
 def test_doctor_checks_the_search_index_against_its_records(cli, db: Path) -> None:
@@ -197,7 +197,7 @@ def test_doctor_checks_the_search_index_against_its_records(cli, db: Path) -> No
     conn.commit()
     conn.close()
     result = cli("doctor")
-    assert result.exit_code == 1 and "1 accounts out of date in the full-text index" in result.stdout
+    assert result.exit_code == 1 and "1 account out of date in the full-text index" in result.stdout
     assert cli("search", "--reindex").exit_code == 0
     assert cli("doctor").exit_code == 0
 
@@ -209,7 +209,7 @@ def test_doctor_notes_pending_schema_steps_and_refuses_newer_ones(cli, db: Path)
     conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_audit_log'")
     conn.commit()
     result = cli("doctor")
-    assert result.exit_code == 0 and "1 schema step(s) pending (m007_audit_log)" in result.stdout
+    assert result.exit_code == 0 and "1 schema step pending (m007_audit_log)" in result.stdout
     conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES ('casefile', 'm999', 'x')")
     conn.commit()
     conn.close()

@@ -28,13 +28,13 @@ def test_delete_hides_restore_brings_back(cli, db: Path) -> None:
     seeded(cli)
     before = dump_data(db)
     result = cli("delete", "DEMO-0002", "DEMO-0003", "--yes")
-    assert result.exit_code == 0 and "2 account(s) deleted" in result.stderr
+    assert result.exit_code == 0 and "2 accounts deleted" in result.stderr
     assert "DEMO-0002" not in ids(cli) and "DEMO-0002" in ids(cli, "--include-deleted")
     assert "DEMO-0002" not in cli("export", "--format", "json", "--include-restricted").stdout
     assert "deleted" in cli("show", "DEMO-0002").stdout
     assert cli("edit", "DEMO-0002", "--add-tag", "x").exit_code == 2  # restore it first
-    assert "1 account(s) restored" in cli("restore", "DEMO-0002").stderr
-    assert "1 account(s) restored, 1 were not deleted" in cli("restore", "DEMO-0003", "DEMO-0002").stderr
+    assert "1 account restored" in cli("restore", "DEMO-0002").stderr
+    assert "1 account restored, 1 was not deleted" in cli("restore", "DEMO-0003", "DEMO-0002").stderr
     assert dump_data(db) == before  # a delete and a restore change deleted_at alone
     assert cli("undo").exit_code == 0  # the second restore
     assert cli("undo").exit_code == 0  # the first restore
@@ -99,7 +99,7 @@ def test_purge_leaves_no_canary_bytes(cli, db: Path, tmp_path: Path, with_search
     assert NEEDLE in file_bytes(db)
     result = cli("purge", "--all-deleted", "--yes")
     assert result.exit_code == 0, result.stderr
-    assert "1 account(s) and 1 source(s) purged" in result.stderr
+    assert "1 account and 1 source purged" in result.stderr
     assert NEEDLE not in file_bytes(db)
     assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone() == ("ok",)
     history = json.loads(cli("history", "--format", "json").stdout)
@@ -144,3 +144,9 @@ def test_purge_of_named_accounts_keeps_shared_sources(cli, db: Path) -> None:
     assert len(json.loads(cli("source", "list", "--format", "json").stdout)) == 2
     assert cli("purge", two[1]["id"], "--yes").exit_code == 0
     assert len(json.loads(cli("source", "list", "--format", "json").stdout)) == 1
+
+
+def test_restoring_one_account_that_was_not_deleted_is_singular(cli) -> None:
+    assert cli("add", "--no-input", "--name", "A", "--external-id", "a1").exit_code == 0
+    result = cli("restore", "a1")
+    assert "1 was not deleted" in result.stderr and "(s)" not in result.stderr

@@ -95,3 +95,10 @@ def test_limit_caps_the_pairs_shown(cli) -> None:
     for _ in range(4):
         add(cli, "--name", "Reza Ahmadi", "--org", "X")
     assert len(pairs(cli)) == 6 and len(pairs(cli, "--limit", "2")) == 2
+
+
+def test_one_candidate_pair_is_singular(cli) -> None:
+    for _ in range(2):
+        assert cli("add", "--no-input", "--name", "Ali Rezaei", "--org", "X").exit_code == 0
+    result = cli("dupes")
+    assert result.exit_code == 0 and "1 candidate pair\n" in result.stderr

@@ -155,7 +155,7 @@ def test_bulk_edit_previews_refuses_without_a_terminal_and_applies_with_yes(cli,
     assert "3 of 3 accounts would change" in dry.stderr
     done = cli("edit", "--tag", "synthetic", "--org", "MEK", "--add-tag", "reviewed", "--yes")
     assert done.exit_code == 0 and done.stdout == dry.stdout
-    assert "3 account(s) changed" in done.stderr
+    assert "3 accounts changed" in done.stderr
     assert len(json.loads(cli("list", "--tag", "reviewed", "--format", "json").stdout)) == 3
     assert cli("undo").exit_code == 0
     assert dump_data(db) == state

@@ -171,7 +171,7 @@ def test_a_file_read_in_the_wrong_format_is_refused_without_echo(cli, empty: Pat
 def test_template_csv_is_the_header_and_imports(cli, empty: Path, tmp_path: Path) -> None:
     result = cli("template", "csv")
     assert result.exit_code == 0 and result.stderr == ""
-    assert result.stdout_bytes == (",".join(model.CSV_COLUMNS) + "\r\n").encode()
+    assert result.stdout_bytes == (",".join(model.TEMPLATE_COLUMNS) + "\r\n").encode()
     path = tmp_path / "template.csv"
     path.write_bytes(result.stdout_bytes)
     assert "0 added, 0 updated, 0 unchanged" in cli("import", path).stderr

@@ -53,7 +53,7 @@ def test_unknown_org_on_import_is_created_and_near_match_warned(cli, tmp_path: P
     path = tmp_path / "a.json"
     path.write_text(json.dumps([{"name": "x", "organization": "Mujahedin-e-Khalq"}]))
     result = ok(cli("import", path))
-    assert "1 new organisation(s): Mujahedin-e-Khalq" in result.stderr
+    assert "1 new organisation: Mujahedin-e-Khalq" in result.stderr
     assert "nearly matches 'Mujahedin-e Khalq'" in result.stderr
     names = [o["name"] for o in json.loads(cli("org", "list", "--format", "json").stdout)]
     assert names == ["Mujahedin-e Khalq", "Mujahedin-e-Khalq"]  # reported, never merged
@@ -65,7 +65,7 @@ def test_many_new_organisations_are_summed_up_on_one_short_line(cli, tmp_path: P
     result = ok(cli("import", path))
     (line,) = [x for x in result.stderr.splitlines() if "new organisation" in x]
     listed = ", ".join(f"Group {n:02d}" for n in range(1, 11))
-    assert line == f"12 new organisation(s): {listed} and 2 more (`casefile org list` shows them)"
+    assert line == f"12 new organisations: {listed} and 2 more (`casefile org list` shows them)"
     assert len(json.loads(cli("org", "list", "--format", "json").stdout)) == 12
 
 
@@ -199,9 +199,9 @@ def test_quote_from_stdin_keeps_text_exact(cli) -> None:
 
 def test_timeline_filters_and_unknown_years_last(cli, sample) -> None:
     rows = json.loads(ok(cli("timeline", "--org", "Children of the Dawn", "--format", "json")).stdout)
-    assert [r["type"] for r in rows] == ["joined", "left"]
+    assert [r["type"] for r in rows if r["field"] == "events"] == ["joined", "left"]
     seed = json.loads(ok(cli("timeline", "SEED-0001", "--format", "json")).stdout)
-    assert seed[0]["type"] == "captured" and seed[0]["date"] == "1886"
+    assert seed[0]["type"] == "captured" and seed[0]["date"] == "1886" and seed[0]["field"] == "events"
     dated = [r for r in seed if r["earliest"]]
     assert [r["earliest"] for r in dated] == sorted(r["earliest"] for r in dated)
     assert all(r["earliest"] is None for r in seed[len(dated) :])

@@ -120,3 +120,84 @@ def test_stats_by_organisation_uses_an_index(db: Path) -> None:
     plan = store.explain_stats("organization", model.Filter())
     store.close()
     assert any("COVERING INDEX idx_accounts_org_deleted" in step for step in plan), plan
+
+
+# -- issue 18, item 1: cross-tabs that pair within one coded item, a matrix, sort/limit, singulars -------
+
+
+def test_reason_by_its_factor_pairs_within_the_coded_item(cli) -> None:
+    add(cli, "--name", "A", "--reason", "no_future", "--reason", "family_reunion")
+    rows = counts(cli, "--by", "reason", "--by", "reason_factor")["rows"]
+    assert sorted((r["reason"], r["reason_factor"], r["accounts"]) for r in rows) == [
+        ("family_reunion", "pull", 1),
+        ("no_future", "push", 1),
+    ]  # not no_future/pull nor family_reunion/push: those pairs were never coded
+
+
+def test_dimensions_of_different_parts_pair_per_account(cli) -> None:
+    add(cli, "--name", "A", "--org", "X", "--reason", "no_future", "--reason", "family_reunion")
+    add(cli, "--name", "B", "--org", "Y", "--reason", "no_future")
+    rows = counts(cli, "--by", "reason", "--by", "organization")["rows"]
+    assert sorted((r["reason"], r["organization"], r["accounts"]) for r in rows) == [
+        ("family_reunion", "X", 1),
+        ("no_future", "X", 1),
+        ("no_future", "Y", 1),
+    ]
+
+
+def test_matrix_view_with_totals_and_percentages(cli) -> None:
+    add(cli, "--name", "A", "--org", "X", "--exit-type", "escaped")
+    add(cli, "--name", "B", "--org", "X", "--exit-type", "escaped")
+    add(cli, "--name", "C", "--org", "X", "--exit-type", "released")
+    add(cli, "--name", "D", "--org", "Y", "--exit-type", "released")
+    body = json.loads(ok(cli("stats", "--by", "organization", "--by", "exit_type", "--matrix", "-f", "json")).stdout)
+    assert body["rows"] == ["X", "Y"] and body["columns"] == ["escaped", "released"]
+    assert body["cells"] == [[2, 1], [0, 1]]
+    assert body["row_totals"] == [3, 1] and body["column_totals"] == [2, 2] and body["total"] == 4
+    assert body["row_percent"][0] == [66.7, 33.3]
+    out = ok(cli("stats", "--by", "organization", "--by", "exit_type", "--matrix", "-f", "csv")).stdout
+    table = casefile_csv(out)
+    assert list(table[0]) == ["organization", "escaped", "escaped %", "released", "released %", "total"]
+    assert table[0] == {
+        "organization": "X",
+        "escaped": "2",
+        "escaped %": "66.7",
+        "released": "1",
+        "released %": "33.3",
+        "total": "3",
+    }
+    assert table[-1]["organization"] == "total" and table[-1]["total"] == "4"
+
+
+def test_matrix_on_a_terminal_is_a_table(cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    import casefile.cli.analysis as commands
+
+    monkeypatch.setattr(commands, "stdout_is_terminal", lambda: True)
+    add(cli, "--name", "A", "--org", "X", "--exit-type", "escaped")
+    add(cli, "--name", "B", "--org", "Y", "--exit-type", "released")
+    out = ok(cli("stats", "--by", "organization", "--by", "exit_type", "--matrix")).stdout
+    assert "escaped" in out and "released" in out and "total" in out and "1 (100%)" in out
+
+
+def test_matrix_needs_two_dimensions(cli) -> None:
+    result = cli("stats", "--by", "organization", "--matrix")
+    assert result.exit_code == 2 and "two --by" in result.stderr
+
+
+def test_sort_reverse_and_limit_work_on_stats(cli) -> None:
+    for org, n in (("X", 3), ("Y", 1), ("Z", 2)):
+        for i in range(n):
+            add(cli, "--name", f"P{i}", "--org", org)
+    by_count = [r["organization"] for r in counts(cli, "--by", "organization")["rows"]]
+    assert by_count == ["X", "Z", "Y"]
+    assert [r["organization"] for r in counts(cli, "--by", "organization", "--limit", "2")["rows"]] == ["X", "Z"]
+    assert [r["organization"] for r in counts(cli, "--by", "organization", "--reverse")["rows"]] == ["Y", "Z", "X"]
+    by_value = counts(cli, "--by", "organization", "--sort", "value")["rows"]
+    assert [r["organization"] for r in by_value] == ["X", "Y", "Z"]
+    bad = cli("stats", "--by", "organization", "--sort", "name")
+    assert bad.exit_code == 2 and "accounts, value" in bad.stderr
+
+
+def test_one_account_is_singular(cli) -> None:
+    add(cli, "--name", "A", "--org", "X")
+    assert "1 account; 0 without organization" in ok(cli("stats", "--by", "organization")).stderr

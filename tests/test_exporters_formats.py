@@ -219,7 +219,10 @@ def test_markdown_dossier_layout() -> None:
         assert title in text
     assert "- **aliases:** Rahimi; A. M. Rahimi\n" in text
     assert "- **years\\_in\\_org:** 34\n" in text
-    assert "- **announced:** 1886 (corrected: 1986; typo in source)\n" in text
+    assert (
+        "- **announced:** 1886 (corrected: 1986; typo in source) — read as 1986 (year, 1986-01-01 to 1986-12-31)\n"
+        in text
+    )
     assert "allegations" not in text  # empty fields are left out
     assert 'Former POW, "recruited" in 1990;\\\nleft after 34 years.\\\n\\\nSecond paragraph.\n' in text
 

@@ -61,3 +61,30 @@ def test_index_form_leaves_ascii_as_written() -> None:
     assert text.index_form("He said “wait”") == "He said “wait”"
     assert text.index_form("ZOË and علي") == "ZOe and علی"
     assert text.words("می\u200cخواهم U.S.") == ["می", "خواهم", "u", "s"]
+
+
+def test_plural_counts_in_words() -> None:
+    from casefile.text import plural
+
+    assert plural(1, "account") == "1 account" and plural(0, "account") == "0 accounts"
+    assert plural(2, "candidate pair") == "2 candidate pairs" and plural(1, "entry", "entries") == "1 entry"
+    assert plural(3, "entry", "entries") == "3 entries"
+
+
+def test_no_message_hedges_its_plural_with_s_in_brackets() -> None:
+    import io
+    import re
+    import tokenize
+    from pathlib import Path
+
+    import casefile
+
+    root = Path(casefile.__file__).parent
+    hedged = []
+    for path in sorted(root.rglob("*.py")):
+        tokens = tokenize.generate_tokens(io.StringIO(path.read_text(encoding="utf-8")).readline)
+        for tok in tokens:
+            is_text = tok.type == tokenize.STRING or tok.type == getattr(tokenize, "FSTRING_MIDDLE", -1)
+            if is_text and re.search(r"[a-z]\(s\)", tok.string):
+                hedged.append(f"{path.relative_to(root)}:{tok.start[0]}")
+    assert hedged == []

@@ -4,7 +4,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from casefile.cli.common import ReadFormat, boundary, draw, err, open_store, stdout_is_terminal, with_filters
+from casefile.cli.common import ReadFormat, boundary, draw, err, open_store, state, stdout_is_terminal, with_filters
+from casefile.text import plural
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -46,7 +47,7 @@ def search(
 
     store = open_store()
     if reindex:
-        err(f"search index rebuilt: {store.rebuild_search()} accounts")
+        err(f"search index rebuilt: {plural(store.rebuild_search(), 'account')}")
     if query is None:
         if not reindex:
             from casefile.errors import UsageError
@@ -99,19 +100,40 @@ By = Annotated[
 
 @app.command()
 @boundary
-@with_filters
-def stats(flt: Any, by: By, fmt: Format = ReadFormat.table) -> None:
+@with_filters(omit=("sort", "reverse", "limit"))
+def stats(
+    flt: Any,
+    by: By,
+    matrix: Annotated[
+        bool, typer.Option("--matrix", help="Two --by as rows × columns, with totals and row percentages.")
+    ] = False,
+    sort: Annotated[
+        Optional[str],
+        typer.Option("--sort", help="accounts (largest first; years in order) or value (alphabetical)."),
+    ] = None,
+    reverse: Annotated[bool, typer.Option("--reverse", help="Reverse the order.")] = False,
+    limit: Annotated[Optional[int], typer.Option("--limit", min=0, help="At most this many rows.")] = None,
+    fmt: Format = ReadFormat.table,
+) -> None:
     """Count accounts by one dimension, or cross-tabulate two; says how many had no value.
 
-    Multi-valued codes (reasons, allegations, publisher types) count an account once under each value.
+    Multi-valued codes (reasons, allegations, publisher types) count an account once under each value. A
+    reason and its factor pair within each coded reason; dimensions from different parts of an account
+    pair per account.
 
-    Example: casefile stats --by reason_factor --by exit_year --org MEK --since 2015
+    Example: casefile stats --by reason_factor --by exit_year --org MEK --since 2015 --matrix
     """
-    from casefile import analysis
+    from casefile import counting
 
-    names = analysis.dimensions(by)
-    result = analysis.stats(open_store(), names, flt)
-    if fmt is ReadFormat.json:
+    names = counting.dimensions(by)
+    if matrix and len(names) != 2:
+        from casefile.errors import UsageError
+
+        raise UsageError("--matrix needs two --by dimensions")
+    result = counting.stats(open_store(), names, flt, sort=sort, reverse=reverse, limit=limit)
+    if matrix:
+        _matrix_out(counting.matrix(result), fmt)
+    elif fmt is ReadFormat.json:
         import json
 
         body = {"by": result.by, "accounts": result.accounts, "no_value": result.no_value, "rows": result.rows}
@@ -123,7 +145,7 @@ def stats(flt: Any, by: By, fmt: Format = ReadFormat.table) -> None:
     else:
         _emit(result.rows, fmt, [*result.by, "accounts"], "counts")
     missing = ", ".join(f"{n} without {d.replace('_', ' ')}" for d, n in result.no_value.items())
-    err(f"{result.accounts} accounts; {missing}")
+    err(f"{plural(result.accounts, 'account')}; {missing}")
 
 
 def _stats_table(result: Any) -> None:
@@ -145,6 +167,57 @@ def _stats_table(result: Any) -> None:
         share = f"{100 * row['accounts'] / result.accounts:.1f}%" if result.accounts else ""
         table.add_row(*cells, str(row["accounts"]), share, bar(row["accounts"], top))
     draw(table)
+
+
+def _label(value: Any) -> str:
+    return "(no value)" if value is None else str(value)
+
+
+def _matrix_out(m: Any, fmt: ReadFormat) -> None:
+    """The matrix: a table on a terminal; JSON with its cells, totals and row percentages; else one line
+    per row value with each column's count and row percentage, the row's total, and a line of totals."""
+    import json
+
+    from casefile.cli.common import data_out
+
+    if fmt is ReadFormat.json:
+        body = {
+            "by": m.by, "rows": m.rows, "columns": m.columns, "cells": m.cells, "row_totals": m.row_totals,
+            "column_totals": m.column_totals, "total": m.total, "row_percent": m.row_percent,
+        }  # fmt: skip
+        data_out().write(json.dumps(body, ensure_ascii=False, indent=2) + "\n")
+        return
+    if fmt is ReadFormat.table and stdout_is_terminal():
+        from rich.table import Table
+
+        from casefile.render import console, safe_text
+
+        table = Table(header_style="bold", title=f"{m.by[0]} × {m.by[1]}".replace("_", " "))
+        table.add_column(m.by[0].replace("_", " "))
+        for c in m.columns:
+            table.add_column(safe_text(_label(c)), justify="right")
+        table.add_column("total", justify="right")
+        for r, cells, pct, t in zip(m.rows, m.cells, m.row_percent, m.row_totals, strict=True):
+            shown = [f"{n} ({p:g}%)" if n else "" for n, p in zip(cells, pct, strict=True)]
+            table.add_row(safe_text(_label(r)), *shown, str(t))
+        table.add_row("total", *map(str, m.column_totals), str(m.total), style="bold")
+        console(no_color=state.no_color).print(table)
+        return
+    columns = [m.by[0]]
+    for c in m.columns:
+        columns += [_label(c), f"{_label(c)} %"]
+    columns.append("total")
+    lines = []
+    for r, cells, pct, t in zip(m.rows, m.cells, m.row_percent, m.row_totals, strict=True):
+        line: dict[str, Any] = {m.by[0]: _label(r), "total": t}
+        for c, n, p in zip(m.columns, cells, pct, strict=True):
+            line[_label(c)], line[f"{_label(c)} %"] = n, p
+        lines.append(line)
+    last: dict[str, Any] = {m.by[0]: "total", "total": m.total}
+    for c, n in zip(m.columns, m.column_totals, strict=True):
+        last[_label(c)], last[f"{_label(c)} %"] = n, round(100 * n / m.total, 1) if m.total else 0.0
+    header = [dict(zip(columns, columns, strict=True))] if fmt is ReadFormat.table else []  # plain rows: say which
+    _emit([*header, *lines, last], fmt, columns, "matrix")
 
 
 # ------------------------------------------------------------------------------------------------- check
@@ -180,10 +253,7 @@ def check(
     findings, silenced = analysis.check(store, flt, rule)
     _emit(findings, fmt, ["severity", "rule", "account", "field", "message"], "findings")
     counts = {s: sum(f["severity"] == s for f in findings) for s in analysis.SEVERITIES}
-    err(
-        ", ".join(f"{n} {s}{'s' if n != 1 and s != 'info' else ''}" for s, n in counts.items())
-        + f"; {silenced} silenced"
-    )
+    err(", ".join(plural(n, s, "info" if s == "info" else None) for s, n in counts.items()) + f"; {silenced} silenced")
     if strict and counts["error"]:
         raise typer.Exit(1)
 
@@ -221,7 +291,7 @@ def dupes(
         else [*columns[:3], "a_external_id", *columns[3:5], "b_external_id", "evidence"],
         "candidate pairs",
     )
-    err(f"{len(pairs)} candidate pair(s)")
+    err(plural(len(pairs), "candidate pair"))
 
 
 # ------------------------------------------------------------------------------------------------ merge

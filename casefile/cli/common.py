@@ -20,6 +20,7 @@ from typing import Annotated, Any, Optional, TypeVar
 import typer
 
 from casefile import config, errors, model
+from casefile.text import plural
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -77,7 +78,7 @@ def report_new_organizations(names: list[str], shown: int = 10) -> None:
         return
     listed = ", ".join(names[:shown])
     more = f" and {len(names) - shown} more (`casefile org list` shows them)" if len(names) > shown else ""
-    err(f"{len(names)} new organisation(s): {listed}{more}")
+    err(f"{plural(len(names), 'new organisation')}: {listed}{more}")
 
 
 @contextmanager
@@ -426,19 +427,23 @@ def _day(text: Optional[str], option: str, *, earliest: bool) -> Optional[str]:
     return day
 
 
-def with_filters(fn: F) -> F:
-    """Add the ``list`` filter options to a command; it receives them as one ``flt: Filter`` argument."""
+def with_filters(fn: Optional[F] = None, *, omit: tuple[str, ...] = ()) -> Any:
+    """Add the ``list`` filter options to a command; it receives them as one ``flt: Filter`` argument.
+    ``@with_filters(omit=("sort", ...))`` leaves out options the command defines its own way."""
+    if fn is None:
+        return functools.partial(with_filters, omit=omit)
     sig = inspect.signature(fn)
     params = [p for p in sig.parameters.values() if p.name != "flt"]
-    names = [p.name for p in FILTER_PARAMS]
+    extra = [p for p in FILTER_PARAMS if p.name not in omit]
+    names = [p.name for p in extra]
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         kwargs["flt"] = build_filter(**{n: kwargs.pop(n) for n in names if n in kwargs})
         return fn(*args, **kwargs)
 
-    wrapper.__signature__ = sig.replace(parameters=params + FILTER_PARAMS)  # type: ignore[attr-defined]
-    return wrapper  # type: ignore[return-value]
+    wrapper.__signature__ = sig.replace(parameters=params + extra)  # type: ignore[attr-defined]
+    return wrapper
 
 
 def validator_for(store: Any, order: Any, keep_unparsed: bool, ignore_unknown: bool = False) -> Any:

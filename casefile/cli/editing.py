@@ -24,6 +24,7 @@ from casefile.cli.common import (
     validator_for,
     with_filters,
 )
+from casefile.text import noun, plural
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -173,7 +174,9 @@ def _preview(store: Any, ids: list[str], changes: Any, validator: Any, *, bulk: 
     from casefile.render import visible
 
     if bulk and not (yes or dry_run or stdin_is_terminal()):
-        raise errors.UsageError(f"a bulk edit of {len(ids)} accounts needs --yes (or --dry-run to see the changes)")
+        raise errors.UsageError(
+            f"a bulk edit of {plural(len(ids), 'account')} needs --yes (or --dry-run to see the changes)"
+        )
     outcome = editing.edit(store, ids, changes, validator, dry_run=True)
     out = data_out()
     for change in outcome.changes:
@@ -183,13 +186,13 @@ def _preview(store: Any, ids: list[str], changes: Any, validator: Any, *, bulk: 
     out.flush()
     unchanged = len(ids) - len(outcome.changes)
     err(
-        f"{len(outcome.changes)} of {len(ids)} accounts would change"
+        f"{len(outcome.changes)} of {plural(len(ids), 'account')} would change"
         + (f" ({unchanged} already are so)" if unchanged else "")
     )
     if dry_run or not outcome.changes:
         err("nothing written" + (" (dry run)" if dry_run else ""))
         return None
-    if not _confirm(f"Change {len(outcome.changes)} accounts?", yes):
+    if not _confirm(f"Change {plural(len(outcome.changes), 'account')}?", yes):
         raise typer.Exit(1)
     return outcome.changes
 
@@ -201,7 +204,7 @@ def _report(outcome: Any) -> None:
     if not outcome.changes:
         err("nothing changed: the account already has these values")
         return
-    err(f"{len(outcome.changes)} account(s) changed (batch {outcome.batch[:8]}; `casefile undo` takes it back)")
+    err(f"{plural(len(outcome.changes), 'account')} changed (batch {outcome.batch[:8]}; `casefile undo` takes it back)")
 
 
 def _edit_in_editor(store: Any, account_id: str, validator: Any, no_input: bool) -> None:
@@ -271,10 +274,13 @@ def delete(account_ids: Ids, yes: Yes = False) -> None:
     ids = list(dict.fromkeys(store.resolve_id(ref) for ref in account_ids))
     if stdin_is_terminal() and not yes:
         _list_accounts(store, ids)
-    if not _confirm(f"Delete {len(ids)} account(s)?", yes):
+    if not _confirm(f"Delete {plural(len(ids), 'account')}?", yes):
         raise typer.Exit(1)
     changed, already = editing.set_deleted(store, ids, deleted=True)
-    err(f"{len(changed)} account(s) deleted" + (f", {len(already)} already were" if already else ""))
+    err(
+        f"{plural(len(changed), 'account')} deleted"
+        + (f", {len(already)} already {noun(len(already), 'was', 'were')}" if already else "")
+    )
 
 
 @app.command()
@@ -294,7 +300,10 @@ def restore(account_ids: Ids) -> None:
         )
 
     changed, already = editing.set_deleted(open_store(), account_ids, deleted=False)
-    err(f"{len(changed)} account(s) restored" + (f", {len(already)} were not deleted" if already else ""))
+    err(
+        f"{plural(len(changed), 'account')} restored"
+        + (f", {len(already)} {noun(len(already), 'was', 'were')} not deleted" if already else "")
+    )
 
 
 @app.command()
@@ -321,12 +330,13 @@ def purge(
     shown = [i for i in ids if store.record_rowid("account", i) is not None]
     if stdin_is_terminal() and not yes:
         _list_accounts(store, shown)
-    if not _confirm(f"Remove {len(shown)} account(s) for good? This cannot be undone.", yes, typed="purge"):
+    if not _confirm(f"Remove {plural(len(shown), 'account')} for good? This cannot be undone.", yes, typed="purge"):
         raise typer.Exit(1)
     done = editing.purge(store, ids)
     merged = f" ({done.merged} of them merged into the others)" if done.merged else ""
     err(
-        f"{done.accounts} account(s) and {done.sources} source(s) purged{merged}; {done.scrubbed} audit entries cleared"
+        f"{plural(done.accounts, 'account')} and {plural(done.sources, 'source')} purged{merged}; "
+        f"{plural(done.scrubbed, 'audit entry', 'audit entries')} cleared"
     )
     from casefile import maintenance
 
@@ -425,11 +435,11 @@ def doctor(
     rows = [f.__dict__ for f in findings]
     emit_rows(rows, fmt.value, ["check", "status", "detail", "fix"], "checks")
     problems = [f for f in findings if f.status == "problem"]
-    err(f"{len(problems)} problem(s) found" if problems else "no problems found")
+    err(f"{plural(len(problems), 'problem')} found" if problems else "no problems found")
     if clean:
         removed = _clean(path, {f.path for f in findings if f.path}, include_backups, yes)
         problems = [f for f in problems if f.path not in removed]
-        err(f"{len(removed)} removed; {len(problems)} problem(s) left")
+        err(f"{len(removed)} removed; {plural(len(problems), 'problem')} left")
     if problems:
         raise typer.Exit(1)
 
@@ -446,7 +456,7 @@ def _clean(path: Any, listed: set[str], include_backups: bool, yes: bool) -> set
     if not chosen:
         err("nothing to clean")
         return set()
-    if not _confirm(f"Remove the {len(chosen)} leftover(s) listed above?", yes):
+    if not _confirm(f"Remove the {plural(len(chosen), 'leftover')} listed above?", yes):
         raise typer.Exit(1)
     removed, failed = maintenance.clean(path, chosen, include_backups=include_backups)
     for done in removed:

@@ -117,7 +117,7 @@ def _codes(vocabulary: str) -> frozenset[str]:
 
 FromJson = Annotated[
     Optional[str],
-    typer.Option("--from-json", metavar="FILE", help="Add the record(s) in this JSON file ('-': stdin)."),
+    typer.Option("--from-json", metavar="FILE", help="Add the records in this JSON file ('-': stdin)."),
 ]
 NoInput = Annotated[
     bool, typer.Option("--no-input", help="Never prompt (casefile prompts only when stdin is a terminal).")

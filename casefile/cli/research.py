@@ -20,12 +20,14 @@ from casefile.cli.common import (
     with_filters,
 )
 from casefile.cli.usage import VocabularyGroup
+from casefile.text import plural
 
 org_app = typer.Typer(
     rich_markup_mode=None,
     help="Organisations and the names they are known by.\n\nExample: casefile org add MEK --alias PMOI",
     no_args_is_help=True,
 )
+
 source_app = typer.Typer(
     rich_markup_mode=None,
     help="Shared sources (articles, letters, interviews) and their grading.\n\nExample: casefile source list",
@@ -106,7 +108,7 @@ def org_alias(
     from casefile import research
 
     canonical = research.add_aliases(open_store(), name, aliases)
-    typer.echo(f"{len(aliases)} name(s) added to {canonical!r}", err=True)
+    typer.echo(f"{plural(len(aliases), 'name')} added to {canonical!r}", err=True)
 
 
 @org_app.command("list")
@@ -149,7 +151,7 @@ def org_import(
     from casefile import research
 
     added, names = research.import_organizations(open_store(create=True), file)
-    typer.echo(f"{added} organisations added, {names} names added", err=True)
+    typer.echo(f"{plural(added, 'organisation')} added, {plural(names, 'name')} added", err=True)
 
 
 # ------------------------------------------------------------------------------------------------ sources
@@ -335,15 +337,18 @@ def timeline(
     ] = None,
     fmt: Format = ReadFormat.table,
 ) -> None:
-    """Events ordered by their earliest possible date, with precision and uncertainty as written.
+    """Each account's own dates (joined, left, announced, its source's date) and its events, ordered by
+    their earliest possible day, with precision shown (~1990, 1980s, 1986–1990) and the date as written.
+    --since/--until keep the rows whose own date can fall between them; --limit caps the rows.
 
-    Example: casefile timeline --org MEK
+    Example: casefile timeline --org MEK --since 2010
     """
     from casefile import research
 
     store = open_store()
     rows = research.timeline_rows(store, flt, read_id(store, account_id) if account_id is not None else None)
-    _emit(rows, fmt, ["account", "name", "date", "reading", "precision", "type", "place", "description"], "timeline")
+    columns = ["account", "name", "date", "when", "precision", "type", "place", "description"]
+    _emit(rows, fmt, columns, "timeline")
 
 
 # ------------------------------------------------------------------------------------------------- vocab

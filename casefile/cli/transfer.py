@@ -25,6 +25,7 @@ from casefile.cli.common import (
     with_filters,
 )
 from casefile.errors import quote
+from casefile.text import plural
 
 if TYPE_CHECKING:
     from casefile import pipeline
@@ -287,7 +288,7 @@ def export(
                 count = exporters.write_accounts(fmt.value, counted, data_out(out), safe_csv=not raw_csv, **options)
     if output not in (None, "-"):
         what = "row" if table is not None else "account"
-        err(f"{count} {what}{'s' if count != 1 else ''} written to {output}")
+        err(f"{plural(count, what)} written to {output}")
 
 
 PublishOut = Annotated[str, typer.Argument(metavar="OUT.db", help="The new file ('-': stdout).")]
@@ -446,7 +447,7 @@ def template(
     import json
 
     if fmt is InFormat.csv:
-        data_out().write(",".join(model.CSV_COLUMNS) + "\r\n")
+        data_out().write(",".join(model.TEMPLATE_COLUMNS) + "\r\n")
     elif fmt is InFormat.jsonl:
         data_out().write(json.dumps(model.example_record(), ensure_ascii=False) + "\n")
     else:

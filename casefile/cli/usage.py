@@ -27,9 +27,10 @@ MESSAGE_CHARS = 160
 
 
 def stray_arguments(count: int) -> str:
-    s = "s" if count != 1 else ""
+    from casefile.text import plural
+
     return (
-        f"got {count} unexpected extra argument{s} (not shown: they may be record text); "
+        f"got {plural(count, 'unexpected extra argument')} (not shown: they may be record text); "
         'quote a value that has spaces, e.g. --summary "left in 2016"'
     )
 

@@ -2,8 +2,11 @@
 
 Layout: a title line; per account a ``## name`` heading (``(unnamed)`` when there is none), the id (and
 external id) as bullets, then one ``###`` subsection per field group (person, membership, exit, coding,
-source) listing the non-empty fields as ``- **field:** value`` bullets, and the summary as a paragraph.
-Dates show their raw text, plus the researcher's correction when there is one.
+source) listing the non-empty fields as ``- **field:** value`` bullets, the summary as a paragraph, and
+``### Sources``, ``### Events`` and ``### Quotes`` with one bullet per entry and its non-empty parts as
+bullets under it. Every field of the registry appears when it has a value (tests/test_markdown_dossier.py
+walks the registry). A date shows its raw text, the researcher's correction and note, and its reading
+(EDTF, precision, earliest and latest day); allegations are marked as alleged.
 
 The text is data, possibly hostile, and must not become markup. So, in every value:
 
@@ -23,7 +26,7 @@ import re
 from collections.abc import Iterable
 from typing import TextIO
 
-from casefile.model import CSV_COLUMNS, FIELDS, Account, to_csv_row
+from casefile.model import CSV_COLUMNS, FIELDS, NESTED, Account, FuzzyDate, to_csv_row
 
 TITLE = "# Case file: accounts\n"
 GROUPS = ("person", "membership", "exit", "coding", "source")
@@ -63,19 +66,41 @@ def _section(account: Account) -> str:
             lines += ["", "### " + group.capitalize(), "", *bullets]
     if cells["summary"]:
         lines += ["", "### Summary", "", _block(cells["summary"], "")]
+    for part, fields in NESTED.items():
+        entries = account.values.get(part) or []
+        if entries:
+            lines += ["", "### " + part.capitalize(), ""]
+        for n, entry in enumerate(entries, 1):
+            lines.append(f"- **{part[:-1]} {n}**")
+            for f in fields:
+                value = entry.get(f.name)
+                if value is not None and value != "":
+                    text = _fuzzy(value) if isinstance(value, FuzzyDate) else str(value)
+                    lines.append("  " + _bullet(f.name, text, "    "))
     return "\n".join(lines) + "\n"
 
 
 def _date_text(account: Account, name: str) -> str:
-    date = account[name]
+    return _fuzzy(account[name])
+
+
+def _fuzzy(date: FuzzyDate) -> str:
+    """A date with every part: as written, the correction and note, and the reading casefile made of it."""
+    text = str(date.raw)
     if date.corrected:
-        note = f"; {date.note}" if date.note else ""
-        return f"{date.raw} (corrected: {date.corrected}{note})"
-    return str(date.raw)
+        text += f" (corrected: {date.corrected}" + (f"; {date.note})" if date.note else ")")
+    elif date.note:
+        text += f" (note: {date.note})"
+    if date.edtf is None:
+        return text + " — not read (precision unknown)"
+    span = f", {date.min} to {date.max}" if date.min else ""
+    return text + f" — read as {date.edtf} ({date.precision}{span})"
 
 
-def _bullet(name: str, value: str) -> str:
-    return f"- **{_escape_line(name)}:** " + _block(value, "  ")
+def _bullet(name: str, value: str, indent: str = "  ") -> str:
+    if name == "allegations":  # codes a source alleges, never established facts
+        value = "; ".join(f"alleged {code}" for code in value.split("; "))
+    return f"- **{_escape_line(name)}:** " + _block(value, indent)
 
 
 def _heading(text: str) -> str:

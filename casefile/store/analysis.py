@@ -49,6 +49,10 @@ STATS_DIMENSIONS: dict[str, tuple[str, str]] = {
     ),
 }
 
+#: Dimensions that are parts of one coded item (a reason and its push/pull/barrier factor): a cross-tab of
+#: two of them pairs the values within each item; any other pair of dimensions pairs per account.
+REASON_PARTS = frozenset({"reason", "reason_factor"})
+
 
 class Analysis(StoreBase):
     """Counting and comparing accounts for stats, dupes and check."""
@@ -71,6 +75,11 @@ class Analysis(StoreBase):
         pairs = list(factors.items()) or [("", "")]
         ctes = ["factors(code, grp) AS (VALUES " + ", ".join("(?, ?)" for _ in pairs) + ")"]
         cte_params: list[Any] = [x for pair in pairs for x in pair]
+        if len(joins) == 2 and set(dimensions) <= REASON_PARTS:  # parts of one coded item pair within it
+            join = max((j for j, _ in joins), key=len)
+            raw = f"SELECT accounts.rowid AS k, {joins[0][1]} AS v0, {joins[1][1]} AS v1 FROM accounts{join}{where}"
+            sql = f"WITH {ctes[0]} SELECT v0, v1, count(DISTINCT k) FROM ({raw}) GROUP BY 1, 2"
+            return total, [tuple(r) for r in self.conn.execute(sql, cte_params + params)]
         for n, (join, value) in enumerate(joins):
             raw = f"SELECT accounts.rowid AS k, {value} AS v FROM accounts{join}{where}"
             ctes.append(

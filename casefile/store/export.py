@@ -43,13 +43,16 @@ def _csv_select() -> tuple[str, tuple[tuple[int, Callable[[Any], str]], ...]]:
     """The columns of :meth:`Store.query_csv`'s rows, and the cells Python formats (index, function)."""
     columns: list[str] = []
     formatters: list[tuple[int, Callable[[Any], str]]] = []
-    for n, f in enumerate(model.FIELDS):
-        column = f'accounts."{f.name}"'  # a date's raw text
+    for f in model.FIELDS:
         if f.multi or f.kind in ("number", "year"):
-            formatters.append((n, _csv_multi if f.multi else _csv_number))
-            columns.append(column)
-        else:
-            columns.append(f"coalesce({column}, '')")
+            formatters.append((len(columns), _csv_multi if f.multi else _csv_number))
+            columns.append(f'accounts."{f.name}"')
+        else:  # text and codes as stored; a date's raw text, then its parts
+            columns.append(f"coalesce(accounts.\"{f.name}\", '')")
+            columns.extend(  # a date's parts only beside its raw text, as row_to_account reads them
+                f"CASE WHEN accounts.\"{f.name}\" IS NULL THEN '' ELSE coalesce(accounts.\"{c}\", '') END"
+                for c in f.columns()[1:]
+            )
     return ", ".join(columns), tuple(formatters)
 
 

@@ -54,20 +54,28 @@ class Maintenance(StoreBase):
     def foreign_key_problems(self) -> list[str]:
         return [f"{r[0]} row {r[1]} points to a missing {r[2]}" for r in self.conn.execute("PRAGMA foreign_key_check")]
 
-    def orphans(self) -> dict[str, int]:
-        """Rows that belong to nothing (left by a tool that wrote with foreign keys off), and sources nobody cites."""
+    def orphans(self) -> dict[tuple[str, str], int]:
+        """Rows that belong to nothing (left by a tool that wrote with foreign keys off), and sources nobody cites:
+        (what, how) → how many, e.g. ("event", "without an account") → 2."""
         counts = {
-            "events without an account": "SELECT count(*) FROM events WHERE account_rowid NOT IN (SELECT rowid FROM "
-            "accounts)",
-            "quotes without an account": "SELECT count(*) FROM quotes WHERE account_rowid NOT IN (SELECT rowid FROM "
-            "accounts)",
-            "source links without an account": "SELECT count(*) FROM account_sources WHERE account_rowid NOT IN "
+            (
+                "event",
+                "without an account",
+            ): "SELECT count(*) FROM events WHERE account_rowid NOT IN (SELECT rowid FROM accounts)",
+            (
+                "quote",
+                "without an account",
+            ): "SELECT count(*) FROM quotes WHERE account_rowid NOT IN (SELECT rowid FROM accounts)",
+            ("source link", "without an account"): "SELECT count(*) FROM account_sources WHERE account_rowid NOT IN "
             "(SELECT rowid FROM accounts)",
-            "source links to a missing source": "SELECT count(*) FROM account_sources WHERE source_rowid NOT IN "
+            ("source link", "to a missing source"): "SELECT count(*) FROM account_sources WHERE source_rowid NOT IN "
             "(SELECT rowid FROM sources)",
-            "names without an organisation": "SELECT count(*) FROM organization_names WHERE organization_rowid NOT IN "
-            "(SELECT rowid FROM organizations)",
-            "sources nobody cites": "SELECT count(*) FROM sources WHERE rowid NOT IN (SELECT source_rowid FROM "
+            (
+                "name",
+                "without an organisation",
+            ): "SELECT count(*) FROM organization_names WHERE "
+            "organization_rowid NOT IN (SELECT rowid FROM organizations)",
+            ("source", "nobody cites"): "SELECT count(*) FROM sources WHERE rowid NOT IN (SELECT source_rowid FROM "
             "account_sources UNION SELECT source_rowid FROM events WHERE source_rowid IS NOT NULL UNION SELECT "
             "source_rowid FROM quotes WHERE source_rowid IS NOT NULL)",
         }

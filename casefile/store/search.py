@@ -12,7 +12,7 @@ from typing import Any
 
 from casefile.errors import CasefileError, DatabaseBusy
 from casefile.model import Account, Filter
-from casefile.text import index_form, translit_key, words
+from casefile.text import index_form, plural, translit_key, words
 
 from .accounts import _SELECT_COLUMNS, order_sql, row_to_account
 from .base import StoreBase
@@ -224,11 +224,13 @@ class Search(StoreBase):
         orphaned = self.conn.execute(
             "SELECT count(*) FROM accounts_fts_docs WHERE rowid NOT IN (SELECT rowid FROM accounts)"
         ).fetchone()[0]
-        for count, what in (
-            (missing, "accounts missing from"),
-            (stale, "accounts out of date in"),
-            (orphaned, "entries for accounts that no longer exist in"),
+        for count, what, how in (
+            (missing, "account", "missing from"),
+            (stale, "account", "out of date in"),
+            (orphaned, "entry", "for accounts that no longer exist in"),
         ):
             if count:
-                problems.append(f"{count} {what} the full-text index")
+                problems.append(
+                    f"{plural(count, what, 'entries' if what == 'entry' else None)} {how} the full-text index"
+                )
         return problems
