@@ -11,126 +11,12 @@ import re
 from typing import Any
 
 from . import model, pipeline, vocab
-from .errors import InputError, NotFound, UsageError, quote
+from .errors import UsageError, quote
 from .model import Filter
 from .store import Store, now
-from .text import fold, noun
-from .validation import Validator, closest
+from .validation import Validator
 
 CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
-
-
-# ----------------------------------------------------------------------------------------- organisations
-
-
-def _check_code(store: Store, vocabulary: str, value: str | None) -> str | None:
-    if value is None:
-        return None
-    allowed = store.codes()[vocabulary]
-    if value not in allowed:
-        raise UsageError(
-            f"unknown {vocabulary} {quote(value)}{closest(value, allowed)} (`casefile vocab -v {vocabulary}`)"
-        )
-    return value
-
-
-def add_organization(
-    store: Store, name: str, *, aliases: list[str], type_: str | None, country: str | None, notes: str | None
-) -> None:
-    if not name.strip():
-        raise UsageError("an organisation needs a name")
-    _check_code(store, "org_type", type_)
-    with store.transaction():
-        store.create_organization(name, stamp=now(), type_=type_, country=country, notes=notes, aliases=aliases)
-
-
-def add_aliases(store: Store, name: str, aliases: list[str]) -> str:
-    with store.transaction():
-        return store.add_aliases(name, aliases)
-
-
-def organization(store: Store, name: str) -> dict[str, Any]:
-    canonical = store.organization_by_key(fold(name))
-    for org in store.organizations():
-        if org["name"] == canonical:
-            return org
-    raise NotFound(f"no organisation called {quote(name)}; `casefile org list` shows them")
-
-
-def import_organizations(store: Store, path: str) -> tuple[int, int]:
-    """Organisations from a JSON list; returns (organisations added, names added). Idempotent."""
-    from . import importers
-
-    stream = pipeline.json_object_or_list(path)
-    added = names = 0
-    stamp = now()
-    with store.transaction():
-        for row in importers.read_rows(path, "json", stream=stream):
-            if row.error is not None or row.data is None:
-                reason = row.error.reason if row.error else "not an object"
-                raise InputError(reason, file=path, line=row.line)
-            data = row.data
-            name, aliases = data.get("name"), data.get("aliases") or []
-            if not isinstance(name, str) or not name.strip():
-                raise InputError("needs a name (text)", file=path, line=row.line, field="name")
-            if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
-                raise InputError("must be a list of text", file=path, line=row.line, field="aliases")
-            unknown = set(data) - {"name", "aliases", "type", "country", "notes"}
-            if unknown:
-                raise InputError(
-                    f"unknown {noun(len(unknown), 'key')} {', '.join(sorted(unknown))}", file=path, line=row.line
-                )
-            try:
-                _check_code(store, "org_type", data.get("type"))
-            except UsageError as exc:
-                raise InputError(str(exc), file=path, line=row.line, field="type") from None
-            if store.organization_by_key(fold(name)) is None:
-                store.create_organization(
-                    name, stamp=stamp, type_=data.get("type"), country=data.get("country"), notes=data.get("notes")
-                )
-                added += 1
-            new = [a for a in aliases if store.organization_by_key(fold(a)) is None]
-            for alias in aliases:
-                owner = store.organization_by_key(fold(alias))
-                if owner is not None and owner != store.resolve_organization(name):
-                    raise InputError(f"alias already names {quote(owner)}", file=path, line=row.line, field="aliases")
-            if new:
-                store.add_aliases(name, new)
-                names += len(new)
-    return added, names
-
-
-# ------------------------------------------------------------------------------------------------ sources
-
-
-def add_source(store: Store, given: dict[str, Any]) -> str:
-    """A new shared source; returns its id."""
-    validator = Validator(pipeline.options_for(store))
-    items, problems = validator.nested_items("sources", [given], None)
-    if problems:
-        from .errors import InvalidRecord
-
-        raise InvalidRecord(problems)
-    item = items[0]
-    if item.get("url") and store.find_source({"url": item["url"]}):
-        raise UsageError(f"a source with this URL exists: {store.find_source({'url': item['url']})[1]}")  # type: ignore[index]
-    with store.transaction():
-        store.upsert_source(item, now())
-    return str(item["id"])
-
-
-def link_source(store: Store, account_ref: str, source_ref: str, link: dict[str, Any]) -> None:
-    """Link a shared source to an account (again: the link's role and grades are replaced). A new primary
-    source makes the previous primary one corroborating."""
-    account = store.get(store.resolve_id(account_ref))
-    source_id = store.resolve_source_id(source_ref)
-    entries = [model.nested_to_json("sources", s) for s in account.values["sources"] if s["id"] != source_id]
-    if link.get("role") == "primary":
-        for entry in entries:
-            if entry["role"] == "primary":
-                entry["role"] = "corroborating"
-    entries.append({"id": source_id, **{k: v for k, v in link.items() if v is not None}})
-    pipeline.update_record(store, Validator(pipeline.options_for(store)), {"id": account.id, "sources": entries})
 
 
 # ----------------------------------------------------------------------------------------- events, quotes

@@ -30,6 +30,8 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.editing",
         "casefile.merging",
         "casefile.research",
+        "casefile.organizing",
+        "casefile.sourcing",
         "casefile.audit",
         "casefile.maintenance",
         "casefile.privacy",

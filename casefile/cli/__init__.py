@@ -9,7 +9,19 @@ from typing import Annotated, Optional
 
 import typer
 
-from casefile.cli import analysis, config, editing, fastparams, records, research, transfer, usage
+from casefile.cli import (
+    analysis,
+    config,
+    editing,
+    fastparams,
+    organizations,
+    parts,
+    records,
+    research,
+    sources,
+    transfer,
+    usage,
+)
 from casefile.cli.common import _silence_stdout, state
 
 fastparams.install()
@@ -90,10 +102,10 @@ def _global(
 
 for module in (records, transfer, research, analysis, editing):
     app.registered_commands.extend(module.app.registered_commands)
-app.add_typer(research.org_app, name="org")
-app.add_typer(research.source_app, name="source")
-app.add_typer(research.event_app, name="event")
-app.add_typer(research.quote_app, name="quote")
+app.add_typer(organizations.org_app, name="org")
+app.add_typer(sources.source_app, name="source")
+app.add_typer(parts.event_app, name="event")
+app.add_typer(parts.quote_app, name="quote")
 app.add_typer(research.vocab_app, name="vocab")
 app.add_typer(config.app, name="config")
 usage.install(app)  # parser errors count stray arguments and quote typed values short

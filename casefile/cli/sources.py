@@ -1,0 +1,118 @@
+"""Shared sources (articles, letters, interviews) and their links to accounts: `casefile source ...`."""
+
+from typing import Annotated, Any, Optional
+
+import typer
+
+from casefile.cli.common import (
+    ReadFormat,
+    boundary,
+    data_out,
+    open_store,
+)
+
+source_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Shared sources (articles, letters, interviews) and their grading.\n\nExample: casefile source list",
+    no_args_is_help=True,
+)
+
+AccountId = Annotated[str, typer.Argument(metavar="ID", help="An account id, a unique prefix, or an external id.")]
+Format = Annotated[ReadFormat, typer.Option("--format", "-f", help="table (plain rows when piped), json, jsonl, csv.")]
+
+
+def _emit(rows: list[dict[str, Any]], fmt: ReadFormat, columns: list[str], title: str) -> None:
+    from casefile.cli.output import emit_rows
+
+    emit_rows(rows, fmt.value, columns, title)
+
+
+# ------------------------------------------------------------------------------------------------ sources
+
+PublisherType = Annotated[Optional[str], typer.Option("--publisher-type", help="news_media, advocacy_ngo, …")]
+Stance = Annotated[Optional[str], typer.Option("--stance", help="adversarial, aligned, independent, unknown.")]
+Role = Annotated[str, typer.Option("--role", help="primary, corroborating or contradicting.")]
+Locator = Annotated[Optional[str], typer.Option("--locator", help="Where in the source: page, paragraph.")]
+Reliability = Annotated[Optional[str], typer.Option("--reliability", help="Admiralty source reliability A–F.")]
+Credibility = Annotated[Optional[str], typer.Option("--credibility", help="Admiralty information credibility 1–6.")]
+
+
+@source_app.command("add")
+@boundary
+def source_add(
+    title: Annotated[Optional[str], typer.Option("--title", help="Title.")] = None,
+    url: Annotated[Optional[str], typer.Option("--url", help="Address; one URL is one source.")] = None,
+    publisher: Annotated[Optional[str], typer.Option("--publisher", help="Publisher.")] = None,
+    publisher_type: PublisherType = None,
+    stance: Stance = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="Publication date (fuzzy).")] = None,
+    language: Annotated[Optional[str], typer.Option("--language", help="ISO 639 code.")] = None,
+) -> None:
+    """Add a shared source; prints its id. Link it to accounts with `casefile source link`.
+
+    Example: casefile source add --title "Former member speaks" --publisher "Nejat Society"
+    """
+    from casefile import sourcing
+
+    given = {
+        "title": title,
+        "url": url,
+        "publisher": publisher,
+        "publisher_type": publisher_type,
+        "stance": stance,
+        "date": date,
+        "language": language,
+    }
+    store = open_store(create=True)
+    data_out().write(sourcing.add_source(store, {k: v for k, v in given.items() if v is not None}) + "\n")
+
+
+@source_app.command("link")
+@boundary
+def source_link(
+    account_id: AccountId,
+    source_id: Annotated[str, typer.Argument(metavar="SOURCE", help="A source id or a unique prefix.")],
+    role: Role = "corroborating",
+    locator: Locator = None,
+    reliability: Reliability = None,
+    credibility: Credibility = None,
+) -> None:
+    """Link a source to an account with its role, locator and Admiralty grades (for this account).
+
+    Example: casefile source link 3f9a 7c21 --role corroborating --reliability C --credibility 2
+    """
+    from casefile import sourcing
+
+    link = {"role": role, "locator": locator, "reliability": reliability, "credibility": credibility}
+    sourcing.link_source(open_store(), account_id, source_id, link)
+    typer.echo("linked", err=True)
+
+
+@source_app.command("list")
+@boundary
+def source_list(fmt: Format = ReadFormat.table) -> None:
+    """List shared sources and how many accounts cite each.
+
+    Example: casefile source list
+    """
+    rows = open_store().sources()
+    for row in rows:
+        row["accounts"] = len(row["accounts"])
+    _emit(rows, fmt, ["id", "title", "publisher", "publisher_type", "stance", "date", "accounts"], "sources")
+
+
+@source_app.command("show")
+@boundary
+def source_show(source_id: Annotated[str, typer.Argument(metavar="SOURCE")], fmt: Format = ReadFormat.table) -> None:
+    """Show one source and the accounts that cite it, with their grades.
+
+    Example: casefile source show 7c21
+    """
+    store = open_store()
+    row = store.sources(store.resolve_source_id(source_id))[0]
+    _emit(
+        [row],
+        fmt,
+        ["id", "title", "url", "publisher", "publisher_type", "stance", "date", "language", "accounts"],
+        "source",
+    )
