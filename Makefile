@@ -58,7 +58,7 @@ test: $(VENV)/.installed-test lint
 	$(BIN)/python -m pytest -m "not slow" -n auto --cov --cov-report=term:skip-covered -q
 
 soak: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -m slow -q
+	CASEFILE_CRASH_ROWS=200000 $(BIN)/python -m pytest -m slow -q
 
 # BENCH_ROWS=1000000 make bench for the full run; docs/PERFORMANCE.md explains the table.
 bench: $(VENV)/.installed-test
