@@ -4,10 +4,11 @@ command's work, in one transaction; nothing here prints."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 from typing import Any
 
-from . import pipeline
-from .errors import InputError, NotFound, UsageError, quote
+from . import gazetteer, pipeline
+from .errors import CasefileError, InputError, NotFound, UsageError, quote
 from .store import Store, now
 from .text import fold, noun
 from .validation import closest
@@ -39,9 +40,120 @@ def add_organization(
         store.create_organization(name, stamp=now(), type_=type_, country=country, notes=notes, aliases=aliases)
 
 
-def add_aliases(store: Store, name: str, aliases: list[str]) -> str:
+@dataclass
+class Aliased:
+    """What ``org alias`` did: the organisation's name, and the organisations merged into it (an alias given
+    that was the name of an organisation of its own), with how many accounts moved."""
+
+    name: str
+    merged: list[tuple[str, int]] = field(default_factory=list)
+
+
+def add_aliases(store: Store, name: str, aliases: list[str]) -> Aliased:
+    """Give an organisation more names. An alias that is the name of another organisation merges that one
+    into this (its accounts and aliases move: what "these are one" means); one that is only an alias of
+    another organisation is refused, naming it."""
     with store.transaction():
-        return store.add_aliases(name, aliases)
+        canonical = store.resolve_organization(name)
+        if store.organization_by_key(fold(name)) is None:
+            raise NotFound(f"no organisation called {quote(name)}; `casefile org list` shows them")
+        done = Aliased(canonical)
+        fresh = []
+        for alias in aliases:
+            owner = store.organization_by_key(fold(alias))
+            if owner is None:
+                fresh.append(alias)
+            elif owner == canonical:
+                raise UsageError(f"{quote(alias)} already names {quote(canonical)}")
+            elif fold(owner) == fold(alias):
+                _, other, moved = store.merge_organizations(canonical, owner, now())
+                done.merged.append((other, moved))
+            else:
+                raise CasefileError(
+                    f"{quote(alias)} is an alias of {quote(owner)}; `casefile org unalias {quote(owner)} "
+                    f"{quote(alias)}` first, or `casefile org merge {quote(canonical)} {quote(owner)}`"
+                )
+        if fresh:
+            store.add_aliases(canonical, fresh)
+        return done
+
+
+def rename(store: Store, old: str, new: str) -> tuple[str, int]:
+    """``org rename``: (the old name, accounts moved)."""
+    with store.transaction():
+        return store.rename_organization(old, new.strip(), now())
+
+
+def merge(store: Store, keep: str, other: str) -> tuple[str, str, int]:
+    """``org merge KEEP OTHER``: (keep's name, other's name, accounts moved)."""
+    with store.transaction():
+        return store.merge_organizations(keep, other, now())
+
+
+def unalias(store: Store, name: str, alias: str) -> str:
+    with store.transaction():
+        return store.remove_alias(name, alias)
+
+
+def delete(store: Store, name: str) -> str:
+    with store.transaction():
+        return store.delete_organization(name)
+
+
+def near_organizations(store: Store, name: str) -> list[gazetteer.Near]:
+    """Known organisations (by canonical name) near a name that is not one of theirs; [] when it is."""
+    if not fold(name) or store.organization_by_key(fold(name)) is not None:
+        return []
+    return _canonical(store, gazetteer.near(name, [n for n, _ in store.organization_names()]))
+
+
+def _canonical(store: Store, found: list[gazetteer.Near]) -> list[gazetteer.Near]:
+    """Near names → their organisations' canonical names, each once, nearest first."""
+    by_name = dict(store.organization_names())
+    out: dict[str, gazetteer.Near] = {}
+    for n in found:
+        canonical = by_name.get(n.name, n.name)
+        if canonical not in out:
+            why = n.why if canonical == n.name else f"{n.why} ({quote(n.name)} is one of its names)"
+            out[canonical] = gazetteer.Near(canonical, n.score, why)
+    return list(out.values())
+
+
+def read_org_map(path: str) -> dict[str, str]:
+    """``import --org-map FILE``: a CSV (two columns: the name as written, the organisation or ``new``; a
+    header row is allowed) or a JSON object; returns folded written name → target."""
+    import csv
+    import json
+    from pathlib import Path
+
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read the organisation map ({exc})", file=path) from None
+    pairs: list[tuple[int, Any, Any]] = []
+    if text.lstrip().startswith("{"):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(f"not JSON: {exc.msg}", file=path, line=exc.lineno) from None
+        pairs = [(1, k, v) for k, v in data.items()]
+    else:
+        for line, row in enumerate(csv.reader(text.splitlines()), 1):
+            if not row or not any(cell.strip() for cell in row):
+                continue
+            if len(row) != 2:
+                raise InputError(
+                    "needs two columns: the name as written, the organisation (or new)", file=path, line=line
+                )
+            if line == 1 and [c.strip().lower() for c in row] in (["name", "organization"], ["name", "organisation"]):
+                continue
+            pairs.append((line, row[0], row[1]))
+    mapping: dict[str, str] = {}
+    for line, written, target in pairs:
+        if not isinstance(written, str) or not isinstance(target, str) or not fold(written) or not target.strip():
+            raise InputError("each name needs an organisation (or new), as text", file=path, line=line)
+        mapping[fold(written)] = pipeline.NEW if target.strip().lower() == pipeline.NEW else target.strip()
+    return mapping
 
 
 def organization(store: Store, name: str) -> dict[str, Any]:
@@ -93,3 +205,33 @@ def import_organizations(store: Store, path: str) -> tuple[int, int]:
                 store.add_aliases(name, new)
                 names += len(new)
     return added, names
+
+
+@dataclass(frozen=True)
+class NearDuplicate:
+    """Two organisations that look like one group: ``keep`` (the one more accounts name) and ``other``."""
+
+    keep: str
+    other: str
+    score: float
+    why: str
+
+
+def near_duplicates(store: Store) -> list[NearDuplicate]:
+    """Pairs of organisations one of whose names nearly matches one of the other's (a spelling, "X (MEK)", one
+    gazetteer entry), for ``check``; each pair once, with its nearest names' score and why."""
+    names = store.organization_names()
+    owner = dict(names)
+    used = {o["name"]: o["accounts"] for o in store.organizations()}
+    best: dict[frozenset[str], tuple[float, str]] = {}
+    for name, canonical in names:
+        others = [n for n, c in names if c != canonical]
+        for found in gazetteer.near(name, others):
+            pair = frozenset((canonical, owner[found.name]))
+            if pair not in best or best[pair][0] < found.score:
+                best[pair] = (found.score, found.why)
+    out = []
+    for pair, (score, why) in best.items():
+        keep, other = sorted(pair, key=lambda n: (-used.get(n, 0), n))
+        out.append(NearDuplicate(keep, other, score, why))
+    return sorted(out, key=lambda d: (d.keep, d.other))

@@ -47,6 +47,7 @@ class Result:
     rejected: list[Item] = field(default_factory=list)
     problems: int = 0
     truncated: bool = False
+    organizations: list[NewOrganization] = field(default_factory=list)  # names that made new ones (or would)
 
 
 _DEFAULTS: dict[str, Any] = {
@@ -129,45 +130,123 @@ def validate_items(
         yield item
 
 
+#: In an organisation map (``import --org-map``): create the organisation as written.
+NEW = "new"
+
+
+@dataclass
+class OrgChoices:
+    """What to do with an organisation name that no organisation has but that nearly matches one that does
+    (:func:`casefile.gazetteer.near`): create it anyway (``new_org``: ``--new-org`` or the ``new_org``
+    setting), or look the written name up in ``org_map`` (folded name → a known organisation, or :data:`NEW`);
+    otherwise the record is refused with ``hint`` — how to say which — filled in with the known name."""
+
+    new_org: bool = False
+    org_map: dict[str, str] = field(default_factory=dict)
+    hint: str = "give --org {known} to use it, or --new-org to create a new organisation"
+
+
+@dataclass
+class NewOrganization:
+    """A name that made (or would have made) a new organisation, for an import's report."""
+
+    name: str
+    nearest: str | None
+    score: float | None
+    why: str | None
+    outcome: str  # "new", "new (--new-org)", "new (--org-map)", "linked to …", "refused"
+    rows: int = 0
+
+
 class Organizations:
     """Resolves organisation names and aliases (case- and diacritics-insensitively) to the canonical name.
 
-    An unknown name creates the organisation, reported in the summary; one that nearly matches a known
-    name ("Mujahedin-e-Khalq" vs "Mujahedin-e Khalq") is reported as a warning naming it — never merged.
+    An unknown name creates the organisation, reported in the summary — unless it nearly matches a known one
+    ("Mujahedin-e-Khalq", "MKO", "Mujahedin-e Khalq (MEK)" when MEK is known): then :class:`OrgChoices` says
+    whether to create it, link it to a known one, or refuse the record. Never merged silently.
     """
 
-    def __init__(self, store: Store, counts: WriteCounts, stamp: str):
+    def __init__(self, store: Store, counts: WriteCounts, stamp: str, choices: OrgChoices | None = None):
         self.store = store
         self.counts = counts
         self.stamp = stamp
-        self.cache: dict[str, str] = {}
+        self.choices = choices or OrgChoices()
+        self.cache: dict[str, tuple[str, Problem | None]] = {}
+        self.report: dict[str, NewOrganization] = {}
+        self._known: dict[str, str] | None = None  # every name and alias → its canonical name
 
-    def resolve(self, name: str) -> str:
+    def resolve(self, name: str, line: int | None = None) -> tuple[str, Problem | None]:
+        """(the canonical name to store, or a problem that refuses the record)."""
         key = fold(name)
         if not key:
-            return name  # only marks or spaces: nothing to match an organisation by; kept as written
-        if key in self.cache:
-            return self.cache[key]
-        canonical = self.store.organization_by_key(key)
-        if canonical is None:
-            near = self.store.organizations_near(name)
-            self.store.create_organization(name, stamp=self.stamp)
-            self.counts.new_organizations.append(name)
-            for other in near:
-                self.counts.warnings.append(
-                    f"new organisation {name!r} nearly matches {other!r}; if they are one, run "
-                    f"`casefile org alias {other!r} {name!r}` before importing"
-                )
-            canonical = name
-        self.cache[key] = canonical
-        return canonical
+            return name, None  # only marks or spaces: nothing to match an organisation by; kept as written
+        if key not in self.cache:
+            canonical = self.store.organization_by_key(key)
+            self.cache[key] = (canonical, None) if canonical is not None else self._new(name, key)
+        canonical, problem = self.cache[key]
+        if key in self.report:
+            self.report[key].rows += 1
+        if problem is not None:
+            return canonical, Problem(line, problem.field, problem.reason)
+        return canonical, None
+
+    def _new(self, name: str, key: str) -> tuple[str, Problem | None]:
+        from . import gazetteer
+        from .errors import quote
+
+        known = self._known_names()
+        found = gazetteer.nearest(name, known)
+        canonical = known[found.name] if found else None
+        close = found is not None and found.score >= gazetteer.CUTOFF
+        entry = NewOrganization(name, canonical, found.score if found else None, found.why if found else None, "new")
+        self.report[key] = entry
+        target = self.choices.org_map.get(key)
+        if target is not None and target != NEW:
+            linked = self.store.organization_by_key(fold(target))
+            if linked is None:
+                entry.outcome = "refused"
+                return name, Problem(None, "organization", f"--org-map names {quote(target)}, no known organisation")
+            entry.outcome = f"linked to {quote(linked)} (--org-map)"
+            return linked, None
+        if close and target is None and not self.choices.new_org:
+            assert found is not None and canonical is not None
+            entry.outcome = "refused"
+            why = found.why + (f", as {quote(found.name)}" if found.name != canonical else "")
+            return name, Problem(
+                None,
+                "organization",
+                f"{quote(name)} is no known organisation but nearly matches {quote(canonical)} ({why}); "
+                + self.choices.hint.format(known=quote(canonical)),
+            )
+        if close:
+            assert found is not None and canonical is not None
+            entry.outcome = "new (--org-map)" if target == NEW else "new (--new-org)"
+            self.counts.warnings.append(
+                f"new organisation {quote(name)} nearly matches {quote(canonical)} ({found.why}); created as told; "
+                f"if they are one: `casefile org merge {quote(canonical)} {quote(name)}`"
+            )
+        self.store.create_organization(name, stamp=self.stamp)
+        self.counts.new_organizations.append(name)
+        known[name] = name
+        return name, None
+
+    def _known_names(self) -> dict[str, str]:
+        if self._known is None:
+            self._known = dict(self.store.organization_names())
+        return self._known
 
 
 class Writer:
     """Applies items to the store inside an open transaction."""
 
     def __init__(
-        self, store: Store, *, on_conflict: OnConflict = "update", stamp: str | None = None, keep_ids: bool = False
+        self,
+        store: Store,
+        *,
+        on_conflict: OnConflict = "update",
+        stamp: str | None = None,
+        keep_ids: bool = False,
+        orgs: OrgChoices | None = None,
     ):
         self.store = store
         self.on_conflict = on_conflict
@@ -176,7 +255,7 @@ class Writer:
         self.keep_ids = keep_ids
         self.stamp = stamp or now()
         self.counts = WriteCounts()
-        self.organizations = Organizations(store, self.counts, self.stamp)
+        self.organizations = Organizations(store, self.counts, self.stamp, orgs)
         self.store.start_key_claims()
         self._first = True
         #: the secondary indexes of ``accounts`` dropped for a bulk load, to be built again by :meth:`done`
@@ -237,7 +316,10 @@ class Writer:
             self.counts.skipped += 1
             return False
         if values.get("organization"):
-            values["organization"] = self.organizations.resolve(values["organization"])
+            values["organization"], org_problem = self.organizations.resolve(values["organization"], item.line)
+            if org_problem is not None:
+                item.problems.append(org_problem)
+                return True
         account, problems = merge(current, item.validated)
         problems += self._check_source_refs(account, item.line)
         if problems:
@@ -313,6 +395,7 @@ def run(
     finish: Callable[[Result], None] | None = None,
     before_commit: Callable[[Store], None] | None = None,
     keep_ids: bool = False,
+    orgs: OrgChoices | None = None,
 ) -> Result:
     """Write all items in one transaction. Raises nothing for bad records: they are in ``Result.rejected``;
     without ``skip_bad`` the transaction is rolled back when there are any.
@@ -329,7 +412,7 @@ def run(
 
     try:
         with store.transaction():
-            writer = Writer(store, on_conflict=on_conflict, keep_ids=keep_ids)
+            writer = Writer(store, on_conflict=on_conflict, keep_ids=keep_ids, orgs=orgs)
             batch: list[Item] = []
             for item in items:
                 batch.append(item)
@@ -340,6 +423,7 @@ def run(
             else:
                 _flush(writer, batch, result, skip_bad, max_errors, progress)
             result.counts = writer.counts
+            result.organizations = list(writer.organizations.report.values())
             failed = bool(result.problems) and not skip_bad
             if not failed:  # a failed import is rolled back, its dropped indexes with it
                 writer.done()
@@ -414,10 +498,12 @@ def file_items(
     return validate_items(rows(), validator)
 
 
-def add_records(store: Store, items: Iterable[Item], *, on_conflict: OnConflict = "error") -> WriteCounts:
+def add_records(
+    store: Store, items: Iterable[Item], *, on_conflict: OnConflict = "error", orgs: OrgChoices | None = None
+) -> WriteCounts:
     """``casefile add``: every record valid or nothing written; returns the counts (the new ids, the
     organisations it created)."""
-    result = run(store, items, on_conflict=on_conflict, keep_ids=True)
+    result = run(store, items, on_conflict=on_conflict, keep_ids=True, orgs=orgs)
     if result.rejected:
         problems = [p for item in result.rejected for p in item.problems]
         raise InvalidRecord(problems, file=result.rejected[0].source or None)

@@ -52,6 +52,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.interrupts",
         "casefile.terminal",
         "casefile.config",
+        "casefile.gazetteer",
         "casefile.migrations",
     ),
 }
