@@ -31,13 +31,37 @@ def _check_code(store: Store, vocabulary: str, value: str | None) -> str | None:
 
 
 def add_organization(
-    store: Store, name: str, *, aliases: list[str], type_: str | None, country: str | None, notes: str | None
+    store: Store,
+    name: str,
+    *,
+    aliases: list[str],
+    type_: str | None,
+    country: str | None,
+    notes: str | None,
+    new_org: bool = False,
 ) -> None:
+    """``org add``; a name that nearly matches a known organisation is refused unless ``new_org``."""
     if not name.strip():
         raise UsageError("an organisation needs a name")
     _check_code(store, "org_type", type_)
     with store.transaction():
+        if not new_org:
+            _refuse_near(store, name)
         store.create_organization(name, stamp=now(), type_=type_, country=country, notes=notes, aliases=aliases)
+
+
+def _refuse_near(store: Store, name: str, **where: Any) -> None:
+    """Refuse a new organisation whose name nearly matches a known one, naming it and the ways out."""
+    near = near_organizations(store, name)
+    if near:
+        known = near[0]
+        message = (
+            f"{quote(name)} nearly matches the organisation {quote(known.name)} ({known.why}); `casefile org alias "
+            f"{quote(known.name)} {quote(name)}` makes it one of its names, --new-org adds it as another"
+        )
+        if where:
+            raise InputError(message, **where)
+        raise CasefileError(message)
 
 
 @dataclass
@@ -164,8 +188,9 @@ def organization(store: Store, name: str) -> dict[str, Any]:
     raise NotFound(f"no organisation called {quote(name)}; `casefile org list` shows them")
 
 
-def import_organizations(store: Store, path: str) -> tuple[int, int]:
-    """Organisations from a JSON list; returns (organisations added, names added). Idempotent."""
+def import_organizations(store: Store, path: str, new_org: bool = False) -> tuple[int, int]:
+    """Organisations from a JSON list; returns (organisations added, names added). Idempotent. A new one whose
+    name nearly matches a known one (or one added earlier in the file) is refused unless ``new_org``."""
     from . import importers
 
     stream = pipeline.json_object_or_list(path)
@@ -192,6 +217,8 @@ def import_organizations(store: Store, path: str) -> tuple[int, int]:
             except UsageError as exc:
                 raise InputError(str(exc), file=path, line=row.line, field="type") from None
             if store.organization_by_key(fold(name)) is None:
+                if not new_org:
+                    _refuse_near(store, name, file=path, line=row.line, field="name")
                 store.create_organization(
                     name, stamp=stamp, type_=data.get("type"), country=data.get("country"), notes=data.get("notes")
                 )

@@ -182,3 +182,17 @@ def test_a_terminal_asks_link_or_create(db: Path) -> None:
     assert code == 0, screen
     listed = json.loads(run_process("org", "list", "--format", "json").stdout)
     assert {o["name"] for o in listed} == {"MEK", "Mojahedin-e Khalq"}
+
+
+def test_org_add_and_org_import_refuse_a_near_match_too(cli, db: Path, mek, tmp_path: Path) -> None:
+    before = dump(db)
+    result = cli("org", "add", "MKO")
+    assert result.exit_code == 1 and "'MEK'" in result.stderr and "org alias 'MEK' 'MKO'" in result.stderr
+    path = tmp_path / "orgs.json"
+    path.write_text(json.dumps([{"name": "Hezbollah"}, {"name": "Mojahedin-e Khalq", "aliases": ["NLA"]}]))
+    result = cli("org", "import", path)
+    assert result.exit_code == 1 and "orgs.json" in result.stderr and "'MEK'" in result.stderr
+    assert dump(db) == before
+    ok(cli("org", "import", "--new-org", path))
+    ok(cli("org", "add", "--new-org", "MKO"))
+    assert set(orgs(cli)) == {"MEK", "MKO", "Hezbollah", "Mojahedin-e Khalq"}

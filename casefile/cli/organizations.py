@@ -10,6 +10,7 @@ from casefile.cli.common import (
     err,
     open_store,
 )
+from casefile.cli.orgchoices import NewOrg, org_choices
 from casefile.errors import quote
 from casefile.text import plural
 
@@ -50,15 +51,20 @@ def org_add(
     org_type: OrgType = None,
     country: Country = None,
     notes: Notes = None,
+    new_org: NewOrg = None,
 ) -> None:
-    """Add an organisation with its aliases; names match case- and diacritics-insensitively.
+    """Add an organisation with its aliases; names match case- and diacritics-insensitively. A name that
+    nearly matches a known organisation (a spelling, a gazetteer alias) is refused unless --new-org.
 
     Example: casefile org add "Mujahedin-e Khalq" --alias MEK --alias MKO --alias PMOI --type political_movement
     """
     from casefile import organizing
 
     store = open_store(create=True)
-    organizing.add_organization(store, name, aliases=alias or [], type_=org_type, country=country, notes=notes)
+    create = org_choices(new_org, "").new_org
+    organizing.add_organization(
+        store, name, aliases=alias or [], type_=org_type, country=country, notes=notes, new_org=create
+    )
     typer.echo(f"added organisation {name!r}", err=True)
 
 
@@ -174,6 +180,7 @@ def org_show(name: Annotated[str, typer.Argument(help="Any name or alias.")], fm
 @boundary
 def org_import(
     file: Annotated[str, typer.Argument(help="JSON list of {name, aliases, type, country, notes}; '-': stdin.")],
+    new_org: NewOrg = None,
 ) -> None:
     """Add organisations from a JSON file; known ones get any new aliases (idempotent, one transaction).
 
@@ -181,5 +188,5 @@ def org_import(
     """
     from casefile import organizing
 
-    added, names = organizing.import_organizations(open_store(create=True), file)
+    added, names = organizing.import_organizations(open_store(create=True), file, org_choices(new_org, "").new_org)
     typer.echo(f"{plural(added, 'organisation')} added, {plural(names, 'name')} added", err=True)
