@@ -154,32 +154,56 @@ def lookup(name: str) -> Entry | None:
 # ------------------------------------------------------------------------------------------- nearness
 
 
-def near(name: str, known: Iterable[str], cutoff: float = CUTOFF) -> list[Near]:
-    """The names in ``known`` near ``name``, nearest first (a name that folds equal is not "near": the
-    caller has matched it already)."""
-    from rapidfuzz import fuzz
+class Known:
+    """Known organisation names, indexed for :func:`near`: by key, by gazetteer entry, and as a list of keys
+    rapidfuzz scores all at once (an import creating thousands of organisations compares each with every
+    name before it; one Python loop per pair made that quadratic in the interpreter)."""
 
-    index = _index(_user_file())
+    def __init__(self, names: Iterable[str] = ()) -> None:
+        self.names: list[str] = []
+        self.keys: list[str] = []
+        self.by_key: dict[str, list[str]] = {}
+        self.by_entry: dict[Entry, list[str]] = {}
+        self._index = _index(_user_file())
+        for name in names:
+            self.add(name)
+
+    def add(self, name: str) -> None:
+        key = org_key(name)
+        if not key or name in self.by_key.get(key, ()):
+            return
+        self.names.append(name)
+        self.keys.append(key)
+        self.by_key.setdefault(key, []).append(name)
+        entry = self._index.get(key)
+        if entry is not None:
+            self.by_entry.setdefault(entry, []).append(name)
+
+
+def near(name: str, known: Iterable[str] | Known, cutoff: float = CUTOFF) -> list[Near]:
+    """The names in ``known`` near ``name``, nearest first (a name that folds equal is not "near": the
+    caller has matched it already). With ``cutoff`` 0, only the nearest by spelling is scored."""
+    from rapidfuzz import fuzz, process
+
+    names = known if isinstance(known, Known) else Known(known)
     base, inner = split_alias(name)
     key, inner_key = org_key(base), org_key(inner) if inner else None
-    entry = index.get(key) or (index.get(inner_key) if inner_key else None)
+    entry = names._index.get(key) or (names._index.get(inner_key) if inner_key else None)
     found: dict[str, Near] = {}
-    for other in known:
-        if other in found:
-            continue
-        other_key = org_key(other)
-        if not other_key:
-            continue
-        if inner_key and other_key == inner_key:
-            found[other] = Near(other, 100.0, f"it names {quote(inner or '')} in brackets")
-        elif other_key == key:
-            found[other] = Near(other, 100.0, "the same name spelt another way")
-        elif entry is not None and index.get(other_key) is entry:
-            found[other] = Near(other, 100.0, f"one group in the gazetteer: {quote(entry.name)}")
-        else:
-            score = round(fuzz.ratio(key, other_key), 1)
-            if score >= cutoff:
-                found[other] = Near(other, score, "a similar spelling" if score >= CUTOFF else "not near")
+    for other in names.by_key.get(inner_key, []) if inner_key else []:
+        found.setdefault(other, Near(other, 100.0, f"it names {quote(inner or '')} in brackets"))
+    same = f"the same name with {quote(inner)} in brackets" if inner else "the same name spelt another way"
+    for other in names.by_key.get(key, []):
+        found.setdefault(other, Near(other, 100.0, same))
+    if entry is not None:
+        for other in names.by_entry.get(entry, []):
+            found.setdefault(other, Near(other, 100.0, f"one group in the gazetteer: {quote(entry.name)}"))
+    if key and cutoff <= 100:
+        limit = 1 if cutoff <= 0 else None
+        for _, score, at in process.extract(key, names.keys, scorer=fuzz.ratio, score_cutoff=cutoff, limit=limit):
+            other = names.names[at]
+            why = "a similar spelling" if score >= CUTOFF else "not near"
+            found.setdefault(other, Near(other, round(score, 1), why))
     return sorted(found.values(), key=lambda n: (-n.score, n.name))
 
 

@@ -249,11 +249,13 @@ def near_duplicates(store: Store) -> list[NearDuplicate]:
     gazetteer entry), for ``check``; each pair once, with its nearest names' score and why."""
     names = store.organization_names()
     owner = dict(names)
+    known = gazetteer.Known(owner)
     used = {o["name"]: o["accounts"] for o in store.organizations()}
     best: dict[frozenset[str], tuple[float, str]] = {}
     for name, canonical in names:
-        others = [n for n, c in names if c != canonical]
-        for found in gazetteer.near(name, others):
+        for found in gazetteer.near(name, known):
+            if owner[found.name] == canonical:
+                continue
             pair = frozenset((canonical, owner[found.name]))
             if pair not in best or best[pair][0] < found.score:
                 best[pair] = (found.score, found.why)

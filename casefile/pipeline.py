@@ -174,6 +174,7 @@ class Organizations:
         self.cache: dict[str, tuple[str, Problem | None]] = {}
         self.report: dict[str, NewOrganization] = {}
         self._known: dict[str, str] | None = None  # every name and alias → its canonical name
+        self._names: Any = None  # the same names, indexed for gazetteer.near
 
     def resolve(self, name: str, line: int | None = None) -> tuple[str, Problem | None]:
         """(the canonical name to store, or a problem that refuses the record)."""
@@ -195,7 +196,7 @@ class Organizations:
         from .errors import quote
 
         known = self._known_names()
-        found = gazetteer.nearest(name, known)
+        found = gazetteer.nearest(name, self._names)
         canonical = known[found.name] if found else None
         close = found is not None and found.score >= gazetteer.CUTOFF
         entry = NewOrganization(name, canonical, found.score if found else None, found.why if found else None, "new")
@@ -228,11 +229,15 @@ class Organizations:
         self.store.create_organization(name, stamp=self.stamp)
         self.counts.new_organizations.append(name)
         known[name] = name
+        self._names.add(name)
         return name, None
 
     def _known_names(self) -> dict[str, str]:
+        from . import gazetteer
+
         if self._known is None:
             self._known = dict(self.store.organization_names())
+            self._names = gazetteer.Known(self._known)
         return self._known
 
 
