@@ -163,6 +163,7 @@ class Known:
         self.names: list[str] = []
         self.keys: list[str] = []
         self.by_key: dict[str, list[str]] = {}
+        self.by_part: dict[str, list[str]] = {}  # the key of either part of a name "X (Y)" → such names
         self.by_entry: dict[Entry, list[str]] = {}
         self._index = _index(_user_file())
         for name in names:
@@ -175,8 +176,11 @@ class Known:
         self.names.append(name)
         self.keys.append(key)
         self.by_key.setdefault(key, []).append(name)
-        entry = self._index.get(key)
-        if entry is not None:
+        base, inner = split_alias(name)
+        parts = [org_key(base), org_key(inner)] if inner else []
+        for part in parts:
+            self.by_part.setdefault(part, []).append(name)
+        for entry in {e for k in (key, *parts) if (e := self._index.get(k)) is not None}:
             self.by_entry.setdefault(entry, []).append(name)
 
 
@@ -195,6 +199,8 @@ def near(name: str, known: Iterable[str] | Known, cutoff: float = CUTOFF) -> lis
     same = f"the same name with {quote(inner)} in brackets" if inner else "the same name spelt another way"
     for other in names.by_key.get(key, []):
         found.setdefault(other, Near(other, 100.0, same))
+    for other in names.by_part.get(key, []):
+        found.setdefault(other, Near(other, 100.0, f"{quote(other)} names it with a part in brackets"))
     if entry is not None:
         for other in names.by_entry.get(entry, []):
             found.setdefault(other, Near(other, 100.0, f"one group in the gazetteer: {quote(entry.name)}"))

@@ -15,6 +15,8 @@ MUST_MATCH = [
     ("Mujahedin-e-Khalq", "MEK"),  # the issue's own examples, with MEK known
     ("Mojahedin-e Khalq", "MEK"),
     ("Mujahedin-e Khalq (MEK)", "MEK"),
+    ("MEK", "Mujahedin-e Khalq (MEK)"),  # the other way round: a known name with a part in brackets
+    ("Children of the Dawn", "CotD (Children of the Dawn)"),  # not in the gazetteer: the brackets alone
     ("Mujahedin-e-Khalq", "Mujahedin-e Khalq"),  # the hyphen and the ezafe
     ("Mujahideen-e Khalq", "Mojahedin-e Khalq"),  # transliterations
     ("MKO", "PMOI"),  # one gazetteer entry

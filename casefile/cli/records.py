@@ -154,7 +154,8 @@ def add(
         raise errors.UsageError(_NOTHING_TO_ADD)
     store = open_store(create=True)
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
-    orgs = org_choices(new_org, "give --org {known} to use it, or --new-org to create a new organisation")
+    use = "write {known} in the file" if from_json is not None else "give --org {known}"
+    orgs = org_choices(new_org, use + " to use it, or --new-org to create a new organisation")
     if from_json is None and fields.get("organization"):
         fields["organization"] = ask_organization(store, fields["organization"], orgs, no_input)
     if from_json is None:
