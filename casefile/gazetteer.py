@@ -26,6 +26,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import CasefileError, quote
 from .text import fold
@@ -60,9 +61,8 @@ class Entry:
         return (self.name, *self.aliases)
 
 
-@dataclass(frozen=True)
-class Near:
-    """A known name near the one asked about: how near (0–100) and why."""
+class Near(NamedTuple):
+    """A known name near the one asked about: how near (0–100) and why; unpacks as (name, score, why)."""
 
     name: str
     score: float
