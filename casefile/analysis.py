@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import model
-from .errors import NotFound, UsageError
+from .errors import UsageError
 from .errors import quote as quote_text
 from .model import Account, Filter
 from .store import Store
@@ -402,27 +402,15 @@ def ignore_organization_finding(
 ) -> tuple[str, str]:
     """Silence a finding about two organisations (any of their names), with the researcher's note; returns
     their canonical names."""
-    from .store import now
+    from .organizing import ignore_near_duplicate
 
     if rule not in ORGANIZATION_RULES:
         raise UsageError(f"{quote_text(rule)} is about accounts: give --account, not --org")
     if account is not None:
         raise UsageError(f"cannot ignore {rule} on an account: name the two organisations, --org A --org B")
-    if len(names) != 2:
-        raise UsageError(f"--ignore {rule} needs the two organisations: --org A --org B")
     if not note.strip():
         raise UsageError("--ignore needs a --note saying why the finding is accepted")
-    pair = []
-    for name in names:
-        canonical = store.organization_by_key(fold(name))
-        if canonical is None:
-            raise NotFound(f"no organisation called {quote_text(name)}; `casefile org list` shows them")
-        pair.append(canonical)
-    if pair[0] == pair[1]:
-        raise UsageError(f"{quote_text(names[0])} and {quote_text(names[1])} are one organisation already")
-    with store.transaction():
-        store.ignore_org_check(rule, (pair[0], pair[1]), note.strip(), now())
-    return pair[0], pair[1]
+    return ignore_near_duplicate(store, rule, names, note.strip())
 
 
 # ------------------------------------------------------------------------------------------------ dupes
@@ -489,7 +477,12 @@ def dupes(store: Store, flt: Filter, min_score: float = DEFAULT_MIN_SCORE) -> li
         people.append(_Person(id_, ext, names, keys, org, _span(j_min, j_max), _span(l_min, l_max), birth))
         for block in {b for k in keys for b in _blocks(k)}:
             blocks.setdefault(block, []).append(index)
-    _group_organizations(store, people)
+    if any(p.organization for p in people):  # organisations that look like one group compare as one
+        from .organizing import groups
+
+        group = groups(store)
+        for person in people:
+            person.group = group.get(person.organization, person.organization) if person.organization else None
     seen: set[tuple[int, int]] = set()
     pairs: list[dict[str, Any]] = []
     for members in blocks.values():
@@ -564,25 +557,3 @@ def _same_key(name: str, key: str) -> bool:
     from .text import name_key
 
     return name_key(name) == key
-
-
-def _group_organizations(store: Store, people: list[_Person]) -> None:
-    """Give each person the organisation standing for every organisation that looks like one group with
-    theirs (:func:`casefile.organizing.near_duplicates`: MEK, MKO, "People's Mojahedin…" not yet merged), so
-    dupes compares accounts a raw import split between them (issue 18)."""
-    from .organizing import near_duplicates
-
-    parent: dict[str, str] = {}
-
-    def root(name: str) -> str:
-        while parent.get(name, name) != name:
-            name = parent[name]
-        return name
-
-    if any(p.organization for p in people):
-        for pair in near_duplicates(store):
-            a, b = sorted((root(pair.keep), root(pair.other)))
-            if a != b:
-                parent[b] = a
-    for person in people:
-        person.group = root(person.organization) if person.organization else None

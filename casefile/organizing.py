@@ -9,6 +9,7 @@ from typing import Any
 
 from . import gazetteer, pipeline
 from .errors import CasefileError, InputError, NotFound, UsageError, quote
+from .orgresolve import NEW
 from .store import Store, now
 from .text import fold, noun
 from .validation import closest
@@ -176,7 +177,7 @@ def read_org_map(path: str) -> dict[str, str]:
     for line, written, target in pairs:
         if not isinstance(written, str) or not isinstance(target, str) or not fold(written) or not target.strip():
             raise InputError("each name needs an organisation (or new), as text", file=path, line=line)
-        mapping[fold(written)] = pipeline.NEW if target.strip().lower() == pipeline.NEW else target.strip()
+        mapping[fold(written)] = NEW if target.strip().lower() == NEW else target.strip()
     return mapping
 
 
@@ -264,3 +265,38 @@ def near_duplicates(store: Store) -> list[NearDuplicate]:
         keep, other = sorted(pair, key=lambda n: (-used.get(n, 0), n))
         out.append(NearDuplicate(keep, other, score, why))
     return sorted(out, key=lambda d: (d.keep, d.other))
+
+
+def groups(store: Store) -> dict[str, str]:
+    """Each organisation that looks like one group with others (:func:`near_duplicates`: MEK, MKO, "People's
+    Mojahedin…" not yet merged) → the one organisation standing for them all, so ``dupes`` compares accounts
+    a raw import split between them (issue 18). Organisations in no such group are left out."""
+    parent: dict[str, str] = {}
+
+    def root(name: str) -> str:
+        while parent.get(name, name) != name:
+            name = parent[name]
+        return name
+
+    for pair in near_duplicates(store):
+        a, b = sorted((root(pair.keep), root(pair.other)))
+        if a != b:
+            parent[b] = a
+    return {name: root(name) for name in parent}
+
+
+def ignore_near_duplicate(store: Store, rule: str, names: list[str], note: str) -> tuple[str, str]:
+    """``check --ignore org-near-duplicate --org A --org B``: record that two organisations are not one."""
+    if len(names) != 2:
+        raise UsageError(f"--ignore {rule} needs the two organisations: --org A --org B")
+    pair = []
+    for name in names:
+        canonical = store.organization_by_key(fold(name))
+        if canonical is None:
+            raise NotFound(f"no organisation called {quote(name)}; `casefile org list` shows them")
+        pair.append(canonical)
+    if pair[0] == pair[1]:
+        raise UsageError(f"{quote(names[0])} and {quote(names[1])} are one organisation already")
+    with store.transaction():
+        store.ignore_org_check(rule, (pair[0], pair[1]), note, now())
+    return pair[0], pair[1]

@@ -31,6 +31,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.merging",
         "casefile.research",
         "casefile.organizing",
+        "casefile.orgresolve",
         "casefile.sourcing",
         "casefile.audit",
         "casefile.maintenance",
