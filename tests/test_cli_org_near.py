@@ -196,3 +196,16 @@ def test_org_add_and_org_import_refuse_a_near_match_too(cli, db: Path, mek, tmp_
     ok(cli("org", "import", "--new-org", path))
     ok(cli("org", "add", "--new-org", "MKO"))
     assert set(orgs(cli)) == {"MEK", "MKO", "Hezbollah", "Mojahedin-e Khalq"}
+
+
+def test_edit_on_a_terminal_asks_too(db: Path) -> None:
+    assert run_process("org", "add", "Islamic State").returncode == 0
+    made = run_process("add", "--no-input", "--name", "A. Person", "--org", "Islamic State")
+    account = made.stdout.decode().strip()
+    code, out, screen = on_terminal(["edit", account, "--set", "organization=Daesh"], "1")
+    assert code == 0, screen
+    assert "1) link to 'Islamic State': one group in the gazetteer" in screen
+    shown = json.loads(run_process("show", account, "--format", "json").stdout)
+    assert shown["organization"] == "Islamic State"
+    listed = json.loads(run_process("org", "list", "--format", "json").stdout)
+    assert [o["name"] for o in listed] == ["Islamic State"]
