@@ -351,13 +351,30 @@ def check(
             else:
                 findings.append(finding)
     if rule in (None, "org-near-duplicate"):
-        seen: set[frozenset[str]] = set()
-        for org in store.organizations():
-            for other in store.organizations_near(org["name"]):
-                if other != org["name"] and frozenset((org["name"], other)) not in seen:
-                    seen.add(frozenset((org["name"], other)))
-                    message = f"{org['name']!r} nearly matches {other!r}; if they are one: casefile org alias"
-                    findings.append(_finding("org-near-duplicate", None, "organization", message))
+        found, quiet = _organization_rules(store)
+        findings += found
+        silenced += quiet
+    return findings, silenced
+
+
+def _organization_rules(store: Store) -> tuple[list[dict[str, Any]], int]:
+    """Organisations that look like one group, each finding naming the ``org merge`` that makes them one;
+    (findings, how many ``check --ignore`` silenced)."""
+    from . import organizing
+
+    ignored = store.org_check_ignores()
+    findings, silenced = [], 0
+    for pair in organizing.near_duplicates(store):
+        if ("org-near-duplicate", frozenset((pair.keep, pair.other))) in ignored:
+            silenced += 1
+            continue
+        message = (
+            f"{quote_text(pair.other)} nearly matches {quote_text(pair.keep)} ({pair.why}, {pair.score:g}); "
+            f"if they are one: casefile org merge {quote_text(pair.keep)} {quote_text(pair.other)}"
+        )
+        finding = _finding("org-near-duplicate", None, "organization", message)
+        finding["organizations"] = [pair.keep, pair.other]
+        findings.append(finding)
     return findings, silenced
 
 
@@ -365,8 +382,8 @@ def ignore_finding(store: Store, rule: str, account_ref: str, note: str) -> str:
     """Silence one rule on one account, with the researcher's note; returns the account id."""
     from .store import now
 
-    if rule not in RULES or rule == "org-near-duplicate":
-        allowed = [r for r in RULES if r != "org-near-duplicate"]
+    if rule not in RULES or rule in ORGANIZATION_RULES:
+        allowed = [r for r in RULES if r not in ORGANIZATION_RULES]
         raise UsageError(f"cannot ignore {quote_text(rule)} on an account; choose one of: {', '.join(allowed)}")
     if not note.strip():
         raise UsageError("--ignore needs a --note saying why the finding is accepted")
@@ -374,6 +391,26 @@ def ignore_finding(store: Store, rule: str, account_ref: str, note: str) -> str:
     with store.transaction():
         store.ignore_check(rule, account_id, note.strip(), now())
     return account_id
+
+
+#: Rules whose findings are about organisations, not accounts: silenced by naming the organisations.
+ORGANIZATION_RULES = ("org-near-duplicate",)
+
+
+def ignore_organization_finding(
+    store: Store, rule: str, names: list[str], note: str, account: str | None = None
+) -> tuple[str, str]:
+    """Silence a finding about two organisations (any of their names), with the researcher's note; returns
+    their canonical names."""
+    from .organizing import ignore_near_duplicate
+
+    if rule not in ORGANIZATION_RULES:
+        raise UsageError(f"{quote_text(rule)} is about accounts: give --account, not --org")
+    if account is not None:
+        raise UsageError(f"cannot ignore {rule} on an account: name the two organisations, --org A --org B")
+    if not note.strip():
+        raise UsageError("--ignore needs a --note saying why the finding is accepted")
+    return ignore_near_duplicate(store, rule, names, note.strip())
 
 
 # ------------------------------------------------------------------------------------------------ dupes
@@ -391,6 +428,7 @@ class _Person:
     joined: tuple[int, int] | None
     left: tuple[int, int] | None
     birth_year: int | None
+    group: str | None = None  # the organisation standing for all that look like one group with this one
 
 
 def _span(lo: str | None, hi: str | None) -> tuple[int, int] | None:
@@ -439,12 +477,18 @@ def dupes(store: Store, flt: Filter, min_score: float = DEFAULT_MIN_SCORE) -> li
         people.append(_Person(id_, ext, names, keys, org, _span(j_min, j_max), _span(l_min, l_max), birth))
         for block in {b for k in keys for b in _blocks(k)}:
             blocks.setdefault(block, []).append(index)
+    if any(p.organization for p in people):  # organisations that look like one group compare as one
+        from .organizing import groups
+
+        group = groups(store)
+        for person in people:
+            person.group = group.get(person.organization, person.organization) if person.organization else None
     seen: set[tuple[int, int]] = set()
     pairs: list[dict[str, Any]] = []
     for members in blocks.values():
         by_org: dict[str | None, list[int]] = {}
         for i in members:
-            by_org.setdefault(people[i].organization, []).append(i)
+            by_org.setdefault(people[i].group, []).append(i)
         unknown = by_org.pop(None, [])
         within = ((i, j) for group in by_org.values() for x, i in enumerate(group) for j in group[x + 1 :])
         across = ((u, m) for u in unknown for m in members if m != u)
@@ -478,7 +522,7 @@ def _compatible(a: _Person, b: _Person) -> bool:
 def _score(a: _Person, b: _Person, ratio: Any, min_score: float) -> dict[str, Any] | None:
     dates = {"joined": _overlap(a.joined, b.joined), "left": _overlap(a.left, b.left)}
     best, ka, kb = max((ratio(x, y), x, y) for x in a.keys for y in b.keys)
-    org_points = 100 if a.organization and a.organization == b.organization else 50
+    org_points = 100 if a.group and a.group == b.group else 50
     date_points = 100 if True in dates.values() else 50
     score = round(0.8 * best + 0.1 * org_points + 0.1 * date_points, 1)
     if score < min_score:
@@ -486,9 +530,14 @@ def _score(a: _Person, b: _Person, ratio: Any, min_score: float) -> dict[str, An
     name_a = next(n for n in a.names if _same_key(n, ka))
     name_b = next(n for n in b.names if _same_key(n, kb))
     evidence = [f"names {name_a!r} ~ {name_b!r}: {best:.0f}"]
-    evidence.append(
-        f"same organisation {a.organization!r}" if org_points == 100 else "organisation unknown on one side"
-    )
+    if a.organization != b.organization and org_points == 100:
+        evidence.append(
+            f"organisations {a.organization!r} and {b.organization!r} look like one group (`casefile check`)"
+        )
+    else:
+        evidence.append(
+            f"same organisation {a.organization!r}" if org_points == 100 else "organisation unknown on one side"
+        )
     evidence += [f"{what} dates overlap" for what, agree in dates.items() if agree]
     if a.birth_year and b.birth_year:
         evidence.append("birth years agree")

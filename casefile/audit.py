@@ -165,6 +165,10 @@ def undo(store: Store, ref: str | None = None) -> Undone:
             for entry in store.audit_entries(target["rowid"], reverse=True):
                 if entry["action"] != "create" or entry["kind"] == "account":
                     _take_away(store, target, entry, batches)
+                elif store.record_rowid(entry["kind"], entry["record_id"]) == entry["rid"]:
+                    # a record the batch created may hold parts it took from another (a renamed organisation
+                    # holds the old one's aliases): free them before the other is put back
+                    store.clear_parts(entry["kind"], entry["rid"])
                 key = (entry["kind"], _INVERSE.get(entry["action"], "update"))
                 result.counts[key] = result.counts.get(key, 0) + 1
             for entry in store.audit_entries(target["rowid"], reverse=True, with_images=True):

@@ -99,6 +99,21 @@ SETTINGS: tuple[Setting, ...] = (
         "`--no-pager`",
         fallback_env="PAGER",
     ),
+    Setting(
+        "new_org",
+        bool,
+        "Create an organisation whose name nearly matches a known one without asking (as `--new-org` does).",
+        lambda: (False, "default"),
+        "`false`: such a name is refused (or asked about on a terminal)",
+        "`--new-org`",
+    ),
+    Setting(
+        "gazetteer",
+        str,
+        "A JSON file of your own groups and their aliases, beside the ones casefile ships (README: Organisations).",
+        lambda: (str(paths.config_file().with_name("groups.json")), "default"),
+        "`groups.json` beside the config file (used when it exists)",
+    ),
 )
 SETTING_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 

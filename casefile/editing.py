@@ -137,6 +137,7 @@ def edit(
     *,
     dry_run: bool = False,
     expect: list[Change] | None = None,
+    orgs: pipeline.OrgChoices | None = None,
 ) -> Outcome:
     """Apply the same changes to each account, in one transaction. ``dry_run`` writes nothing and returns
     what would change (the preview). With ``expect`` (a preview's changes) the edit is written only if it
@@ -148,7 +149,7 @@ def edit(
             raw, explicit = raw_update(store.get(account_id), changes)
             yield _item(raw, explicit, validator, account_id[:8] if len(account_ids) > 1 else "")
 
-    return _write(store, items(), outcome, dry_run=dry_run, expect=expect)
+    return _write(store, items(), outcome, dry_run=dry_run, expect=expect, orgs=orgs)
 
 
 def _write(
@@ -158,13 +159,14 @@ def _write(
     *,
     dry_run: bool = False,
     expect: list[Change] | None = None,
+    orgs: pipeline.OrgChoices | None = None,
 ) -> Outcome:
     def collect(s: Store) -> None:
         outcome.changes = list(s.audit_changes("account"))
         if expect is not None and _signature(outcome.changes) != _signature(expect):
             raise Changed("the accounts changed since the preview; nothing was written, run the edit again")
 
-    result = pipeline.run(store, items, on_conflict="update", dry_run=dry_run, before_commit=collect)
+    result = pipeline.run(store, items, on_conflict="update", dry_run=dry_run, before_commit=collect, orgs=orgs)
     if result.rejected:  # in a bulk edit, each problem names its account (by id: never record text)
         raise InvalidRecord(
             [
@@ -292,7 +294,12 @@ def _problem_text(p: Problem) -> str:
 
 
 def apply_form(
-    store: Store, account: Account, original: dict[str, Any], data: dict[str, Any], validator: Validator
+    store: Store,
+    account: Account,
+    original: dict[str, Any],
+    data: dict[str, Any],
+    validator: Validator,
+    orgs: pipeline.OrgChoices | None = None,
 ) -> Outcome:
     """Write an edited form through the import rules. Dates whose text and correction are as stored keep
     their stored reading (a ``--dayfirst`` choice made when they were first read stays made)."""
@@ -310,7 +317,7 @@ def apply_form(
         d for d in model.DATE_FIELDS if any(data.get(k) != original.get(k) for k in (d, f"{d}_corrected", f"{d}_note"))
     }
     item = _item(raw, explicit, validator)
-    return _write(store, [item], Outcome())
+    return _write(store, [item], Outcome(), orgs=orgs)
 
 
 def _readings(account: Account) -> dict[tuple[str, str], dict[str, str]]:
@@ -333,7 +340,9 @@ def _with_readings(raw: dict[str, Any], names: Iterable[str], readings: dict[tup
             raw[f"{name}_{part}"] = value
 
 
-def edit_in_editor(store: Store, account_id: str, validator: Validator, command: list[str]) -> Outcome | None:
+def edit_in_editor(
+    store: Store, account_id: str, validator: Validator, command: list[str], orgs: pipeline.OrgChoices | None = None
+) -> Outcome | None:
     """Open the record in ``command`` (the user's ``$EDITOR``) until it is valid, unchanged or emptied.
 
     The file is mode 0600 in a private folder, and both are removed afterwards, Ctrl-C included. An invalid
@@ -354,7 +363,7 @@ def edit_in_editor(store: Store, account_id: str, validator: Validator, command:
                 return None
             if data is not None:
                 try:
-                    return apply_form(store, account, original, data, validator)
+                    return apply_form(store, account, original, data, validator, orgs)
                 except InvalidRecord as exc:
                     errors = [_problem_text(p) for p in exc.problems]
             if edited == text:

@@ -332,3 +332,20 @@ def m008_org_list_index(db: Database) -> None:
     rowid order, so the newest-last listing stops after 50 rows instead of sorting every match (issue 9, Q1:
     199 ms → 0.5 ms for an organisation with 190,000 accounts)."""
     db.execute("CREATE INDEX idx_accounts_org ON accounts (organization COLLATE NOCASE)")
+
+
+@migrations()
+def m009_org_check_ignores(db: Database) -> None:
+    """``check --ignore org-near-duplicate --org A --org B --note …``: two organisations the researcher looked
+    at and found to be different (a finding about organisations, not about an account; issue 18)."""
+    db.execute(
+        """
+        CREATE TABLE org_check_ignores (
+            rule TEXT NOT NULL,
+            organizations TEXT NOT NULL,
+            note TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (rule, organizations)
+        )
+        """
+    )

@@ -22,9 +22,11 @@ from typing import Any, Literal
 from . import model
 from .errors import InvalidRecord, Problem
 from .model import Account
+from .orgresolve import NEW, NewOrganization, Organizations, OrgChoices
 from .store import Store, WriteCounts, new_id, now, same_record
-from .text import fold
 from .validation import Options, Validated, Validator
+
+__all__ = ["NEW", "NewOrganization", "OrgChoices", "Organizations"]  # the organisation rules writes follow
 
 OnConflict = Literal["update", "skip", "error"]
 BATCH = 1000
@@ -47,6 +49,7 @@ class Result:
     rejected: list[Item] = field(default_factory=list)
     problems: int = 0
     truncated: bool = False
+    organizations: list[NewOrganization] = field(default_factory=list)  # names that made new ones (or would)
 
 
 _DEFAULTS: dict[str, Any] = {
@@ -129,45 +132,17 @@ def validate_items(
         yield item
 
 
-class Organizations:
-    """Resolves organisation names and aliases (case- and diacritics-insensitively) to the canonical name.
-
-    An unknown name creates the organisation, reported in the summary; one that nearly matches a known
-    name ("Mujahedin-e-Khalq" vs "Mujahedin-e Khalq") is reported as a warning naming it — never merged.
-    """
-
-    def __init__(self, store: Store, counts: WriteCounts, stamp: str):
-        self.store = store
-        self.counts = counts
-        self.stamp = stamp
-        self.cache: dict[str, str] = {}
-
-    def resolve(self, name: str) -> str:
-        key = fold(name)
-        if not key:
-            return name  # only marks or spaces: nothing to match an organisation by; kept as written
-        if key in self.cache:
-            return self.cache[key]
-        canonical = self.store.organization_by_key(key)
-        if canonical is None:
-            near = self.store.organizations_near(name)
-            self.store.create_organization(name, stamp=self.stamp)
-            self.counts.new_organizations.append(name)
-            for other in near:
-                self.counts.warnings.append(
-                    f"new organisation {name!r} nearly matches {other!r}; if they are one, run "
-                    f"`casefile org alias {other!r} {name!r}` before importing"
-                )
-            canonical = name
-        self.cache[key] = canonical
-        return canonical
-
-
 class Writer:
     """Applies items to the store inside an open transaction."""
 
     def __init__(
-        self, store: Store, *, on_conflict: OnConflict = "update", stamp: str | None = None, keep_ids: bool = False
+        self,
+        store: Store,
+        *,
+        on_conflict: OnConflict = "update",
+        stamp: str | None = None,
+        keep_ids: bool = False,
+        orgs: OrgChoices | None = None,
     ):
         self.store = store
         self.on_conflict = on_conflict
@@ -176,7 +151,7 @@ class Writer:
         self.keep_ids = keep_ids
         self.stamp = stamp or now()
         self.counts = WriteCounts()
-        self.organizations = Organizations(store, self.counts, self.stamp)
+        self.organizations = Organizations(store, self.counts, self.stamp, orgs)
         self.store.start_key_claims()
         self._first = True
         #: the secondary indexes of ``accounts`` dropped for a bulk load, to be built again by :meth:`done`
@@ -237,7 +212,10 @@ class Writer:
             self.counts.skipped += 1
             return False
         if values.get("organization"):
-            values["organization"] = self.organizations.resolve(values["organization"])
+            values["organization"], org_problem = self.organizations.resolve(values["organization"], item.line)
+            if org_problem is not None:
+                item.problems.append(org_problem)
+                return True
         account, problems = merge(current, item.validated)
         problems += self._check_source_refs(account, item.line)
         if problems:
@@ -313,6 +291,7 @@ def run(
     finish: Callable[[Result], None] | None = None,
     before_commit: Callable[[Store], None] | None = None,
     keep_ids: bool = False,
+    orgs: OrgChoices | None = None,
 ) -> Result:
     """Write all items in one transaction. Raises nothing for bad records: they are in ``Result.rejected``;
     without ``skip_bad`` the transaction is rolled back when there are any.
@@ -329,7 +308,7 @@ def run(
 
     try:
         with store.transaction():
-            writer = Writer(store, on_conflict=on_conflict, keep_ids=keep_ids)
+            writer = Writer(store, on_conflict=on_conflict, keep_ids=keep_ids, orgs=orgs)
             batch: list[Item] = []
             for item in items:
                 batch.append(item)
@@ -340,6 +319,7 @@ def run(
             else:
                 _flush(writer, batch, result, skip_bad, max_errors, progress)
             result.counts = writer.counts
+            result.organizations = list(writer.organizations.report.values())
             failed = bool(result.problems) and not skip_bad
             if not failed:  # a failed import is rolled back, its dropped indexes with it
                 writer.done()
@@ -414,10 +394,12 @@ def file_items(
     return validate_items(rows(), validator)
 
 
-def add_records(store: Store, items: Iterable[Item], *, on_conflict: OnConflict = "error") -> WriteCounts:
+def add_records(
+    store: Store, items: Iterable[Item], *, on_conflict: OnConflict = "error", orgs: OrgChoices | None = None
+) -> WriteCounts:
     """``casefile add``: every record valid or nothing written; returns the counts (the new ids, the
     organisations it created)."""
-    result = run(store, items, on_conflict=on_conflict, keep_ids=True)
+    result = run(store, items, on_conflict=on_conflict, keep_ids=True, orgs=orgs)
     if result.rejected:
         problems = [p for item in result.rejected for p in item.problems]
         raise InvalidRecord(problems, file=result.rejected[0].source or None)

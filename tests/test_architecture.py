@@ -31,6 +31,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.merging",
         "casefile.research",
         "casefile.organizing",
+        "casefile.orgresolve",
         "casefile.sourcing",
         "casefile.audit",
         "casefile.maintenance",
@@ -52,6 +53,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.interrupts",
         "casefile.terminal",
         "casefile.config",
+        "casefile.gazetteer",
         "casefile.migrations",
     ),
 }

@@ -37,6 +37,8 @@ def test_config_show_says_where_each_value_comes_from(cli, config_file: Path, mo
         "dayfirst": True,
         "export_format": "jsonl",
         "pager": "less -FIRX",
+        "new_org": True,  # the test fixture sets CASEFILE_NEW_ORG (tests/conftest.py)
+        "gazetteer": str(config_file.with_name("groups.json")),
     }
 
 

@@ -33,10 +33,13 @@ def test_defaults_without_a_file(config_file: Path, tmp_path: Path, monkeypatch:
 
 def test_file_values_are_used(config_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CASEFILE_DB")
+    monkeypatch.delenv("CASEFILE_NEW_ORG")
     config_file.write_text(
         'db = "~/research/cases.db"\nactor = "R. Researcher"\ndayfirst = true\nexport_format = "jsonl"\npager = ""\n'
+        'new_org = true\ngazetteer = "~/research/groups.json"\n'
     )
     s = Settings()
+    assert s.get("new_org") is True
     assert s.get("db") == str(Path.home() / "research" / "cases.db")
     assert s.get("actor") == config.actor(s) == "R. Researcher"
     assert s.get("dayfirst") is True

@@ -5,6 +5,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from casefile.cli.common import ReadFormat, boundary, draw, err, open_store, state, stdout_is_terminal, with_filters
+from casefile.errors import quote
 from casefile.text import plural
 
 app = typer.Typer(rich_markup_mode=None)
@@ -230,7 +231,10 @@ def check(
     flt: Any,
     rule: Annotated[Optional[str], typer.Option("--rule", help="Run only this rule.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Exit 1 when any finding is an error.")] = False,
-    ignore: Annotated[Optional[str], typer.Option("--ignore", help="Silence this rule on --account.")] = None,
+    ignore: Annotated[
+        Optional[str],
+        typer.Option("--ignore", help="Silence this rule on --account (org-near-duplicate: on two --org names)."),
+    ] = None,
     account: Annotated[Optional[str], typer.Option("--account", help="The account --ignore is about.")] = None,
     note: Annotated[Optional[str], typer.Option("--note", help="Why --ignore accepts the finding.")] = None,
     fmt: Format = ReadFormat.table,
@@ -241,10 +245,15 @@ def check(
     years-in-org, date-no-year, date-unread, no-source, source-ungraded, org-near-duplicate.
 
     Example: casefile check --ignore date-no-year --account SEED-0001 --note "the source gives no year"
+    Example: casefile check --ignore org-near-duplicate --org ISIS --org ISIS-K --note "a branch of its own"
     """
     from casefile import analysis, errors
 
     store = open_store()
+    if ignore is not None and ignore in analysis.ORGANIZATION_RULES:
+        pair = analysis.ignore_organization_finding(store, ignore, flt.org or [], note or "", account)
+        err(f"{ignore} silenced on {quote(pair[0])} and {quote(pair[1])}")
+        return
     if ignore is not None:
         if account is None:
             raise errors.UsageError("--ignore needs --account (and --note)")

@@ -24,6 +24,7 @@ from casefile.cli.common import (
     validator_for,
     with_filters,
 )
+from casefile.cli.orgchoices import NewOrg, ask_organization, org_choices
 from casefile.text import noun, plural
 
 app = typer.Typer(rich_markup_mode=None)
@@ -133,6 +134,7 @@ def edit(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Change the selected accounts without asking.")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")] = False,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never ask, never open an editor.")] = False,
+    new_org: NewOrg = None,
     dayfirst: DayFirst = False,
     monthfirst: MonthFirst = False,
     keep_unparsed_dates: KeepUnparsed = False,
@@ -149,17 +151,20 @@ def edit(
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
     if account_id is not None and editing.selects(flt):
         raise errors.UsageError("give an ID or filters, not both")
+    orgs = org_choices(new_org, "give --set organization={known} to use it, or --new-org to create a new organisation")
+    if changes.sets.get("organization"):
+        changes.sets["organization"] = ask_organization(store, changes.sets["organization"], orgs, no_input)
     if account_id is not None and not changes and not dry_run:
-        return _edit_in_editor(store, editing.check_editable(store, account_id), validator, no_input)
+        return _edit_in_editor(store, editing.check_editable(store, account_id), validator, no_input, orgs)
     if not changes:
         raise errors.UsageError("nothing to change: give --set FIELD=VALUE, --add-…/--remove-… (or an ID alone)")
     ids = [editing.check_editable(store, account_id)] if account_id else editing.select(store, flt)
     expect = None
     if account_id is None or dry_run:
-        expect = _preview(store, ids, changes, validator, bulk=account_id is None, yes=yes, dry_run=dry_run)
+        expect = _preview(store, ids, changes, validator, orgs, bulk=account_id is None, yes=yes, dry_run=dry_run)
         if expect is None:
             return
-    _report(editing.edit(store, ids, changes, validator, expect=expect))
+    _report(editing.edit(store, ids, changes, validator, expect=expect, orgs=orgs))
 
 
 def _lists(lists: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -168,7 +173,9 @@ def _lists(lists: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str,
     return add, remove
 
 
-def _preview(store: Any, ids: list[str], changes: Any, validator: Any, *, bulk: bool, yes: bool, dry_run: bool) -> Any:
+def _preview(
+    store: Any, ids: list[str], changes: Any, validator: Any, orgs: Any, *, bulk: bool, yes: bool, dry_run: bool
+) -> Any:
     """Show what the edit changes (stdout); return those changes when it should go ahead, None when not."""
     from casefile import audit, editing
     from casefile.render import visible
@@ -177,7 +184,7 @@ def _preview(store: Any, ids: list[str], changes: Any, validator: Any, *, bulk: 
         raise errors.UsageError(
             f"a bulk edit of {plural(len(ids), 'account')} needs --yes (or --dry-run to see the changes)"
         )
-    outcome = editing.edit(store, ids, changes, validator, dry_run=True)
+    outcome = editing.edit(store, ids, changes, validator, dry_run=True, orgs=orgs)
     out = data_out()
     for change in outcome.changes:
         name = (change.before or {}).get("accounts", [{}])[0].get("name") or model.UNNAMED
@@ -207,7 +214,7 @@ def _report(outcome: Any) -> None:
     err(f"{plural(len(outcome.changes), 'account')} changed (batch {outcome.batch[:8]}; `casefile undo` takes it back)")
 
 
-def _edit_in_editor(store: Any, account_id: str, validator: Any, no_input: bool) -> None:
+def _edit_in_editor(store: Any, account_id: str, validator: Any, no_input: bool, orgs: Any) -> None:
     import shlex
 
     from casefile import editing
@@ -221,7 +228,7 @@ def _edit_in_editor(store: Any, account_id: str, validator: Any, no_input: bool)
         raise errors.UsageError(f"$EDITOR cannot be read as a command ({exc}); set it to one, e.g. nano") from None
     if not command:
         raise errors.UsageError("$EDITOR is blank; set it to an editor, e.g. nano")
-    outcome = editing.edit_in_editor(store, account_id, validator, command)
+    outcome = editing.edit_in_editor(store, account_id, validator, command, orgs)
     if outcome is None:
         err("no change: nothing written")
     else:

@@ -7,8 +7,11 @@ import typer
 from casefile.cli.common import (
     ReadFormat,
     boundary,
+    err,
     open_store,
 )
+from casefile.cli.orgchoices import NewOrg, org_choices
+from casefile.errors import quote
 from casefile.text import plural
 
 org_app = typer.Typer(
@@ -48,15 +51,20 @@ def org_add(
     org_type: OrgType = None,
     country: Country = None,
     notes: Notes = None,
+    new_org: NewOrg = None,
 ) -> None:
-    """Add an organisation with its aliases; names match case- and diacritics-insensitively.
+    """Add an organisation with its aliases; names match case- and diacritics-insensitively. A name that
+    nearly matches a known organisation (a spelling, a gazetteer alias) is refused unless --new-org.
 
     Example: casefile org add "Mujahedin-e Khalq" --alias MEK --alias MKO --alias PMOI --type political_movement
     """
     from casefile import organizing
 
     store = open_store(create=True)
-    organizing.add_organization(store, name, aliases=alias or [], type_=org_type, country=country, notes=notes)
+    create = org_choices(new_org, "").new_org
+    organizing.add_organization(
+        store, name, aliases=alias or [], type_=org_type, country=country, notes=notes, new_org=create
+    )
     typer.echo(f"added organisation {name!r}", err=True)
 
 
@@ -72,8 +80,72 @@ def org_alias(
     """
     from casefile import organizing
 
-    canonical = organizing.add_aliases(open_store(), name, aliases)
-    typer.echo(f"{plural(len(aliases), 'name')} added to {canonical!r}", err=True)
+    done = organizing.add_aliases(open_store(), name, aliases)
+    for other, moved in done.merged:
+        err(f"merged the organisation {quote(other)} ({plural(moved, 'account')}) into {quote(done.name)}")
+    added = len(aliases) - len(done.merged)
+    if added:
+        err(f"{plural(added, 'name')} added to {quote(done.name)}")
+    err("`casefile undo` takes it back")
+
+
+@org_app.command("rename")
+@boundary
+def org_rename(
+    old: Annotated[str, typer.Argument(help="Any name of the organisation.")],
+    new: Annotated[str, typer.Argument(help="Its new name (one of its aliases swaps places with the name).")],
+) -> None:
+    """Rename an organisation; its accounts follow (audited; `casefile undo` takes it back).
+
+    Example: casefile org rename DPRK "North Korea"
+    """
+    from casefile import organizing
+
+    was, moved = organizing.rename(open_store(), old, new)
+    err(f"renamed {quote(was)} to {quote(new.strip())} ({plural(moved, 'account')} moved)")
+
+
+@org_app.command("merge")
+@boundary
+def org_merge(
+    keep: Annotated[str, typer.Argument(help="The organisation to keep (any of its names).")],
+    other: Annotated[str, typer.Argument(help="The organisation to merge into it; its names become aliases.")],
+) -> None:
+    """Make two organisations one: OTHER's accounts move to KEEP, its name and aliases become KEEP's aliases.
+
+    Example: casefile org merge MEK MKO
+    """
+    from casefile import organizing
+
+    kept, gone, moved = organizing.merge(open_store(), keep, other)
+    err(f"merged {quote(gone)} into {quote(kept)} ({plural(moved, 'account')} moved; `casefile undo` takes it back)")
+
+
+@org_app.command("unalias")
+@boundary
+def org_unalias(
+    name: Annotated[str, typer.Argument(help="Any name of the organisation.")],
+    alias: Annotated[str, typer.Argument(help="The alias to take away.")],
+) -> None:
+    """Take an alias away from an organisation.
+
+    Example: casefile org unalias MEK NLA
+    """
+    from casefile import organizing
+
+    err(f"{quote(alias)} is no longer a name of {quote(organizing.unalias(open_store(), name, alias))}")
+
+
+@org_app.command("delete")
+@boundary
+def org_delete(name: Annotated[str, typer.Argument(help="Any name of the organisation.")]) -> None:
+    """Delete an organisation that no account names (refused while any does, naming how many).
+
+    Example: casefile org delete "Typo Front"
+    """
+    from casefile import organizing
+
+    err(f"deleted the organisation {quote(organizing.delete(open_store(), name))} (`casefile undo` takes it back)")
 
 
 @org_app.command("list")
@@ -108,6 +180,7 @@ def org_show(name: Annotated[str, typer.Argument(help="Any name or alias.")], fm
 @boundary
 def org_import(
     file: Annotated[str, typer.Argument(help="JSON list of {name, aliases, type, country, notes}; '-': stdin.")],
+    new_org: NewOrg = None,
 ) -> None:
     """Add organisations from a JSON file; known ones get any new aliases (idempotent, one transaction).
 
@@ -115,5 +188,5 @@ def org_import(
     """
     from casefile import organizing
 
-    added, names = organizing.import_organizations(open_store(create=True), file)
+    added, names = organizing.import_organizations(open_store(create=True), file, org_choices(new_org, "").new_org)
     typer.echo(f"{plural(added, 'organisation')} added, {plural(names, 'name')} added", err=True)

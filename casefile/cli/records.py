@@ -27,6 +27,7 @@ from casefile.cli.common import (
     validator_for,
     with_filters,
 )
+from casefile.cli.orgchoices import NewOrg, ask_organization, org_choices
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -131,6 +132,7 @@ def add(
     fields: dict[str, Any],
     from_json: FromJson = None,
     no_input: NoInput = False,
+    new_org: NewOrg = None,
     dayfirst: DayFirst = False,
     monthfirst: MonthFirst = False,
     keep_unparsed_dates: KeepUnparsed = False,
@@ -152,6 +154,10 @@ def add(
         raise errors.UsageError(_NOTHING_TO_ADD)
     store = open_store(create=True)
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
+    use = "write {known} in the file" if from_json is not None else "give --org {known}"
+    orgs = org_choices(new_org, use + " to use it, or --new-org to create a new organisation")
+    if from_json is None and fields.get("organization"):
+        fields["organization"] = ask_organization(store, fields["organization"], orgs, no_input)
     if from_json is None:
         items = pipeline.validate_items([("", None, None, fields, None)], validator)
     else:
@@ -159,7 +165,7 @@ def add(
         items = pipeline.file_items(from_json, "json", encoding="utf-8", validator=validator, stream=stream)
     typed = {} if from_json is not None else {f.name: f.option_flags[0] for f in model.FIELDS}
     with named_as_typed(typed):
-        counts = pipeline.add_records(store, items)
+        counts = pipeline.add_records(store, items, orgs=orgs)
     data_out().write("".join(f"{i}\n" for i in counts.ids))
     report_new_organizations(counts.new_organizations)
 

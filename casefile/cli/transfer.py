@@ -24,6 +24,7 @@ from casefile.cli.common import (
     validator_for,
     with_filters,
 )
+from casefile.cli.orgchoices import NewOrg, org_choices, report_organizations
 from casefile.errors import quote
 from casefile.text import plural
 
@@ -69,6 +70,14 @@ Conflict = Annotated[
     OnConflict, typer.Option("--on-conflict", help="An existing id or external_id: update, skip, error.")
 ]
 MaxErrors = Annotated[int, typer.Option("--max-errors", min=1, help="Stop listing problems after this many.")]
+OrgMap = Annotated[
+    Optional[str],
+    typer.Option(
+        "--org-map",
+        metavar="FILE",
+        help="CSV (name,organization) or JSON {name: organization}: what each new organisation name is ('new').",
+    ),
+]
 IgnoreUnknown = Annotated[bool, typer.Option("--ignore-unknown", help="Ignore columns casefile does not know.")]
 
 
@@ -87,8 +96,13 @@ def import_(
     dayfirst: DayFirst = False,
     monthfirst: MonthFirst = False,
     keep_unparsed_dates: KeepUnparsed = False,
+    new_org: NewOrg = None,
+    org_map: OrgMap = None,
 ) -> None:
     """Import accounts; all of them in one transaction, or nothing if any is invalid.
+
+    A new organisation whose name nearly matches a known one (a spelling, "X (MEK)", a gazetteer alias) is
+    refused unless --new-org or --org-map says what it is; --dry-run lists each would-be new organisation.
 
     Example: casefile import accounts.csv --dry-run
     """
@@ -105,6 +119,7 @@ def import_(
     store = open_store(create=True)
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates, ignore_unknown)
     plan = pipeline.ImportPlan(files, fmt.value if fmt else None, encoding, validator)
+    orgs = org_choices(new_org, "map it in --org-map FILE (to {known} or new), or give --new-org to create it", org_map)
     with _rejects_file(rejects, plan) as write_rejects:
         with progress("importing") as advance:
             result = pipeline.run(
@@ -116,6 +131,7 @@ def import_(
                 max_errors=max_errors,
                 progress=advance,
                 finish=write_rejects,
+                orgs=orgs,
             )
     raise typer.Exit(
         _report(result, plan, skip_bad=skip_bad_rows, dry_run=dry_run, rejects=rejects, max_errors=max_errors)
@@ -145,6 +161,7 @@ def _report(
     for warning in c.warnings:
         err(f"warning: {warning}")
     report_new_organizations(c.new_organizations)
+    report_organizations(result.organizations, dry_run=dry_run)
     summary = f"{c.added} added, {c.updated} updated, {c.unchanged} unchanged"
     if c.skipped:
         summary += f", {c.skipped} skipped"

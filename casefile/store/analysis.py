@@ -131,3 +131,15 @@ class Analysis(StoreBase):
         """(rule, account id) → note, for every silenced finding."""
         sql = "SELECT i.rule, a.id, i.note FROM check_ignores i JOIN accounts a ON a.rowid = i.account_rowid"
         return {(r[0], r[1]): r[2] for r in self.conn.execute(sql)}
+
+    def ignore_org_check(self, rule: str, organizations: tuple[str, str], note: str, stamp: str) -> None:
+        """Record that a finding about two organisations was looked at (replacing an earlier note)."""
+        self.conn.execute(
+            "INSERT OR REPLACE INTO org_check_ignores (rule, organizations, note, created_at) VALUES (?, ?, ?, ?)",
+            (rule, "\n".join(sorted(organizations)), note, stamp),
+        )
+
+    def org_check_ignores(self) -> set[tuple[str, frozenset[str]]]:
+        """(rule, {the two organisations}) of every silenced finding about organisations."""
+        rows = self.conn.execute("SELECT rule, organizations FROM org_check_ignores")
+        return {(r[0], frozenset(str(r[1]).split("\n"))) for r in rows}

@@ -28,7 +28,6 @@ class StoreBase:
         self._depth = 0  # nesting of transaction(): only the outermost one commits
         self._tracking = False  # whether the temp triggers feeding temp.search_touched exist
         self._accounts_start = 0  # the highest account rowid when the open transaction began
-        self._matchers: dict[str, Any] = {}  # organisation match key → its difflib.SequenceMatcher
         #: Who and which command the audit log names for this store's writes (``config.actor()`` if unset).
         self.actor: str | None = None
         self.command: str | None = None

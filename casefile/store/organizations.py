@@ -1,6 +1,7 @@
 """Organisations and their names: each organisation has one canonical name and any number of aliases,
 all matched folded (case, diacritics, Arabic/Persian letter variants), so ``--org`` and an import's
-``organization`` may use any of them; near matches are found for the warnings that suggest an alias.
+``organization`` may use any of them; repairs (rename, merge, unalias, delete) keep accounts in step. Near
+matches are :mod:`casefile.gazetteer`'s business.
 """
 
 from __future__ import annotations
@@ -8,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from casefile.errors import NotFound, UsageError, quote
-from casefile.text import fold, loose_key
+from casefile.errors import CasefileError, NotFound, UsageError, quote
+from casefile.text import fold
 
 from .base import StoreBase
 
@@ -29,32 +30,6 @@ class Organizations(StoreBase):
     def resolve_organization(self, name: str) -> str:
         """The canonical name for any name or alias; unknown names are returned as given."""
         return self.organization_by_key(fold(name)) or name
-
-    def organizations_near(self, name: str, cutoff: float = 0.88) -> list[str]:
-        """Canonical names of organisations with a name that nearly matches ``name`` (not exactly)."""
-        import difflib
-
-        key, loose = fold(name), loose_key(name)
-        near: list[str] = []
-        for other, match_key in self.conn.execute(
-            "SELECT o.name, n.match_key FROM organization_names n JOIN organizations o ON o.rowid = "
-            "n.organization_rowid ORDER BY o.name"
-        ):
-            if match_key == key or other in near:
-                continue
-            if loose_key(match_key) == loose:
-                near.append(str(other))
-                continue
-            # the cheap upper bounds first (lengths, then letter counts), as difflib.get_close_matches does, with
-            # one matcher per stored name: its index of the name is built once, not for every new organisation
-            # (an import creating 300 of them spent more than a second here; issue 9)
-            matcher = self._matchers.get(match_key)
-            if matcher is None:
-                matcher = self._matchers[match_key] = difflib.SequenceMatcher(None, "", match_key)
-            matcher.set_seq1(key)
-            if matcher.real_quick_ratio() >= cutoff and matcher.quick_ratio() >= cutoff and matcher.ratio() >= cutoff:
-                near.append(str(other))
-        return near
 
     def create_organization(
         self,
@@ -125,3 +100,140 @@ class Organizations(StoreBase):
             }
             for r in rows
         ]
+
+    # ----------------------------------------------------------------------------------------- repair
+
+    def organization_names(self) -> list[tuple[str, str]]:
+        """(name, canonical name) of every name and alias, for near matches."""
+        return [
+            (str(r[0]), str(r[1]))
+            for r in self.conn.execute(
+                "SELECT n.name, o.name FROM organization_names n JOIN organizations o ON o.rowid = "
+                "n.organization_rowid ORDER BY o.name, n.rowid"
+            )
+        ]
+
+    def _organization(self, name: str) -> tuple[int, str]:
+        row = self.conn.execute(
+            "SELECT o.rowid, o.name FROM organization_names n JOIN organizations o ON o.rowid = "
+            "n.organization_rowid WHERE n.match_key = ?",
+            (fold(name),),
+        ).fetchone()
+        if row is None:
+            raise NotFound(f"no organisation called {quote(name)}; `casefile org list` shows them")
+        return int(row[0]), str(row[1])
+
+    def organization_users(self, canonical: str) -> tuple[int, int]:
+        """(accounts, of which deleted) that name an organisation."""
+        row = self.conn.execute(
+            "SELECT count(*), count(deleted_at) FROM accounts WHERE organization = ?", (canonical,)
+        ).fetchone()
+        return int(row[0]), int(row[1])
+
+    def _move_accounts(self, old: str, new: str, stamp: str) -> int:
+        return self.conn.execute(
+            "UPDATE accounts SET organization = ?, updated_at = ? WHERE organization = ?", (new, stamp, old)
+        ).rowcount
+
+    def _names_of(self, rowid: int) -> list[tuple[str, str]]:
+        return [
+            (str(r[0]), str(r[1]))
+            for r in self.conn.execute(
+                "SELECT name, kind FROM organization_names WHERE organization_rowid = ? ORDER BY rowid", (rowid,)
+            )
+        ]
+
+    def _fresh_names(self, rowid: int, names: Sequence[tuple[str, str]], above: int) -> None:
+        """Insert names with rowids above ``above`` (the highest before this change): an undo puts the old
+        rows back under their own rowids, which a name inserted now must not have taken."""
+        for offset, (name, kind) in enumerate(names, 1):
+            self.conn.execute(
+                "INSERT INTO organization_names (rowid, organization_rowid, name, kind, match_key) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (above + offset, rowid, name, kind, fold(name)),
+            )
+
+    def _highest_name_rowid(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(rowid), 0) FROM organization_names").fetchone()[0])
+
+    def rename_organization(self, old: str, new: str, stamp: str) -> tuple[str, int]:
+        """Give an organisation another canonical name; its accounts follow. One of its own aliases swaps places
+        with the name (the old name becomes an alias); any other new name replaces the old one. Returns (the old
+        canonical name, accounts moved). The organisation becomes a new record with the old one's details (the
+        audit log names organisation records by their names)."""
+        rowid, canonical = self._organization(old)
+        if not fold(new):
+            raise UsageError("an organisation name cannot be empty")
+        if new == canonical:
+            raise UsageError(f"the organisation is already called {quote(new)}")
+        owner = self.organization_by_key(fold(new))
+        if owner is not None and owner != canonical:
+            raise CasefileError(
+                f"{quote(new)} already names the organisation {quote(owner)}; "
+                f"`casefile org merge {quote(owner)} {quote(canonical)}` makes them one"
+            )
+        aliases = [(n, k) for n, k in self._names_of(rowid) if k == "alias" and fold(n) != fold(new)]
+        if owner is not None and fold(new) != fold(canonical):  # one of its aliases: the name becomes one
+            aliases.insert(0, (canonical, "alias"))
+        top = self._highest_name_rowid()
+        details = self.conn.execute(
+            "SELECT type, country, notes, created_at FROM organizations WHERE rowid = ?", (rowid,)
+        ).fetchone()
+        new_rowid = int(self.conn.execute("SELECT max(rowid) + 1 FROM organizations").fetchone()[0])
+        self.conn.execute("DELETE FROM organization_names WHERE organization_rowid = ?", (rowid,))
+        self.conn.execute("DELETE FROM organizations WHERE rowid = ?", (rowid,))
+        self.conn.execute(  # a rowid of its own, above the old one: an undo puts the old record back there
+            "INSERT INTO organizations (rowid, name, type, country, notes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (new_rowid, new, *details),
+        )
+        self._fresh_names(new_rowid, [(new, "name"), *aliases], top)
+        return canonical, self._move_accounts(canonical, new, stamp)
+
+    def merge_organizations(self, keep: str, other: str, stamp: str) -> tuple[str, str, int]:
+        """Make ``other`` part of ``keep``: its accounts move, its name and aliases become aliases of ``keep``,
+        and details ``keep`` lacks are taken from it. Returns (keep's name, other's name, accounts moved)."""
+        keep_rowid, keep_name = self._organization(keep)
+        other_rowid, other_name = self._organization(other)
+        if keep_rowid == other_rowid:
+            raise UsageError(f"{quote(keep)} and {quote(other)} are already one organisation, {quote(keep_name)}")
+        names = [(n, "alias") for n, _ in self._names_of(other_rowid)]
+        top = self._highest_name_rowid()
+        self.conn.execute(
+            "UPDATE organizations SET type = coalesce(organizations.type, o.type), country = "
+            "coalesce(organizations.country, o.country), notes = coalesce(organizations.notes, o.notes) "
+            "FROM (SELECT type, country, notes FROM organizations WHERE rowid = ?) AS o WHERE organizations.rowid = ?",
+            (other_rowid, keep_rowid),
+        )
+        self.conn.execute("DELETE FROM organization_names WHERE organization_rowid = ?", (other_rowid,))
+        self.conn.execute("DELETE FROM organizations WHERE rowid = ?", (other_rowid,))
+        self._fresh_names(keep_rowid, names, top)
+        return keep_name, other_name, self._move_accounts(other_name, keep_name, stamp)
+
+    def remove_alias(self, organization: str, alias: str) -> str:
+        """Take one alias from an organisation; returns the organisation's name."""
+        rowid, canonical = self._organization(organization)
+        row = self.conn.execute(
+            "SELECT organization_rowid, kind, name FROM organization_names WHERE match_key = ?", (fold(alias),)
+        ).fetchone()
+        if row is None or int(row[0]) != rowid:
+            raise NotFound(f"{quote(alias)} is no alias of {quote(canonical)}; `casefile org show` lists them")
+        if row[1] == "name":
+            raise UsageError(f"{quote(alias)} is the organisation's name; `casefile org rename` changes it")
+        self.conn.execute("DELETE FROM organization_names WHERE match_key = ?", (fold(alias),))
+        return canonical
+
+    def delete_organization(self, name: str) -> str:
+        """Delete an organisation no account names; returns its name."""
+        rowid, canonical = self._organization(name)
+        used, deleted = self.organization_users(canonical)
+        if used:
+            from casefile.text import plural
+
+            also = f" ({deleted} of them deleted)" if deleted else ""
+            raise CasefileError(
+                f"{quote(canonical)} is the organisation of {plural(used, 'account')}{also}; "
+                "`casefile org merge` it into another, or change those accounts first"
+            )
+        self.conn.execute("DELETE FROM organization_names WHERE organization_rowid = ?", (rowid,))
+        self.conn.execute("DELETE FROM organizations WHERE rowid = ?", (rowid,))
+        return canonical

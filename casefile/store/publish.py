@@ -47,7 +47,7 @@ _INDEX = (
     "ON a.rowid = d.rowid"
 )
 #: Tables a published file never holds, dropped from its schema.
-UNPUBLISHED_TABLES = ("audit_log", "audit_batches", "account_redirects", "check_ignores")
+UNPUBLISHED_TABLES = ("audit_log", "audit_batches", "account_redirects", "check_ignores", "org_check_ignores")
 
 #: The accounts and history no published file holds, counted (no record text): the reason → how many.
 _UNPUBLISHED = {
