@@ -75,6 +75,14 @@ SETTINGS: tuple[Setting, ...] = (
         "your login name",
     ),
     Setting(
+        "collector",
+        str,
+        "Who collected evidence, for the fixity record of `source capture` and `source attach`.",
+        lambda: (None, "not set (the actor)"),
+        "the actor",
+        "`--collector`",
+    ),
+    Setting(
         "dayfirst",
         bool,
         "How to read all-numeric dates: true reads 03/04/2021 as 3 April, false as March 4.",

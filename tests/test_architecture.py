@@ -37,6 +37,8 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.privacy",
         "casefile.publishing",
         "casefile.serving",
+        "casefile.evidence",
+        "casefile.capture",
     ),
     "formats": ("casefile.importers", "casefile.exporters"),
     "store": ("casefile.store",),

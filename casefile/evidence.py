@@ -1,0 +1,309 @@
+"""Evidence preservation (issue 21): capture a web page or attach a file to a shared source, keeping its bytes
+content-addressed in the database with a fixity record; re-hash them and check their custody logs
+(``verify``). Each write is one transaction; nothing here prints. See docs/EVIDENCE.md.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from .errors import CasefileError, InputError
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .store import Store
+
+_ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$")
+
+
+class VerifyFailed(CasefileError):
+    """Some artifacts' bytes or custody chains no longer match (exit 1); the results are recorded."""
+
+
+def collector(store: Store, given: str | None) -> str:
+    from .config import Settings
+
+    return given or Settings().get("collector") or _actor(store)
+
+
+def _actor(store: Store) -> str:
+    from .config import actor
+
+    return store.actor or actor()
+
+
+def _tool() -> str:
+    from .capture import version
+
+    return f"casefile {version()}"
+
+
+def _source_for(store: Store, source_ref: str | None, url: str | None, found: dict[str, str]) -> int:
+    """The source a capture belongs to: the one named, else the one with this URL (its empty title,
+    publisher and date filled from the page), else a new one from the page's metadata."""
+    from . import pipeline
+    from .errors import InvalidRecord
+    from .store import now
+    from .validation import Validator
+
+    if source_ref is not None:
+        return store.source_rowid(store.resolve_source_id(source_ref)) or 0
+    existing = store.find_source({"url": url}) if url else None
+    given = {k: v for k, v in found.items() if v}
+    if "date" in given:
+        day = _ISO_DAY.match(given["date"])
+        given["date"] = day.group(1) if day else given["date"]
+    if existing is not None:
+        current = store.sources(existing[1])[0]
+        given = {k: v for k, v in given.items() if not current.get(k)}
+        given["id"] = existing[1]
+    elif url:
+        given["url"] = url
+    validator = Validator(pipeline.options_for(store))
+    items, problems = validator.nested_items("sources", [given], None)
+    if problems:  # a page's own date that cannot be read is left out, not an error
+        given.pop("date", None)
+        items, problems = validator.nested_items("sources", [given], None)
+        if problems:
+            raise InvalidRecord(problems)
+    return store.upsert_source(items[0], now())
+
+
+def _store_one(
+    store: Store,
+    data: IO[bytes],
+    hashes: tuple[str, str, int],
+    media_type: str | None,
+    event: str,
+    detail: dict[str, Any],
+) -> int:
+    from .store import now
+
+    rowid, _new = store.store_artifact(
+        data, sha256=hashes[0], sha1=hashes[1], size=hashes[2], media_type=media_type, stamp=now()
+    )
+    store.custody_append(rowid, event, actor=_actor(store), tool=_tool(), detail=detail, stamp=now())
+    return rowid
+
+
+def capture(
+    store: Store,
+    url: str,
+    *,
+    given: dict[str, str],
+    max_bytes: int,
+    timeout: float,
+    collected_by: str | None,
+    account: str | None = None,
+    role: str = "primary",
+) -> str:
+    """Fetch ``url`` and keep it as a capture of its source (found by URL, or new); returns the source id.
+    The network exchange happens before the transaction, which then stores everything or nothing."""
+    from . import capture as fetching
+    from . import sourcing
+
+    fetched = fetching.fetch(url, max_bytes=max_bytes, timeout=timeout)
+    try:
+        record = {**fetched.record, "collector": collector(store, collected_by)}
+        with store.transaction():
+            source_rowid = _source_for(store, None, url, {**fetched.meta, **given})
+            source_id = store.source_id_of(source_rowid)
+            detail = {"source": source_id, "url": url, "final_url": record["final_url"]}
+            body = _store_one(
+                store,
+                fetched.body,
+                (record["sha256"], record["sha1"], record["size"]),
+                record["media_type"],
+                "captured",
+                {**detail, "role": "response body"},
+            )
+            warc = _store_one(
+                store,
+                fetched.warc,
+                fetched.warc_hashes,
+                "application/warc",
+                "captured",
+                {**detail, "role": "WARC record of the exchange"},
+            )
+            store.add_capture(source_rowid, body, warc, record)
+            if account is not None:
+                sourcing.link_source(store, account, source_id, {"role": role})
+    finally:
+        fetched.body.close()
+        fetched.warc.close()
+    return source_id
+
+
+def attach(store: Store, source_ref: str, files: list[str], *, url: str | None, collected_by: str | None) -> list[str]:
+    """Keep files (a PDF, a scan, a page saved from the researcher's browser) as captures of a source; with
+    ``url`` they are recorded as captures of that address. Every file is read and hashed before anything is
+    written; one transaction for them all. Returns the capture ids."""
+    from . import capture as fetching
+    from .store import now
+
+    opened: list[tuple[str, IO[bytes], tuple[str, str, int]]] = []
+    fh: IO[bytes]
+    try:
+        for name in files:
+            try:
+                fh = open(name, "rb")  # noqa: SIM115 - closed in finally, after the transaction
+            except OSError as exc:
+                raise InputError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+            opened.append((name, fh, ("", "", 0)))
+            try:
+                opened[-1] = (name, fh, fetching.hash_stream(fh))
+            except OSError as exc:
+                raise InputError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+        ids = []
+        who = collector(store, collected_by)
+        with store.transaction():
+            source_rowid = store.source_rowid(store.resolve_source_id(source_ref)) or 0
+            source_id = store.source_id_of(source_rowid)
+            for name, fh, hashes in opened:
+                media = _media_type(name)
+                fh.seek(0)
+                rowid = _store_one(
+                    store, fh, hashes, media, "attached", {"source": source_id, "file": Path(name).name, "url": url}
+                )
+                ids.append(
+                    store.add_capture(
+                        source_rowid,
+                        rowid,
+                        None,
+                        {
+                            "method": "attach",
+                            "file_name": Path(name).name,
+                            "request_url": url,
+                            "final_url": url,
+                            "media_type": media,
+                            "size": hashes[2],
+                            "sha256": hashes[0],
+                            "sha1": hashes[1],
+                            "captured_at": now(),
+                            "tool": "casefile",
+                            "tool_version": fetching.version(),
+                            "collector": who,
+                        },
+                    )
+                )
+        return ids
+    finally:
+        for _name, fh, _hashes in opened:
+            fh.close()
+
+
+def _media_type(name: str) -> str | None:
+    lowered = name.lower()
+    for suffix, media in (
+        (".mhtml", "multipart/related"),
+        (".mht", "multipart/related"),
+        (".warc", "application/warc"),
+        (".warc.gz", "application/warc"),
+        (".wacz", "application/wacz"),
+    ):
+        if lowered.endswith(suffix):
+            return media
+    return mimetypes.guess_type(name)[0]
+
+
+# ------------------------------------------------------------------------------------------------- verify
+
+
+@dataclass
+class Checked:
+    sha256: str
+    size: int
+    bytes_ok: bool
+    chain_ok: bool
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.bytes_ok and self.chain_ok
+
+
+def chain_problems(sha256: str, entries: list[dict[str, Any]]) -> list[str]:
+    """Where an artifact's custody chain breaks: an entry edited, removed or reordered."""
+    from .store.custody import GENESIS, entry_hash
+
+    problems = []
+    prev = GENESIS
+    for position, entry in enumerate(entries, 1):
+        if entry["seq"] != position:
+            problems.append(f"entry {position} has number {entry['seq']} (an entry was removed)")
+            break
+        if entry["prev_hash"] != prev:
+            problems.append(f"entry {position} does not follow the one before (an entry was removed or edited)")
+            break
+        if entry_hash(sha256, entry) != entry["hash"]:
+            problems.append(f"entry {position} was edited after it was written")
+            break
+        prev = entry["hash"]
+    return problems
+
+
+def rehash(store: Store, rowid: int, advance: Callable[[int], None] | None = None) -> tuple[str, str, int]:
+    import hashlib
+
+    sha256, sha1, size = hashlib.sha256(), hashlib.sha1(), 0
+    for piece in store.artifact_bytes(rowid):
+        sha256.update(piece)
+        sha1.update(piece)
+        size += len(piece)
+        if advance is not None:
+            advance(len(piece))
+    return sha256.hexdigest(), sha1.hexdigest(), size
+
+
+def verify(store: Store, refs: list[str] | None = None, advance: Callable[[int], None] | None = None) -> list[Checked]:
+    """Re-hash every artifact (or those named by SHA-256 prefix or capture id), check its custody chain, and
+    append the result to its log - one transaction. Raises :class:`VerifyFailed` naming each that no longer
+    matches (the results stay recorded)."""
+    from .store import now
+
+    results = []
+    with store.transaction():
+        for art in store.artifacts(refs):
+            sha256, sha1, size = rehash(store, art["rowid"], advance)
+            problems = []
+            bytes_ok = (sha256, sha1, size) == (art["sha256"], art["sha1"], art["size"])
+            if not bytes_ok:
+                problems.append(f"its bytes now hash to {sha256[:16]}… ({size:,} bytes)")
+            chain = chain_problems(art["sha256"], store.custody_entries(art["rowid"]))
+            result = Checked(art["sha256"], art["size"], bytes_ok, not chain, problems + chain)
+            detail: dict[str, Any] = {
+                "result": "ok" if result.ok else "mismatch",
+                "algorithm": "sha256",
+                "sha256": sha256,
+            }
+            if not result.ok:
+                detail["problems"] = result.problems
+            store.custody_append(
+                art["rowid"], "verified", actor=_actor(store), tool=_tool(), detail=detail, stamp=now()
+            )
+            results.append(result)
+    bad = [r for r in results if not r.ok]
+    if bad:
+        raise VerifyFailed(
+            "; ".join(f"artifact {r.sha256}: {', '.join(r.problems)}" for r in bad[:10])
+            + (f"; and {len(bad) - 10} more" if len(bad) > 10 else "")
+        )
+    return results
+
+
+def source_evidence(store: Store, source_id: str) -> list[dict[str, Any]]:
+    """The captures of a source, each with the custody log of its artifact."""
+    out = []
+    for cap in store.captures(source_id):
+        entries = store.custody_entries(cap["artifact_rowid"])
+        for entry in entries:
+            entry["detail"] = json.loads(entry["detail"]) if entry["detail"] else None
+        cap["custody"] = entries
+        out.append(cap)
+    return out
