@@ -77,18 +77,15 @@ class _NoCookies(http.cookiejar.DefaultCookiePolicy):
 
 
 def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFAULT_TIMEOUT) -> Fetched:
-    """GET ``url``, following at most :data:`MAX_REDIRECTS` redirects one by one; the whole exchange is
-    recorded as WARC. Raises :class:`FetchError` (nothing kept) on any refusal listed above."""
+    """GET ``url``, following at most :data:`MAX_REDIRECTS` redirects one by one; every hop is written to a
+    WARC file (a request and a response record each, the body as it came off the wire). Raises
+    :class:`FetchError` (nothing kept) on any refusal listed above."""
     check_url(url)
     try:
         import requests
-        import urllib3
-        from warcio.capture_http import RecordingHTTPConnection, capture_http  # before requests: it patches http.client
         from warcio.warcwriter import WARCWriter
     except ImportError:
         raise FetchError(f"capturing web pages needs the optional extra: {EXTRA}") from None
-    if not issubclass(urllib3.connection.HTTPConnection, RecordingHTTPConnection):
-        raise FetchError("the HTTP client was loaded before the WARC recorder; nothing can be recorded")
     from .store import now
 
     session = requests.Session()
@@ -97,48 +94,50 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
     session.headers.update({"User-Agent": f"casefile/{version()}", "Accept-Encoding": "gzip, deflate"})
     warc = tempfile.TemporaryFile()
     body = tempfile.TemporaryFile()
+    writer = WARCWriter(warc, gzip=True)
+    writer.write_record(
+        writer.create_warcinfo_record(
+            "", {"software": f"casefile {version()} ({library_versions()})", "format": "WARC File Format 1.0"}
+        )
+    )
     deadline = time.monotonic() + timeout
     hops: list[dict[str, Any]] = []
     seen = {url}
-    recorder: Any = None
     current = url
     captured_at = now()
     try:
-        with capture_http(WARCWriter(warc, gzip=True)):
-            recorder = RecordingHTTPConnection.local.recorder
-            while True:
-                response = _get(session, requests, current, deadline, timeout)
-                if response.is_redirect:
-                    target = urljoin(current, response.headers.get("Location", ""))
-                    hops.append({"url": current, "status": response.status_code, "location": target})
-                    response.close()
-                    if len(hops) > MAX_REDIRECTS:
-                        raise FetchError(f"more than {MAX_REDIRECTS} redirects from {quote(url)}; nothing stored")
-                    if target in seen:
-                        raise FetchError(f"redirect loop at {quote(target)}; nothing stored")
-                    if urlsplit(target).scheme.lower() not in ("http", "https"):
-                        raise FetchError(f"redirect to a non-web address {quote(target)}; nothing stored")
-                    seen.add(target)
-                    current = target
-                    continue
-                if response.status_code >= 400:
-                    response.close()
-                    raise FetchError(f"{quote(current)} answered HTTP {response.status_code}; nothing stored")
+        while True:
+            response = _get(session, requests, current, deadline, timeout)
+            try:
+                wire = tempfile.TemporaryFile()
                 try:
-                    sha256, sha1, size = _read_body(response, body, requests, max_bytes, deadline, current)
+                    hashes = _read_body(response, wire, body, requests, max_bytes, deadline, current)
+                    _write_exchange(writer, response, wire)
                 finally:
-                    response.close()
-                break
+                    wire.close()
+            finally:
+                response.close()
+            if response.is_redirect:
+                target = urljoin(current, response.headers.get("Location", ""))
+                hops.append({"url": current, "status": response.status_code, "location": target})
+                if len(hops) > MAX_REDIRECTS:
+                    raise FetchError(f"more than {MAX_REDIRECTS} redirects from {quote(url)}; nothing stored")
+                if target in seen:
+                    raise FetchError(f"redirect loop at {quote(target)}; nothing stored")
+                if urlsplit(target).scheme.lower() not in ("http", "https"):
+                    raise FetchError(f"redirect to a non-web address {quote(target)}; nothing stored")
+                seen.add(target)
+                current = target
+                continue
+            if response.status_code >= 400:
+                raise FetchError(f"{quote(current)} answered HTTP {response.status_code}; nothing stored")
+            break
     except BaseException:
         body.close()
         warc.close()
-        for buffer in (recorder.request_out, recorder.response_out):  # an exchange cut short: its spool files
-            if buffer is not None:
-                buffer.close()
         raise
     finally:
         session.close()
-    headers = [[k, v] for k, v in response.raw.headers.items()]
     content_type = response.headers.get("Content-Type", "")
     record = {
         "method": "capture",
@@ -146,15 +145,16 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
         "final_url": current,
         "redirects": hops,
         "status": response.status_code,
-        "headers": headers,
+        "headers": [[k, v] for k, v in response.raw.headers.items()],
         "media_type": content_type.split(";")[0].strip().lower() or None,
         "content_encoding": response.headers.get("Content-Encoding"),
-        "size": size,
-        "sha256": sha256,
-        "sha1": sha1,
+        "size": hashes[2],
+        "sha256": hashes[0],
+        "sha1": hashes[1],
         "captured_at": captured_at,
         "tool": "casefile",
         "tool_version": f"{version()} ({library_versions()})",
+        "ip_address": _peer(response),
     }
     fetched = Fetched(body, warc, record)
     fetched.warc_hashes = hash_stream(warc)
@@ -163,6 +163,35 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
     body.seek(0)
     warc.seek(0)
     return fetched
+
+
+def _peer(response: Any) -> str | None:
+    return getattr(response, "casefile_peer", None)
+
+
+def _write_exchange(writer: Any, response: Any, wire: IO[bytes]) -> None:
+    """A request and a response record for one hop; the response's payload is the body as received."""
+    from warcio.statusandheaders import StatusAndHeaders
+
+    request = response.request
+    parts = urlsplit(request.url)
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    sent = [("Host", parts.netloc), *request.headers.items()]
+    req_headers = StatusAndHeaders(f"{request.method} {target} HTTP/1.1", sent, is_http_request=True)
+    version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(response.raw, "version", 11), "HTTP/1.1")
+    resp_headers = StatusAndHeaders(
+        f"{response.status_code} {response.reason or ''}".strip(), list(response.raw.headers.items()), protocol=version
+    )
+    warc_headers = {"WARC-IP-Address": _peer(response)} if _peer(response) else None
+    length = wire.seek(0, 2)
+    wire.seek(0)
+    resp = writer.create_warc_record(
+        request.url, "response", payload=wire, length=length, http_headers=resp_headers, warc_headers_dict=warc_headers
+    )
+    import io
+
+    req = writer.create_warc_record(request.url, "request", payload=io.BytesIO(b""), length=0, http_headers=req_headers)
+    writer.write_request_response_pair(req, resp)
 
 
 def _get(session: Any, requests: Any, url: str, deadline: float, timeout: float) -> Any:
@@ -177,33 +206,73 @@ def _get(session: Any, requests: Any, url: str, deadline: float, timeout: float)
 
 
 def _read_body(
-    response: Any, out: IO[bytes], requests: Any, max_bytes: int, deadline: float, url: str
+    response: Any, wire: IO[bytes], out: IO[bytes], requests: Any, max_bytes: int, deadline: float, url: str
 ) -> tuple[str, str, int]:
-    """Write the decoded body to ``out``, hashing it; refuse it past ``max_bytes`` or the deadline."""
+    """Read the body as it comes off the wire into ``wire``, and its Content-Encoding decoded into ``out``
+    (a redirect's body is read too, for the WARC, but not kept), hashing the decoded bytes; refuse either past
+    ``max_bytes`` or the deadline."""
+    import zlib
+
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and not response.headers.get("Content-Encoding") and int(declared) > max_bytes:
+    if declared.isdigit() and int(declared) > max_bytes:
         raise FetchError(f"{quote(url)} is {int(declared):,} bytes, over the cap of {max_bytes:,} (--max-bytes)")
-    sha256, sha1, size = hashlib.sha256(), hashlib.sha1(), 0
+    _note_peer(response)
+    encoding = response.headers.get("Content-Encoding", "").strip().lower()
+    decoder = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
+    keep = not response.is_redirect
+    sha256, sha1, size, received = hashlib.sha256(), hashlib.sha1(), 0, 0
+
+    def take(piece: bytes) -> None:
+        nonlocal size
+        size += len(piece)
+        if size > max_bytes:
+            raise FetchError(
+                f"{quote(url)} is larger than the cap of {max_bytes:,} bytes (--max-bytes); nothing stored"
+            )
+        if keep:
+            sha256.update(piece)
+            sha1.update(piece)
+            out.write(piece)
+
     try:
-        for piece in response.iter_content(_PIECE):
-            size += len(piece)
-            if size > max_bytes:
+        for raw in response.raw.stream(_PIECE, decode_content=False):
+            received += len(raw)
+            if received > max_bytes:
                 raise FetchError(
                     f"{quote(url)} is larger than the cap of {max_bytes:,} bytes (--max-bytes); nothing stored"
                 )
             if time.monotonic() > deadline:
                 raise FetchError(f"{quote(url)} took longer than the timeout to send; nothing stored")
-            sha256.update(piece)
-            sha1.update(piece)
-            out.write(piece)
+            wire.write(raw)
+            take(decoder.decompress(raw, max_bytes + 1 - size) if decoder is not None else raw)
+            if decoder is not None and decoder.unconsumed_tail:
+                raise FetchError(
+                    f"{quote(url)} is larger than the cap of {max_bytes:,} bytes (--max-bytes); nothing stored"
+                )
+        if decoder is not None:
+            take(decoder.flush())
+    except zlib.error:
+        raise FetchError(
+            f"{quote(url)} sent a body its Content-Encoding ({encoding}) cannot decode; nothing stored"
+        ) from None
     except requests.exceptions.RequestException as exc:
-        if isinstance(exc, requests.exceptions.Timeout) or "timed out" in str(exc).lower():
-            raise FetchError(f"{quote(url)} stopped sending within the timeout; nothing stored") from None
         raise FetchError(
             f"the answer from {quote(url)} could not be read ({type(exc).__name__}); nothing stored"
         ) from None
+    except Exception as exc:  # noqa: BLE001 - urllib3's read errors and timeouts
+        if type(exc).__module__.startswith(("urllib3", "socket", "http")) or isinstance(exc, OSError):
+            raise FetchError(f"{quote(url)} stopped sending within the timeout; nothing stored") from None
+        raise
     out.flush()
     return sha256.hexdigest(), sha1.hexdigest(), size
+
+
+def _note_peer(response: Any) -> None:
+    """The server's IP address, for the fixity record and WARC-IP-Address, while the socket is open."""
+    try:
+        response.casefile_peer = response.raw._connection.sock.getpeername()[0]
+    except (AttributeError, OSError, IndexError, TypeError):
+        response.casefile_peer = None
 
 
 def hash_stream(fh: IO[bytes]) -> tuple[str, str, int]:

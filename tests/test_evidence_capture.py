@@ -93,7 +93,7 @@ def test_the_warc_record_holds_the_exchange_byte_for_byte(cli, db, site):
         if record.rec_type == "response":
             assert record.http_headers.get_header("Content-Encoding") == "gzip"
             wire = record.raw_stream.read()
-    assert sorted(kinds) == [("request", f"{site}/gzip"), ("response", f"{site}/gzip")]
+    assert sorted(kinds, key=str) == [("request", f"{site}/gzip"), ("response", f"{site}/gzip"), ("warcinfo", None)]
     assert gzip.decompress(wire) == ARTICLE  # as it crossed the wire
 
 
@@ -105,6 +105,15 @@ def test_every_redirect_hop_is_recorded(cli, db, site):
         {"url": f"{site}/r2", "status": 301, "location": f"{site}/article"},
     ]
     assert cap["request_url"] == f"{site}/r1" and cap["final_url"] == f"{site}/article"
+    from warcio.archiveiterator import ArchiveIterator
+
+    warc_sha = _db_rows(db, f"SELECT sha256 FROM artifacts WHERE rowid = {cap['warc_rowid']}")[0][0]
+    responses = [
+        (r.rec_headers.get_header("WARC-Target-URI"), r.http_headers.get_statuscode())
+        for r in ArchiveIterator(io.BytesIO(_artifact_bytes(db, warc_sha)))
+        if r.rec_type == "response"
+    ]
+    assert responses == [(f"{site}/r1", "302"), (f"{site}/r2", "301"), (f"{site}/article", "200")]
 
 
 def test_metadata_from_json_ld_and_odd_charsets(cli, db, site):
