@@ -105,7 +105,7 @@ def verify(
     from casefile.text import plural
 
     store = open_store()
-    with progress("verifying bytes") as advance:
+    with progress("verifying artifacts") as advance:
         results = evidence.verify(store, refs or None, advance)
     err(f"verified {plural(len(results), 'artifact', 'artifacts')}: all match")
 
