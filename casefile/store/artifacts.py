@@ -143,6 +143,25 @@ class Artifacts(StoreBase):
             out[matches[0]["rowid"]] = matches[0]
         return list(out.values())
 
+    def artifacts_of_sources(self, source_rowids: list[int]) -> list[int]:
+        """The artifacts (bodies and WARC records) the captures of these sources hold."""
+        out: set[int] = set()
+        for rowid in source_rowids:
+            for body, warc in self.conn.execute(
+                "SELECT artifact_rowid, warc_rowid FROM captures WHERE source_rowid = ?", (rowid,)
+            ):
+                out.update(r for r in (body, warc) if r is not None)
+        return sorted(out)
+
+    def artifact_labels(self, rowids: list[int]) -> list[tuple[int, str]]:
+        """(rowid, SHA-256) of those of these artifacts that exist."""
+        out = []
+        for rowid in rowids:
+            row = self.conn.execute("SELECT sha256 FROM artifacts WHERE rowid = ?", (rowid,)).fetchone()
+            if row is not None:
+                out.append((rowid, str(row[0])))
+        return out
+
     def artifact_chunk_count(self, rowid: int) -> int:
         return int(
             self.conn.execute("SELECT count(*) FROM artifact_chunks WHERE artifact_rowid = ?", (rowid,)).fetchone()[0]
