@@ -39,6 +39,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.serving",
         "casefile.evidence",
         "casefile.capture",
+        "casefile.bundling",
     ),
     "formats": ("casefile.importers", "casefile.exporters"),
     "store": ("casefile.store",),

@@ -130,3 +130,32 @@ def _detail(detail: Optional[dict[str, Any]]) -> str:
     if not detail:
         return ""
     return ", ".join(f"{k}={v}" for k, v in detail.items() if v is not None and k not in ("sha256",))
+
+
+@app.command()
+@boundary
+def bundle(
+    out: Annotated[str, typer.Argument(metavar="OUT", help="A new folder, or a file ending in .zip.")],
+    accounts: Annotated[
+        list[str], typer.Option("--account", "-a", metavar="ID", help="An account to bundle (repeat for more).")
+    ],
+    include_restricted: Annotated[
+        bool, typer.Option("--include-restricted", help="Bundle restricted accounts and their sources' files.")
+    ] = False,
+) -> None:
+    """Write an evidence bundle: the originals behind these accounts, their JSON, fixity records, custody logs,
+    a manifest, and a SHA256SUMS that `sha256sum -c SHA256SUMS` checks without casefile.
+
+    Example: casefile bundle evidence.zip --account 3f9a --account 7c21
+    """
+    from casefile import bundling
+    from casefile.cli.common import protected
+    from casefile.text import plural
+
+    result = bundling.bundle(open_store(), out, accounts, include_restricted=include_restricted, protect=protected())
+    if result.left_out:
+        err(
+            f"left out the files of {plural(len(result.left_out), 'source')} a restricted account cites "
+            f"({', '.join(s[:8] for s in result.left_out[:5])}); --include-restricted includes them"
+        )
+    err(f"bundled {plural(result.accounts, 'account')} and {plural(result.files, 'file')} into {out}")

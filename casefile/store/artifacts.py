@@ -120,6 +120,16 @@ class Artifacts(StoreBase):
                 while piece := blob.read(PIECE):
                     yield piece
 
+    def artifacts_by_rowid(self, rowids: list[int]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for rowid in rowids:
+            cursor = self.conn.execute(
+                "SELECT rowid, sha256, sha1, size, media_type, created_at FROM artifacts WHERE rowid = ?", (rowid,)
+            )
+            names = [d[0] for d in cursor.description]
+            out.extend(dict(zip(names, r, strict=True)) for r in cursor)
+        return out
+
     def artifacts(self, refs: list[str] | None = None) -> list[dict[str, Any]]:
         """Every artifact (or those a SHA-256 prefix or capture id names), oldest first."""
         cursor = self.conn.execute(
@@ -161,6 +171,19 @@ class Artifacts(StoreBase):
             if row is not None:
                 out.append((rowid, str(row[0])))
         return out
+
+    def restricted_source(self, source_id: str) -> bool:
+        """Whether a live restricted account cites this source: its files are then restricted too."""
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM accounts a WHERE a.deleted_at IS NULL AND a.confidentiality = 'restricted' AND "
+                "a.rowid IN (SELECT account_rowid FROM account_sources WHERE source_rowid = ?1 UNION SELECT "
+                "account_rowid FROM events WHERE source_rowid = ?1 UNION SELECT account_rowid FROM quotes WHERE "
+                "source_rowid = ?1) LIMIT 1",
+                ((self.conn.execute("SELECT rowid FROM sources WHERE id = ?", (source_id,)).fetchone() or (0,))[0],),
+            ).fetchone()
+            is not None
+        )
 
     def artifact_chunk_count(self, rowid: int) -> int:
         return int(
