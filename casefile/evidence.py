@@ -15,8 +15,9 @@ from typing import IO, TYPE_CHECKING, Any
 from .errors import CasefileError, InputError
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterable, Iterator
 
+    from .model import Account
     from .store import Store
 
 _ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$")
@@ -323,3 +324,19 @@ def doctor_check(store: Store) -> tuple[str, str, str]:
     if not results:
         return "ok", "no captured or attached files", ""
     return "ok", f"{plural(len(results), 'artifact')} re-hashed: all match, custody logs intact", ""
+
+
+def with_captures(store: Store, accounts: Iterable[Account], *, include_restricted: bool) -> Iterator[Account]:
+    """The accounts with each source link carrying its source's captures (``link["captures"]``), for the FtM
+    export; the captures of a source a restricted account cites only with ``include_restricted``."""
+    known: dict[str, list[dict[str, Any]]] = {}
+    for account in accounts:
+        for link in account.values.get("sources") or ():
+            source_id = link.get("id")
+            if not source_id:
+                continue
+            if source_id not in known:
+                hidden = not include_restricted and store.restricted_source(source_id)
+                known[source_id] = [] if hidden else store.captures(source_id)
+            link["captures"] = known[source_id]
+        yield account

@@ -283,6 +283,10 @@ def export(
             else:
                 accounts = store.query(flt, nested=fmt is not OutFormat.csv)
                 records = shape(accounts) if shape else accounts
+                if fmt is OutFormat.ftm:  # the archived copies of each source, as Document entities
+                    from casefile import evidence
+
+                    records = evidence.with_captures(store, records, include_restricted=include_restricted)
             with progress("exporting") as advance:
                 counted = records if advance is None else _counted(records, advance)
                 count = exporters.write_accounts(fmt.value, counted, data_out(out), safe_csv=not raw_csv, **options)
