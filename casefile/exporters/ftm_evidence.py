@@ -7,13 +7,12 @@ export command; the bytes themselves are not exported here (``casefile bundle`` 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from .ftm import Context, Writer
+from typing import Any
 
 
-def archived_copies(writer: Writer, ctx: Context, link: Mapping[str, Any]) -> None:
+def archived_copies(writer: Any, ctx: Any, link: Mapping[str, Any]) -> None:
+    """``writer`` is the :class:`~casefile.exporters.ftm.Writer` (not imported: it imports this module), ``ctx``
+    its Context of the account."""
     for cap in link.get("captures") or ():
         html = cap.get("media_type") in ("text/html", "application/xhtml+xml")
         doc = writer.draft("HyperText" if html else "Document", f"capture {cap['id']}", "capture", cap["sha256"])
