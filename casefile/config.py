@@ -75,14 +75,6 @@ SETTINGS: tuple[Setting, ...] = (
         "your login name",
     ),
     Setting(
-        "collector",
-        str,
-        "Who collected evidence, for the fixity record of `source capture` and `source attach`.",
-        lambda: (None, "not set (the actor)"),
-        "the actor",
-        "`--collector`",
-    ),
-    Setting(
         "dayfirst",
         bool,
         "How to read all-numeric dates: true reads 03/04/2021 as 3 April, false as March 4.",
@@ -106,6 +98,14 @@ SETTINGS: tuple[Setting, ...] = (
         "`$PAGER`, else `less -FIRX`",
         "`--no-pager`",
         fallback_env="PAGER",
+    ),
+    Setting(
+        "collector",
+        str,
+        "Who collected evidence, for the fixity record of `source capture` and `source attach`.",
+        lambda: (None, "not set (the actor)"),
+        "the actor",
+        "`--collector`",
     ),
 )
 SETTING_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}

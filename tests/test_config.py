@@ -35,6 +35,7 @@ def test_file_values_are_used(config_file: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("CASEFILE_DB")
     config_file.write_text(
         'db = "~/research/cases.db"\nactor = "R. Researcher"\ndayfirst = true\nexport_format = "jsonl"\npager = ""\n'
+        'collector = "Field Team 2"\n'
     )
     s = Settings()
     assert s.get("db") == str(Path.home() / "research" / "cases.db")
@@ -42,6 +43,7 @@ def test_file_values_are_used(config_file: Path, monkeypatch: pytest.MonkeyPatch
     assert s.get("dayfirst") is True
     assert s.get("export_format") == "jsonl"
     assert s.get("pager") == ""
+    assert s.get("collector") == "Field Team 2"
     assert {r.source for r in s.effective()} == {"config file"}
 
 

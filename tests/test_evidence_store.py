@@ -200,3 +200,19 @@ def test_doctor_runs_verify(cli, db, source, letter):
     rows = {r["check"]: r for r in json.loads(result.stdout)}
     assert rows["evidence"]["status"] == "problem"
     assert hashlib.sha256(letter.read_bytes()).hexdigest() in rows["evidence"]["detail"]
+
+
+def test_the_collector_comes_from_the_flag_then_the_config_then_the_actor(
+    cli, db, source, letter, tmp_path, monkeypatch
+):
+    other = tmp_path / "b.pdf"
+    other.write_bytes(b"other")
+    third = tmp_path / "c.pdf"
+    third.write_bytes(b"third")
+    monkeypatch.setenv("CASEFILE_ACTOR", "alice")
+    cli("source", "attach", source, str(letter))
+    monkeypatch.setenv("CASEFILE_COLLECTOR", "field team")
+    cli("source", "attach", source, str(other))
+    cli("source", "attach", source, str(third), "--collector", "bob")
+    assert _rows(db, "SELECT collector FROM captures ORDER BY rowid") == [("alice",), ("field team",), ("bob",)]
+    assert _rows(db, "SELECT DISTINCT actor FROM custody") == [("alice",)]

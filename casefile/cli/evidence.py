@@ -62,7 +62,7 @@ def capture(
 def attach(
     source_id: Annotated[str, typer.Argument(metavar="SOURCE", help="A source id or a unique prefix.")],
     files: Annotated[
-        list[str], typer.Argument(metavar="FILE…", help="PDF, scan, audio, saved page (HTML, MHTML, WARC).")
+        list[str], typer.Argument(metavar="FILE", help="PDF, scan, audio, saved page (HTML, MHTML, WARC).")
     ],
     url: Annotated[
         Optional[str], typer.Option("--url", help="The address a saved page came from.", show_default=False)
@@ -92,7 +92,7 @@ def register(source_app: typer.Typer) -> None:
 @boundary
 def verify(
     refs: Annotated[
-        Optional[list[str]], typer.Argument(metavar="[ID]…", help="SHA-256 prefixes or capture ids (default: all).")
+        Optional[list[str]], typer.Argument(metavar="ID", help="SHA-256 prefixes or capture ids (default: all).")
     ] = None,
 ) -> None:
     """Re-hash every stored artifact and check its custody log; exit 1 naming each that no longer matches.
