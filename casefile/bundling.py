@@ -85,7 +85,13 @@ def bundle(
             for rowid, role in ((cap["artifact_rowid"], "original"), (cap["warc_rowid"], "warc")):
                 if rowid is not None and rowid not in artifacts:
                     art = next(a for a in store.artifacts_by_rowid([rowid]))
-                    artifacts[rowid] = {**art, "role": role, "source": cap["source"], "capture": cap["id"]}
+                    artifacts[rowid] = {
+                        **art,
+                        "role": role,
+                        "source": cap["source"],
+                        "capture": cap["id"],
+                        "suffix": _suffix(art["media_type"], cap["file_name"] if role == "original" else None),
+                    }
         for rowid in artifacts:
             store.custody_append(
                 rowid,
@@ -119,7 +125,7 @@ def bundle(
             for cap in captures:
                 put(f"captures/{cap['id']}.json", [_json(cap)])
             for rowid, art in artifacts.items():
-                name = f"artifacts/{art['sha256']}{_suffix(art['media_type'])}"
+                name = f"artifacts/{art['sha256']}{art['suffix']}"
                 written = put(name, store.artifact_bytes(rowid))
                 if written != art["sha256"]:
                     raise OutputError(f"artifact {art['sha256']} no longer matches its hash; run `casefile verify`")
@@ -168,10 +174,16 @@ def _json_line(entry: dict[str, Any]) -> str:
     return json.dumps(entry, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def _suffix(media_type: str | None) -> str:
+def _suffix(media_type: str | None, file_name: str | None) -> str:
+    """An attached file's own ending (``.warc.gz``, ``.mhtml``), else one for its media type."""
     import mimetypes
+    import re
 
-    known = {"application/warc": ".warc.gz", "text/html": ".html", "application/pdf": ".pdf"}
+    if file_name:
+        ending = "".join(Path(file_name).suffixes[-2:])
+        if re.fullmatch(r"(\.[A-Za-z0-9]{1,8}){1,2}", ending):
+            return ending.lower()
+    known = {"application/warc": ".warc", "text/html": ".html", "application/pdf": ".pdf"}
     return known.get(media_type or "", mimetypes.guess_extension(media_type or "") or "")
 
 

@@ -14,6 +14,7 @@ settings from the environment are not read), a User-Agent of ``casefile/<version
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import http.cookiejar
 import tempfile
@@ -48,12 +49,14 @@ class Fetched:
     meta: dict[str, str] = field(default_factory=dict)
 
 
+@functools.cache
 def version() -> str:
     from importlib.metadata import version as installed
 
     return installed("casefile")
 
 
+@functools.cache
 def library_versions() -> str:
     from importlib.metadata import version as installed
 
@@ -94,7 +97,9 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
     session.headers.update({"User-Agent": f"casefile/{version()}", "Accept-Encoding": "gzip, deflate"})
     warc = tempfile.TemporaryFile()
     body = tempfile.TemporaryFile()
-    writer = WARCWriter(warc, gzip=True)
+    # uncompressed: warcio gzips at level 9, which took half a 5 MB capture's time (benchmarks/evidence.py); the
+    # body is often compressed already, and the database (encrypted or not) holds it either way
+    writer = WARCWriter(warc, gzip=False)
     writer.write_record(
         writer.create_warcinfo_record(
             "", {"software": f"casefile {version()} ({library_versions()})", "format": "WARC File Format 1.0"}

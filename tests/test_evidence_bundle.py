@@ -52,6 +52,14 @@ def test_a_folder_bundle_passes_sha256sum_and_fails_after_a_flipped_byte(cli, db
     ]
     assert [e["event"] for e in log] == ["captured", "exported"]
     assert log[1]["prev_hash"] == log[0]["hash"]
+    # the chain checks as docs/EVIDENCE.md tells a reader to check it, without casefile's code
+    prev = "0" * 64
+    for entry in log:
+        fields = {k: entry[k] for k in ("seq", "ts", "event", "actor", "tool", "detail", "prev_hash")}
+        body = {"artifact": hashlib.sha256(ARTICLE).hexdigest(), **fields}
+        text = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        assert entry["prev_hash"] == prev and hashlib.sha256(text.encode()).hexdigest() == entry["hash"]
+        prev = entry["hash"]
     # flip one byte of an original
     data = bytearray(article.read_bytes())
     data[10] ^= 0x01
