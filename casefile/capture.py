@@ -330,6 +330,17 @@ class _Meta(HTMLParser):
             self.json_ld.append(data)
 
 
+def declared_charset(content_type: str, head: bytes) -> str | None:
+    """The charset the Content-Type header or the page's own ``<meta>`` declares (None: none, or unknown)."""
+    import codecs
+
+    found = _charset(content_type, head)
+    try:
+        return codecs.lookup(found).name if found else None
+    except LookupError:
+        return None
+
+
 def _charset(content_type: str, head: bytes) -> str | None:
     for part in content_type.split(";")[1:]:
         name, _, value = part.strip().partition("=")

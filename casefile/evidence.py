@@ -83,12 +83,20 @@ def _store_one(
     media_type: str | None,
     event: str,
     detail: dict[str, Any],
+    content_type: str = "",
 ) -> int:
+    from . import worktext
     from .store import now
 
-    rowid, _new = store.store_artifact(
+    start = data.tell()
+    rowid, new = store.store_artifact(
         data, sha256=hashes[0], sha1=hashes[1], size=hashes[2], media_type=media_type, stamp=now()
     )
+    if new:
+        data.seek(start)
+        text = worktext.extract(data, media_type, hashes[2], content_type)
+        if text is not None:
+            store.set_text(rowid, text[0], text[1], now())
     store.custody_append(rowid, event, actor=_actor(store), tool=_tool(), detail=detail, stamp=now())
     return rowid
 
@@ -123,6 +131,7 @@ def capture(
                 record["media_type"],
                 "captured",
                 {**detail, "role": "response body"},
+                next((v for k, v in record["headers"] if k.lower() == "content-type"), ""),
             )
             warc = _store_one(
                 store,

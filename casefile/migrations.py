@@ -414,3 +414,23 @@ def m015_evidence(db: Database) -> None:
         "CREATE TRIGGER artifacts_forget AFTER DELETE ON artifacts BEGIN DELETE FROM custody WHERE artifact_rowid = "
         "OLD.rowid; DELETE FROM artifact_chunks WHERE artifact_rowid = OLD.rowid; END"
     )
+
+
+@migrations()
+def m015b_artifact_texts(db: Database) -> None:
+    """The working copy of an artifact's text (issue 21): extracted from a captured HTML page or PDF, kept apart
+    from the original and marked as derived (which extractor made it); gone with its artifact."""
+    db.execute(
+        """
+        CREATE TABLE artifact_texts (
+            artifact_rowid INTEGER PRIMARY KEY REFERENCES artifacts(rowid),
+            extractor TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        "CREATE TRIGGER artifacts_forget_text AFTER DELETE ON artifacts BEGIN DELETE FROM artifact_texts WHERE "
+        "artifact_rowid = OLD.rowid; END"
+    )

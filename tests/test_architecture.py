@@ -40,6 +40,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.evidence",
         "casefile.capture",
         "casefile.bundling",
+        "casefile.worktext",
     ),
     "formats": ("casefile.importers", "casefile.exporters"),
     "store": ("casefile.store",),

@@ -185,6 +185,34 @@ class Artifacts(StoreBase):
             is not None
         )
 
+    def set_text(self, rowid: int, extractor: str, text: str, stamp: str) -> None:
+        """Keep the working copy of an artifact's text (derived: ``extractor`` made it), unless it has one."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO artifact_texts (artifact_rowid, extractor, text, created_at) VALUES (?, ?, ?, ?)",
+            (rowid, extractor, text, stamp),
+        )
+
+    def source_texts(self, source_id: str) -> list[str]:
+        """The working-copy texts of a source's archived copies."""
+        return [
+            str(r[0])
+            for r in self.conn.execute(
+                "SELECT t.text FROM artifact_texts t JOIN captures c ON c.artifact_rowid = t.artifact_rowid JOIN "
+                "sources s ON s.rowid = c.source_rowid WHERE s.id = ? ORDER BY c.rowid",
+                (source_id,),
+            )
+        ]
+
+    def archived(self, source_id: str) -> bool:
+        """Whether a source has any capture or attachment."""
+        return (
+            self.conn.execute(
+                "SELECT 1 FROM captures c JOIN sources s ON s.rowid = c.source_rowid WHERE s.id = ? LIMIT 1",
+                (source_id,),
+            ).fetchone()
+            is not None
+        )
+
     def artifact_chunk_count(self, rowid: int) -> int:
         return int(
             self.conn.execute("SELECT count(*) FROM artifact_chunks WHERE artifact_rowid = ?", (rowid,)).fetchone()[0]

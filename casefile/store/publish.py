@@ -55,6 +55,7 @@ UNPUBLISHED_TABLES = (
     "account_redirects",
     "check_ignores",
     "captures",
+    "artifact_texts",
     "custody",
     "artifact_chunks",
     "artifacts",
