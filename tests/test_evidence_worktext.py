@@ -37,7 +37,8 @@ def test_a_captured_page_gets_a_derived_text_apart_from_its_bytes(cli, db):
     assert "نص" in rows[1][2]  # decoded from windows-1256
     assert _rows(
         db,
-        "SELECT count(*) FROM artifact_texts t JOIN artifacts a ON a.rowid = t.artifact_rowid WHERE a.media_type = 'application/warc'",
+        "SELECT count(*) FROM artifact_texts t JOIN artifacts a ON a.rowid = t.artifact_rowid "
+        "WHERE a.media_type = 'application/warc'",
     ) == [(0,)]
 
 
