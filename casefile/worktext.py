@@ -72,9 +72,7 @@ def extract(data: IO[bytes], media_type: str | None, size: int, content_type: st
 
 
 _QUOTES = str.maketrans(
-    dict.fromkeys("“”„‟«»″〝〞", '"')
-    | dict.fromkeys("‘’‚‛‹›′`´", "'")
-    | dict.fromkeys("‐‑‒–—―−﹘﹣－", "-")
+    dict.fromkeys("“”„‟«»″〝〞", '"') | dict.fromkeys("‘’‚‛‹›′`´", "'") | dict.fromkeys("‐‑‒–—―−﹘﹣－", "-")
 )
 _SPACE = re.compile(r"\s+")
 
