@@ -349,3 +349,34 @@ def with_captures(store: Store, accounts: Iterable[Account], *, include_restrict
                 known[source_id] = [] if hidden else store.captures(source_id)
             link["captures"] = known[source_id]
         yield account
+
+
+def search_sources(store: Store, query: str, limit: int | None = None) -> list[dict[str, Any]]:
+    """Sources whose archived working-copy text holds every word of ``query`` (case, diacritics and
+    Arabic/Persian letter variants folded as ``search`` folds them), each with a snippet of the first match."""
+    import re
+
+    from .text import fold
+
+    words = fold(query).split()
+    if not words:
+        return []
+    rows = []
+    for source_id, title, capture_id, extractor, text in store.source_text_rows():
+        folded = fold(text)
+        if all(w in folded for w in words):
+            first = re.search(re.escape(query.split()[0]), text, re.IGNORECASE)
+            start = max(0, first.start() - 60) if first else 0
+            snippet = " ".join(text[start : start + 160].split())
+            rows.append(
+                {
+                    "source": source_id,
+                    "title": title,
+                    "capture": capture_id,
+                    "extractor": extractor,
+                    "snippet": ("…" if start else "") + snippet,
+                }
+            )
+            if limit is not None and len(rows) >= limit:
+                break
+    return rows

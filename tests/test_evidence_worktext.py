@@ -95,3 +95,14 @@ def test_check_notes_a_primary_source_with_no_archived_copy(cli, db):
         cli("source", "capture", f"{site}/article", "--account", account)  # a new primary source, archived
     cli("source", "link", account, source, "--role", "corroborating")
     assert _findings(cli, "source-not-archived") == []
+
+
+def test_search_in_sources_finds_the_archived_text(cli, db):
+    with serve() as site:
+        source = cli("source", "capture", f"{site}/article").stdout.strip()
+        cli("source", "capture", f"{site}/persian")
+    rows = json.loads(cli("search", "allowed LEAVE", "--in", "sources", "--format", "json").stdout)
+    assert [r["source"] for r in rows] == [source] and "never allowed to leave" in rows[0]["snippet"]
+    assert json.loads(cli("search", "nowhere-to-be-found", "--in", "sources", "--format", "json").stdout) == []
+    misuse = cli("search", "leave", "--in", "sources", "--org", "MEK")
+    assert misuse.exit_code == 2 and "filters do not apply" in misuse.stderr

@@ -159,3 +159,21 @@ def bundle(
             f"({', '.join(s[:8] for s in result.left_out[:5])}); --include-restricted includes them"
         )
     err(f"bundled {plural(result.accounts, 'account')} and {plural(result.files, 'file')} into {out}")
+
+
+def search_sources(store: Any, query: str, flt: Any, raw: bool, fmt: ReadFormat) -> None:
+    """`search --in sources`: the sources whose archived text holds every word of the query."""
+    from casefile import evidence
+    from casefile.cli.output import emit_rows
+    from casefile.errors import UsageError
+    from casefile.model import Filter
+
+    if raw:
+        raise UsageError("--raw is FTS5 syntax over accounts; --in sources matches words literally")
+    if Filter(limit=flt.limit, include_restricted=flt.include_restricted) != flt:
+        raise UsageError("--in sources searches every source's archived text; the account filters do not apply")
+    rows = evidence.search_sources(store, query, flt.limit or 20)
+    if fmt is ReadFormat.table and not rows:
+        err("no archived source text matches")
+        return
+    emit_rows(rows, fmt.value, ["source", "title", "capture", "snippet"], "sources")

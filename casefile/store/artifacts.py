@@ -203,6 +203,13 @@ class Artifacts(StoreBase):
             )
         ]
 
+    def source_text_rows(self) -> Iterator[tuple[str, str | None, str, str, str]]:
+        """(source id, title, capture id, extractor, text) of every working copy, oldest capture first."""
+        yield from self.conn.execute(
+            "SELECT s.id, s.title, c.id, t.extractor, t.text FROM captures c JOIN sources s ON s.rowid = "
+            "c.source_rowid JOIN artifact_texts t ON t.artifact_rowid = c.artifact_rowid ORDER BY c.rowid"
+        )
+
     def archived(self, source_id: str) -> bool:
         """Whether a source has any capture or attachment."""
         return (
