@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import mimetypes
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -161,6 +163,12 @@ def attach(store: Store, source_ref: str, files: list[str], *, url: str | None, 
     fh: IO[bytes]
     try:
         for name in files:
+            try:
+                regular = stat.S_ISREG(os.stat(name).st_mode)
+            except OSError as exc:
+                raise InputError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+            if not regular:  # a folder, a FIFO (whose open would wait for a writer) or /dev/zero (endless)
+                raise InputError("not a regular file; save it to a file first", file=name)
             try:
                 fh = open(name, "rb")  # noqa: SIM115 - closed in finally, after the transaction
             except OSError as exc:

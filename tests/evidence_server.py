@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 ARTICLE = (
     b"<!doctype html><html><head><meta charset='utf-8'><title>Fallback title</title>"
@@ -107,3 +109,12 @@ def serve() -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    """The rows of a query, read with the standard library over the raw file (what casefile wrote)."""
+    conn = sqlite3.connect(db)
+    try:
+        return conn.execute(sql, params).fetchall()
+    finally:
+        conn.close()

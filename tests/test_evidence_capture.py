@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from evidence_server import ARTICLE, PDF, PERSIAN, serve
+from evidence_server import ARTICLE, PDF, PERSIAN, rows, serve
 
 from conftest import dump
 
@@ -22,21 +22,13 @@ def site():
         yield base
 
 
-def _db_rows(db: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
-
-
 def _artifact_bytes(db: Path, sha256: str) -> bytes:
-    rows = _db_rows(
+    chunks = rows(
         db,
         "SELECT c.data FROM artifact_chunks c JOIN artifacts a ON a.rowid = c.artifact_rowid "
         f"WHERE a.sha256 = '{sha256}' ORDER BY c.seq",
     )
-    return b"".join(r[0] for r in rows)
+    return b"".join(r[0] for r in chunks)
 
 
 def _capture(db: Path) -> dict:
@@ -54,9 +46,9 @@ def test_capture_keeps_the_page_as_received_with_its_fixity_record(cli, db, site
     source_id = result.stdout.strip()
     assert len(result.stdout.splitlines()) == 1 and len(source_id) == 16
     # the source is titled from the page's metadata
-    title, publisher, date, url = _db_rows(
-        db, f"SELECT title, publisher, date, url FROM sources WHERE id = '{source_id}'"
-    )[0]
+    title, publisher, date, url = rows(db, f"SELECT title, publisher, date, url FROM sources WHERE id = '{source_id}'")[
+        0
+    ]
     assert (title, publisher, date, url) == (
         "Former cadre describes the camp",
         "Example Herald",
@@ -73,7 +65,7 @@ def test_capture_keeps_the_page_as_received_with_its_fixity_record(cli, db, site
     assert ["Content-Type", "text/html; charset=utf-8"] in json.loads(cap["headers"])
     assert _artifact_bytes(db, cap["sha256"]) == ARTICLE
     # the custody log: one captured entry per artifact (the body and the WARC), chained from the genesis
-    log = _db_rows(
+    log = rows(
         db, "SELECT a.sha256, c.seq, c.event, c.prev_hash FROM custody c JOIN artifacts a ON a.rowid = c.artifact_rowid"
     )
     assert sorted((r[1], r[2], r[3]) for r in log) == [(1, "captured", "0" * 64)] * 2
@@ -86,7 +78,7 @@ def test_the_warc_record_holds_the_exchange_byte_for_byte(cli, db, site):
     cap = _capture(db)
     assert cap["content_encoding"] == "gzip"
     assert _artifact_bytes(db, cap["sha256"]) == ARTICLE  # decoded
-    warc_sha = _db_rows(db, f"SELECT sha256 FROM artifacts WHERE rowid = {cap['warc_rowid']}")[0][0]
+    warc_sha = rows(db, f"SELECT sha256 FROM artifacts WHERE rowid = {cap['warc_rowid']}")[0][0]
     kinds, wire = [], b""
     for record in ArchiveIterator(io.BytesIO(_artifact_bytes(db, warc_sha))):
         kinds.append((record.rec_type, record.rec_headers.get_header("WARC-Target-URI")))
@@ -107,7 +99,7 @@ def test_every_redirect_hop_is_recorded(cli, db, site):
     assert cap["request_url"] == f"{site}/r1" and cap["final_url"] == f"{site}/article"
     from warcio.archiveiterator import ArchiveIterator
 
-    warc_sha = _db_rows(db, f"SELECT sha256 FROM artifacts WHERE rowid = {cap['warc_rowid']}")[0][0]
+    warc_sha = rows(db, f"SELECT sha256 FROM artifacts WHERE rowid = {cap['warc_rowid']}")[0][0]
     responses = [
         (r.rec_headers.get_header("WARC-Target-URI"), r.http_headers.get_statuscode())
         for r in ArchiveIterator(io.BytesIO(_artifact_bytes(db, warc_sha)))
@@ -118,19 +110,19 @@ def test_every_redirect_hop_is_recorded(cli, db, site):
 
 def test_metadata_from_json_ld_and_odd_charsets(cli, db, site):
     out = cli("source", "capture", f"{site}/jsonld").stdout.strip()
-    assert _db_rows(db, f"SELECT title, publisher, date FROM sources WHERE id = '{out}'")[0] == (
+    assert rows(db, f"SELECT title, publisher, date FROM sources WHERE id = '{out}'")[0] == (
         "Ld headline",
         "Ld Publisher",
         "2023-11-02",
     )
     out = cli("source", "capture", f"{site}/persian").stdout.strip()
-    assert _db_rows(db, f"SELECT title FROM sources WHERE id = '{out}'")[0][0] == "شهادة عضو سابق"
+    assert rows(db, f"SELECT title FROM sources WHERE id = '{out}'")[0][0] == "شهادة عضو سابق"
     assert _artifact_bytes(db, _capture(db)["sha256"]) == PERSIAN  # the bytes stay in their own charset
 
 
 def test_the_user_s_own_values_win_over_the_page(cli, db, site):
     out = cli("source", "capture", f"{site}/article", "--title", "My title").stdout.strip()
-    assert _db_rows(db, f"SELECT title, publisher FROM sources WHERE id = '{out}'")[0] == ("My title", "Example Herald")
+    assert rows(db, f"SELECT title, publisher FROM sources WHERE id = '{out}'")[0] == ("My title", "Example Herald")
 
 
 def test_binary_pdf_and_one_copy_of_the_same_bytes(cli, db, site):
@@ -138,10 +130,10 @@ def test_binary_pdf_and_one_copy_of_the_same_bytes(cli, db, site):
     again = cli("source", "capture", f"{site}/pdf").stdout.strip()
     assert first == again  # the same URL: the same source
     sha = hashlib.sha256(PDF).hexdigest()
-    assert _db_rows(db, f"SELECT count(*) FROM artifacts WHERE sha256 = '{sha}'") == [(1,)]
+    assert rows(db, f"SELECT count(*) FROM artifacts WHERE sha256 = '{sha}'") == [(1,)]
     assert _artifact_bytes(db, sha) == PDF
-    assert _db_rows(db, "SELECT count(*) FROM captures") == [(2,)]
-    events = _db_rows(
+    assert rows(db, "SELECT count(*) FROM captures") == [(2,)]
+    events = rows(
         db, f"SELECT c.event FROM custody c JOIN artifacts a ON a.rowid = c.artifact_rowid WHERE a.sha256 = '{sha}'"
     )
     assert events == [("captured",), ("captured",)]

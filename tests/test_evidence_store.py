@@ -10,16 +10,9 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from evidence_server import rows
 
 from conftest import dump, dump_data
-
-
-def _rows(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql, params).fetchall()
-    finally:
-        conn.close()
 
 
 def _write(db: Path, *statements: str) -> None:
@@ -46,7 +39,7 @@ def letter(tmp_path: Path) -> Path:
 def _stored(db: Path, sha256: str) -> bytes:
     return b"".join(
         r[0]
-        for r in _rows(
+        for r in rows(
             db,
             "SELECT c.data FROM artifact_chunks c JOIN artifacts a ON a.rowid = c.artifact_rowid WHERE a.sha256 = ? "
             "ORDER BY c.seq",
@@ -61,7 +54,7 @@ def test_attach_keeps_the_file_with_its_fixity_record(cli, db, source, letter):
     (capture_id,) = result.stdout.split()
     sha = hashlib.sha256(letter.read_bytes()).hexdigest()
     assert _stored(db, sha) == letter.read_bytes()
-    row = _rows(
+    row = rows(
         db,
         "SELECT method, file_name, request_url, media_type, size, sha256, sha1, collector FROM captures WHERE id = ?",
         (capture_id,),
@@ -76,16 +69,16 @@ def test_attach_keeps_the_file_with_its_fixity_record(cli, db, source, letter):
         hashlib.sha1(letter.read_bytes()).hexdigest(),
         "nina",
     )
-    assert _rows(db, "SELECT event FROM custody") == [("attached",)]
+    assert rows(db, "SELECT event FROM custody") == [("attached",)]
 
 
 def test_one_copy_however_many_sources_point_at_it(cli, db, source, letter):
     other = cli("source", "add", "--title", "Second source").stdout.strip()
     assert cli("source", "attach", source, str(letter)).exit_code == 0
     assert cli("source", "attach", other, str(letter)).exit_code == 0
-    assert _rows(db, "SELECT count(*) FROM artifacts") == [(1,)]
-    assert _rows(db, "SELECT count(*) FROM captures") == [(2,)]
-    assert _rows(db, "SELECT seq, event FROM custody ORDER BY seq") == [(1, "attached"), (2, "attached")]
+    assert rows(db, "SELECT count(*) FROM artifacts") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM captures") == [(2,)]
+    assert rows(db, "SELECT seq, event FROM custody ORDER BY seq") == [(1, "attached"), (2, "attached")]
 
 
 def test_an_unreadable_file_stores_nothing(cli, db, source, letter, tmp_path):
@@ -103,7 +96,7 @@ def test_verify_passes_then_names_a_flipped_byte(cli, db, source, letter):
     ok = cli("verify")
     assert ok.exit_code == 0, ok.stderr
     assert "1 artifact" in ok.stderr
-    events = _rows(db, "SELECT event, detail FROM custody ORDER BY seq")
+    events = rows(db, "SELECT event, detail FROM custody ORDER BY seq")
     assert [e[0] for e in events] == ["attached", "verified"]
     assert json.loads(events[1][1])["result"] == "ok"
     # flip one byte of the stored bytes with raw SQL
@@ -114,7 +107,7 @@ def test_verify_passes_then_names_a_flipped_byte(cli, db, source, letter):
     bad = cli("verify")
     assert bad.exit_code == 1
     assert sha in bad.stderr and "bytes now hash" in bad.stderr
-    last = _rows(db, "SELECT event, detail FROM custody ORDER BY seq DESC LIMIT 1")[0]
+    last = rows(db, "SELECT event, detail FROM custody ORDER BY seq DESC LIMIT 1")[0]
     assert last[0] == "verified" and json.loads(last[1])["result"] == "mismatch"
 
 
@@ -124,7 +117,7 @@ def test_verify_named_artifacts_only(cli, db, source, letter, tmp_path):
     cli("source", "attach", source, str(letter), str(other))
     sha = hashlib.sha256(other.read_bytes()).hexdigest()
     assert cli("verify", sha[:12]).exit_code == 0
-    assert _rows(db, "SELECT count(*) FROM custody WHERE event = 'verified'") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM custody WHERE event = 'verified'") == [(1,)]
     missing = cli("verify", "ffffffff")
     assert missing.exit_code == 1 and "no artifact" in missing.stderr
 
@@ -134,7 +127,7 @@ def test_the_custody_log_is_append_only(cli, db, source, letter):
     for statement in ("UPDATE custody SET actor = 'mallory'", "DELETE FROM custody"):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
             _write(db, statement)
-    assert _rows(db, "SELECT count(*) FROM custody") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM custody") == [(1,)]
 
 
 @pytest.mark.parametrize(
@@ -158,13 +151,13 @@ def test_verify_finds_an_edited_or_removed_custody_entry(cli, db, source, letter
 def test_undo_of_a_capture_removes_it_and_its_bytes(cli, db, source, letter):
     before = dump_data(db)
     cli("source", "attach", source, str(letter))
-    assert _rows(db, "SELECT count(*) FROM artifact_chunks")[0][0] > 0
+    assert rows(db, "SELECT count(*) FROM artifact_chunks")[0][0] > 0
     undone = cli("undo")
     assert undone.exit_code == 0, undone.stderr
     assert dump_data(db) == before
-    assert _rows(db, "SELECT count(*) FROM artifacts") == [(0,)]
-    assert _rows(db, "SELECT count(*) FROM artifact_chunks") == [(0,)]
-    assert _rows(db, "SELECT count(*) FROM custody") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM artifacts") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM artifact_chunks") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM custody") == [(0,)]
 
 
 def test_undo_keeps_bytes_another_source_still_uses(cli, db, source, letter):
@@ -177,11 +170,11 @@ def test_undo_keeps_bytes_another_source_still_uses(cli, db, source, letter):
     assert refused.exit_code == 1 and f"used by source {other[:8]}" in refused.stderr
     assert dump(db) == before
     assert cli("undo").exit_code == 0  # the second attachment: the bytes stay for the first
-    assert _rows(db, "SELECT count(*) FROM captures") == [(1,)]
-    assert _rows(db, "SELECT count(*) FROM artifacts") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM captures") == [(1,)]
+    assert rows(db, "SELECT count(*) FROM artifacts") == [(1,)]
     assert cli("undo").exit_code == 0  # now the first: nothing uses the bytes any more
-    assert _rows(db, "SELECT count(*) FROM captures") == [(0,)]
-    assert _rows(db, "SELECT count(*) FROM artifact_chunks") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM captures") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM artifact_chunks") == [(0,)]
 
 
 def test_history_names_the_capture(cli, db, source, letter):
@@ -214,5 +207,14 @@ def test_the_collector_comes_from_the_flag_then_the_config_then_the_actor(
     monkeypatch.setenv("CASEFILE_COLLECTOR", "field team")
     cli("source", "attach", source, str(other))
     cli("source", "attach", source, str(third), "--collector", "bob")
-    assert _rows(db, "SELECT collector FROM captures ORDER BY rowid") == [("alice",), ("field team",), ("bob",)]
-    assert _rows(db, "SELECT DISTINCT actor FROM custody") == [("alice",)]
+    assert rows(db, "SELECT collector FROM captures ORDER BY rowid") == [("alice",), ("field team",), ("bob",)]
+    assert rows(db, "SELECT DISTINCT actor FROM custody") == [("alice",)]
+
+
+def test_a_fifo_is_refused_without_waiting_for_a_writer(cli, db, source, tmp_path):
+    fifo = tmp_path / "pipe.pdf"
+    os.mkfifo(fifo)
+    before = dump(db)
+    result = cli("source", "attach", source, str(fifo))
+    assert result.exit_code == 1 and "not a regular file" in result.stderr and "pipe.pdf" in result.stderr
+    assert dump(db) == before

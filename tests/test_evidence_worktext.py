@@ -4,18 +4,8 @@ it (issue 21): a verbatim quote missing from its source's archived text, a prima
 from __future__ import annotations
 
 import json
-import sqlite3
-from pathlib import Path
 
-from evidence_server import serve
-
-
-def _rows(db: Path, sql: str) -> list[tuple]:
-    conn = sqlite3.connect(db)
-    try:
-        return conn.execute(sql).fetchall()
-    finally:
-        conn.close()
+from evidence_server import rows, serve
 
 
 def _findings(cli, rule: str) -> list[dict]:
@@ -26,16 +16,16 @@ def test_a_captured_page_gets_a_derived_text_apart_from_its_bytes(cli, db):
     with serve() as site:
         cli("source", "capture", f"{site}/article")
         cli("source", "capture", f"{site}/persian")
-    rows = _rows(
+    texts = rows(
         db,
         "SELECT a.media_type, t.extractor, t.text FROM artifact_texts t JOIN artifacts a ON a.rowid = t.artifact_rowid",
     )
-    assert [(m, e) for m, e, _ in rows] == [("text/html", "casefile html text")] * 2
-    html = rows[0][2]
+    assert [(m, e) for m, e, _ in texts] == [("text/html", "casefile html text")] * 2
+    html = texts[0][2]
     assert "He said: \u201cWe were never allowed to leave.\u201d" in html and "<p>" not in html
     assert "Fallback title" not in html  # the head is not the text
-    assert "نص" in rows[1][2]  # decoded from windows-1256
-    assert _rows(
+    assert "نص" in texts[1][2]  # decoded from windows-1256
+    assert rows(
         db,
         "SELECT count(*) FROM artifact_texts t JOIN artifacts a ON a.rowid = t.artifact_rowid "
         "WHERE a.media_type = 'application/warc'",
@@ -66,7 +56,7 @@ def test_a_pdf_gets_its_text_through_pypdf(cli, db, tmp_path):
         writer.write(fh)
     source = cli("source", "add", "--title", "Letter").stdout.strip()
     assert cli("source", "attach", source, str(letter)).exit_code == 0
-    ((extractor, text),) = _rows(db, "SELECT extractor, text FROM artifact_texts")
+    ((extractor, text),) = rows(db, "SELECT extractor, text FROM artifact_texts")
     assert extractor.startswith("pypdf ") and "We were never allowed to leave." in text
 
 
