@@ -278,41 +278,39 @@ def rehash(store: Store, rowid: int) -> tuple[str, str, int]:
 
 
 def verify(store: Store, refs: list[str] | None = None, advance: Callable[[int], None] | None = None) -> list[Checked]:
-    """Re-hash every artifact (or those named by SHA-256 prefix or capture id), check its custody chain, and
-    append the result to its log - one transaction. Raises :class:`VerifyFailed` naming each that no longer
-    matches (the results stay recorded)."""
+    """Re-hash every artifact (or those named by SHA-256 prefix or capture id) and check its custody chain -
+    reading only, so other commands can write meanwhile - then append each result to its log in one short
+    transaction. Raises :class:`VerifyFailed` naming each that no longer matches (the results stay recorded)."""
     from .store import now
 
-    results = []
+    results: list[tuple[int, Checked, dict[str, Any]]] = []
+    for art in store.artifacts(refs):
+        sha256, sha1, size = rehash(store, art["rowid"])
+        problems = []
+        bytes_ok = (sha256, sha1, size) == (art["sha256"], art["sha1"], art["size"])
+        if not bytes_ok:
+            problems.append(f"its bytes now hash to {sha256[:16]}… ({size:,} bytes)")
+        chain = chain_problems(art["sha256"], store.custody_entries(art["rowid"]))
+        result = Checked(art["sha256"], art["size"], bytes_ok, not chain, problems + chain)
+        detail: dict[str, Any] = {"result": "ok" if result.ok else "mismatch", "algorithm": "sha256", "sha256": sha256}
+        if not result.ok:
+            detail["problems"] = result.problems
+        results.append((art["rowid"], result, detail))
+        if advance is not None:
+            advance(1)
     with store.transaction():
-        for art in store.artifacts(refs):
-            sha256, sha1, size = rehash(store, art["rowid"])
-            problems = []
-            bytes_ok = (sha256, sha1, size) == (art["sha256"], art["sha1"], art["size"])
-            if not bytes_ok:
-                problems.append(f"its bytes now hash to {sha256[:16]}… ({size:,} bytes)")
-            chain = chain_problems(art["sha256"], store.custody_entries(art["rowid"]))
-            result = Checked(art["sha256"], art["size"], bytes_ok, not chain, problems + chain)
-            detail: dict[str, Any] = {
-                "result": "ok" if result.ok else "mismatch",
-                "algorithm": "sha256",
-                "sha256": sha256,
-            }
-            if not result.ok:
-                detail["problems"] = result.problems
-            store.custody_append(
-                art["rowid"], "verified", actor=_actor(store), tool=_tool(), detail=detail, stamp=now()
-            )
-            results.append(result)
-            if advance is not None:
-                advance(1)
-    bad = [r for r in results if not r.ok]
+        stamp = now()
+        for rowid, result, detail in results:
+            if store.artifact_labels([rowid]) == [(rowid, result.sha256)]:  # not purged meanwhile
+                store.custody_append(rowid, "verified", actor=_actor(store), tool=_tool(), detail=detail, stamp=stamp)
+    checked = [r for _, r, _ in results]
+    bad = [r for r in checked if not r.ok]
     if bad:
         raise VerifyFailed(
             "; ".join(f"artifact {r.sha256}: {', '.join(r.problems)}" for r in bad[:10])
             + (f"; and {len(bad) - 10} more" if len(bad) > 10 else "")
         )
-    return results
+    return checked
 
 
 def source_evidence(store: Store, source_id: str) -> list[dict[str, Any]]:
