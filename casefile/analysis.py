@@ -215,6 +215,10 @@ RULES: dict[str, Rule] = {
     "no-source": Rule("warning", "an account without any source"),
     "source-ungraded": Rule("warning", "a source without an Admiralty reliability or credibility grade"),
     "org-near-duplicate": Rule("warning", "an organisation name that nearly matches another (a missing alias?)"),
+    "source-not-archived": Rule(
+        "info", "the primary source has no archived copy (`source capture` or `source attach`)"
+    ),
+    "quote-not-in-source": Rule("warning", "a quote not found in its source's archived text (after normalisation)"),
 }
 SEVERITIES = ("error", "warning", "info")
 
@@ -330,6 +334,24 @@ def _source_rules(account: Account) -> Iterable[dict[str, Any]]:
                 yield _finding("source-ungraded", account, grade, "the source has no grade")
 
 
+def _evidence_rules(store: Store, account: Account) -> Iterable[dict[str, Any]]:
+    """A primary source with no archived copy; a verbatim quote its source's archived text does not hold."""
+    from .worktext import normalise
+
+    for n, source in enumerate(account.values.get("sources") or (), 1):
+        if source.get("role") == "primary" and not store.archived(source["id"]):
+            yield _finding("source-not-archived", account, f"sources[{n}]", "the primary source has no archived copy")
+    texts: dict[str, list[str]] = {}
+    for n, item in enumerate(account.values.get("quotes") or (), 1):
+        if not item.get("text") or not item.get("source"):
+            continue
+        if item["source"] not in texts:
+            texts[item["source"]] = [normalise(t) for t in store.source_texts(item["source"])]
+        if texts[item["source"]] and not any(normalise(item["text"]) in t for t in texts[item["source"]]):
+            message = "the quote's words are not in the archived text of its source"
+            yield _finding("quote-not-in-source", account, f"quotes[{n}].text", message)
+
+
 def check(
     store: Store, flt: Filter, rule: str | None = None, today: str | None = None
 ) -> tuple[list[dict[str, Any]], int]:
@@ -343,7 +365,8 @@ def check(
     findings: list[dict[str, Any]] = []
     silenced = 0
     for account in store.query(flt, nested=True):
-        for finding in (*_date_rules(account, today), *_membership_rules(account), *_source_rules(account)):
+        rules = (*_date_rules(account, today), *_membership_rules(account), *_source_rules(account))
+        for finding in (*rules, *_evidence_rules(store, account)):
             if rule not in (None, finding["rule"]):
                 continue
             if (finding["rule"], account.id) in ignored:

@@ -69,11 +69,12 @@ def summary(counts: dict[tuple[str, str], int]) -> str:
     return ", ".join(parts)
 
 
-_KIND_ORDER = ["account", "source", "organization", "vocabulary", "redirect"]
+_KIND_ORDER = ["account", "source", "artifact", "organization", "vocabulary", "redirect"]
 _NOUNS = {
     "account": ("account", "accounts"),
     "redirect": ("merged-id redirect", "merged-id redirects"),
     "source": ("source", "sources"),
+    "artifact": ("artifact", "artifacts"),
     "organization": ("organisation", "organisations"),
     "vocabulary": ("code", "codes"),
 }
@@ -221,7 +222,8 @@ def _take_away(store: Store, target: dict[str, Any], entry: dict[str, Any], batc
             if users:
                 later = _later_batches_of(store, target, users, batches)
                 raise UndoRefused(
-                    f"cannot undo batch {describe(target)}: the {_NOUNS[kind][0]} it created is now used by account "
+                    f"cannot undo batch {describe(target)}: the {_NOUNS[kind][0]} it created is now used by "
+                    f"{'source' if kind == 'artifact' else 'account'} "
                     f"{', '.join(u[:SHORT] for u in users[:5])}"
                     + (f" (changed by {', '.join(later)}); undo that first" if later else "")
                 )

@@ -114,6 +114,14 @@ SETTINGS: tuple[Setting, ...] = (
         lambda: (str(paths.config_file().with_name("groups.json")), "default"),
         "`groups.json` beside the config file (used when it exists)",
     ),
+    Setting(
+        "collector",
+        str,
+        "Who collected evidence, for the fixity record of `source capture` and `source attach`.",
+        lambda: (None, "not set (the actor)"),
+        "the actor",
+        "`--collector`",
+    ),
 )
 SETTING_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 

@@ -479,6 +479,19 @@ def with_merged(store: Store, account_ids: list[str]) -> list[str]:
     return list(dict.fromkeys([*account_ids, *store.merged_into(account_ids)]))
 
 
+def purge_unused_artifacts(store: Store, rowids: list[int], stamp: str) -> int:
+    """Remove for good the artifacts of these that no capture uses any more - their bytes and custody logs
+    with them (migration m015's trigger) - recording only that they were purged; returns the audit entries
+    scrubbed."""
+    unused = [(rid, sha) for rid, sha in store.artifact_labels(rowids) if not store.references("artifact", rid)]
+    store.mark_purged("artifact", unused)
+    scrubbed = 0
+    for rid, sha in unused:
+        store.remove_record("artifact", rid)
+        scrubbed += store.scrub_audit("artifact", rid, sha, stamp)
+    return scrubbed
+
+
 def purge(store: Store, account_ids: list[str]) -> Purged:
     """Remove accounts for good — and every account merged into them — with their events, quotes and source
     links, and the sources no other account cites; drop the before-images and diffs the audit log holds of
@@ -511,10 +524,12 @@ def purge(store: Store, account_ids: list[str]) -> Purged:
             out.scrubbed += store.scrub_audit("redirect", rid, old_id, stamp)
         out.merged = sum(1 for _, a in accounts if a not in account_ids)
         orphans = [(s, store.source_id_of(s)) for s in sorted(sources) if not store.references("source", s)]
+        artifacts = store.artifacts_of_sources([rid for rid, _ in orphans])  # their captures' bytes
         store.mark_purged("source", orphans)
         for rid, source_id in orphans:
             store.remove_record("source", rid)
             out.scrubbed += store.scrub_audit("source", rid, source_id, stamp)
+        out.scrubbed += purge_unused_artifacts(store, artifacts, stamp)
         store.optimize_search_index()
         out.accounts, out.sources = len(accounts), len(orphans)
     return out

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import paths
+from . import evidence, paths
 from .errors import DatabaseBusy, DatabaseError, NotFound, UsageError, quote
 from .exporters.output import TEMP_PREFIX, TargetExists, check, output_path, protected_files
 from .store import Store, database_errors, integrity_problems, is_encrypted, now, schema_steps
@@ -369,6 +369,7 @@ def _inside(store: Store) -> list[Finding]:
                     "`casefile source list` shows them; `casefile source link` links one",
                 )
             )
+        out.append(Finding("evidence", *evidence.doctor_check(store)))
     return out
 
 

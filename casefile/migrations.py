@@ -349,3 +349,105 @@ def m009_org_check_ignores(db: Database) -> None:
         )
         """
     )
+
+
+@migrations()
+def m015_evidence(db: Database) -> None:
+    """Evidence preservation (issue 21): the bytes of captured pages and attached files, content-addressed by
+    SHA-256 inside this file (one copy however many sources point at it, stored in chunks written and read
+    with incremental BLOB I/O); each capture or attachment of a source with its fixity record; and a custody
+    log per artifact that is append-only - no UPDATE at all, and a DELETE only once its artifact is gone
+    (purge, or undo of the capture that stored it) - each entry carrying the hash of the one before."""
+    _statements(
+        db,
+        """
+        CREATE TABLE artifacts (
+            rowid INTEGER PRIMARY KEY,
+            sha256 TEXT NOT NULL UNIQUE,
+            sha1 TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            media_type TEXT,
+            created_at TEXT NOT NULL
+        );
+        CREATE TABLE artifact_chunks (
+            rowid INTEGER PRIMARY KEY,
+            artifact_rowid INTEGER NOT NULL REFERENCES artifacts(rowid),
+            seq INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            UNIQUE (artifact_rowid, seq)
+        );
+        CREATE TABLE captures (
+            rowid INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            source_rowid INTEGER NOT NULL REFERENCES sources(rowid),
+            artifact_rowid INTEGER NOT NULL REFERENCES artifacts(rowid),
+            warc_rowid INTEGER REFERENCES artifacts(rowid),
+            method TEXT NOT NULL,
+            file_name TEXT,
+            request_url TEXT,
+            final_url TEXT,
+            redirects TEXT,
+            status INTEGER,
+            headers TEXT,
+            media_type TEXT,
+            content_encoding TEXT,
+            size INTEGER NOT NULL,
+            sha256 TEXT NOT NULL,
+            sha1 TEXT NOT NULL,
+            captured_at TEXT NOT NULL,
+            tool TEXT NOT NULL,
+            tool_version TEXT NOT NULL,
+            collector TEXT NOT NULL,
+            ip_address TEXT
+        );
+        CREATE INDEX idx_captures_source ON captures (source_rowid);
+        CREATE INDEX idx_captures_artifact ON captures (artifact_rowid);
+        CREATE INDEX idx_captures_warc ON captures (warc_rowid);
+        CREATE TABLE custody (
+            rowid INTEGER PRIMARY KEY,
+            artifact_rowid INTEGER NOT NULL REFERENCES artifacts(rowid),
+            seq INTEGER NOT NULL,
+            ts TEXT NOT NULL,
+            event TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            tool TEXT NOT NULL,
+            detail TEXT,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            UNIQUE (artifact_rowid, seq)
+        );
+        """,
+    )
+    # triggers hold ";" inside them: one execute each, not through _statements
+    db.execute(
+        "CREATE TRIGGER custody_append_only BEFORE UPDATE ON custody BEGIN "
+        "SELECT RAISE(ABORT, 'the custody log is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER custody_kept BEFORE DELETE ON custody WHEN EXISTS (SELECT 1 FROM artifacts WHERE rowid = "
+        "OLD.artifact_rowid) BEGIN SELECT RAISE(ABORT, 'the custody log is append-only'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER artifacts_forget AFTER DELETE ON artifacts BEGIN DELETE FROM custody WHERE artifact_rowid = "
+        "OLD.rowid; DELETE FROM artifact_chunks WHERE artifact_rowid = OLD.rowid; END"
+    )
+
+
+@migrations()
+def m015b_artifact_texts(db: Database) -> None:
+    """The working copy of an artifact's text (issue 21): extracted from a captured HTML page or PDF, kept apart
+    from the original and marked as derived (which extractor made it); gone with its artifact."""
+    db.execute(
+        """
+        CREATE TABLE artifact_texts (
+            artifact_rowid INTEGER PRIMARY KEY REFERENCES artifacts(rowid),
+            extractor TEXT NOT NULL,
+            text TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        "CREATE TRIGGER artifacts_forget_text AFTER DELETE ON artifacts BEGIN DELETE FROM artifact_texts WHERE "
+        "artifact_rowid = OLD.rowid; END"
+    )

@@ -42,7 +42,14 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("CASEFILE_BUSY_TIMEOUT", "5")
     monkeypatch.delenv("NO_COLOR", raising=False)
     monkeypatch.delenv("FORCE_COLOR", raising=False)
-    for name in ("CASEFILE_CONFIG", "CASEFILE_ACTOR", "CASEFILE_DAYFIRST", "CASEFILE_EXPORT_FORMAT", "CASEFILE_PAGER"):
+    for name in (
+        "CASEFILE_CONFIG",
+        "CASEFILE_ACTOR",
+        "CASEFILE_COLLECTOR",
+        "CASEFILE_DAYFIRST",
+        "CASEFILE_EXPORT_FORMAT",
+        "CASEFILE_PAGER",
+    ):
         monkeypatch.delenv(name, raising=False)  # the developer's own settings must not leak into a test
     monkeypatch.delenv("PAGER", raising=False)
     monkeypatch.delenv("EDITOR", raising=False)

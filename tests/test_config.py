@@ -36,7 +36,7 @@ def test_file_values_are_used(config_file: Path, monkeypatch: pytest.MonkeyPatch
     monkeypatch.delenv("CASEFILE_NEW_ORG")
     config_file.write_text(
         'db = "~/research/cases.db"\nactor = "R. Researcher"\ndayfirst = true\nexport_format = "jsonl"\npager = ""\n'
-        'new_org = true\ngazetteer = "~/research/groups.json"\n'
+        'new_org = true\ngazetteer = "~/research/groups.json"\ncollector = "Field Team 2"\n'
     )
     s = Settings()
     assert s.get("new_org") is True
@@ -45,6 +45,7 @@ def test_file_values_are_used(config_file: Path, monkeypatch: pytest.MonkeyPatch
     assert s.get("dayfirst") is True
     assert s.get("export_format") == "jsonl"
     assert s.get("pager") == ""
+    assert s.get("collector") == "Field Team 2"
     assert {r.source for r in s.effective()} == {"config file"}
 
 

@@ -13,6 +13,7 @@ from casefile.cli import (
     analysis,
     config,
     editing,
+    evidence,
     fastparams,
     organizations,
     parts,
@@ -100,9 +101,10 @@ def _global(
     state.actor = actor
 
 
-for module in (records, transfer, research, analysis, editing):
+for module in (records, transfer, research, analysis, editing, evidence):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(organizations.org_app, name="org")
+evidence.register(sources.source_app)  # source capture, source attach
 app.add_typer(sources.source_app, name="source")
 app.add_typer(parts.event_app, name="event")
 app.add_typer(parts.quote_app, name="quote")

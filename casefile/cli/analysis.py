@@ -1,5 +1,6 @@
 """Finding and analysing: search, stats, check, dupes, merge."""
 
+from enum import Enum
 from typing import Annotated, Any, Optional
 
 import typer
@@ -24,6 +25,11 @@ def _emit(rows: list[dict[str, Any]], fmt: ReadFormat, columns: list[str], title
 HIT_COLUMNS = ["id", "external_id", "name", "organization", "left", "field", "snippet", "score"]
 
 
+class SearchIn(str, Enum):
+    accounts = "accounts"
+    sources = "sources"
+
+
 @app.command()
 @boundary
 @with_filters
@@ -37,10 +43,15 @@ def search(
         bool, typer.Option("--reindex", help="Rebuild the search index (after other tools wrote).")
     ] = False,
     fmt: Format = ReadFormat.table,
+    where: Annotated[
+        SearchIn,
+        typer.Option("--in", help="accounts, or sources: the archived text of captured pages and PDFs."),
+    ] = SearchIn.accounts,
 ) -> None:
     """Find accounts by the words of their names, aliases, summary, quotes, events and source titles, best
     first (names weigh most), each with a snippet of where it matched; at most 20 unless --limit.
     Case, diacritics, Arabic/Persian letter variants and common romanisations of names are folded.
+    With --in sources: the sources whose archived text holds every word (account filters do not apply).
 
     Example: casefile search "brainwashing sessions" --org MEK
     """
@@ -54,6 +65,11 @@ def search(
             from casefile.errors import UsageError
 
             raise UsageError("give words to search for, e.g. casefile search picnic")
+        return
+    if where is SearchIn.sources:
+        from casefile.cli.evidence import search_sources
+
+        search_sources(store, query, flt, raw, fmt)
         return
     rows = analysis.search(store, query, flt, raw=raw)
     if fmt is ReadFormat.table and stdout_is_terminal() and rows:

@@ -104,15 +104,21 @@ def source_list(fmt: Format = ReadFormat.table) -> None:
 @source_app.command("show")
 @boundary
 def source_show(source_id: Annotated[str, typer.Argument(metavar="SOURCE")], fmt: Format = ReadFormat.table) -> None:
-    """Show one source and the accounts that cite it, with their grades.
+    """Show one source, the accounts that cite it with their grades, and its captures with their custody logs.
 
     Example: casefile source show 7c21
     """
+    from casefile.cli.evidence import show_evidence
+
     store = open_store()
     row = store.sources(store.resolve_source_id(source_id))[0]
+    if fmt is not ReadFormat.table:
+        row["captures"] = show_evidence(store, row["id"], fmt)
     _emit(
         [row],
         fmt,
         ["id", "title", "url", "publisher", "publisher_type", "stance", "date", "language", "accounts"],
         "source",
     )
+    if fmt is ReadFormat.table:
+        show_evidence(store, row["id"], fmt)

@@ -47,6 +47,7 @@ class OutFormat(str, Enum):
     jsonl = "jsonl"
     md = "md"
     ftm = "ftm"
+    warc = "warc"
 
 
 class OnConflict(str, Enum):
@@ -204,7 +205,8 @@ OutFormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="csv, json, jsonl, md or ftm (FollowTheMoney entities for Aleph); default: export_format in the "
+        help="csv, json, jsonl, md, ftm (FollowTheMoney entities for Aleph) or warc (the captured pages); default: "
+        "export_format in the "
         "config file, else csv.",
         show_default=False,
     ),
@@ -278,6 +280,17 @@ def export(
     protect = protected(pseudonym_key=pseudonym_key)
     outputs.check(output, protect=protect)  # before a key is made or the database read
     fmt = fmt or _default_export_format()
+    if fmt is OutFormat.warc:
+        from casefile.cli.evidence import export_warc
+
+        if table is not None or redact or pseudonymise or dataset is not None or raw_csv:
+            raise errors.UsageError(
+                "--format warc writes the captured pages as received: no --table, --redact, "
+                "--pseudonymise, --dataset or --raw-csv"
+            )
+        flt.include_restricted = include_restricted
+        export_warc(open_store(), flt, output, protect)
+        return
     if raw_csv and fmt is OutFormat.csv:
         err("warning: --raw-csv: cells starting with = + - @ may run as formulas in a spreadsheet")
     if table is not None and fmt is not OutFormat.csv:
@@ -300,6 +313,10 @@ def export(
             else:
                 accounts = store.query(flt, nested=fmt is not OutFormat.csv)
                 records = shape(accounts) if shape else accounts
+                if fmt is OutFormat.ftm:  # the archived copies of each source, as Document entities
+                    from casefile import evidence
+
+                    records = evidence.with_captures(store, records, include_restricted=include_restricted)
             with progress("exporting") as advance:
                 counted = records if advance is None else _counted(records, advance)
                 count = exporters.write_accounts(fmt.value, counted, data_out(out), safe_csv=not raw_csv, **options)
@@ -442,11 +459,11 @@ def _ftm_options(fmt: OutFormat, dataset: Optional[str]) -> dict[str, Any]:
 
 def _default_export_format() -> OutFormat:
     resolved = settings().resolve("export_format")
-    try:
-        return OutFormat(resolved.value)
-    except ValueError:
-        known = ", ".join(f.value for f in OutFormat)
-        raise resolved.error(f"unknown export format {quote(resolved.value)}; use one of {known}") from None
+    formats = [f for f in OutFormat if f is not OutFormat.warc]  # warc is asked for, never a default
+    if resolved.value not in [f.value for f in formats]:
+        known = ", ".join(f.value for f in formats)
+        raise resolved.error(f"unknown export format {quote(resolved.value)}; use one of {known}")
+    return OutFormat(resolved.value)
 
 
 @app.command()

@@ -513,6 +513,9 @@ class Writer:
         if link.get("locator"):
             doc.lines.append(f"locator: {link['locator']}")
         self.emit(doc)
+        from .ftm_evidence import archived_copies
+
+        archived_copies(self, ctx, link)
 
     def exit_event(self, ctx: Context, v: Mapping[str, Any]) -> None:
         """The exit as the account codes it: when, from where, to where, how and why."""

@@ -14,7 +14,9 @@ owning its SQL (see docs/ARCHITECTURE.md):
 * :mod:`.export` — the CSV cells and JSON lines SQLite writes for an export;
 * :mod:`.analysis` — the queries behind stats, dupes and check;
 * :mod:`.maintenance` — backup and restore through the backup API, doctor's checks;
-* :mod:`.publish` — the allow-list copy of what may be shared, behind ``publish``.
+* :mod:`.publish` — the allow-list copy of what may be shared, behind ``publish``;
+* :mod:`.artifacts` and :mod:`.custody` — evidence: content-addressed bytes, the captures of sources, and
+  each artifact's append-only, hash-chained custody log.
 
 :mod:`.base` holds the state the rooms share and declares the calls one room makes into another. Every write
 happens inside :meth:`Store.transaction`, a ``BEGIN IMMEDIATE`` … ``COMMIT`` that rolls back on any
@@ -37,6 +39,7 @@ from .accounts import (
     same_record,
 )
 from .analysis import STATS_DIMENSIONS, Analysis
+from .artifacts import Artifacts
 from .audit_log import AUDIT_KIND, AUDITED, AuditKind, AuditLog, Change
 from .connection import (
     BUSY_TIMEOUT_ENV,
@@ -54,6 +57,7 @@ from .connection import (
     new_id,
     now,
 )
+from .custody import Custody
 from .export import Export
 from .history import History
 from .maintenance import Maintenance, integrity_problems, schema_steps
@@ -111,5 +115,7 @@ class Store(
     Analysis,
     Maintenance,
     Publishing,
+    Artifacts,
+    Custody,
 ):
     """An open casefile database: every room's methods on one connection (``Store.open(path)``)."""

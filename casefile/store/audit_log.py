@@ -37,7 +37,11 @@ class AuditKind:
 AUDITED: tuple[AuditKind, ...] = (
     AuditKind("vocabulary", "vocabulary", (), ("vocabulary", "code")),
     AuditKind("organization", "organizations", (("organization_names", "organization_rowid"),), ("name",)),
-    AuditKind("source", "sources", (), ("id",)),
+    # an artifact's bytes (artifact_chunks) and custody log are not audited: its creation is, and undoing that
+    # deletes it, and with it its bytes and log (the trigger of migration m015). It comes before the sources
+    # whose captures use it, so undo takes those away first.
+    AuditKind("artifact", "artifacts", (), ("sha256",)),
+    AuditKind("source", "sources", (("captures", "source_rowid"),), ("id",)),
     AuditKind(
         "account",
         "accounts",
@@ -48,7 +52,13 @@ AUDITED: tuple[AuditKind, ...] = (
 )
 AUDIT_KIND: dict[str, AuditKind] = {k.name: k for k in AUDITED}
 #: What a child table is called in a diff.
-_PART_NAMES = {"account_sources": "sources", "events": "events", "quotes": "quotes", "organization_names": "names"}
+_PART_NAMES = {
+    "captures": "captures",
+    "account_sources": "sources",
+    "events": "events",
+    "quotes": "quotes",
+    "organization_names": "names",
+}
 #: Columns a diff leaves out: the row's key and timestamps every change moves.
 _DIFF_SKIP = frozenset({"rowid", "created_at", "updated_at"})
 _JSON_COLUMNS = frozenset(model.MULTI_FIELDS)

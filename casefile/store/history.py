@@ -97,6 +97,11 @@ class History(StoreBase):
                 "source_rowid = ?1 UNION SELECT account_rowid FROM events WHERE source_rowid = ?1 UNION "
                 "SELECT account_rowid FROM quotes WHERE source_rowid = ?1)"
             )
+        elif kind_name == "artifact":  # the sources whose captures hold it
+            sql = (
+                "SELECT s.id FROM sources s WHERE s.rowid IN (SELECT source_rowid FROM captures WHERE "
+                "artifact_rowid = ?1 OR warc_rowid = ?1)"
+            )
         elif kind_name == "organization":
             sql = "SELECT a.id FROM accounts a JOIN organizations o ON a.organization = o.name WHERE o.rowid = ?1"
         elif kind_name == "vocabulary":

@@ -46,8 +46,21 @@ _INDEX = (
     "coalesce(d.source_title, a.source_title, '') FROM pub.accounts_fts_docs AS d JOIN pub.accounts AS a "
     "ON a.rowid = d.rowid"
 )
-#: Tables a published file never holds, dropped from its schema.
-UNPUBLISHED_TABLES = ("audit_log", "audit_batches", "account_redirects", "check_ignores", "org_check_ignores")
+#: Tables a published file never holds, dropped from its schema. Evidence (captured pages, attached files,
+#: their fixity records and custody logs) is never published: the bytes may name people the accounts do not,
+#: and are often someone else's copyright; a published source keeps its title, publisher, URL and date.
+UNPUBLISHED_TABLES = (
+    "audit_log",
+    "audit_batches",
+    "account_redirects",
+    "check_ignores",
+    "org_check_ignores",
+    "captures",
+    "artifact_texts",
+    "custody",
+    "artifact_chunks",
+    "artifacts",
+)
 
 #: The accounts and history no published file holds, counted (no record text): the reason → how many.
 _UNPUBLISHED = {

@@ -1,0 +1,98 @@
+"""The working copy of an archived page's text, kept apart and marked derived, and the `check` rules built on
+it (issue 21): a verbatim quote missing from its source's archived text, a primary source with no copy."""
+
+from __future__ import annotations
+
+import json
+
+from evidence_server import rows, serve
+
+
+def _findings(cli, rule: str) -> list[dict]:
+    return [f for f in json.loads(cli("check", "--format", "json").stdout) if f["rule"] == rule]
+
+
+def test_a_captured_page_gets_a_derived_text_apart_from_its_bytes(cli, db):
+    with serve() as site:
+        cli("source", "capture", f"{site}/article")
+        cli("source", "capture", f"{site}/persian")
+    texts = rows(
+        db,
+        "SELECT a.media_type, t.extractor, t.text FROM artifact_texts t JOIN artifacts a ON a.rowid = t.artifact_rowid",
+    )
+    assert [(m, e) for m, e, _ in texts] == [("text/html", "casefile html text")] * 2
+    html = texts[0][2]
+    assert "He said: \u201cWe were never allowed to leave.\u201d" in html and "<p>" not in html
+    assert "Fallback title" not in html  # the head is not the text
+    assert "نص" in texts[1][2]  # decoded from windows-1256
+    assert rows(
+        db,
+        "SELECT count(*) FROM artifact_texts t JOIN artifacts a ON a.rowid = t.artifact_rowid "
+        "WHERE a.media_type = 'application/warc'",
+    ) == [(0,)]
+
+
+def test_a_pdf_gets_its_text_through_pypdf(cli, db, tmp_path):
+    import pypdf
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = pypdf.PdfWriter()
+    page = writer.add_blank_page(200, 200)
+    font = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/Font"),
+            NameObject("/Subtype"): NameObject("/Type1"),
+            NameObject("/BaseFont"): NameObject("/Helvetica"),
+        }
+    )
+    page[NameObject("/Resources")] = DictionaryObject(
+        {NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})}
+    )
+    stream = DecodedStreamObject()
+    stream.set_data(b"BT /F1 12 Tf 10 100 Td (We were never allowed to leave.) Tj ET")
+    page[NameObject("/Contents")] = writer._add_object(stream)
+    letter = tmp_path / "letter.pdf"
+    with open(letter, "wb") as fh:
+        writer.write(fh)
+    source = cli("source", "add", "--title", "Letter").stdout.strip()
+    assert cli("source", "attach", source, str(letter)).exit_code == 0
+    ((extractor, text),) = rows(db, "SELECT extractor, text FROM artifact_texts")
+    assert extractor.startswith("pypdf ") and "We were never allowed to leave." in text
+
+
+def test_check_finds_a_quote_missing_from_the_archived_text(cli, db):
+    account = cli("add", "--no-input", "--name", "Quoted Person").stdout.strip()
+    with serve() as site:
+        source = cli("source", "capture", f"{site}/article", "--account", account).stdout.strip()
+    # straight quote marks, a line break and double spaces: the same words after normalisation
+    assert (
+        cli("quote", "add", account, "--text", "We were never\n allowed  to leave.", "--source", source).exit_code == 0
+    )
+    assert _findings(cli, "quote-not-in-source") == []
+    assert cli("quote", "add", account, "--text", "We were always allowed to leave.", "--source", source).exit_code == 0
+    (finding,) = _findings(cli, "quote-not-in-source")
+    assert finding["account"] == account and finding["field"] == "quotes[2].text"
+    assert "always" not in json.dumps(finding)  # no testimony echoed
+
+
+def test_check_notes_a_primary_source_with_no_archived_copy(cli, db):
+    account = cli("add", "--no-input", "--name", "Unarchived Person").stdout.strip()
+    source = cli("source", "add", "--title", "Only a title", "--url", "https://example.org/x").stdout.strip()
+    cli("source", "link", account, source, "--role", "primary")
+    (finding,) = _findings(cli, "source-not-archived")
+    assert finding["account"] == account and finding["severity"] == "info"
+    with serve() as site:
+        cli("source", "capture", f"{site}/article", "--account", account)  # a new primary source, archived
+    cli("source", "link", account, source, "--role", "corroborating")
+    assert _findings(cli, "source-not-archived") == []
+
+
+def test_search_in_sources_finds_the_archived_text(cli, db):
+    with serve() as site:
+        source = cli("source", "capture", f"{site}/article").stdout.strip()
+        cli("source", "capture", f"{site}/persian")
+    rows = json.loads(cli("search", "allowed LEAVE", "--in", "sources", "--format", "json").stdout)
+    assert [r["source"] for r in rows] == [source] and "never allowed to leave" in rows[0]["snippet"]
+    assert json.loads(cli("search", "nowhere-to-be-found", "--in", "sources", "--format", "json").stdout) == []
+    misuse = cli("search", "leave", "--in", "sources", "--org", "MEK")
+    assert misuse.exit_code == 2 and "filters do not apply" in misuse.stderr
