@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import model
 from .model import Filter
-from .privacy import Shaper
+from .privacy import Citers, Shaper
 
 if TYPE_CHECKING:
     from .store import Store
@@ -146,7 +146,7 @@ def publish(
             try:
                 left_out = store.copy_published(build)
                 if shape is not None:  # the index must hold the shaped text, not what the working file indexed
-                    _shape(staged, shape)
+                    _shape(staged, shape, store.source_citers)
                     staged.rebuild_search()
                 count = staged.count(Filter())
                 staged.finish_published(Path(final))
@@ -155,7 +155,7 @@ def publish(
     return Published(count, left_out)
 
 
-def _shape(staged: Store, shape: Shaper) -> None:
+def _shape(staged: Store, shape: Shaper, citers: Citers) -> None:
     """Apply ``shape`` to every account of the staged file, a chunk at a time, in one transaction without the
     audit log (the staged file is private and thrown away; only its live rows reach the output)."""
     from .store import now
@@ -166,6 +166,6 @@ def _shape(staged: Store, shape: Shaper) -> None:
         for start in range(0, len(rowids), _CHUNK):
             accounts = staged.accounts_by_rowid(rowids[start : start + _CHUNK])
             originals = list(accounts.values())
-            for original, shaped in zip(originals, shape(originals), strict=True):
+            for original, shaped in zip(originals, shape(originals, citers), strict=True):
                 shaped.rowid = original.rowid
                 staged.update(shaped, original.updated_at or stamp)

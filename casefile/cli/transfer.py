@@ -276,13 +276,15 @@ def export(
             from casefile.exporters import tables
 
             parts = store.query(flt, nested=True)
-            count = tables.write(table.value, shape(parts) if shape else parts, data_out(out), safe_csv=not raw_csv)
+            count = tables.write(
+                table.value, shape(parts, store.source_citers) if shape else parts, data_out(out), safe_csv=not raw_csv
+            )
         else:
             if shape is None and _sqlite_encodes(store, fmt):  # the same bytes, without building Accounts
                 records = store.query_csv(flt) if fmt is OutFormat.csv else store.query_json(flt)
             else:
                 accounts = store.query(flt, nested=fmt is not OutFormat.csv)
-                records = shape(accounts) if shape else accounts
+                records = shape(accounts, store.source_citers) if shape else accounts
             with progress("exporting") as advance:
                 counted = records if advance is None else _counted(records, advance)
                 count = exporters.write_accounts(fmt.value, counted, data_out(out), safe_csv=not raw_csv, **options)
@@ -362,7 +364,9 @@ def _publish_ftm(out: str, shape: Any, options: dict[str, Any], protect: dict[st
     left = store.unpublished()
     with exporters.open_output(out, protect=protect) as fh:
         accounts = store.query(model.Filter(include_restricted=False), nested=True)  # not deleted, not restricted
-        count = exporters.write_accounts("ftm", shape(accounts) if shape else accounts, data_out(fh), **options)
+        count = exporters.write_accounts(
+            "ftm", shape(accounts, store.source_citers) if shape else accounts, data_out(fh), **options
+        )
     _report_published(count, out, left)
 
 
