@@ -345,7 +345,8 @@ def publish(
     meta = publishing.metadata_path(out) if out != "-" else None
     if meta is not None:
         outputs.check(meta, protect={**protect, out: "the published file"})
-    result = publishing.publish(open_store(), out, shape=shape, protect=protect)
+    with progress("publishing") as advance:
+        result = publishing.publish(open_store(), out, shape=shape, protect=protect, advance=advance)
     if meta is not None:  # Datasette's descriptions, facets and canned queries: `datasette OUT.db -m META`
         with outputs.open_output(meta, protect=protect) as fh:
             json.dump(publishing.metadata(Path(out).stem), fh, ensure_ascii=False, indent=2)
