@@ -540,26 +540,20 @@ def e3_export_rss(ctx: Context) -> list[Row]:
 
 @measure("P1,P2")
 def p1_publish(ctx: Context) -> list[Row]:
-    """``publish OUT.db`` (issue 17) against SQLite's own copy of the same file, ``sqlite3 DB .backup``."""
-    assert ctx.db and SQLITE3, "the sqlite3 command-line shell is needed for the yardsticks"
-    published, copy = OUT / "bench-published.db", OUT / "bench-backup.db"
+    """``publish OUT.db`` (issue 17) against SQLite's own copy of the same file, ``sqlite3 DB .backup``
+    (benchmarks/publish_bench.py, which also runs alone)."""
+    import publish_bench
 
-    def publish() -> tuple[float, int]:
-        fresh_db(published.name)
-        return timed_rss([*CASEFILE, "--db", str(ctx.db), "publish", str(published)])
-
-    def backup() -> tuple[float, int]:
-        fresh_db(copy.name)
-        return timed_rss([SQLITE3, str(ctx.db), f".backup '{copy}'"])
-
-    r = bulk(publish, backup)
+    assert ctx.db
+    m = publish_bench.measure(ctx.db)
+    r = {"a": m["publish"]["seconds"], "b": m["backup"]["seconds"], "a_rss": m["publish"]["rss_kib"], **m}
     ratio = r["a"] / r["b"]
     return [
         Row(
             "P1",
             f"publish OUT.db, {ctx.rows:,} accounts",
             f"{r['a']:.2f} s",
-            f"`sqlite3 .backup` {r['b']:.2f} s",
+            f"{publish_bench.yardstick()} {r['b']:.2f} s",
             f"{ratio:.2f}×",
             "≤ 2×",
             "",

@@ -10,7 +10,7 @@ import functools
 import itertools
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -476,14 +476,17 @@ def _blocks(key: str) -> Iterable[tuple[str, ...]]:
             yield (heads[i], heads[j])
 
 
-def dupes(store: Store, flt: Filter, min_score: float = DEFAULT_MIN_SCORE) -> list[dict[str, Any]]:
+def dupes(
+    store: Store, flt: Filter, min_score: float = DEFAULT_MIN_SCORE, advance: Callable[[int], None] | None = None
+) -> list[dict[str, Any]]:
     """Pairs of accounts that may be about the same person, best first, each with its evidence.
 
     Names and aliases are compared by their romanisation keys (:func:`~casefile.text.name_key`) with
     rapidfuzz's token-sort ratio; only accounts sharing a blocking key are compared, and only when their
     organisations agree (or one is unknown) and their joined/left dates and birth years can agree. An
     account without any name is never paired. Score = 0.8 × name similarity + 0.1 × organisation (100
-    same, 50 unknown) + 0.1 × dates (100 overlapping, 50 nothing to compare)."""
+    same, 50 unknown) + 0.1 × dates (100 overlapping, 50 nothing to compare). ``advance`` is told how many
+    accounts were read, a thousand at a time (a progress bar)."""
     from rapidfuzz import fuzz
 
     from .text import name_key
@@ -491,7 +494,11 @@ def dupes(store: Store, flt: Filter, min_score: float = DEFAULT_MIN_SCORE) -> li
     key_of = functools.lru_cache(maxsize=65536)(name_key)  # the same names recur across many accounts
     people: list[_Person] = []
     blocks: dict[tuple[str, ...], list[int]] = {}
+    read = 0
     for _rowid, id_, ext, name, aliases, org, j_min, j_max, l_min, l_max, birth in store.people(flt):
+        read += 1
+        if advance is not None and read % 1000 == 0:
+            advance(1000)
         names = [n for n in (name, *(_json_list(aliases))) if n and n.strip()]
         keys = list(dict.fromkeys(k for n in names if (k := key_of(n))))
         if not keys:
@@ -506,6 +513,8 @@ def dupes(store: Store, flt: Filter, min_score: float = DEFAULT_MIN_SCORE) -> li
         group = groups(store)
         for person in people:
             person.group = group.get(person.organization, person.organization) if person.organization else None
+    if advance is not None:
+        advance(read % 1000)
     seen: set[tuple[int, int]] = set()
     pairs: list[dict[str, Any]] = []
     for members in blocks.values():

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import interrupts, model, paths, pipeline
+from . import model, paths, pipeline
 from .errors import CasefileError, InvalidRecord, MergedAway, Problem, UsageError, quote, typed_name
 from .model import Account, Filter
 from .store import Change, Store, merged_text, now
@@ -396,27 +396,10 @@ def private_file(suffix: str) -> Iterator[Path]:
     """A new empty file, mode 0600, in a new folder, mode 0700, inside the user's own runtime or cache folder
     (:func:`paths.edit_folders`, never a shared /tmp); both removed on the way out, whatever happens (Ctrl-C,
     SIGTERM and SIGHUP included). The folder is locked while in use, so ``doctor --clean`` leaves it alone."""
-    import fcntl
-    import shutil
-    import tempfile
-
-    base = _edit_base()
-    folder: Path | None = None
-    lock = -1
-    try:
-        with interrupts.held(keep=False):  # so the folder is never made without our knowing its name
-            folder = Path(tempfile.mkdtemp(prefix=paths.EDIT_FOLDER_PREFIX, dir=base))
-        os.chmod(folder, 0o700)  # a strict umask may have left the owner without a permission
-        lock = os.open(folder, os.O_RDONLY)
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with paths.locked_folder(paths.EDIT_FOLDER_PREFIX, _edit_base()) as folder:
         path = folder / f"record{suffix}"
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
         yield path
-    finally:
-        if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
-        if lock >= 0:
-            os.close(lock)
 
 
 def _edit_base() -> Path:

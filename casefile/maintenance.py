@@ -383,30 +383,37 @@ _LEGACY_EDIT = re.compile(r"casefile-[a-z0-9_]{8}")
 _JOURNAL = "-journal"
 
 TEMP, JOURNAL, EDITOR, BACKUP = "temp file", "stray journal", "editor folder", "backup"
+SCRATCH = "scratch folder"  # of a publish beside the database (.casefile-tmp.publish.*) or a serve in the temp folder
 
 
 @dataclass
 class Leftover:
     path: Path
-    kind: str  # TEMP, JOURNAL, EDITOR or BACKUP
+    kind: str  # TEMP, JOURNAL, EDITOR, SCRATCH or BACKUP
     size: int
     in_use: bool = False  # open in a running process (a file), or locked by a running edit (a folder)
 
 
 def leftovers(db: Path) -> list[Leftover]:
     """What commands cut short by ``kill -9``, a crash or a power cut left behind, which casefile cannot remove
-    itself: temp files of exports and backups and their journals, journals whose database is gone, and the
-    editor folders of ``edit`` (all of which may hold testimony in plaintext); and the copies ``restore-backup``
-    kept beside the database (backups, which may hold records purged since). Looks in the database's folder,
-    the editor's folders and, for older versions' editor folders, the temp folder. Only the user's own."""
+    itself: temp files of exports, publishes and backups and their journals, journals whose database is gone,
+    the editor folders of ``edit``, the scratch folders of a shaped ``publish`` (beside the database) and of
+    ``serve`` (in the temp folder) - all of which may hold testimony in plaintext; and the copies
+    ``restore-backup`` kept beside the database (backups, which may hold records purged since). Looks in the
+    database's folder, the editor's folders and the temp folder. Only the user's own."""
     found = [_beside_db(db, entry) for entry in _entries(db.parent)]
     for folder in paths.edit_folders():
         found += [_folder(e) for e in _entries(folder) if e.name.startswith(paths.EDIT_FOLDER_PREFIX)]
-    found += [_folder(e) for e in _entries(Path(tempfile.gettempdir())) if _old_editor_folder(e)]
+    temp = _entries(Path(tempfile.gettempdir()))
+    found += [_folder(e) for e in temp if _old_editor_folder(e)]
+    found += [_folder(e, SCRATCH) for e in temp if e.name.startswith(paths.SERVE_FOLDER_PREFIX)]
     items = [item for item in found if item is not None]
     open_now = _open_files()
     for item in items:
-        item.in_use = _locked(item.path) if item.kind == EDITOR else _identity(item.path) in open_now
+        if item.kind in (EDITOR, SCRATCH):  # locked by the command using it, or a file in it still open
+            item.in_use = _locked(item.path) or any(_identity(p) in open_now for p in _files_in(item.path))
+        else:
+            item.in_use = _identity(item.path) in open_now
     return sorted(items, key=lambda item: str(item.path))
 
 
@@ -454,6 +461,8 @@ def _entries(folder: Path) -> list[os.DirEntry[str]]:
 
 
 def _beside_db(db: Path, entry: os.DirEntry[str]) -> Leftover | None:
+    if entry.name.startswith(TEMP_PREFIX) and entry.is_dir(follow_symlinks=False):
+        return _folder(entry, SCRATCH)
     if not entry.is_file(follow_symlinks=False):
         return None
     name = entry.name
@@ -478,17 +487,20 @@ def _old_editor_folder(entry: os.DirEntry[str]) -> bool:
         return False
 
 
-def _folder(entry: os.DirEntry[str]) -> Leftover | None:
+def _folder(entry: os.DirEntry[str], kind: str = EDITOR) -> Leftover | None:
     if not entry.is_dir(follow_symlinks=False):
         return None
     size = 0
-    for root, _dirs, files in os.walk(entry.path):
-        for name in files:
-            try:
-                size += os.lstat(os.path.join(root, name)).st_size
-            except OSError:
-                continue
-    return Leftover(Path(entry.path), EDITOR, size)
+    for path in _files_in(Path(entry.path)):
+        try:
+            size += os.lstat(path).st_size
+        except OSError:
+            continue
+    return Leftover(Path(entry.path), kind, size)
+
+
+def _files_in(folder: Path) -> list[Path]:
+    return [Path(root) / name for root, _dirs, files in os.walk(folder) for name in files]
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -541,13 +553,13 @@ def _locked(folder: Path) -> bool:
 
 
 def _remove(item: Leftover) -> None:
-    if item.kind == EDITOR:
+    if item.kind in (EDITOR, SCRATCH):
         import fcntl
         import shutil
 
         fd = os.open(item.path, os.O_RDONLY)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # an edit that began since cannot take it now
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # a command that began since cannot take it now
             shutil.rmtree(item.path)
         finally:
             os.close(fd)
@@ -560,6 +572,7 @@ def _leftover_finding(item: Leftover) -> Finding:
         TEMP: "temp file of an export or backup that was cut short",
         JOURNAL: "journal of a database that is no longer there",
         EDITOR: "editor folder of an edit that was cut short",
+        SCRATCH: "scratch folder of a publish or serve that was cut short",
         BACKUP: "database kept by restore-backup; it may hold records purged since",
     }[item.kind]
     detail = f"{what}: {item.path} ({_size(item.size)})"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ENV_DB = "CASEFILE_DB"
@@ -76,3 +78,35 @@ def make_private_folder(folder: Path) -> None:
         except FileExistsError:
             continue
         os.chmod(candidate, 0o700)
+
+
+#: What the folder ``serve`` publishes into is named, in the system's temporary folder (``doctor`` looks there).
+SERVE_FOLDER_PREFIX = "casefile-serve."
+
+
+@contextmanager
+def locked_folder(prefix: str, parent: str | os.PathLike[str] | None = None) -> Iterator[Path]:
+    """A new folder, mode 0700, named ``prefix`` and random letters, in ``parent`` (None: the system's temporary
+    folder), locked (``flock``) while in use, so ``doctor --clean`` leaves it alone; removed on the way out,
+    whatever happens (Ctrl-C, SIGTERM and SIGHUP included). Only a ``kill -9`` or a power cut leaves it behind,
+    for ``doctor`` to find by its prefix (:mod:`casefile.maintenance`)."""
+    import fcntl
+    import shutil
+    import tempfile
+
+    from . import interrupts
+
+    folder: Path | None = None
+    lock = -1
+    try:
+        with interrupts.held(keep=False):  # so the folder is never made without our knowing its name
+            folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+        os.chmod(folder, 0o700)  # a strict umask may have left the owner without a permission
+        lock = os.open(folder, os.O_RDONLY)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield folder
+    finally:
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        if lock >= 0:
+            os.close(lock)

@@ -13,7 +13,10 @@ could. ``name`` takes ``aliases`` along (an alias that is someone's name gets th
 the record's own name and aliases inside its other free text (text fields, tags, and the text of its
 sources, events and quotes) are replaced too (by the pseudonym, or by ``[redacted]`` for ``--redact
 name``): whole, or by any part of three or more letters used alone ("Kowalski said", "Kowalski's"), as whole
-words in any case, with or without diacritics and across Arabic/Persian letter variants. A best effort:
+words in any case, with or without diacritics and across Arabic/Persian letter variants. A source is one
+text shared by every account linking to it, restricted and deleted ones included: its text (and the
+``source_*`` columns mirroring it) has the names of all of them replaced, so it reads the same whichever
+account is written and names none of their subjects. A best effort:
 free text can identify a person in other ways, so redact it (``--redact summary``) when in doubt.
 
 The key file holds 64 hex digits and a newline. It is created only when asked (``--new-key``), mode 0600,
@@ -94,7 +97,17 @@ class Pseudonymiser:
         return f"{domain}-{digest[:12]}"
 
 
-Shaper = Callable[[Iterable[Account]], Iterator[Account]]
+#: For accounts (by rowid): each source they link to (by id) → the names and aliases of every account linking
+#: to it (:meth:`casefile.store.Store.source_citers`).
+Citers = Callable[[Sequence[int]], Mapping[int, Mapping[str, Sequence[str]]]]
+#: What ``--redact``/``--pseudonymise`` do to a stream of accounts; ``citers`` (the store's, for stored
+#: accounts: without it a source is shaped against its account's names only) is asked once per chunk.
+Shaper = Callable[[Iterable[Account], Citers | None], Iterator[Account]]
+#: Accounts shaped per question to ``citers``.
+_CHUNK = 256
+#: The account's text fields that mirror its primary source (``source_title``, …): shared text, like the
+#: source's own.
+_FLAT_SOURCE_TEXT = tuple(name for name in model.FLAT_SOURCE if name in _FREE_TEXT)
 
 
 def plan(
@@ -128,18 +141,24 @@ def plan(
         return None
     pseudonym = Pseudonymiser(load_key(Path(key_file), create=new_key, protect=protect)) if key_file else None
 
-    def shape(accounts: Iterable[Account]) -> Iterator[Account]:
-        for account in accounts:
-            values = dict(account.values)
-            if "name" in blank:
-                _scrub_own_names(values, blank, lambda name: "[redacted]")
-            if pseudonym is not None:
-                if "name" in hide:
-                    _scrub_own_names(values, hide + blank, lambda name: pseudonym("person", name))
-                _pseudonymise(values, hide, pseudonym)
-            for name in blank:
-                values[name] = [] if model.FIELD_BY_NAME[name].multi else None
-            yield Account(values, account.created_at, account.updated_at, account.deleted_at)
+    def one(account: Account, cited: Mapping[str, Sequence[str]]) -> Account:
+        values = dict(account.values)
+        if "name" in blank:
+            _scrub_names(values, blank, cited, lambda name: "[redacted]")
+        if pseudonym is not None:
+            if "name" in hide:
+                _scrub_names(values, hide + blank, cited, lambda name: pseudonym("person", name))
+            _pseudonymise(values, hide, pseudonym)
+        for name in blank:
+            values[name] = [] if model.FIELD_BY_NAME[name].multi else None
+        return Account(values, account.created_at, account.updated_at, account.deleted_at)
+
+    def shape(accounts: Iterable[Account], citers: Citers | None = None) -> Iterator[Account]:
+        for chunk in _chunks(accounts):
+            rowids = [a.rowid for a in chunk if a.rowid is not None]
+            cited = citers(rowids) if citers is not None and "name" in blank + hide else {}
+            for account in chunk:
+                yield one(account, cited.get(account.rowid, {}) if account.rowid is not None else {})
 
     return shape
 
@@ -148,48 +167,71 @@ def plan(
 MIN_PART_LETTERS = 3
 
 
-def _scrub_own_names(values: dict[str, object], skip: list[str], replace: Callable[[str], str]) -> None:
-    """Replace the record's own name and aliases inside its other free text - whole or by any part of three or
-    more letters ("Kowalski said", "Kowalski's"), as whole words, in any case, with or without diacritics,
-    across Arabic/Persian letter variants (:func:`casefile.text.whole_words`). A part stands for the name
-    (or alias) it comes from; the name's comes first when both have it."""
+def _chunks(accounts: Iterable[Account]) -> Iterator[list[Account]]:
+    chunk: list[Account] = []
+    for account in accounts:
+        chunk.append(account)
+        if len(chunk) == _CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _scrub_names(
+    values: dict[str, object], skip: list[str], cited: Mapping[str, Sequence[str]], replace: Callable[[str], str]
+) -> None:
+    """Replace names inside the record's free text: its own name and aliases in its own text; in the text of a
+    source, shared by every account linking to it, the names of all of them (``cited``: source id → names), so
+    the source reads the same whichever account is written and names none of their subjects."""
     aliases = values.get("aliases")
     own = [v for v in [values.get("name"), *(aliases if isinstance(aliases, list) else [])] if isinstance(v, str)]
+    mine = _scrubber(own, replace)
+    everyone = _scrubber([*(n for names in cited.values() for n in names), *own], replace)
+    for text_field in _FREE_TEXT:
+        text = values.get(text_field)
+        if isinstance(text, str) and text_field not in skip:
+            values[text_field] = (everyone if text_field in _FLAT_SOURCE_TEXT else mine)(text)
+    for list_field in _FREE_LISTS:
+        items = values.get(list_field)
+        if isinstance(items, list) and list_field not in skip:
+            values[list_field] = [mine(v) if isinstance(v, str) else v for v in items]
+    # the sources, events and quotes (a quote's speaker, a source's title) name the person too
+    for part in model.NESTED:
+        items = values.get(part)
+        if not isinstance(items, list):
+            continue
+        shaped = []
+        for item in items:
+            citers = cited.get(item.get("id")) if part == "sources" else None
+            scrub = _scrubber([*citers, *own], replace) if citers else mine
+            shaped.append(
+                {k: scrub(v) if isinstance(v, str) and k not in ("id", "source") else v for k, v in item.items()}
+            )
+        values[part] = shaped
+
+
+def _scrubber(names: Sequence[str], replace: Callable[[str], str]) -> Callable[[str], str]:
+    """A function replacing ``names`` in a text - whole or by any part of three or more letters ("Kowalski
+    said", "Kowalski's"), as whole words, in any case, with or without diacritics, across Arabic/Persian letter
+    variants (:func:`casefile.text.whole_words`). A part stands for the first name it comes from."""
     owner: dict[str, str] = {}  # the folded words of a phrase → the name or alias it stands for
-    for name in own:
+    for name in names:
         owner.setdefault(" ".join(words(name)), name)
-    for name in own:
+    for name in names:
         for part in words(name):
             if sum(c.isalpha() for c in part) >= MIN_PART_LETTERS:
                 owner.setdefault(part, name)
-    parts = [p for name in own for p in WORD.findall(name) if sum(c.isalpha() for c in p) >= MIN_PART_LETTERS]
-    pattern = whole_words([*own, *parts])
+    parts = [p for name in names for p in WORD.findall(name) if sum(c.isalpha() for c in p) >= MIN_PART_LETTERS]
+    pattern = whole_words([*names, *parts])
     if pattern is None:
-        return
+        return lambda text: text
 
     def one(match: re.Match[str]) -> str:
         found = " ".join(words(match.group()))
         return replace(owner[found]) if found in owner else match.group()
 
-    def scrub(text: str) -> str:
-        return pattern.sub(one, text)
-
-    for text_field in _FREE_TEXT:
-        text = values.get(text_field)
-        if isinstance(text, str) and text_field not in skip:
-            values[text_field] = scrub(text)
-    for list_field in _FREE_LISTS:
-        items = values.get(list_field)
-        if isinstance(items, list) and list_field not in skip:
-            values[list_field] = [scrub(v) if isinstance(v, str) else v for v in items]
-    # the sources, events and quotes (a quote's speaker, a source's title) name the person too
-    for part in model.NESTED:
-        items = values.get(part)
-        if isinstance(items, list):
-            values[part] = [
-                {k: scrub(v) if isinstance(v, str) and k != "id" and k != "source" else v for k, v in item.items()}
-                for item in items
-            ]
+    return lambda text: pattern.sub(one, text)
 
 
 def _pseudonymise(values: dict[str, object], fields: list[str], pseudonym: Pseudonymiser) -> None:

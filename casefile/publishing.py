@@ -1,27 +1,25 @@
 """Sharing a case file: ``publish`` writes a new SQLite file holding only what may be shared (issue 17).
 
-The file is built from an allow-list, never by copying the working database and deleting from it: a new
-database with casefile's schema is made in a private folder (0700) beside the output, the store copies the
-shareable rows into it (:meth:`casefile.store.Store.copy_published`), ``--redact``/``--pseudonymise`` are
-applied to those rows as ``export`` applies them, the full-text index is built over them alone, and
-``VACUUM INTO`` writes the result, in fresh pages, to the output's temporary file, which then takes the
-output's place as every file casefile writes does (:mod:`casefile.exporters.output`: never the database, its
-journals or keys). The scratch folder is removed whatever happens. The published file is plain SQLite even
-when the working database is encrypted: it is meant to be shared.
+The file is built from an allow-list, never by copying the working database and deleting from it: the store
+writes the shareable rows straight into the new file the output mechanism gives
+(:meth:`casefile.store.Store.write_published`), with a full-text index over them alone, and the file then takes
+the output's place as every file casefile writes does (:mod:`casefile.exporters.output`: fsynced, renamed
+atomically, never the database, its journals or keys). With ``--redact``/``--pseudonymise`` the rows are first
+copied to a private scratch folder (0700, locked while in use) beside the working database and shaped there as
+``export`` shapes them, and the new file is written from that copy; the folder is removed whatever happens
+(``doctor`` finds what a ``kill -9`` leaves). The published file is plain SQLite even when the working database
+is encrypted: it is meant to be shared.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import model
-from .model import Filter
-from .privacy import Shaper
+from . import model, paths
+from .privacy import Citers, Shaper
 
 if TYPE_CHECKING:
     from .store import Store
@@ -133,29 +131,49 @@ class Published:
 
 
 def publish(
-    store: Store, out: str, *, shape: Shaper | None = None, protect: Mapping[str, str] | None = None
+    store: Store,
+    out: str,
+    *,
+    shape: Shaper | None = None,
+    protect: Mapping[str, str] | None = None,
+    advance: Callable[[int], None] | None = None,
 ) -> Published:
-    """Write to ``out`` a new database holding what ``store`` may share; ``shape`` is export's redaction."""
-    from .exporters.output import TEMP_PREFIX, output_path
-    from .store import Store
+    """Write to ``out`` a new database holding what ``store`` may share; ``shape`` is export's redaction;
+    ``advance`` is told how many rows each step wrote (a progress bar)."""
+    from .exporters.output import output_path
 
     with output_path(out, protect=protect, scratch=str(store.path.parent)) as final:
-        with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}publish.", dir=os.path.dirname(final)) as folder:
-            build = Path(folder) / "published.db"
-            staged = Store.open(build, create=True)
-            try:
-                left_out = store.copy_published(build)
-                if shape is not None:  # the index must hold the shaped text, not what the working file indexed
-                    _shape(staged, shape)
-                    staged.rebuild_search()
-                count = staged.count(Filter())
-                staged.finish_published(Path(final))
-            finally:
-                staged.close()
+        if shape is None:  # straight from the working file into the output's new file
+            count, left_out = store.write_published(Path(final), advance)
+        else:
+            count, left_out = _publish_shaped(store, shape, Path(final), advance)
     return Published(count, left_out)
 
 
-def _shape(staged: Store, shape: Shaper) -> None:
+def _publish_shaped(
+    store: Store, shape: Shaper, final: Path, advance: Callable[[int], None] | None
+) -> tuple[int, dict[str, int]]:
+    """``--redact``/``--pseudonymise``: the rows that may be shared are copied to a private scratch file, shaped
+    there (no unshaped byte ever reaches ``final``) and indexed, then written to ``final`` as an unshaped publish
+    is."""
+    from .exporters.output import TEMP_PREFIX
+    from .store import Store
+
+    # beside the working database (the unshaped rows stay where the testimony is, and doctor looks there)
+    with paths.locked_folder(f"{TEMP_PREFIX}publish.", store.path.parent) as folder:
+        build = folder / "published.db"
+        staged = Store.open(build, create=True)
+        try:
+            left_out = store.copy_published(build)
+            _shape(staged, shape, store.source_citers, advance)
+            staged.rebuild_search()  # the index holds the shaped text
+            count, _ = staged.write_published(final, advance)
+        finally:
+            staged.close()
+    return count, left_out
+
+
+def _shape(staged: Store, shape: Shaper, citers: Citers, advance: Callable[[int], None] | None) -> None:
     """Apply ``shape`` to every account of the staged file, a chunk at a time, in one transaction without the
     audit log (the staged file is private and thrown away; only its live rows reach the output)."""
     from .store import now
@@ -166,6 +184,8 @@ def _shape(staged: Store, shape: Shaper) -> None:
         for start in range(0, len(rowids), _CHUNK):
             accounts = staged.accounts_by_rowid(rowids[start : start + _CHUNK])
             originals = list(accounts.values())
-            for original, shaped in zip(originals, shape(originals), strict=True):
+            for original, shaped in zip(originals, shape(originals, citers), strict=True):
                 shaped.rowid = original.rowid
                 staged.update(shaped, original.updated_at or stamp)
+            if advance is not None:
+                advance(len(originals))

@@ -5,7 +5,9 @@ The copy is made by :func:`casefile.publishing.publish` in a new folder of the s
 on that file only, ``--immutable`` (opened read-only, never written), with arbitrary SQL denied through the
 metadata's ``allow_sql`` unless asked for; canned queries still run. When the child ends, or this process is
 stopped (Ctrl-C, SIGTERM, SIGHUP: all arrive as ``KeyboardInterrupt``), the child is stopped and the folder
-removed. Only a ``kill -9`` leaves it behind, in the temporary folder, named ``casefile-serve.*``.
+removed. Only a ``kill -9`` leaves it behind, in the temporary folder, named ``casefile-serve.*``, where
+``casefile doctor`` finds it (the folder is locked while in use, so ``doctor --clean`` leaves a running serve's
+alone).
 """
 
 from __future__ import annotations
@@ -14,15 +16,13 @@ import importlib.util
 import ipaddress
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from . import interrupts, publishing
+from . import interrupts, paths, publishing
 from .errors import CasefileError
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 SERVE_EXTRA = "pip install 'casefile[serve]'"
 #: What the temporary folder's name starts with (``doctor`` and a person can find a leftover by it).
-FOLDER_PREFIX = "casefile-serve."
+FOLDER_PREFIX = paths.SERVE_FOLDER_PREFIX
 DATABASE = "published"
 
 
@@ -53,7 +53,14 @@ def serve(store: Store, *, host: str, port: int, sql: bool, say: Callable[[str],
     interrupted; returns Datasette's exit status (0 when stopped by a signal). ``say`` prints to stderr."""
     require_datasette()
     interrupts.hold_after_saving = False  # the temporary copy is no result to keep: a signal stops and cleans up
-    folder = tempfile.mkdtemp(prefix=FOLDER_PREFIX)  # 0700
+    try:
+        with paths.locked_folder(FOLDER_PREFIX) as folder:  # 0700, locked: doctor --clean leaves it alone
+            return _serve_from(store, str(folder), host=host, port=port, sql=sql, say=say)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _serve_from(store: Store, folder: str, *, host: str, port: int, sql: bool, say: Callable[[str], None]) -> int:
     child: subprocess.Popen[bytes] | None = None
     try:
         path = os.path.join(folder, f"{DATABASE}.db")
@@ -75,8 +82,6 @@ def serve(store: Store, *, host: str, port: int, sql: bool, say: Callable[[str],
         command += ["--host", host, "--port", str(port)]
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL)
         return child.wait()
-    except KeyboardInterrupt:
-        return 0
     finally:
         with interrupts.held(keep=False):
             if child is not None and child.poll() is None:
@@ -86,4 +91,3 @@ def serve(store: Store, *, host: str, port: int, sql: bool, say: Callable[[str],
                 except subprocess.TimeoutExpired:
                     child.kill()
                     child.wait()
-            shutil.rmtree(folder, ignore_errors=True)

@@ -5,7 +5,17 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from casefile.cli.common import ReadFormat, boundary, draw, err, open_store, state, stdout_is_terminal, with_filters
+from casefile.cli.common import (
+    ReadFormat,
+    boundary,
+    draw,
+    err,
+    open_store,
+    progress,
+    state,
+    stdout_is_terminal,
+    with_filters,
+)
 from casefile.errors import quote
 from casefile.text import plural
 
@@ -59,7 +69,9 @@ def search(
 
     store = open_store()
     if reindex:
-        err(f"search index rebuilt: {plural(store.rebuild_search(), 'account')}")
+        with progress("indexing") as advance:
+            rebuilt = store.rebuild_search(advance)
+        err(f"search index rebuilt: {plural(rebuilt, 'account')}")
     if query is None:
         if not reindex:
             from casefile.errors import UsageError
@@ -306,7 +318,8 @@ def dupes(
     """
     from casefile import analysis
 
-    pairs = analysis.dupes(open_store(), flt, min_score)
+    with progress("finding pairs") as advance:
+        pairs = analysis.dupes(open_store(), flt, min_score, advance)
     columns = ["score", "a", "a_name", "b", "b_name", "evidence"]
     _emit(
         pairs,

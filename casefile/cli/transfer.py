@@ -306,13 +306,15 @@ def export(
             from casefile.exporters import tables
 
             parts = store.query(flt, nested=True)
-            count = tables.write(table.value, shape(parts) if shape else parts, data_out(out), safe_csv=not raw_csv)
+            count = tables.write(
+                table.value, shape(parts, store.source_citers) if shape else parts, data_out(out), safe_csv=not raw_csv
+            )
         else:
             if shape is None and _sqlite_encodes(store, fmt):  # the same bytes, without building Accounts
                 records = store.query_csv(flt) if fmt is OutFormat.csv else store.query_json(flt)
             else:
                 accounts = store.query(flt, nested=fmt is not OutFormat.csv)
-                records = shape(accounts) if shape else accounts
+                records = shape(accounts, store.source_citers) if shape else accounts
                 if fmt is OutFormat.ftm:  # the archived copies of each source, as Document entities
                     from casefile import evidence
 
@@ -377,7 +379,8 @@ def publish(
     meta = publishing.metadata_path(out) if out != "-" else None
     if meta is not None:
         outputs.check(meta, protect={**protect, out: "the published file"})
-    result = publishing.publish(open_store(), out, shape=shape, protect=protect)
+    with progress("publishing") as advance:
+        result = publishing.publish(open_store(), out, shape=shape, protect=protect, advance=advance)
     if meta is not None:  # Datasette's descriptions, facets and canned queries: `datasette OUT.db -m META`
         with outputs.open_output(meta, protect=protect) as fh:
             json.dump(publishing.metadata(Path(out).stem), fh, ensure_ascii=False, indent=2)
@@ -396,7 +399,9 @@ def _publish_ftm(out: str, shape: Any, options: dict[str, Any], protect: dict[st
     left = store.unpublished()
     with exporters.open_output(out, protect=protect) as fh:
         accounts = store.query(model.Filter(include_restricted=False), nested=True)  # not deleted, not restricted
-        count = exporters.write_accounts("ftm", shape(accounts) if shape else accounts, data_out(fh), **options)
+        count = exporters.write_accounts(
+            "ftm", shape(accounts, store.source_citers) if shape else accounts, data_out(fh), **options
+        )
     _report_published(count, out, left)
 
 

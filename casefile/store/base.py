@@ -10,6 +10,7 @@ rooms ask of each other.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,8 @@ class StoreBase:
         self._depth = 0  # nesting of transaction(): only the outermost one commits
         self._tracking = False  # whether the temp triggers feeding temp.search_touched exist
         self._accounts_start = 0  # the highest account rowid when the open transaction began
+        self._indexed: Callable[[int], None] | None = None  # told how many accounts each step of sync_search took
+        self._matchers: dict[str, Any] = {}  # organisation match key → its difflib.SequenceMatcher
         #: Who and which command the audit log names for this store's writes (``config.actor()`` if unset).
         self.actor: str | None = None
         self.command: str | None = None

@@ -258,6 +258,31 @@ class Parts(StoreBase):
             )
         ]
 
+    def source_citers(self, account_rowids: Sequence[int]) -> dict[int, dict[str, list[str]]]:
+        """For each of these accounts, each source it links to (by id) → the names and aliases of every account
+        in the database linking to that source, restricted and deleted ones included, in rowid order: the text
+        of a shared source is redacted or pseudonymised against all of them (:func:`casefile.privacy.plan`)."""
+        import json
+
+        out: dict[int, dict[str, list[str]]] = {int(r): {} for r in account_rowids}
+        if not out:
+            return out
+        marks = ", ".join("?" * len(out))
+        rows = self.conn.execute(
+            "SELECT mine.account_rowid, s.id, a.name, a.aliases FROM account_sources AS mine "
+            "JOIN sources AS s ON s.rowid = mine.source_rowid "
+            "JOIN account_sources AS other ON other.source_rowid = mine.source_rowid "
+            "JOIN accounts AS a ON a.rowid = other.account_rowid "
+            f"WHERE mine.account_rowid IN ({marks}) ORDER BY mine.account_rowid, s.id, a.rowid",
+            list(out),
+        )
+        for account_rowid, source_id, name, aliases in rows:
+            names = out[int(account_rowid)].setdefault(str(source_id), [])
+            for value in [name, *(json.loads(aliases) if aliases else [])]:
+                if isinstance(value, str) and value and value not in names:
+                    names.append(value)
+        return out
+
     def source_id_of(self, rowid: int) -> str:
         return str(self.conn.execute("SELECT id FROM sources WHERE rowid = ?", (rowid,)).fetchone()[0])
 

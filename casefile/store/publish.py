@@ -1,51 +1,71 @@
-"""What ``publish`` asks of the database: copy the rows that may be shared into a new database file, from an
-allow-list, never by copying everything and deleting.
+"""What ``publish`` asks of the database: write the rows that may be shared into a brand-new database file,
+from an allow-list, never by copying everything and deleting.
 
-The new file (made by :meth:`Connection.open`, so it has casefile's schema) is attached to this connection and
-filled by ``INSERT … SELECT`` under one read snapshot: the accounts that are not restricted and not deleted (a
-merged-away account is a deleted one), their source links, events and quotes, the sources a published
-account, event or quote cites, every organisation with its aliases, and the vocabulary labels. Nothing else
-is copied: no audit log, no merge redirects, no accepted ``check`` findings, no full-text index of
-anything else (the published file's index is built anew over the published accounts alone, from what the
-working file indexed for them). Only row values travel, never pages, so no free page of
-the working file reaches the new one. The working database is only read.
+:meth:`Publishing.write_published` makes the new file's schema from this database's own (every table but those a
+published file never holds, :data:`UNPUBLISHED_TABLES`; plus ``left_year``, a virtual column for a facet),
+attaches it to this connection and fills it by ``INSERT … SELECT`` under one read snapshot: the accounts that
+are not restricted and not deleted (a merged-away account is a deleted one), their source links, events and
+quotes, the sources a published account, event or quote cites, every organisation with its aliases, the
+vocabulary labels and the list of schema steps. Nothing else is copied: no audit log, no merge redirects, no
+accepted ``check`` findings. Only row values travel, never pages, and nothing is ever deleted or updated in
+the new file, so it has no free page and no page holds bytes of anything but what was published.
+
+The full-text index is built anew over the published accounts alone, from what the working file indexed for
+them (the ``accounts_fts_docs`` rule), in SQLite's ``temp`` schema (an anonymous file SQLite unlinks as it
+opens it: nothing is left behind, whatever stops the process) with a larger pending-terms budget and fewer
+merges, and its shadow tables are then copied into the new file as they are: FTS5's merges free pages, which
+must not happen in the published file. The indexes are built last, each in one sorted pass. The new file is
+written without a journal or fsync (it is a private temporary file that is thrown away unless all of it was
+written; the output mechanism fsyncs it before it takes the output's place). The working database is only
+read.
 """
 
 from __future__ import annotations
 
+import re
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from .base import StoreBase
-from .connection import _map_sqlite_error, database_errors
+from .connection import PAGE_SIZE, _map_sqlite_error, database_errors
 
 #: The rows a published file holds, table by table, in an order foreign keys accept; ``{published}`` is
-#: the published accounts' rowids (already copied), ``{cited}`` the sources they cite.
-_PUBLISHED = "SELECT rowid FROM pub.accounts"
-_CITED = (
-    f"SELECT source_rowid FROM main.account_sources WHERE account_rowid IN ({_PUBLISHED}) "
-    f"UNION SELECT source_rowid FROM main.events WHERE account_rowid IN ({_PUBLISHED}) "
-    f"UNION SELECT source_rowid FROM main.quotes WHERE account_rowid IN ({_PUBLISHED})"
+#: the published accounts' rowids (already copied), ``{cited}`` the sources they cite. (A join or a rowid
+#: lookup per row: ``IN (SELECT rowid FROM pub.accounts)`` would first copy every published rowid, each time.)
+_PUBLISHED = "EXISTS (SELECT 1 FROM pub.accounts AS p WHERE p.rowid = {column})"
+_CITED = " UNION ".join(
+    f"SELECT t.source_rowid FROM main.{table} AS t JOIN pub.accounts AS p ON p.rowid = t.account_rowid"
+    for table in ("account_sources", "events", "quotes")
 )
 _COPIES: tuple[tuple[str, str], ...] = (
     ("accounts", "deleted_at IS NULL AND confidentiality != 'restricted'"),
     ("sources", f"rowid IN ({_CITED})"),
-    ("account_sources", f"account_rowid IN ({_PUBLISHED})"),
-    ("events", f"account_rowid IN ({_PUBLISHED})"),
-    ("quotes", f"account_rowid IN ({_PUBLISHED})"),
+    ("account_sources", _PUBLISHED.format(column="account_rowid")),
+    ("events", _PUBLISHED.format(column="account_rowid")),
+    ("quotes", _PUBLISHED.format(column="account_rowid")),
     ("organizations", "1"),
     ("organization_names", "1"),
     ("vocabulary", "1"),
-    ("accounts_fts_docs", f"rowid IN ({_PUBLISHED})"),
+    ("accounts_fts_docs", "rowid IN (SELECT rowid FROM pub.accounts)"),  # all of them: one sorted list is faster
 )
-#: The search index of the published accounts, from what the working file indexed for them: the docs row's
-#: text where it differs from the account's columns, else the column (the ``accounts_fts_forget`` trigger's
-#: own rule). All of it is the accounts' own text and their parts', which are published with them.
+#: The search index of the published accounts, from what the published file's docs table says was indexed: the
+#: docs row's text where it differs from the account's columns, else the column (the ``accounts_fts_forget``
+#: trigger's own rule). All of it is the accounts' own text and their parts', which are published with them.
 _INDEX = (
-    "INSERT INTO pub.accounts_fts (rowid, name, summary, source_title) "
+    "INSERT INTO temp.{fts} (rowid, name, summary, source_title) "
     "SELECT d.rowid, coalesce(d.name, a.name, ''), coalesce(d.summary, a.summary, ''), "
-    "coalesce(d.source_title, a.source_title, '') FROM pub.accounts_fts_docs AS d JOIN pub.accounts AS a "
-    "ON a.rowid = d.rowid"
+    "coalesce(d.source_title, a.source_title, '') FROM {db}.accounts_fts_docs AS d JOIN {db}.accounts AS a "
+    "ON a.rowid = d.rowid ORDER BY d.rowid"
 )
+#: The search index's shadow tables that hold the index itself (``config`` holds settings, copied as they are).
+_FTS_SHADOWS = ("data", "idx", "docsize")
+#: FTS5 settings for building the index: a 8 MiB pending-terms budget (1 MiB by default) and merging 16 segments
+#: at a time (4) roughly halve the CPU time of the build (docs/PERFORMANCE.md, P1); RSS stays under 64 MiB.
+_FTS_BUILD = (("hashsize", 8 * 1024 * 1024), ("automerge", 16))
+#: Told how many rows a step wrote (a progress bar), or None.
+Progress = Callable[[int], None] | None
 #: Tables a published file never holds, dropped from its schema. Evidence (captured pages, attached files,
 #: their fixity records and custody logs) is never published: the bytes may name people the accounts do not,
 #: and are often someone else's copyright; a published source keeps its title, publisher, URL and date.
@@ -77,9 +97,52 @@ _UNCITED = "SELECT (SELECT count(*) FROM main.sources) - (SELECT count(*) FROM p
 class Publishing(StoreBase):
     """The allow-list copy behind ``publish``."""
 
+    def write_published(self, target: Path, advance: Progress = None) -> tuple[int, dict[str, int]]:
+        """Write to ``target`` (a new, empty file) a published database: what this database may share, searchable.
+        Returns how many accounts it holds and what was left out, counted by reason. One read snapshot;
+        ``target`` gets all of it or is to be thrown away. ``advance`` is told the rows each step wrote."""
+        tables, later = self._published_schema()
+        try:
+            _create(target, tables, self.conn.execute("PRAGMA main.user_version").fetchone()[0])
+        except sqlite3.Error as exc:
+            raise _map_sqlite_error(exc, target) from exc
+        conn = self.conn
+        with self._attached(target):
+            for table, where in (*_COPIES, ("_sqlite_migrations", "1")):
+                done = conn.execute(f"INSERT INTO pub.{table} SELECT * FROM main.{table} WHERE {where}").rowcount
+                if advance is not None:
+                    advance(max(done, 0))
+            conn.execute("INSERT OR REPLACE INTO pub.accounts_fts_config SELECT * FROM main.accounts_fts_config")
+            self._build_index("pub")
+            if advance is not None:
+                advance(0)  # (the index: the rate shown stays rows copied per second of the whole job)
+            for sql in later:  # each index in one sorted pass over the rows, rather than row by row
+                conn.execute(_IN_PUB.sub(lambda m: m.group() + "pub.", sql, count=1))
+            published = int(conn.execute("SELECT count(*) FROM pub.accounts").fetchone()[0])
+            return published, self._left_out()
+
     def copy_published(self, target: Path) -> dict[str, int]:
-        """Fill ``target`` (a new, empty casefile database, plain) with what may be shared; returns what was left
-        out, counted by reason. One read snapshot of this database; ``target`` gets all of it or nothing."""
+        """Fill ``target`` (a new casefile database, plain, made by :meth:`Connection.open`) with the rows that may
+        be shared, to be redacted or pseudonymised there before :meth:`write_published` writes them out; the
+        search index is left to be built over the shaped text. Returns what was left out, counted by reason."""
+        with self._attached(target):
+            for table, where in _COPIES:
+                if table != "accounts_fts_docs":
+                    self.conn.execute(f"INSERT INTO pub.{table} SELECT * FROM main.{table} WHERE {where}")
+            return self._left_out()
+
+    def unpublished(self) -> dict[str, int]:
+        """How many accounts a publish leaves out, by reason, and how many audit entries (counts only)."""
+        return {reason: int(self.conn.execute(sql).fetchone()[0]) for reason, sql in _UNPUBLISHED.items()}
+
+    def _left_out(self) -> dict[str, int]:
+        left = self.unpublished()
+        left["sources no published account cites"] = int(self.conn.execute(_UNCITED).fetchone()[0])
+        return left
+
+    @contextmanager
+    def _attached(self, target: Path) -> Iterator[None]:
+        """``target`` attached as ``pub``, without journal or fsync, in one transaction of this connection."""
         conn = self.conn
         key = " KEY ''" if self.encrypted else ""  # SQLCipher: the attached file is plain
         try:
@@ -89,19 +152,7 @@ class Publishing(StoreBase):
                 conn.execute("PRAGMA pub.synchronous = OFF")
                 conn.execute("BEGIN")
                 try:
-                    # indexes are built once, sorted, after the rows are in: faster than row by row
-                    indexes = conn.execute(
-                        "SELECT name, sql FROM pub.sqlite_master WHERE type = 'index' AND sql LIKE 'CREATE INDEX %'"
-                    ).fetchall()
-                    for name, _sql in indexes:
-                        conn.execute(f'DROP INDEX pub."{name}"')
-                    for table, where in _COPIES:
-                        conn.execute(f"INSERT INTO pub.{table} SELECT * FROM main.{table} WHERE {where}")
-                    conn.execute(_INDEX)
-                    for _name, sql in indexes:
-                        conn.execute(sql.replace("CREATE INDEX ", "CREATE INDEX pub.", 1))
-                    left = self.unpublished()
-                    left["sources no published account cites"] = int(conn.execute(_UNCITED).fetchone()[0])
+                    yield
                     conn.execute("COMMIT")
                 except BaseException:
                     if conn.in_transaction:
@@ -111,24 +162,70 @@ class Publishing(StoreBase):
                 conn.execute("DETACH DATABASE pub")
         except database_errors() as exc:
             raise _map_sqlite_error(exc, self.path) from exc
-        return left
 
-    def unpublished(self) -> dict[str, int]:
-        """How many accounts a publish leaves out, by reason, and how many audit entries (counts only)."""
-        return {reason: int(self.conn.execute(sql).fetchone()[0]) for reason, sql in _UNPUBLISHED.items()}
+    def _build_index(self, db: str) -> None:
+        """The search index of ``db``'s accounts, built in the ``temp`` schema and copied into ``db``'s (empty)
+        shadow tables: the same rows, in the same order, with the same tokenizer, as if built in place."""
+        conn = self.conn
+        fts = "published_fts"
+        tokenize = conn.execute(
+            "SELECT sql FROM main.sqlite_master WHERE name = 'accounts_fts' AND type = 'table'"
+        ).fetchone()[0]
+        tokenizer = _TOKENIZE.search(tokenize)
+        assert tokenizer is not None, "the search index declares its tokenizer"
+        conn.execute("PRAGMA temp.secure_delete = OFF")  # FTS5's merges free pages: only the temp file's
+        conn.execute("PRAGMA temp.journal_mode = OFF")
+        conn.execute(f"DROP TABLE IF EXISTS temp.{fts}")
+        conn.execute(
+            f"CREATE VIRTUAL TABLE temp.{fts} USING fts5(name, summary, source_title, content='', "
+            f"tokenize={tokenizer.group(1)})"
+        )
+        for option, value in _FTS_BUILD:
+            conn.execute(f"INSERT INTO temp.{fts} ({fts}, rank) VALUES (?, ?)", (option, value))
+        conn.execute(_INDEX.format(fts=fts, db=db))
+        for shadow in _FTS_SHADOWS:  # (an empty index's two records, all zeros, make way for the built one's)
+            conn.execute(f"DELETE FROM {db}.accounts_fts_{shadow}")
+            conn.execute(f"INSERT INTO {db}.accounts_fts_{shadow} SELECT * FROM temp.{fts}_{shadow}")
+        conn.execute(f"DROP TABLE temp.{fts}")
 
-    def finish_published(self, target: Path) -> None:
-        """On the published file's own store: drop the tables it never holds and write it, compacted into fresh
-        pages, to ``target`` (an empty file): ``VACUUM INTO`` copies live rows only. ``left_year`` (the earliest year
-        left, for a facet) is a virtual column."""
-        try:
-            for table in UNPUBLISHED_TABLES:
-                self.conn.execute(f"DROP TABLE IF EXISTS {table}")
-            # a facet "year left" (computed when read: it costs no space and no time here)
-            self.conn.execute(
-                "ALTER TABLE accounts ADD COLUMN left_year INTEGER "
-                "GENERATED ALWAYS AS (CAST(substr(left_min, 1, 4) AS INTEGER)) VIRTUAL"
-            )
-            self.conn.execute("VACUUM INTO ?", (str(target),))
-        except database_errors() as exc:
-            raise _map_sqlite_error(exc, self.path) from exc
+    def _published_schema(self) -> tuple[list[str], list[str]]:
+        """(the CREATE statements of the tables a published file holds, the indexes and triggers on them), from
+        this database's own schema: the published file is this schema less :data:`UNPUBLISHED_TABLES`."""
+        rows = self.conn.execute(
+            "SELECT type, tbl_name, sql FROM main.sqlite_master WHERE sql IS NOT NULL ORDER BY rowid"
+        ).fetchall()
+        shadows = {f"accounts_fts_{s}" for s in ("data", "idx", "docsize", "config", "content")}
+        tables, later = [], []
+        for kind, table, sql in rows:
+            if table in UNPUBLISHED_TABLES or table in shadows or table.startswith("sqlite_"):
+                continue
+            if kind == "table":
+                tables.append(sql)
+            elif kind in ("index", "trigger"):
+                later.append(sql)
+        return tables, later
+
+
+#: Where a CREATE INDEX or CREATE TRIGGER statement names its index or trigger (``pub.`` goes there).
+_IN_PUB = re.compile(r"^\s*CREATE\s+(?:UNIQUE\s+)?(?:INDEX|TRIGGER)\s+(?:IF\s+NOT\s+EXISTS\s+)?", re.IGNORECASE)
+_TOKENIZE = re.compile(r"tokenize\s*=\s*(\"[^\"]*\"|'[^']*')", re.IGNORECASE)
+
+
+def _create(target: Path, tables: list[str], user_version: int) -> None:
+    """The published file's tables, in a new file, with casefile's page size and schema version and ``left_year``
+    (the earliest year left, for a facet: a virtual column, computed when read, so it costs no space)."""
+    conn = sqlite3.connect(target, isolation_level=None)
+    try:
+        conn.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+        conn.execute("PRAGMA journal_mode = OFF")
+        conn.execute("BEGIN")
+        for sql in tables:
+            conn.execute(sql)
+        conn.execute(
+            "ALTER TABLE accounts ADD COLUMN left_year INTEGER "
+            "GENERATED ALWAYS AS (CAST(substr(left_min, 1, 4) AS INTEGER)) VIRTUAL"
+        )
+        conn.execute(f"PRAGMA user_version = {int(user_version)}")
+        conn.execute("COMMIT")
+    finally:
+        conn.close()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from casefile.errors import CasefileError, DatabaseBusy
@@ -116,6 +116,8 @@ class Search(StoreBase):
             if not chunk:
                 break
             last = chunk[-1]
+            if self._indexed is not None:
+                self._indexed(len(chunk))
             marks = ", ".join("?" for _ in chunk)
             old = {r[0]: r[1:] for r in conn.execute(_INDEXED_SQL.format(marks=marks), chunk)}
             rows = {r[0]: r for r in conn.execute(_DOC_SQL.format(marks=marks), chunk)}
@@ -150,13 +152,18 @@ class Search(StoreBase):
         conn.execute("DELETE FROM temp.search_touched")
         return changed
 
-    def rebuild_search(self) -> int:
-        """Re-index every account (after writes by other tools, which casefile cannot see)."""
-        with self.transaction():
-            self.conn.execute("INSERT INTO accounts_fts (accounts_fts) VALUES ('delete-all')")
-            self.conn.execute("DELETE FROM accounts_fts_docs")
-            self.conn.execute("INSERT INTO temp.search_touched SELECT rowid FROM accounts")
-            return int(self.conn.execute("SELECT count(*) FROM temp.search_touched").fetchone()[0])
+    def rebuild_search(self, advance: Callable[[int], None] | None = None) -> int:
+        """Re-index every account (after writes by other tools, which casefile cannot see); ``advance`` is told
+        how many accounts each step indexed (a progress bar)."""
+        self._indexed = advance
+        try:
+            with self.transaction():
+                self.conn.execute("INSERT INTO accounts_fts (accounts_fts) VALUES ('delete-all')")
+                self.conn.execute("DELETE FROM accounts_fts_docs")
+                self.conn.execute("INSERT INTO temp.search_touched SELECT rowid FROM accounts")
+                return int(self.conn.execute("SELECT count(*) FROM temp.search_touched").fetchone()[0])
+        finally:
+            self._indexed = None
 
     def search(self, match: str, flt: Filter) -> list[tuple[int, float]]:
         """(account rowid, bm25 score) of the accounts matching an FTS5 expression and the filter, best
