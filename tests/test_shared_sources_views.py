@@ -244,3 +244,18 @@ def test_purge_keeps_a_source_others_cite_and_removes_one_nobody_cites(cli, db: 
     assert left["title"] == "Shared article" and left["accounts"] == 1
     assert record(cli, keep)["sources"][0]["id"] == left["id"]
     assert b"Only theirs secret" not in db.read_bytes()
+
+
+def test_purge_leaves_no_audit_image_of_a_source_merged_away_from_a_restricted_account(cli, db: Path) -> None:
+    """A restricted account's own source merged into a public one: its before-image (title, address) is in the
+    audit log under the removed source; purging the account must not leave it there."""
+    add(cli, "Public", "--source-title", "Public article", "--source-url", "https://example.org/p")
+    closed = add(cli, "Closed", "--confidentiality", "restricted", "--source-title", "Secret lead title",
+                 "--source-url", "https://example.org/secret-lead")  # fmt: skip
+    public, secret = sorted(sources(cli), key=lambda s: s["title"])
+    ok(cli("source", "merge", public["id"], secret["id"]))
+    ok(cli("delete", closed, "--yes"))
+    ok(cli("purge", closed, "--yes"))
+    assert sources(cli)[0]["accounts"] == 1
+    data = db.read_bytes()
+    assert b"Secret lead title" not in data and b"secret-lead" not in data
