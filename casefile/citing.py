@@ -26,7 +26,7 @@ from typing import Any
 from . import model
 from .errors import Problem
 from .model import Account
-from .sourcekeys import date_key, url_key
+from .sourcekeys import date_key, title_key, url_key
 from .store import Store, WriteCounts
 from .text import fold
 
@@ -66,6 +66,8 @@ class Citations:
         self.stamp = stamp
         #: source id → ids of the accounts this write linked to it (new accounts are inserted a batch at a time)
         self.linked: dict[str, set[str]] = {}
+        #: keys of the sources ``sources`` lists of this write create (with their account, at the batch's end)
+        self.pending: set[Any] = set()
 
     def resolve(
         self, account: Account, stored: Account | None, given: dict[str, Any], line: int | None
@@ -122,6 +124,23 @@ class Citations:
         elif source_id not in before:
             self.counts.sources_reused += 1
         return []
+
+    def count_entries(self, given: dict[str, Any], stored: Account | None) -> None:
+        """Count the sources a ``sources`` list (casefile's JSON) creates or reuses, as :meth:`resolve` counts
+        the flat columns' (written later, with the account: :meth:`Store.upsert_source`)."""
+        before = {s.get("id") for s in stored.values.get("sources") or ()} if stored is not None else set()
+        for entry in given.get("sources") or ():
+            found = self.store.find_source(entry)
+            key = (
+                entry.get("id")
+                or url_key(entry.get("url"))
+                or title_key(entry.get("title"), entry.get("publisher"), entry.get("date"))
+            )
+            if found is None and key not in self.pending:
+                self.pending.add(key)
+                self.counts.sources_created += 1
+            elif found is None or found[1] not in before:
+                self.counts.sources_reused += 1
 
     def _describes(self, primary: dict[str, Any], wanted: dict[str, Any], account_id: str, rowid: int | None) -> bool:
         """Whether values that match no stored source still describe the account's primary source: always when

@@ -252,6 +252,8 @@ class Writer:
         if problems:
             item.problems.extend(problems)
             return True
+        if "sources" in item.validated.account.values and (current is None or not same_record(account, current)):
+            self.citations.count_entries(item.validated.account.values, current)
         if current is None:
             self.counts.added += 1
             if self.keep_ids:

@@ -259,3 +259,12 @@ def test_the_upgrade_keeps_sources_already_shared(cli, db: Path, monkeypatch: py
     (source,) = sources(cli)
     assert source["id"] == "00000000000000aa" and source["title"] == "Shared" and source["accounts"] == 1
     assert accounts(cli)["A"]["source_title"] == "Flat"  # the account's own text stays in its column
+
+
+def test_the_summary_counts_the_sources_of_json_sources_lists_too(cli, tmp_path: Path) -> None:
+    entry = {"id": "00000000000000a1", "title": "Shared", "url": "https://example.org/s", "role": "primary"}
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps([{"name": "A", "sources": [entry]}, {"name": "B", "sources": [entry]}]))
+    assert "1 source created, 1 reused" in ok(cli("import", path)).stderr
+    (source,) = sources(cli)
+    assert source["accounts"] == 2
