@@ -259,3 +259,14 @@ def test_purge_leaves_no_audit_image_of_a_source_merged_away_from_a_restricted_a
     assert sources(cli)[0]["accounts"] == 1
     data = db.read_bytes()
     assert b"Secret lead title" not in data and b"secret-lead" not in data
+
+
+def test_source_merge_of_two_sources_one_account_links_leaves_one_primary_link(cli, db: Path) -> None:
+    account = add(cli, "Person A", "--source-title", "Copy one", "--source-url", "https://example.org/1")
+    (first,) = sources(cli)
+    second = ok(cli("source", "add", "--title", "Copy two", "--url", "https://example.org/2")).stdout.strip()
+    ok(cli("source", "link", account, second, "--role", "primary", "--reliability", "B", "--locator", "p. 2"))
+    ok(cli("source", "merge", first["id"], second))
+    (link,) = record(cli, account)["sources"]
+    assert (link["id"], link["role"], link["reliability"], link["locator"]) == (first["id"], "primary", "B", "p. 2")
+    assert record(cli, account)["source_title"] == "Copy one"

@@ -66,6 +66,13 @@ _NESTED_ORDER = {
 }
 
 
+#: A column of the link to source ``?2`` of the account whose link an UPDATE of account_sources is on.
+_OTHER_LINK = (
+    "(SELECT o.{c} FROM account_sources o WHERE o.source_rowid = ?2 AND "
+    "o.account_rowid = account_sources.account_rowid)"
+)
+
+
 def _nested_item(part: str, row: Sequence[Any]) -> dict[str, Any]:
     fields = {f.name: f for f in model.NESTED[part]}
     item: dict[str, Any] = {}
@@ -320,11 +327,19 @@ class Parts(StoreBase):
         conflicts = [n for n in names if kept.get(n) is not None and gone.get(n) is not None and kept[n] != gone[n]]
         fill = {n: gone[n] for n in names if kept.get(n) is None and gone.get(n) is not None}
         conn.execute(
-            "UPDATE account_sources AS k SET role = CASE WHEN o.role = 'primary' THEN 'primary' ELSE k.role END, "
-            "position = min(k.position, o.position), locator = coalesce(k.locator, o.locator), reliability = "
-            "coalesce(k.reliability, o.reliability), credibility = coalesce(k.credibility, o.credibility) FROM "
-            "account_sources AS o WHERE k.source_rowid = ? AND o.source_rowid = ? AND "
-            "o.account_rowid = k.account_rowid",
+            "UPDATE account_sources SET "  # correlated subqueries: UPDATE … FROM needs SQLite 3.33
+            + ", ".join(
+                f"{c} = {how.format(c=c, o=_OTHER_LINK.format(c=c))}"
+                for c, how in (
+                    ("role", "CASE WHEN {o} = 'primary' THEN 'primary' ELSE {c} END"),
+                    ("position", "min({c}, {o})"),
+                    ("locator", "coalesce({c}, {o})"),
+                    ("reliability", "coalesce({c}, {o})"),
+                    ("credibility", "coalesce({c}, {o})"),
+                )
+            )
+            + " WHERE source_rowid = ?1 AND account_rowid IN (SELECT account_rowid FROM account_sources WHERE "
+            "source_rowid = ?2)",
             (keep, other),
         )
         conn.execute(
