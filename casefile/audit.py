@@ -172,7 +172,10 @@ def undo(store: Store, ref: str | None = None) -> Undone:
                     store.clear_parts(entry["kind"], entry["rid"])
                 key = (entry["kind"], _INVERSE.get(entry["action"], "update"))
                 result.counts[key] = result.counts.get(key, 0) + 1
-            for entry in store.audit_entries(target["rowid"], reverse=True, with_images=True):
+            # records that still exist first, then those the batch removed: a value a removed record held (a
+            # merged source's URL) may have moved to one that stays, and must be freed before it comes back
+            images = list(store.audit_entries(target["rowid"], reverse=True, with_images=True))
+            for entry in sorted(images, key=lambda e: e["action"] == "remove"):
                 store.restore_image(entry["kind"], entry["rid"], json.loads(entry["before"]))
             for entry in store.audit_entries(target["rowid"], reverse=True):
                 if entry["action"] == "create" and entry["kind"] != "account":

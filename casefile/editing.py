@@ -495,6 +495,7 @@ def purge(store: Store, account_ids: list[str]) -> Purged:
                 redirects.append((rid, account_id))
         accounts = [(rid, a) for a in every if (rid := store.record_rowid("account", a)) is not None]
         sources = {s for rid, _ in accounts for s in store.source_rowids_of(rid)}
+        cited_once = {s for rid, _ in accounts for s in store.audit_cited_sources(rid)}  # before the scrub below
         store.mark_purged("account", accounts)
         store.mark_purged("redirect", redirects)
         for rid, account_id in accounts:
@@ -512,6 +513,9 @@ def purge(store: Store, account_ids: list[str]) -> Purged:
         for rid, source_id in orphans:
             store.remove_record("source", rid)
             out.scrubbed += store.scrub_audit("source", rid, source_id, stamp)
+        for rid in sorted(cited_once):  # a source of theirs merged away since: its images held their text
+            for source_id in store.removed_source_ids(rid):
+                out.scrubbed += store.scrub_audit("source", rid, source_id, stamp)
         out.scrubbed += purge_unused_artifacts(store, artifacts, stamp)
         store.optimize_search_index()
         out.accounts, out.sources = len(accounts), len(orphans)

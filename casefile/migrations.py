@@ -352,6 +352,128 @@ def m009_org_check_ignores(db: Database) -> None:
 
 
 @migrations()
+def m010_shared_sources(db: Database) -> None:
+    """One source model (issue 18, item 4): every source is a shared record, matched by its normalised URL or
+    by title, publisher and date (``casefile.sourcekeys``), so the keys are kept beside each source; and an
+    account whose source lived only in its flat ``source_*`` columns gets it as a shared source linked as its
+    primary one - two accounts from one article link one source.
+
+    An account's flat values are matched like an import's: by URL key, else by title key (against sources
+    without a URL when the account has one). A match gets the values it lacks from the account; a value both
+    hold differently (a title typed two ways under one URL) is left as each has it - the account's flat column
+    keeps its own text, nothing is overwritten. The account's flat columns that were empty are filled from the
+    source, so they mirror it. Soft-deleted accounts are converted too (they may be restored)."""
+    from .model import FuzzyDate
+    from .sourcekeys import title_key, url_key
+
+    _statements(
+        db,
+        """
+        ALTER TABLE sources ADD COLUMN url_key TEXT;
+        ALTER TABLE sources ADD COLUMN match_key TEXT;
+        CREATE INDEX idx_sources_url_key ON sources (url_key);
+        CREATE INDEX idx_sources_match_key ON sources (match_key)
+        """,
+    )
+    dated = ("date", "date_edtf", "date_min", "date_max", "date_precision", "date_corrected", "date_note")
+
+    def keys(title: str | None, url: str | None, publisher: str | None, raw: str | None, edtf: str | None) -> tuple:
+        return url_key(url), title_key(title, publisher, FuzzyDate(raw, edtf) if raw is not None else None)
+
+    for rowid, title, url, publisher, raw, edtf in db.execute(
+        "SELECT rowid, title, url, publisher, date, date_edtf FROM sources"
+    ).fetchall():
+        db.execute(
+            "UPDATE sources SET url_key = ?, match_key = ? WHERE rowid = ?",
+            (*keys(title, url, publisher, raw, edtf), rowid),
+        )
+    flat = (
+        "source_title, source_url, source_publisher, source_date, source_date_edtf, source_date_min, "
+        "source_date_max, source_date_precision, source_date_corrected, source_date_note, source_reliability, "
+        "source_credibility"
+    )
+    accounts = db.execute(
+        f"SELECT rowid, created_at, {flat} FROM accounts a WHERE (source_title IS NOT NULL OR source_url IS NOT "
+        "NULL OR source_publisher IS NOT NULL OR source_date IS NOT NULL) AND NOT EXISTS (SELECT 1 FROM "
+        "account_sources l WHERE l.account_rowid = a.rowid AND l.role = 'primary') ORDER BY rowid"
+    ).fetchall()
+    for rowid, created_at, title, url, publisher, *rest in accounts:
+        date, reliability, credibility = rest[:7], rest[7], rest[8]
+        url_k, title_k = keys(title, url, publisher, date[0], date[1])
+        found = None
+        if url_k is not None:
+            found = db.execute(
+                "SELECT rowid FROM sources WHERE url_key = ? ORDER BY rowid LIMIT 1", (url_k,)
+            ).fetchone()
+        if found is None and title_k is not None:
+            extra = " AND url IS NULL" if url_k is not None else ""
+            found = db.execute(
+                f"SELECT rowid FROM sources WHERE match_key = ?{extra} ORDER BY rowid LIMIT 1", (title_k,)
+            ).fetchone()
+        if found is None:
+            import secrets
+
+            source = db.execute(
+                f"INSERT INTO sources (id, title, url, publisher, {', '.join(dated)}, created_at, url_key, match_key) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (secrets.token_hex(8), title, url, publisher, *date, created_at, url_k, title_k),
+            ).lastrowid
+        else:
+            source = found[0]
+            db.execute(  # what the source lacks, from the account; a date only as a whole
+                "UPDATE sources SET title = coalesce(title, ?), url = coalesce(url, ?), publisher = "
+                "coalesce(publisher, ?) WHERE rowid = ?",
+                (
+                    title,
+                    url if db.execute("SELECT 1 FROM sources WHERE url = ?", (url,)).fetchone() is None else None,
+                    publisher,
+                    source,
+                ),
+            )
+            if date[0] is not None:
+                db.execute(
+                    f"UPDATE sources SET ({', '.join(dated)}) = (?, ?, ?, ?, ?, ?, ?) WHERE rowid = ? AND date IS NULL",
+                    (*date, source),
+                )
+            now = db.execute("SELECT title, url, publisher, date, date_edtf FROM sources WHERE rowid = ?", (source,))
+            db.execute(
+                "UPDATE sources SET url_key = ?, match_key = ? WHERE rowid = ?", (*keys(*now.fetchone()), source)
+            )
+        db.execute("UPDATE account_sources SET position = position + 1 WHERE account_rowid = ?", (rowid,))
+        db.execute(
+            "INSERT INTO account_sources (account_rowid, source_rowid, position, role, reliability, credibility) "
+            "VALUES (?, ?, 0, 'primary', ?, ?) ON CONFLICT (account_rowid, source_rowid) DO UPDATE SET "
+            "role = 'primary', position = 0, reliability = coalesce(reliability, excluded.reliability), "
+            "credibility = coalesce(credibility, excluded.credibility)",
+            (rowid, source, reliability, credibility),
+        )
+        db.execute(  # the flat columns the account left empty now mirror its primary source
+            "UPDATE accounts SET source_title = coalesce(source_title, (SELECT title FROM sources WHERE rowid = ?1)), "
+            "source_url = coalesce(source_url, (SELECT url FROM sources WHERE rowid = ?1)), source_publisher = "
+            "coalesce(source_publisher, (SELECT publisher FROM sources WHERE rowid = ?1)) WHERE rowid = ?2",
+            (source, rowid),
+        )
+        if date[0] is None:
+            db.execute(
+                f"UPDATE accounts SET ({', '.join('source_' + c for c in dated)}) = (SELECT {', '.join(dated)} FROM "
+                "sources WHERE rowid = ?) WHERE rowid = ?",
+                (source, rowid),
+            )
+
+
+@migrations()
+def m010b_flat_source_kind(db: Database) -> None:
+    """The primary source's publisher type and stance as flat columns, so CSV and JSON imports can give them."""
+    _statements(
+        db,
+        """
+        ALTER TABLE accounts ADD COLUMN source_publisher_type TEXT;
+        ALTER TABLE accounts ADD COLUMN source_stance TEXT
+        """,
+    )
+
+
+@migrations()
 def m015_evidence(db: Database) -> None:
     """Evidence preservation (issue 21): the bytes of captured pages and attached files, content-addressed by
     SHA-256 inside this file (one copy however many sources point at it, stored in chunks written and read

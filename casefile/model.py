@@ -238,6 +238,24 @@ FIELDS: tuple[Field, ...] = (
         example="Nejat Society",
     ),
     Field(
+        "source_publisher_type",
+        "enum",
+        "Kind of publisher of the primary source (see `casefile vocab publisher_type`).",
+        "source",
+        vocab="publisher_type",
+        filterable=True,
+        example="advocacy_ngo",
+    ),
+    Field(
+        "source_stance",
+        "enum",
+        "The primary source's publisher's stance toward the organisation (see `casefile vocab stance`).",
+        "source",
+        vocab="stance",
+        filterable=True,
+        example="adversarial",
+    ),
+    Field(
         "source_date", "date", "Publication date of the primary source (fuzzy date).", "source", example="2024-01-02"
     ),
     Field(
@@ -373,6 +391,8 @@ FLAT_SOURCE: dict[str, str] = {
     "source_title": "title",
     "source_url": "url",
     "source_publisher": "publisher",
+    "source_publisher_type": "publisher_type",
+    "source_stance": "stance",
     "source_date": "date",
     "source_reliability": "reliability",
     "source_credibility": "credibility",

@@ -71,9 +71,10 @@ def defaults() -> dict[str, Any]:
 def merge(stored: Account | None, item: Validated) -> tuple[Account, list[Problem]]:
     """The record to store: ``stored`` with the given fields applied (or a new record).
 
-    The flat ``source_*`` columns describe the primary source. When the record (or the stored account)
-    has a primary entry in ``sources``, that shared source is the truth: flat values given beside it must
-    agree with it, and are filled in from it.
+    The flat ``source_*`` columns describe the primary source. When the record gives a ``sources`` list with
+    a primary entry, that shared source is the truth: flat values given beside it must agree with it, and are
+    filled in from it. Flat values given alone are resolved to a shared source afterwards
+    (:class:`casefile.citing.Citations`).
     """
     values = dict(stored.values) if stored else defaults()
     given = item.account.values
@@ -92,7 +93,8 @@ def merge(stored: Account | None, item: Validated) -> tuple[Account, list[Proble
     if values.get("confidentiality") is None:
         values["confidentiality"] = "internal"
     primary = next((s for s in values.get("sources") or () if s.get("role") == "primary"), None)
-    if primary is not None:
+    given_primary = any(s.get("role") == "primary" for s in given.get("sources") or ())
+    if primary is not None and (given_primary or not any(flat in given for flat in model.FLAT_SOURCE)):
         for flat, part in model.FLAT_SOURCE.items():
             if part not in primary:
                 continue
@@ -152,6 +154,9 @@ class Writer:
         self.stamp = stamp or now()
         self.counts = WriteCounts()
         self.organizations = Organizations(store, self.counts, self.stamp, orgs)
+        from .citing import Citations
+
+        self.citations = Citations(store, self.counts, self.stamp)
         self.store.start_key_claims()
         self._first = True
         #: the secondary indexes of ``accounts`` dropped for a bulk load, to be built again by :meth:`done`
@@ -218,11 +223,16 @@ class Writer:
                 return True
         account, problems = merge(current, item.validated)
         problems += self._check_source_refs(account, item.line)
+        if current is None:
+            account.values["id"] = account.values.get("id") or new_id()
+        if not problems:
+            problems = self.citations.resolve(account, current, item.validated.account.values, item.line)
         if problems:
             item.problems.extend(problems)
             return True
+        if "sources" in item.validated.account.values and (current is None or not same_record(account, current)):
+            self.citations.count_entries(item.validated.account.values, current)
         if current is None:
-            account.values["id"] = account.values.get("id") or new_id()
             self.counts.added += 1
             if self.keep_ids:
                 self.counts.ids.append(account.values["id"])
@@ -234,7 +244,7 @@ class Writer:
             return False
         account.rowid = current.rowid
         self.store.update(account, self.stamp)
-        if "sources" in item.validated.account.values and current.rowid is not None:
+        if "sources" in account.values and current.rowid is not None:
             self.store.sync_primary_columns(account_rowid=current.rowid, stamp=self.stamp)
         self.counts.updated += 1
         return False

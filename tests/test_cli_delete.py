@@ -141,9 +141,9 @@ def test_purge_of_named_accounts_keeps_shared_sources(cli, db: Path) -> None:
     assert len(shared) == 1
     two = json.loads(cli("source", "show", shared[0]["id"], "--format", "json").stdout)[0]["accounts"]
     assert cli("purge", two[0]["id"], "--yes").exit_code == 0
-    assert len(json.loads(cli("source", "list", "--format", "json").stdout)) == 2
+    assert len(json.loads(cli("source", "list", "--format", "json").stdout)) == 6  # 2 linked + 4 flat, shared now
     assert cli("purge", two[1]["id"], "--yes").exit_code == 0
-    assert len(json.loads(cli("source", "list", "--format", "json").stdout)) == 1
+    assert len(json.loads(cli("source", "list", "--format", "json").stdout)) == 5
 
 
 def test_restoring_one_account_that_was_not_deleted_is_singular(cli) -> None:

@@ -102,7 +102,7 @@ def test_a_day_first_reading_survives_a_note(cli) -> None:
         (["--set", "exit_type=flew"], "field 'exit_type': unknown code"),
         (["--add-reason", "boredom"], "field 'reasons': unknown code"),
         (["--set", "left=03/04/2021"], "field 'left': ambiguous day/month order"),
-        (["--set", "source_title=Another"], "field 'source_title': disagrees with the primary source"),
+        (["--set", "source_stance=hostile"], "field 'source_stance': unknown code"),
         (["--set", "left_edtf=1999"], "field 'left': the parsed date columns do not match"),
     ],
 )

@@ -85,7 +85,7 @@ def test_undo_of_a_whole_import_with_nested_parts(cli, db: Path) -> None:
     add(cli, "--name", "Already here")
     before = dump_data(db)
     seeded(cli)  # two batches: the organisations, then 7 accounts with sources, events and quotes
-    assert "7 accounts removed, 2 sources removed" in undo(cli)
+    assert "7 accounts removed, 6 sources removed" in undo(cli)
     assert "5 organisations removed" in undo(cli)
     assert dump_data(db) == before
 
@@ -192,14 +192,14 @@ def test_history_lists_commands_and_an_accounts_field_changes(cli, db: Path) -> 
     cli("event", "add", "SEED-0001", "--type", "testified", "--date", "2025")
     listing = json.loads(cli("history", "--format", "json").stdout)
     assert [b["command"] for b in listing] == ["event add", "import", "org import"]
-    assert listing[1]["changes"] == "7 accounts created, 2 sources created"
+    assert listing[1]["changes"] == "7 accounts created, 6 sources created"
     entries = json.loads(cli("history", "SEED-0001", "--format", "json").stdout)
     assert [e["action"] for e in entries] == ["create", "update"]
     old, new = entries[1]["diff"]["events"]
     assert len(new) == len(old) + 1 and new[-1]["type"] == "testified"
     plain = cli("history", "SEED-0001").stdout.splitlines()
     assert plain[-1].endswith("events: 10 → 11 entries")
-    assert cli("history", "--batch", listing[1]["batch"][:6], "--format", "json").stdout.count('"create"') == 9
+    assert cli("history", "--batch", listing[1]["batch"][:6], "--format", "json").stdout.count('"create"') == 13
 
 
 @pytest.mark.parametrize("bad", ["zz", ""])

@@ -129,7 +129,9 @@ def test_source_add_link_grades_and_primary_mirror(cli) -> None:
     )
     record = json.loads(ok(cli("show", account, "--format", "json")).stdout)
     assert record["source_title"] == "old title"  # a corroborating source leaves the flat columns alone
-    assert record["sources"][0]["reliability"] == "B" and record["sources"][0]["locator"] == "p. 3"
+    own, linked = record["sources"]  # the flat source is a shared one too, and stays the primary
+    assert (own["title"], own["role"]) == ("old title", "primary")
+    assert linked["reliability"] == "B" and linked["locator"] == "p. 3"
     ok(cli("source", "link", account, source, "--role", "primary", "--reliability", "C", "--credibility", "3"))
     record = json.loads(ok(cli("show", account, "--format", "json")).stdout)
     assert (
@@ -139,20 +141,23 @@ def test_source_add_link_grades_and_primary_mirror(cli) -> None:
         record["source_reliability"],
         record["source_credibility"],
     ) == ("Interview", "Radio X", "March 2016", "C", "3")
-    assert len(record["sources"]) == 1 and record["sources"][0]["role"] == "primary"
+    assert [(s["title"], s["role"]) for s in record["sources"]] == [
+        ("old title", "corroborating"),
+        ("Interview", "primary"),
+    ]
 
 
 def test_flat_source_columns_cannot_contradict_a_shared_primary(cli, sample, tmp_path: Path) -> None:
     path = tmp_path / "x.csv"
-    path.write_text("external_id,source_title\r\nSEED-0001,Another title\r\n")
+    path.write_text("external_id,source_title\r\nDEMO-0003,Another title\r\n")  # its source: DEMO-0006's too
     result = cli("import", path)
-    assert result.exit_code == 1 and "field 'source_title': disagrees with the primary source" in result.stderr
+    assert result.exit_code == 1 and "field 'source_title': differs from the shared source" in result.stderr
 
 
 def test_source_url_is_unique(cli) -> None:
     ok(cli("source", "add", "--url", "https://example.org/a"))
     result = cli("source", "add", "--url", "https://example.org/a")
-    assert result.exit_code == 2 and "exists" in result.stderr
+    assert result.exit_code == 2 and "stored already" in result.stderr
 
 
 # ------------------------------------------------------------------------------------- timeline and quotes
@@ -272,7 +277,7 @@ def test_nested_round_trip_is_lossless_and_idempotent(cli, sample, tmp_path: Pat
 
 def test_export_tables_keyed_by_account(cli, sample) -> None:
     seed_id = json.loads(cli("show", "SEED-0001", "--format", "json").stdout)["id"]
-    for table, count in (("events", 12), ("quotes", 3), ("sources", 3)):
+    for table, count in (("events", 12), ("quotes", 3), ("sources", 7)):  # 3 linked and 4 flat sources
         out = ok(cli("export", "--table", table, "--include-restricted")).stdout
         rows = casefile_csv(out)
         assert len(rows) == count, table

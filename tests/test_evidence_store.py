@@ -218,3 +218,31 @@ def test_a_fifo_is_refused_without_waiting_for_a_writer(cli, db, source, tmp_pat
     result = cli("source", "attach", source, str(fifo))
     assert result.exit_code == 1 and "not a regular file" in result.stderr and "pipe.pdf" in result.stderr
     assert dump(db) == before
+
+
+# --------------------------------------------------- shared sources (issue 18) meet archived copies (issue 21)
+
+
+def test_source_merge_moves_the_archived_copies_to_the_source_kept(cli, db, source, letter):
+    """Two entries of one article, one with its archived copy: merging keeps the copy with the survivor."""
+    assert cli("source", "attach", source, str(letter)).exit_code == 0
+    other = cli("source", "add", "--title", "Letter to the family (scan)", "--publisher", "Private").stdout.strip()
+    before = dump_data(db)
+    merged = cli("source", "merge", other, source)
+    assert merged.exit_code == 0, merged.stderr
+    assert rows(db, "SELECT s.id FROM captures c JOIN sources s ON s.rowid = c.source_rowid") == [(other,)]
+    assert cli("undo").exit_code == 0
+    assert dump_data(db) == before
+    assert cli("source", "merge", other, source).exit_code == 0
+    assert cli("verify").exit_code == 0  # the bytes and their custody log are whole under the source kept
+
+
+def test_source_delete_refuses_a_source_that_holds_archived_copies(cli, db, source, letter):
+    """An archived copy is evidence: deleting its source would lose it, so delete is refused and says how."""
+    assert cli("source", "attach", source, str(letter)).exit_code == 0
+    before = dump(db)
+    refused = cli("source", "delete", source)
+    assert refused.exit_code == 1, refused.stderr
+    (line,) = refused.stderr.splitlines()
+    assert "archived cop" in line and "source merge" in line
+    assert dump(db) == before

@@ -122,3 +122,90 @@ def source_show(source_id: Annotated[str, typer.Argument(metavar="SOURCE")], fmt
     )
     if fmt is ReadFormat.table:
         show_evidence(store, row["id"], fmt)
+
+
+SourceRef = Annotated[str, typer.Argument(metavar="SOURCE", help="A source id or a unique prefix.")]
+
+
+@source_app.command("edit")
+@boundary
+def source_edit(
+    source_id: SourceRef,
+    title: Annotated[Optional[str], typer.Option("--title", help="Title ('' clears it).")] = None,
+    url: Annotated[Optional[str], typer.Option("--url", help="Address ('' clears it).")] = None,
+    publisher: Annotated[Optional[str], typer.Option("--publisher", help="Publisher.")] = None,
+    publisher_type: PublisherType = None,
+    stance: Stance = None,
+    date: Annotated[Optional[str], typer.Option("--date", help="Publication date (fuzzy).")] = None,
+    language: Annotated[Optional[str], typer.Option("--language", help="ISO 639 code.")] = None,
+) -> None:
+    """Change a shared source for every account that cites it (their flat source columns follow); undo with
+    `casefile undo`.
+
+    Example: casefile source edit 7c21 --title "Former member speaks" --publisher-type advocacy_ngo
+    """
+    from casefile import sourcing
+
+    given = {
+        "title": title,
+        "url": url,
+        "publisher": publisher,
+        "publisher_type": publisher_type,
+        "stance": stance,
+        "date": date,
+        "language": language,
+    }
+    changed = sourcing.edit_source(open_store(), source_id, {k: v for k, v in given.items() if v is not None})
+    typer.echo("changed" if changed else "unchanged: the source has these values already", err=True)
+
+
+@source_app.command("merge")
+@boundary
+def source_merge(keep_id: SourceRef, other_id: SourceRef) -> None:
+    """Make OTHER part of KEEP (one article entered twice): its links, grades and citations move to KEEP, the
+    values KEEP lacks come from OTHER, and OTHER is removed. Where both differ KEEP's value stays; the fields
+    are named, never their values. Undo with `casefile undo`.
+
+    Example: casefile source merge 7c21 9d04
+    """
+    from casefile import sourcing
+    from casefile.cli.common import err
+
+    for name in sourcing.merge_sources(open_store(), keep_id, other_id):
+        err(f"conflict: {name}: KEEP's value kept (`casefile source edit` changes it)")
+    err("merged")
+
+
+@source_app.command("unlink")
+@boundary
+def source_unlink(account_id: AccountId, source_id: SourceRef) -> None:
+    """Remove an account's link to a source; the source stays. Unlinking the primary source empties the
+    account's flat source columns. Undo with `casefile undo`.
+
+    Example: casefile source unlink 3f9a 7c21
+    """
+    from casefile import sourcing
+
+    sourcing.unlink_source(open_store(), account_id, source_id)
+    typer.echo("unlinked", err=True)
+
+
+@source_app.command("delete")
+@boundary
+def source_delete(
+    source_id: SourceRef,
+    unlink: Annotated[
+        bool, typer.Option("--unlink", help="Also remove every account's link to it (refused without, while linked).")
+    ] = False,
+) -> None:
+    """Delete a source nobody cites (with --unlink: remove its links and citations first; events and quotes keep
+    their text). Undo with `casefile undo`.
+
+    Example: casefile source delete 7c21 --unlink
+    """
+    from casefile import sourcing
+    from casefile.cli.common import err
+    from casefile.text import plural
+
+    links = sourcing.delete_source(open_store(), source_id, unlink=unlink)
+    err("deleted" + (f"; unlinked from {plural(links, 'account')}" if links else ""))

@@ -166,6 +166,8 @@ def _report(
     summary = f"{c.added} added, {c.updated} updated, {c.unchanged} unchanged"
     if c.skipped:
         summary += f", {c.skipped} skipped"
+    if c.sources_created or c.sources_reused:
+        summary += f"; {plural(c.sources_created, 'source')} created, {c.sources_reused} reused"
     if result.rejected and not skip_bad:
         err(f"{summary} — not written: fix the records above and import again (nothing was written)")
         return errors.EXIT_DATA

@@ -174,6 +174,8 @@ class WriteCounts:
     skipped: int = 0
     ids: list[str] = field(default_factory=list)
     new_organizations: list[str] = field(default_factory=list)
+    sources_created: int = 0  # shared sources the flat source_* columns created
+    sources_reused: int = 0  # ... and stored ones they were linked to instead
     warnings: list[str] = field(default_factory=list)
 
 

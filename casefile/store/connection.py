@@ -205,6 +205,11 @@ class Connection(StoreBase):
         if applied and "m003_search_index" not in applied:
             with self.transaction(result=False):  # an older database: index what it already holds
                 self.conn.execute("INSERT INTO temp.search_touched SELECT rowid FROM accounts")
+        elif applied and "m010_shared_sources" not in applied:
+            with self.transaction(result=False):  # their flat sources became shared ones: index their titles
+                self.conn.execute(
+                    "INSERT OR IGNORE INTO temp.search_touched SELECT DISTINCT account_rowid FROM account_sources"
+                )
 
     def close(self) -> None:
         self.conn.close()

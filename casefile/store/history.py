@@ -169,6 +169,31 @@ class History(StoreBase):
             self.conn.execute(f"DELETE FROM main.{table} WHERE {owner} = ?", (rid,))
         self.conn.execute(f"DELETE FROM main.{kind.table} WHERE rowid = ?", (rid,))
 
+    def audit_cited_sources(self, rid: int) -> set[int]:
+        """The rowids of the sources an account's audit before-images link or cite: sources it cited once,
+        some perhaps removed since (merged into another), whose own images purge must drop too."""
+        import json
+
+        out: set[int] = set()
+        for (before,) in self.conn.execute(
+            "SELECT before FROM audit_log WHERE kind = 'account' AND rid = ? AND before IS NOT NULL", (rid,)
+        ):
+            image = json.loads(before)
+            for table in ("account_sources", "events", "quotes"):
+                out.update(int(r["source_rowid"]) for r in image.get(table, ()) if r.get("source_rowid"))
+        return out
+
+    def removed_source_ids(self, rid: int) -> list[str]:
+        """The ids the audit log knows for a source rowid that no source holds now (the source was removed)."""
+        return [
+            str(r[0])
+            for r in self.conn.execute(
+                "SELECT DISTINCT record_id FROM audit_log WHERE kind = 'source' AND rid = ?1 AND record_id NOT IN "
+                "(SELECT id FROM sources WHERE rowid = ?1)",
+                (rid,),
+            )
+        ]
+
     def scrub_audit(self, kind_name: str, rid: int | None, record_id: str, stamp: str) -> int:
         """Drop the before-images and diffs the audit log holds of a record (purge); returns how many. ``rid``
         None: of whichever row the record had (one removed by another tool, whose rowid is not known)."""

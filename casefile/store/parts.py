@@ -12,6 +12,7 @@ from typing import Any
 from casefile import model
 from casefile.errors import NotFound, UsageError, quote
 from casefile.model import Account, Filter, FuzzyDate
+from casefile.sourcekeys import title_key, url_key
 
 from .base import StoreBase
 from .connection import new_id
@@ -63,6 +64,13 @@ _NESTED_ORDER = {
     "events": [*[f.name for f in model.EVENT_FIELDS if f.name != "source"], "source"],
     "quotes": [*[f.name for f in model.QUOTE_FIELDS if f.name != "source"], "source"],
 }
+
+
+#: A column of the link to source ``?2`` of the account whose link an UPDATE of account_sources is on.
+_OTHER_LINK = (
+    "(SELECT o.{c} FROM account_sources o WHERE o.source_rowid = ?2 AND "
+    "o.account_rowid = account_sources.account_rowid)"
+)
 
 
 def _nested_item(part: str, row: Sequence[Any]) -> dict[str, Any]:
@@ -155,17 +163,34 @@ class Parts(StoreBase):
         return int(row[0])
 
     def find_source(self, item: dict[str, Any]) -> tuple[int, str] | None:
-        """The stored source an entry means: by its id, else by its URL."""
-        for column in ("id", "url"):
-            if item.get(column):
-                row = self.conn.execute(f"SELECT rowid, id FROM sources WHERE {column} = ?", (item[column],)).fetchone()
-                if row is not None:
-                    return int(row[0]), str(row[1])
+        """The stored source an entry means: by its id, else by its normalised URL, else by its title,
+        publisher and date folded - against sources without a URL when the entry has one (see
+        :mod:`casefile.sourcekeys`). Of several sources with one key, the oldest."""
+        if item.get("id"):
+            row = self.conn.execute("SELECT rowid, id FROM sources WHERE id = ?", (item["id"],)).fetchone()
+            if row is not None:
+                return int(row[0]), str(row[1])
+        by_url = url_key(item.get("url"))
+        if by_url is not None:
+            row = self.conn.execute(
+                "SELECT rowid, id FROM sources WHERE url_key = ? ORDER BY rowid LIMIT 1", (by_url,)
+            ).fetchone()
+            if row is not None:
+                return int(row[0]), str(row[1])
+        by_title = title_key(item.get("title"), item.get("publisher"), item.get("date"))
+        if by_title is not None:
+            only_unaddressed = " AND url IS NULL" if by_url is not None else ""
+            row = self.conn.execute(
+                f"SELECT rowid, id FROM sources WHERE match_key = ?{only_unaddressed} ORDER BY rowid LIMIT 1",
+                (by_title,),
+            ).fetchone()
+            if row is not None:
+                return int(row[0]), str(row[1])
         return None
 
     def upsert_source(self, item: dict[str, Any], stamp: str) -> int:
-        """Store a shared source (matched by id, then URL) with the entry's values; returns its rowid. The
-        flat ``source_*`` columns of every account citing it as primary are kept in step."""
+        """Store a shared source (matched as :meth:`find_source` does) with the entry's values; returns its
+        rowid. The flat ``source_*`` columns of every account citing it as primary are kept in step."""
         found = self.find_source(item)
         if found is None:
             values = _nested_row("source", item)
@@ -175,11 +200,19 @@ class Parts(StoreBase):
                 f"INSERT INTO sources (id, {', '.join(_SOURCE_COLUMNS)}, created_at) VALUES ({marks})",
                 (item["id"], *values, stamp),
             )
-            return int(cursor.lastrowid or 0)
+            rowid = int(cursor.lastrowid or 0)
+            self._refresh_source_keys(rowid)
+            return rowid
         rowid, item["id"] = found
+        self.change_source(rowid, item, stamp)
+        return rowid
+
+    def change_source(self, rowid: int, item: dict[str, Any], stamp: str) -> bool:
+        """Set the source fields ``item`` holds (link parts and ``id`` aside) on a stored source; True when
+        something changed. The accounts citing it as primary get their flat columns in step."""
         present = [f for f in model.SOURCE_FIELDS if f.name not in _SOURCE_LINK_PARTS and f.name in item]
         if not present:
-            return rowid  # a reference by id or URL only: link it, change nothing
+            return False  # a reference by id or URL only: link it, change nothing
         columns = [c for f in present for c in f.columns()]
         values = _nested_row("source", item, present)
         assigns = ", ".join(f"{c} = ?" for c in columns)
@@ -187,9 +220,43 @@ class Parts(StoreBase):
         cursor = self.conn.execute(
             f"UPDATE sources SET {assigns} WHERE rowid = ? AND ({differs})", (*values, rowid, *values)
         )
-        if cursor.rowcount:
-            self.sync_primary_columns(source_rowid=rowid, stamp=stamp)
-        return rowid
+        if not cursor.rowcount:
+            return False
+        self._refresh_source_keys(rowid)
+        self.sync_primary_columns(source_rowid=rowid, stamp=stamp)
+        return True
+
+    def _refresh_source_keys(self, rowid: int) -> None:
+        url, title, publisher, raw, edtf = self.conn.execute(
+            "SELECT url, title, publisher, date, date_edtf FROM sources WHERE rowid = ?", (rowid,)
+        ).fetchone()
+        date = FuzzyDate(raw, edtf) if raw is not None else None
+        keys = (url_key(url), title_key(title, publisher, date))
+        self.conn.execute(
+            "UPDATE sources SET url_key = ?, match_key = ? WHERE rowid = ? AND (url_key IS NOT ? OR "
+            "match_key IS NOT ?)",
+            (*keys, rowid, *keys),
+        )
+
+    def source_entry(self, rowid: int) -> dict[str, Any]:
+        """A stored source as a sources entry: its id and fields, without the link's parts."""
+        cols = ", ".join(f"s.{c}" for c in _SOURCE_COLUMNS)
+        row = self.conn.execute(f"SELECT s.id, {cols} FROM sources s WHERE s.rowid = ?", (rowid,)).fetchone()
+        item = _nested_item("sources", (*row, None, None, None, None))
+        for key in _SOURCE_LINK_PARTS[1:]:
+            item.pop(key)
+        return item
+
+    def source_cited_by_others(self, source_id: str, account_rowid: int | None) -> bool:
+        """Whether an account other than ``account_rowid`` links to the source or cites it in an event or quote."""
+        row = self.conn.execute(
+            "SELECT 1 FROM sources s WHERE s.id = ?1 AND (EXISTS (SELECT 1 FROM account_sources WHERE source_rowid = "
+            "s.rowid AND account_rowid IS NOT ?2) OR EXISTS (SELECT 1 FROM events WHERE source_rowid = s.rowid AND "
+            "account_rowid IS NOT ?2) OR EXISTS (SELECT 1 FROM quotes WHERE source_rowid = s.rowid AND account_rowid "
+            "IS NOT ?2))",
+            (source_id, account_rowid),
+        ).fetchone()
+        return row is not None
 
     def sync_primary_columns(
         self, *, source_rowid: int | None = None, account_rowid: int | None = None, stamp: str
@@ -211,6 +278,83 @@ class Parts(StoreBase):
                 f"UPDATE accounts SET {assigns}, updated_at = ? WHERE rowid = ? AND ({differs})",
                 (*row[1:], stamp, row[0], *row[1:]),
             )
+
+    # -- changing shared sources (source edit, merge, unlink, delete) ---------------------------------
+
+    def source_row(self, source_id: str) -> int:
+        return int(self.conn.execute("SELECT rowid FROM sources WHERE id = ?", (source_id,)).fetchone()[0])
+
+    def source_owner_of_key(self, item: dict[str, Any], rowid: int) -> str | None:
+        """The id of another source an address means (its URL key), if one does."""
+        key = url_key(item.get("url"))
+        if key is None:
+            return None
+        row = self.conn.execute(
+            "SELECT id FROM sources WHERE url_key = ? AND rowid != ? ORDER BY rowid LIMIT 1", (key, rowid)
+        ).fetchone()
+        return None if row is None else str(row[0])
+
+    def unlink_source(self, source_rowid: int, account_rowid: int | None = None) -> int:
+        """Remove the links to a source (of one account, or of all); an account losing its primary source has
+        its flat ``source_*`` columns emptied. Returns how many links went."""
+        where, params = "source_rowid = ?", [source_rowid]
+        if account_rowid is not None:
+            where, params = where + " AND account_rowid = ?", [source_rowid, account_rowid]
+        flat = ", ".join(f'"{c}" = NULL' for c in _FLAT_FROM_LINK)
+        self.conn.execute(
+            f"UPDATE accounts SET {flat} WHERE rowid IN (SELECT account_rowid FROM account_sources WHERE {where} AND "
+            "role = 'primary')",
+            params,
+        )
+        return int(self.conn.execute(f"DELETE FROM account_sources WHERE {where}", params).rowcount)
+
+    def delete_source(self, source_rowid: int) -> int:
+        """Remove a source, its links and its citations by events and quotes (which keep their text); returns
+        how many links went."""
+        links = self.unlink_source(source_rowid)
+        for table in ("events", "quotes"):
+            self.conn.execute(f"UPDATE {table} SET source_rowid = NULL WHERE source_rowid = ?", (source_rowid,))
+        self.conn.execute("DELETE FROM sources WHERE rowid = ?", (source_rowid,))
+        return links
+
+    def merge_sources(self, keep: int, other: int, stamp: str) -> list[str]:
+        """Move every link and citation of source ``other`` to ``keep``, fill what ``keep`` lacks from ``other``
+        and remove ``other``. An account linking both keeps one link: primary if either was, ``keep``'s grades
+        and locator where it has them. Returns the fields both sources hold with different values (kept's)."""
+        conn = self.conn
+        names = [f.name for f in model.SOURCE_FIELDS if f.name not in _SOURCE_LINK_PARTS]
+        kept, gone = self.source_entry(keep), self.source_entry(other)
+        conflicts = [n for n in names if kept.get(n) is not None and gone.get(n) is not None and kept[n] != gone[n]]
+        fill = {n: gone[n] for n in names if kept.get(n) is None and gone.get(n) is not None}
+        conn.execute(
+            "UPDATE account_sources SET "  # correlated subqueries: UPDATE … FROM needs SQLite 3.33
+            + ", ".join(
+                f"{c} = {how.format(c=c, o=_OTHER_LINK.format(c=c))}"
+                for c, how in (
+                    ("role", "CASE WHEN {o} = 'primary' THEN 'primary' ELSE {c} END"),
+                    ("position", "min({c}, {o})"),
+                    ("locator", "coalesce({c}, {o})"),
+                    ("reliability", "coalesce({c}, {o})"),
+                    ("credibility", "coalesce({c}, {o})"),
+                )
+            )
+            + " WHERE source_rowid = ?1 AND account_rowid IN (SELECT account_rowid FROM account_sources WHERE "
+            "source_rowid = ?2)",
+            (keep, other),
+        )
+        conn.execute(
+            "DELETE FROM account_sources WHERE source_rowid = ? AND account_rowid IN (SELECT account_rowid FROM "
+            "account_sources WHERE source_rowid = ?)",
+            (other, keep),
+        )
+        conn.execute("UPDATE account_sources SET source_rowid = ? WHERE source_rowid = ?", (keep, other))
+        for table in ("events", "quotes", "captures"):  # captures: its archived copies go with its citations
+            conn.execute(f"UPDATE {table} SET source_rowid = ? WHERE source_rowid = ?", (keep, other))
+        conn.execute("DELETE FROM sources WHERE rowid = ?", (other,))  # first: its URL may go to ``keep``
+        if fill:
+            self.change_source(keep, fill, stamp)
+        self.sync_primary_columns(source_rowid=keep, stamp=stamp)
+        return conflicts
 
     # -- sources and timeline -----------------------------------------------------------------------
 
