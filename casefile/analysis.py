@@ -215,6 +215,7 @@ RULES: dict[str, Rule] = {
     "no-source": Rule("warning", "an account without any source"),
     "source-ungraded": Rule("warning", "a source without an Admiralty reliability or credibility grade"),
     "org-near-duplicate": Rule("warning", "an organisation name that nearly matches another (a missing alias?)"),
+    "uncoded": Rule("info", "a nationality, gender or place's country casefile has no code for, kept as written"),
 }
 SEVERITIES = ("error", "warning", "info")
 
@@ -263,6 +264,21 @@ def _dates(account: Account) -> Iterable[tuple[str, Any, int | None]]:
     for n, source in enumerate(account.values.get("sources") or (), 1):
         if source.get("date") is not None:
             yield f"sources[{n}].date", source["date"], None
+    for n, place in enumerate(account.values.get("places") or (), 1):
+        for name in ("since", "until"):
+            if place.get(name) is not None:
+                yield f"places[{n}].{name}", place[name], None
+
+
+def _code_rules(account: Account) -> Iterable[dict[str, Any]]:
+    """Coded fields whose value as written has no code: they count apart in ``stats``."""
+    coded = [(f.name, f, account.values.get(f.name)) for f in model.FIELDS if f.coded]
+    for n, place in enumerate(account.values.get("places") or (), 1):
+        coded.extend((f"places[{n}].{f.name}", f, place.get(f.name)) for f in model.PLACE_FIELDS if f.coded)
+    for where, f, value in coded:
+        if value and f.code(value) is None:
+            message = f"no {f.coded} code for what was written; it is counted as written (codes.py lists the words)"
+            yield _finding("uncoded", account, where, message)
 
 
 def _date_rules(account: Account, today: str) -> Iterable[dict[str, Any]]:
@@ -343,7 +359,12 @@ def check(
     findings: list[dict[str, Any]] = []
     silenced = 0
     for account in store.query(flt, nested=True):
-        for finding in (*_date_rules(account, today), *_membership_rules(account), *_source_rules(account)):
+        for finding in (
+            *_date_rules(account, today),
+            *_membership_rules(account),
+            *_source_rules(account),
+            *_code_rules(account),
+        ):
             if rule not in (None, finding["rule"]):
                 continue
             if (finding["rule"], account.id) in ignored:

@@ -53,6 +53,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.terminal",
         "casefile.config",
         "casefile.migrations",
+        "casefile.codes",
     ),
 }
 

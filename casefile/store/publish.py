@@ -3,12 +3,12 @@ allow-list, never by copying everything and deleting.
 
 The new file (made by :meth:`Connection.open`, so it has casefile's schema) is attached to this connection and
 filled by ``INSERT … SELECT`` under one read snapshot: the accounts that are not restricted and not deleted (a
-merged-away account is a deleted one), their source links, events and quotes, the sources a published
-account, event or quote cites, every organisation with its aliases, and the vocabulary labels. Nothing else
-is copied: no audit log, no merge redirects, no accepted ``check`` findings, no full-text index of
-anything else (the published file's index is built anew over the published accounts alone, from what the
-working file indexed for them). Only row values travel, never pages, so no free page of
-the working file reaches the new one. The working database is only read.
+merged-away account is a deleted one), their source links, events, quotes, places and people mentioned (a
+person's link to an account that is not published is dropped), the sources a published account or part cites,
+every organisation with its aliases, and the vocabulary labels. Nothing else is copied: no audit log, no merge
+redirects, no accepted ``check`` findings, no full-text index of anything else (the published file's index is
+built anew over the published accounts alone, from what the working file indexed for them). Only row values
+travel, never pages, so no free page of the working file reaches the new one. The working database is only read.
 """
 
 from __future__ import annotations
@@ -24,7 +24,9 @@ _PUBLISHED = "SELECT rowid FROM pub.accounts"
 _CITED = (
     f"SELECT source_rowid FROM main.account_sources WHERE account_rowid IN ({_PUBLISHED}) "
     f"UNION SELECT source_rowid FROM main.events WHERE account_rowid IN ({_PUBLISHED}) "
-    f"UNION SELECT source_rowid FROM main.quotes WHERE account_rowid IN ({_PUBLISHED})"
+    f"UNION SELECT source_rowid FROM main.quotes WHERE account_rowid IN ({_PUBLISHED}) "
+    f"UNION SELECT source_rowid FROM main.places WHERE account_rowid IN ({_PUBLISHED}) "
+    f"UNION SELECT source_rowid FROM main.people WHERE account_rowid IN ({_PUBLISHED})"
 )
 _COPIES: tuple[tuple[str, str], ...] = (
     ("accounts", "deleted_at IS NULL AND confidentiality != 'restricted'"),
@@ -32,6 +34,8 @@ _COPIES: tuple[tuple[str, str], ...] = (
     ("account_sources", f"account_rowid IN ({_PUBLISHED})"),
     ("events", f"account_rowid IN ({_PUBLISHED})"),
     ("quotes", f"account_rowid IN ({_PUBLISHED})"),
+    ("places", f"account_rowid IN ({_PUBLISHED})"),
+    ("people", f"account_rowid IN ({_PUBLISHED})"),
     ("organizations", "1"),
     ("organization_names", "1"),
     ("vocabulary", "1"),
@@ -84,6 +88,10 @@ class Publishing(StoreBase):
                         conn.execute(f'DROP INDEX pub."{name}"')
                     for table, where in _COPIES:
                         conn.execute(f"INSERT INTO pub.{table} SELECT * FROM main.{table} WHERE {where}")
+                    # a person mentioned keeps the link to their own account only when that account is published
+                    conn.execute(
+                        "UPDATE pub.people SET account = NULL WHERE account NOT IN (SELECT id FROM pub.accounts)"
+                    )
                     conn.execute(_INDEX)
                     for _name, sql in indexes:
                         conn.execute(sql.replace("CREATE INDEX ", "CREATE INDEX pub.", 1))
