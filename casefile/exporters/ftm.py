@@ -467,8 +467,8 @@ class Writer:
         person.lines.append(f"casefile account {account_id}{external}")
         for i, alias in enumerate(v.get("aliases") or (), 1):
             self.put(person, "alias", alias, f"alias {i}")
-        gender = FIELD_BY_NAME["gender"].code(v.get("gender")) or v.get("gender")
-        self.put(person, "gender", gender, "field 'gender'")
+        for name in ("nationality", "gender"):  # the code when there is one (IR for Iranian), else as written
+            self.put(person, name, FIELD_BY_NAME[name].code(v.get(name)) or v.get(name), f"field {name!r}")
         if v.get("birth_year") is not None:
             self.put(person, "birthDate", str(v["birth_year"]), "field 'birth_year'")
         self.put_text(person, "summary", v.get("summary"))

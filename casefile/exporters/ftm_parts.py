@@ -1,7 +1,7 @@
 """The places and people of an account as FollowTheMoney entities (see :mod:`.ftm` for the rest).
 
-* The person's countries: ``nationality`` takes the nationality's ISO code (what was written when it has
-  none), and every place with a country adds that country to the Person's ``country``.
+* The person's countries: every place with a country adds that country's code to the Person's
+  ``country`` (its ``nationality`` and ``gender`` take their codes in :mod:`.ftm`).
 * **Address**, one per place: ``full`` is the place as written, ``country`` its code, the description its
   role and dates; the Person's ``addressEntity`` points at the place they live now.
 * **Person** for each person mentioned (name as written, or "<relation> of <subject>"), joined to the
@@ -24,14 +24,7 @@ _COUNTRY = model.FIELD_BY_NAME_OF["places"]["country"]
 
 
 def person_countries(writer: Any, person: Any, values: Mapping[str, Any]) -> None:
-    """The Person's nationality (as a code) and the countries of its places, before the Person is written."""
-    nationality = values.get("nationality")
-    writer.put(
-        person,
-        "nationality",
-        model.FIELD_BY_NAME["nationality"].code(nationality) or nationality,
-        "field 'nationality'",
-    )
+    """The countries of the account's places on its Person, before the Person is written."""
     for i, place in enumerate(values.get("places") or (), 1):
         code = _COUNTRY.code(place.get("country"))
         if code:
