@@ -219,6 +219,7 @@ RULES: dict[str, Rule] = {
         "info", "the primary source has no archived copy (`source capture` or `source attach`)"
     ),
     "quote-not-in-source": Rule("warning", "a quote not found in its source's archived text (after normalisation)"),
+    "uncoded": Rule("info", "a nationality, gender or place's country casefile has no code for, kept as written"),
 }
 SEVERITIES = ("error", "warning", "info")
 
@@ -267,6 +268,21 @@ def _dates(account: Account) -> Iterable[tuple[str, Any, int | None]]:
     for n, source in enumerate(account.values.get("sources") or (), 1):
         if source.get("date") is not None:
             yield f"sources[{n}].date", source["date"], None
+    for n, place in enumerate(account.values.get("places") or (), 1):
+        for name in ("since", "until"):
+            if place.get(name) is not None:
+                yield f"places[{n}].{name}", place[name], None
+
+
+def _code_rules(account: Account) -> Iterable[dict[str, Any]]:
+    """Coded fields whose value as written has no code: they count apart in ``stats``."""
+    coded = [(f.name, f, account.values.get(f.name)) for f in model.FIELDS if f.coded]
+    for n, place in enumerate(account.values.get("places") or (), 1):
+        coded.extend((f"places[{n}].{f.name}", f, place.get(f.name)) for f in model.PLACE_FIELDS if f.coded)
+    for where, f, value in coded:
+        if value and f.code(value) is None:
+            message = f"no {f.coded} code for what was written; it is counted as written (codes.py lists the words)"
+            yield _finding("uncoded", account, where, message)
 
 
 def _date_rules(account: Account, today: str) -> Iterable[dict[str, Any]]:
@@ -365,7 +381,12 @@ def check(
     findings: list[dict[str, Any]] = []
     silenced = 0
     for account in store.query(flt, nested=True):
-        rules = (*_date_rules(account, today), *_membership_rules(account), *_source_rules(account))
+        rules = (
+            *_date_rules(account, today),
+            *_membership_rules(account),
+            *_source_rules(account),
+            *_code_rules(account),
+        )
         for finding in (*rules, *_evidence_rules(store, account)):
             if rule not in (None, finding["rule"]):
                 continue

@@ -26,7 +26,11 @@ DIMENSION_ALIASES = {
     "allegations": "allegation",
     "reliability": "source_reliability",
 }
-MULTI_DIMENSIONS = frozenset({"reason", "reason_factor", "allegation", "publisher_type"})
+MULTI_DIMENSIONS = frozenset(
+    {"reason", "reason_factor", "allegation", "publisher_type", "country", "place_role", "relation"}
+)
+#: Dimensions counting country codes: each row also carries the country's name (``nationality_name``).
+COUNTRY_DIMENSIONS = frozenset({"nationality", "country"})
 YEAR_DIMENSIONS = frozenset({"exit_year", "joined_year"})
 #: What ``stats --sort`` orders rows by: the count (largest first; years in their order) or the value.
 SORT_KEYS = ("accounts", "value")
@@ -39,6 +43,13 @@ class Stats:
     rows: list[dict[str, Any]]  # one per value (pair of values); None = no value
     no_value: dict[str, int]  # per dimension: accounts without any value
     totals: dict[str, dict[Any, int]]  # per dimension: accounts with each value (an account once a value)
+
+    @property
+    def columns(self) -> list[str]:
+        """The keys of each row: every dimension (a country one followed by its name), then ``accounts``."""
+        return [c for name in self.by for c in (name, f"{name}_name")[: 2 if name in COUNTRY_DIMENSIONS else 1]] + [
+            "accounts"
+        ]
 
 
 @dataclass
@@ -112,8 +123,20 @@ def stats(
         return (*first, *second)
 
     ordered = sorted(counted, key=order, reverse=reverse)
-    rows = [dict(zip([*names, "accounts"], r, strict=True)) for r in ordered[:limit]]
+    rows = [_named(dict(zip([*names, "accounts"], r, strict=True))) for r in ordered[:limit]]
     return Stats(names, total, rows, no_value, totals)
+
+
+def _named(row: dict[str, Any]) -> dict[str, Any]:
+    """A row of counts with the country's name after each country code (None for a value as written)."""
+    from .codes import country_name
+
+    out: dict[str, Any] = {}
+    for key, value in row.items():
+        out[key] = value
+        if key in COUNTRY_DIMENSIONS:
+            out[f"{key}_name"] = country_name(value) if isinstance(value, str) and len(value) == 2 else None
+    return out
 
 
 def matrix(result: Stats) -> Matrix:

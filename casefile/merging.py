@@ -106,7 +106,7 @@ def merge(store: Store, keep_ref: str, other_ref: str, take: list[str]) -> Merge
             if kept_has_source and entry.get("role") == "primary":
                 entry["role"] = "corroborating"
         raw["sources"] = [*k["sources"], *added]
-    for part in ("events", "quotes"):
+    for part in ("events", "quotes", "places", "people"):
         if o[part]:
             raw[part] = [*k[part], *(item for item in o[part] if item not in k[part])]
     with store.transaction():
@@ -114,6 +114,7 @@ def merge(store: Store, keep_ref: str, other_ref: str, take: list[str]) -> Merge
         stamp = now()
         store.set_deleted(other_id, stamp)
         store.add_redirect(other_id, keep_id, stamp)
+        store.relink_people(other_id, keep_id)  # people mentioned elsewhere now link to the account kept
     return Merged(keep_id, other_id, conflicts, level)
 
 

@@ -474,6 +474,57 @@ def m010b_flat_source_kind(db: Database) -> None:
 
 
 @migrations()
+def m012_codes_places_people(db: Database) -> None:
+    """Codes beside free-text categories (issue 18, item 8): ``nationality_code`` (ISO 3166-1 alpha-2) and
+    ``gender_code``, filled here for the rows already stored (what was written stays in ``nationality`` and
+    ``gender``). Places in the person's story and people the account mentions (issue 19, items 4 and 5), each
+    row with a short id (8 hex digits) that stays the same while the account is rewritten."""
+    from casefile.codes import code_of
+
+    db.execute("ALTER TABLE accounts ADD COLUMN gender_code TEXT")
+    db.execute("ALTER TABLE accounts ADD COLUMN nationality_code TEXT")
+    db.conn.create_function("casefile_code", 2, code_of, deterministic=True)
+    db.execute(
+        "UPDATE accounts SET nationality_code = casefile_code('country', nationality), "
+        "gender_code = casefile_code('gender', gender) WHERE nationality IS NOT NULL OR gender IS NOT NULL"
+    )
+    _statements(
+        db,
+        f"""
+        CREATE TABLE places (
+            rowid INTEGER PRIMARY KEY,
+            account_rowid INTEGER NOT NULL REFERENCES accounts(rowid) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            role TEXT NOT NULL,
+            name TEXT,
+            country TEXT,
+            country_code TEXT,
+            {_date("since")},
+            {_date("until")},
+            note TEXT,
+            source_rowid INTEGER REFERENCES sources(rowid),
+            UNIQUE (account_rowid, id)
+        );
+        CREATE INDEX idx_places_country ON places (country_code);
+        CREATE TABLE people (
+            rowid INTEGER PRIMARY KEY,
+            account_rowid INTEGER NOT NULL REFERENCES accounts(rowid) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            name TEXT,
+            relation TEXT NOT NULL,
+            account TEXT,
+            note TEXT,
+            source_rowid INTEGER REFERENCES sources(rowid),
+            UNIQUE (account_rowid, id)
+        );
+        CREATE INDEX idx_people_account ON people (account)
+        """,
+    )
+
+
+@migrations()
 def m015_evidence(db: Database) -> None:
     """Evidence preservation (issue 21): the bytes of captured pages and attached files, content-addressed by
     SHA-256 inside this file (one copy however many sources point at it, stored in chunks written and read

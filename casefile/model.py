@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-Kind = Literal["id", "text", "multi", "date", "year", "number", "enum", "ref"]
+Kind = Literal["id", "text", "multi", "date", "year", "number", "enum", "ref", "part_id", "account_ref"]
 
 UNNAMED = "(unnamed)"
 MULTI_SEPARATOR = ";"
@@ -60,6 +60,9 @@ class Field:
     text_filter: bool = False  # ``--q TEXT`` looks for TEXT in it
     example: str = ""
     flags: tuple[str, ...] = ()  # command-line flags; default ``--<name-with-dashes>``
+    #: a coded text field (``country``, ``gender``; see codes.py): what was written is the value, and its
+    #: code is stored beside it in ``<name>_code``, derived from it on every write, never typed in
+    coded: str | None = None
 
     @property
     def multi(self) -> bool:
@@ -73,7 +76,17 @@ class Field:
         """The SQLite columns this field occupies in the ``accounts`` table."""
         if self.kind == "date":
             return (self.name, *(f"{self.name}_{p}" for p in DATE_PARTS))
+        if self.coded:
+            return (self.name, f"{self.name}_code")
         return (self.name,)
+
+    def code(self, value: Any) -> str | None:
+        """The code of a coded field's value (None when it has none or the field is not coded)."""
+        if not self.coded or not isinstance(value, str):
+            return None
+        from .codes import code_of
+
+        return code_of(self.coded, value)
 
 
 FIELDS: tuple[Field, ...] = (
@@ -114,19 +127,21 @@ FIELDS: tuple[Field, ...] = (
     Field(
         "gender",
         "text",
-        "Gender as reported (free text, e.g. male, female, unknown).",
+        "Gender as reported; its code (female, male, other, unknown) is kept beside it in gender_code.",
         "person",
         filterable=True,
         example="male",
+        coded="gender",
     ),
     Field("birth_year", "year", "Four-digit year of birth.", "person", example="1965"),
     Field(
         "nationality",
         "text",
-        "Nationality as reported, preferably an ISO 3166 country code.",
+        "Nationality as reported (IR, Iran, Iranian…); its ISO 3166 code is kept beside it in nationality_code.",
         "person",
         filterable=True,
         example="IR",
+        coded="country",
     ),
     Field(
         "organization",
@@ -295,8 +310,12 @@ TEXT_FILTERED: tuple[str, ...] = tuple(f.name for f in FIELDS if f.text_filter)
 #: Columns casefile keeps beside the fields (not part of the interchange format).
 SYSTEM_COLUMNS: tuple[str, ...] = ("created_at", "updated_at", "deleted_at")
 
+#: The code columns beside coded fields (``nationality_code``…): added by a later migration, so last in the table.
+CODE_COLUMNS: tuple[str, ...] = tuple(f"{f.name}_code" for f in FIELDS if f.coded)
 #: Every column of the ``accounts`` table, in order (after the integer ``rowid``).
-ACCOUNT_COLUMNS: tuple[str, ...] = tuple(c for f in FIELDS for c in f.columns()) + SYSTEM_COLUMNS
+ACCOUNT_COLUMNS: tuple[str, ...] = (
+    tuple(c for f in FIELDS for c in f.columns() if c not in CODE_COLUMNS) + SYSTEM_COLUMNS + CODE_COLUMNS
+)
 
 
 @dataclass(slots=True)
@@ -383,8 +402,48 @@ QUOTE_FIELDS: tuple[Field, ...] = (
     Field("source", "ref", "Id of the source the quote is taken from.", "quotes"),
 )
 
-NESTED: dict[str, tuple[Field, ...]] = {"sources": SOURCE_FIELDS, "events": EVENT_FIELDS, "quotes": QUOTE_FIELDS}
-REQUIRED_NESTED = {"events": "type", "quotes": "text"}
+#: The parts of a place in the person's story (issue 19, item 4); ``id`` is a short stable id (8 hex digits).
+PLACE_FIELDS: tuple[Field, ...] = (
+    Field("id", "part_id", "The place's short id (8 hex digits); assigned when left out.", "places"),
+    Field("role", "enum", "Its role in the story (see `casefile vocab place_role`).", "places", vocab="place_role"),
+    Field("name", "text", "The place as written: a camp, a city, a country.", "places", text_filter=True),
+    Field(
+        "country",
+        "text",
+        "Its country as written (IQ, Iraq, Iraqi); the ISO 3166 code is kept beside it in country_code.",
+        "places",
+        coded="country",
+    ),
+    Field("since", "date", "From when (fuzzy; raw text kept).", "places"),
+    Field("until", "date", "Until when (fuzzy; raw text kept).", "places"),
+    Field("note", "text", "The researcher's note.", "places", text_filter=True),
+    Field("source", "ref", "Id of the source this place comes from.", "places"),
+)
+
+#: The parts of a person the account mentions (issue 19, item 5).
+PERSON_FIELDS: tuple[Field, ...] = (
+    Field("id", "part_id", "The person's short id (8 hex digits); assigned when left out.", "people"),
+    Field("name", "text", "The name as written (or a description: 'her brother').", "people", text_filter=True),
+    Field(
+        "relation", "enum", "Their relation to the subject (see `casefile vocab relation`).", "people", vocab="relation"
+    ),
+    Field("account", "account_ref", "Id of their own account, when there is one.", "people"),
+    Field("note", "text", "The researcher's note.", "people", text_filter=True),
+    Field("source", "ref", "Id of the source that mentions them.", "people"),
+)
+
+NESTED: dict[str, tuple[Field, ...]] = {
+    "sources": SOURCE_FIELDS,
+    "events": EVENT_FIELDS,
+    "quotes": QUOTE_FIELDS,
+    "places": PLACE_FIELDS,
+    "people": PERSON_FIELDS,
+}
+REQUIRED_NESTED = {"events": "type", "quotes": "text", "places": "role", "people": "relation"}
+#: Each part's fields by name: ``FIELD_BY_NAME_OF["places"]["country"]``.
+FIELD_BY_NAME_OF: dict[str, dict[str, Field]] = {part: {f.name: f for f in fs} for part, fs in NESTED.items()}
+#: One entry of each part, as messages and headings name it.
+SINGULAR = {"sources": "source", "events": "event", "quotes": "quote", "places": "place", "people": "person"}
 
 #: The flat ``source_*`` columns describe the account's primary source: column → part of a sources entry.
 FLAT_SOURCE: dict[str, str] = {
@@ -409,6 +468,8 @@ def nested_to_json(part: str, item: dict[str, Any]) -> dict[str, Any]:
                 out[f"{f.name}_{p}"] = getattr(value, p) if value is not None else None
         else:
             out[f.name] = value
+            if f.coded:
+                out[f"{f.name}_code"] = f.code(value)
     return out
 
 
@@ -437,6 +498,8 @@ def to_json_dict(account: Account) -> dict[str, Any]:
             out[f.name] = int(value)
         else:
             out[f.name] = value
+            if f.coded:
+                out[f"{f.name}_code"] = f.code(value)
     for part in NESTED:
         out[part] = [nested_to_json(part, item) for item in account.values.get(part) or ()]
     return out
@@ -451,13 +514,15 @@ def to_csv_row(account: Account) -> list[str]:
             row.append(value.raw if value is not None else "")
             row.extend(("" if value is None else getattr(value, part) or "") for part in DATE_PARTS)
         elif value is None:
-            row.append("")
+            row.extend("" for _ in f.columns())
         elif f.multi:
             row.append(f"{MULTI_SEPARATOR} ".join(value))
         elif f.kind in ("number", "year"):
             row.append(format_number(value))
         else:
             row.append(value)
+            if f.coded:
+                row.append(f.code(value) or "")
     return row
 
 

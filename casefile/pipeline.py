@@ -250,10 +250,17 @@ class Writer:
         return False
 
     def _check_source_refs(self, account: Account, line: int | None) -> list[Problem]:
-        """Events and quotes may cite only sources that exist: in this record's sources or already stored."""
+        """Parts may cite only sources that exist: in this record's sources or already stored. A person
+        mentioned may not link to an account merged into another (name the one it was merged into)."""
         own = {s.get("id") for s in account.values.get("sources") or () if s.get("id")}
         problems = []
-        for part in ("events", "quotes"):
+        links = [(n, p["account"]) for n, p in enumerate(account.values.get("people") or (), 1) if p.get("account")]
+        merged = self.store.merged_away([ref for _, ref in links]) if links else set()
+        for number, ref in links:
+            if ref in merged:
+                reason = "links to an account that was merged into another; link the one it was merged into"
+                problems.append(Problem(line, f"people[{number}].account", reason))
+        for part in ("events", "quotes", "places", "people"):
             for number, entry in enumerate(account.values.get(part) or (), 1):
                 ref = entry.get("source")
                 if ref and ref not in own and self.store.find_source({"id": ref}) is None:

@@ -149,6 +149,11 @@ def plan(
             if "name" in hide:
                 _scrub_names(values, hide + blank, cited, lambda name: pseudonym("person", name))
             _pseudonymise(values, hide, pseudonym)
+        if "name" in blank or "name" in hide:  # the people the account mentions are named too
+            values["people"] = [
+                {**m, "name": _other_name(m.get("name"), "name" in blank, pseudonym)}
+                for m in values.get("people") or ()
+            ]
         for name in blank:
             values[name] = [] if model.FIELD_BY_NAME[name].multi else None
         return Account(values, account.created_at, account.updated_at, account.deleted_at)
@@ -161,6 +166,17 @@ def plan(
                 yield one(account, cited.get(account.rowid, {}) if account.rowid is not None else {})
 
     return shape
+
+
+def _other_name(name: object, redact: bool, pseudonym: Pseudonymiser | None) -> object:
+    """The name of a person the account mentions, as ``--redact name`` or ``--pseudonymise name`` leave it: a
+    pseudonym of the same kind as the account's own names (so a person mentioned in two accounts, or with
+    an account of their own, keeps one pseudonym)."""
+    if not isinstance(name, str) or not name:
+        return name
+    if redact or pseudonym is None:
+        return "[redacted]"
+    return pseudonym("person", name)
 
 
 #: The shortest name part looked for on its own in free text: "Kowalski" and "Ali" are, "Al" and "Bo" not.

@@ -96,6 +96,8 @@ def value_text(f: model.Field, value: Any) -> str:
         return f"{model.MULTI_SEPARATOR} ".join(value)
     if f.kind in ("number", "year"):
         return model.format_number(value)
+    if f.coded:
+        return coded_text(f, value)
     return str(value)
 
 
@@ -147,7 +149,14 @@ def show_lines(account: Account) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     for group in ("record", "person", "membership", "exit", "coding", "source"):
         if group in groups:
             yield group, groups[group]
-    for part, describe in (("sources", _source_line), ("events", _event_line), ("quotes", _quote_line)):
+    parts = (
+        ("sources", _source_line),
+        ("events", _event_line),
+        ("quotes", _quote_line),
+        ("places", _place_line),
+        ("people", _person_line),
+    )
+    for part, describe in parts:
         items = account.values.get(part) or []
         if items:
             yield ("timeline" if part == "events" else part), [(str(n), describe(i)) for n, i in enumerate(items, 1)]
@@ -183,6 +192,41 @@ def _quote_line(item: dict[str, Any]) -> str:
     who = ", ".join(b for b in (item.get("speaker"), item.get("locator"), item.get("language")) if b)
     text = f"“{item.get('text')}”" + (f" — {who}" if who else "")
     return text + (f" [translation: {item['translation']}]" if item.get("translation") else "")
+
+
+def coded_text(f: model.Field, value: Any) -> str:
+    """A coded value as written, with its code (and a country's name) when it differs: ``Iranian (IR, Iran)``."""
+    code = f.code(value)
+    if not code:
+        return str(value or "")
+    from casefile.codes import country_name
+
+    named = ", ".join(b for b in (code, country_name(code) if f.coded == "country" else None) if b)
+    return str(value) if named == value else f"{value} ({named})"
+
+
+def _place_line(item: dict[str, Any]) -> str:
+    country = coded_text(model.FIELD_BY_NAME_OF["places"]["country"], item.get("country"))
+    span = (
+        " – ".join(date_text(item.get(d)) or "?" for d in ("since", "until"))
+        if item.get("since") or item.get("until")
+        else ""
+    )
+    bits = [
+        str(item.get("role")),
+        item.get("name") or "",
+        country,
+        span,
+        item.get("note") or "",
+        f"id {item.get('id')}",
+    ]
+    return " · ".join(b for b in bits if b)
+
+
+def _person_line(item: dict[str, Any]) -> str:
+    own = f"account {item['account']}" if item.get("account") else ""
+    bits = [str(item.get("relation")), item.get("name") or "", own, item.get("note") or "", f"id {item.get('id')}"]
+    return " · ".join(b for b in bits if b)
 
 
 def write_plain_show(account: Account, out: TextIO) -> None:

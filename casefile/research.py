@@ -23,13 +23,21 @@ CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 
 
 def append_part(store: Store, validator: Validator, account_ref: str, part: str, entry: dict[str, Any]) -> None:
-    """Add one event or quote to an account."""
+    """Add one event, quote, place or person mentioned to an account."""
     account = store.get(store.resolve_id(account_ref))
     entry = {k: v for k, v in entry.items() if v is not None}
     if entry.get("source"):
         entry["source"] = store.resolve_source_id(entry["source"])
+    if entry.get("account"):  # a person's own account: resolved as writes resolve ids (never a merged-away one)
+        entry["account"] = store.resolve_id(entry["account"])
     entries = [model.nested_to_json(part, item) for item in account.values[part]]
     pipeline.update_record(store, validator, {"id": account.id, part: [*entries, entry]})
+
+
+def part_rows(store: Store, account_ref: str, part: str) -> list[dict[str, Any]]:
+    """The entries of one part of an account (its places, its people…) as the interchange form writes them."""
+    account_id, _ = store.resolve_to_read(account_ref)
+    return [model.nested_to_json(part, item) for item in store.get(account_id).values[part]]
 
 
 _SUB_YEARS = {"21": "spring", "22": "summer", "23": "autumn", "24": "winter", "37": "early", "38": "mid", "39": "late"}
@@ -90,9 +98,25 @@ def timeline_rows(store: Store, flt: Filter, account_id: str | None) -> list[dic
         row = _row(owner, name, "events", event["date"], type=event["type"], place=event["place"])
         row.update(description=event["description"], source=event["source"])
         items.append(((order.get(owner, len(order)), position), row))
+    for position, (owner, name, place) in enumerate(store.dated_places(select)):
+        row = _row(owner, name, "places", _span(place["since"], place["until"]), type=place["role"])
+        row.update(place=place["name"], description=place["note"], source=place["source"])
+        items.append(((order.get(owner, len(order)), 10**9 + position), row))
     kept = [(key, row) for key, row in items if _in_range(row.pop("_date"), flt.since, flt.until)]
     kept.sort(key=lambda kr: (kr[1]["earliest"] is None, kr[1]["earliest"] or "", kr[1]["latest"] or "", *kr[0]))
     return [row for _, row in kept][: flt.limit]
+
+
+def _span(since: model.FuzzyDate | None, until: model.FuzzyDate | None) -> model.FuzzyDate | None:
+    """A place's time there as one date for the timeline: ``1986–2012`` from since 1986 until 2012 (what was
+    written kept in the raw text), from the earliest day of ``since`` to the latest of ``until``."""
+    if since is None or until is None:
+        return since or until
+    raw = f"{since.raw} – {until.raw}"
+    if since.edtf is None or until.edtf is None or since.min is None or until.max is None:
+        return model.FuzzyDate(raw, precision="unknown")
+    edtf = f"{since.edtf.rstrip('~?')}/{until.edtf.rstrip('~?')}"
+    return model.FuzzyDate(raw, edtf, since.min, until.max, "interval")
 
 
 def _row(account: str, name: Any, field: str, date: model.FuzzyDate | None, **values: Any) -> dict[str, Any]:

@@ -27,7 +27,10 @@ YEAR_RE = re.compile(r"^[12][0-9]{3}$")
 NUMBER_RE = re.compile(r"^[0-9]{1,3}(\.[0-9]+)?$")
 KNOWN_KEYS: frozenset[str] = frozenset(model.JSON_KEYS)  # includes the nested lists
 _DATE_COMPANIONS = {f"{name}_{part}": (name, part) for name in model.DATE_FIELDS for part in model.DATE_PARTS}
-_COMPANION_KEYS: frozenset[str] = frozenset(_DATE_COMPANIONS)
+#: The code columns beside coded fields (``nationality_code`` → ``nationality``): derived, so only checked.
+_CODE_COMPANIONS = {f"{f.name}_code": f.name for f in model.FIELDS if f.coded}
+_COMPANION_KEYS: frozenset[str] = frozenset(_DATE_COMPANIONS) | frozenset(_CODE_COMPANIONS)
+SHORT_ID_RE = re.compile(r"^[0-9a-f]{8}$")
 _NUL = "\x00"
 #: Lone surrogates: not Unicode text, so they cannot be stored as UTF-8. JSON escapes are refused by the
 #: importer; they also arrive through codecs such as UTF-7 and through undecodable bytes in ``sys.argv``.
@@ -141,12 +144,14 @@ class Validator:
                     self._date(f.name, raw[f.name], _date_parts(f.name, raw), line, result)
                 else:
                     values[f.name] = self._value(f, raw[f.name])
+                    if f.coded:
+                        _check_code(f, values[f.name], raw, line, problems)
             except ValueError as exc:
                 problems.append(Problem(line, f.name, str(exc)))
         for key in raw:
-            companion = _DATE_COMPANIONS.get(key)
-            if companion and companion[0] not in raw and raw[key] not in (None, ""):
-                problems.append(Problem(line, key, f"given without the {companion[0]!r} column it belongs to"))
+            owner = _DATE_COMPANIONS[key][0] if key in _DATE_COMPANIONS else _CODE_COMPANIONS.get(key)
+            if owner and owner not in raw and raw[key] not in (None, ""):
+                problems.append(Problem(line, key, f"given without the {owner!r} column it belongs to"))
         if problems:
             raise InvalidRecord(problems)
         return result
@@ -224,6 +229,14 @@ class Validator:
         if f.kind == "id":
             if not ID_RE.match(value):
                 raise ValueError("is not a casefile id (16 hex digits); leave it empty to have one assigned")
+            return value
+        if f.kind == "part_id":
+            if not SHORT_ID_RE.match(value):
+                raise ValueError("is not a part id (8 hex digits); leave it empty to have one assigned")
+            return value
+        if f.kind == "account_ref":
+            if not ID_RE.match(value):
+                raise ValueError("must be the id of an account (16 hex digits)")
             return value
         if f.kind == "enum" and f.vocab:
             return self._code(f.vocab, value)
@@ -348,6 +361,7 @@ class Validator:
         fields = model.NESTED[part]
         known = {c for f in fields for c in f.columns()}
         items = []
+        seen: set[Any] = set()
         for number, entry in enumerate(value, 1):
             where = f"{part}[{number}]"
             if not isinstance(entry, dict):
@@ -372,11 +386,17 @@ class Validator:
                         item[f.name] = _ref(entry[f.name])
                     else:
                         item[f.name] = self._value(f, entry[f.name])
+                        if f.coded:
+                            _check_code(f, item[f.name], entry, line, problems, f"{where}.")
                 except ValueError as exc:
                     problems.append(Problem(line, f"{where}.{f.name}", str(exc)))
             required = model.REQUIRED_NESTED.get(part)
             if required and not item.get(required):
                 problems.append(Problem(line, f"{where}.{required}", "is required"))
+            short = item.get("id") if part in ("places", "people") else None
+            if short and short in seen:
+                problems.append(Problem(line, f"{where}.id", f"repeats the id of an earlier {model.SINGULAR[part]}"))
+            seen.add(short)
             if part == "sources":
                 item["role"] = item.get("role") or "primary"
             else:
@@ -400,6 +420,21 @@ def _date_parts(name: str, raw: Mapping[str, Any]) -> dict[str, Any]:
     """The non-empty parsed parts given beside a date (``<name>_edtf`` … ``<name>_note``)."""
     parts = {part: raw.get(f"{name}_{part}") for part in model.DATE_PARTS}
     return {k: v for k, v in parts.items() if v not in (None, "")}
+
+
+def _check_code(
+    f: model.Field,
+    value: str | None,
+    raw: Mapping[str, Any],
+    line: int | None,
+    problems: list[Problem],
+    where: str = "",
+) -> None:
+    """A code given beside a coded field (an export's ``nationality_code``) must be the one casefile derives."""
+    given = raw.get(f"{f.name}_code")
+    if given not in (None, "") and given != f.code(value):
+        reason = f"does not match {f.name}: the code is derived from what was written; leave it empty"
+        problems.append(Problem(line, f"{where}{f.name}_code", reason))
 
 
 def _ref(value: Any) -> str | None:

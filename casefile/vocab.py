@@ -168,6 +168,39 @@ SOURCE_ROLES: tuple[Code, ...] = _codes(
     ("contradicting", "Contradicting", "Contradicts the account."),
 )
 
+PLACE_ROLES: tuple[Code, ...] = _codes(
+    "",
+    ("origin", "Origin", "Where the person comes from."),
+    ("served", "Served", "Where the person served or was stationed in the organisation."),
+    ("held", "Held", "Where the person was held: a camp, a prison, a base (with dates)."),
+    ("left_from", "Left from", "Where the person left the organisation from."),
+    ("went_to", "Went to", "Where or to whom the person went after leaving."),
+    ("lives_now", "Lives now", "Where the person lives now."),
+    ("other", "Other", "Any other place the account names; say which in the note."),
+)
+
+#: Relations of a person mentioned to the subject. The ``family`` group is exported to FtM as Family, the
+#: others as Associate.
+RELATIONS: tuple[Code, ...] = _codes(
+    "family",
+    ("mother", "Mother", ""),
+    ("father", "Father", ""),
+    ("brother", "Brother", ""),
+    ("sister", "Sister", ""),
+    ("spouse", "Spouse", "Husband, wife or partner."),
+    ("child", "Child", "Son or daughter."),
+    ("relative", "Relative", "Any other relative; say which in the note."),
+) + _codes(
+    "associate",
+    ("recruiter", "Recruiter", "Who recruited the person."),
+    ("commander", "Commander", "A commander or superior in the organisation."),
+    ("fellow_member", "Fellow member", "Someone the person served with."),
+    ("fellow_defector", "Fellow defector", "Someone who left with or like the person."),
+    ("helper", "Helper", "Someone who helped the person leave or settle."),
+    ("reporter", "Reporter", "The journalist or interviewer who reported the account."),
+    ("other", "Other", "Anyone else; say who in the note."),
+)
+
 #: Vocabulary name (as used by ``Field.vocab``) → its shipped codes.
 VOCABULARIES: dict[str, tuple[Code, ...]] = {
     "exit_reason": EXIT_REASONS,
@@ -181,6 +214,8 @@ VOCABULARIES: dict[str, tuple[Code, ...]] = {
     "publisher_type": PUBLISHER_TYPES,
     "stance": STANCES,
     "source_role": SOURCE_ROLES,
+    "place_role": PLACE_ROLES,
+    "relation": RELATIONS,
 }
 
 #: Vocabularies users may extend with ``casefile vocab add``; the others are fixed standards.

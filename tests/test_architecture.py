@@ -61,6 +61,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.config",
         "casefile.gazetteer",
         "casefile.migrations",
+        "casefile.codes",
     ),
 }
 

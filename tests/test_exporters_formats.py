@@ -106,7 +106,7 @@ def test_blns_never_starts_a_cell_with_a_formula_character() -> None:
 
 def test_raw_csv_keeps_formula_cells() -> None:
     text, _ = export("csv", [Account({"name": "=1+1", "birth_year": -5})], safe_csv=False)
-    assert "\r\n,,=1+1,,,-5," in text
+    assert "\r\n,,=1+1,,,,-5," in text  # id, external_id, name, aliases, gender, gender_code, birth_year
 
 
 def test_empty_csv_is_just_the_header() -> None:

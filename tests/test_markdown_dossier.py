@@ -16,8 +16,10 @@ def filled(part: str) -> dict:
     for f in model.NESTED[part]:
         if f.kind == "date":
             out.update({f.name: "1886", f"{f.name}_corrected": "1986", f"{f.name}_note": f"{part} date typo"})
-        elif f.kind in ("id", "ref"):
+        elif f.kind in ("id", "ref", "account_ref"):
             out[f.name] = "a" * 16
+        elif f.kind == "part_id":
+            out[f.name] = "a" * 8
         elif f.vocab:
             out[f.name] = sorted(vocab.codes(f.vocab))[0]
         else:

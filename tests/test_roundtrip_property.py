@@ -116,6 +116,10 @@ DATES = [
 AMBIGUOUS_DATES = ["03/04/2021", "1/2/1999"]
 
 
+#: Values of coded fields (nationality, gender): spellings of one code, and ones without a code.
+CODED_SAMPLES = ["IR", "ir", "Iran", "Iranian", " Islamic Republic of Iran ", "DPRK", "F", "woman", "Atlantean", ""]
+
+
 def codes(vocabulary: str) -> list[str]:
     return sorted(vocab.codes(vocabulary))
 
@@ -137,6 +141,8 @@ def record(full: bool) -> st.SearchStrategy[dict[str, Any]]:
     for f in model.FIELDS:
         if f.kind == "id":
             fields[f.name] = st.none() | st.text("0123456789abcdef", min_size=16, max_size=16)
+        elif f.kind == "text" and f.coded:  # what people write, with a code or without one
+            fields[f.name] = OPTIONAL_TEXT | st.sampled_from(CODED_SAMPLES)
         elif f.kind == "text":
             fields[f.name] = OPTIONAL_TEXT
         elif f.kind == "multi":

@@ -108,6 +108,8 @@ evidence.register(sources.source_app)  # source capture, source attach
 app.add_typer(sources.source_app, name="source")
 app.add_typer(parts.event_app, name="event")
 app.add_typer(parts.quote_app, name="quote")
+app.add_typer(parts.place_app, name="place")
+app.add_typer(parts.person_app, name="person")
 app.add_typer(research.vocab_app, name="vocab")
 app.add_typer(config.app, name="config")
 usage.install(app)  # parser errors count stray arguments and quote typed values short

@@ -172,7 +172,7 @@ def stats(
     elif fmt is ReadFormat.table and stdout_is_terminal():
         _stats_table(result)
     else:
-        _emit(result.rows, fmt, [*result.by, "accounts"], "counts")
+        _emit(result.rows, fmt, result.columns, "counts")
     missing = ", ".join(f"{n} without {d.replace('_', ' ')}" for d, n in result.no_value.items())
     err(f"{plural(result.accounts, 'account')}; {missing}")
 
@@ -191,7 +191,10 @@ def _stats_table(result: Any) -> None:
     top = max((r["accounts"] for r in result.rows), default=0)
     for row in result.rows:
         cells = [
-            safe_text(str(row[d])) if row[d] is not None else safe_text("(no value)", "dim italic") for d in result.by
+            safe_text(str(row[d]) + (f" ({row[d + '_name']})" if row.get(d + "_name") else ""))
+            if row[d] is not None
+            else safe_text("(no value)", "dim italic")
+            for d in result.by
         ]
         share = f"{100 * row['accounts'] / result.accounts:.1f}%" if result.accounts else ""
         table.add_row(*cells, str(row["accounts"]), share, bar(row["accounts"], top))

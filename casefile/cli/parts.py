@@ -121,3 +121,108 @@ def quote_add(
     }
     research.append_part(store, validator_for(store, None, False), account_id, "quotes", entry)
     typer.echo("quote added", err=True)
+
+
+# ------------------------------------------------------------------------------------------- places, people
+
+place_app = typer.Typer(
+    rich_markup_mode=None,
+    help="Places in the person's story: origin, where they served or were held, left from, went to, live now."
+    '\n\nExample: casefile place add 3f9a --role held --name "Camp Ashraf" --country IQ --since 1986 --until 2012',
+    no_args_is_help=True,
+)
+
+person_app = typer.Typer(
+    rich_markup_mode=None,
+    help="People the account mentions: recruiters, commanders, relatives, fellow defectors, the reporter."
+    '\n\nExample: casefile person add 3f9a --name "Reza" --relation brother --account 7b2e',
+    no_args_is_help=True,
+)
+
+#: The columns of ``place list`` and ``person list`` in a table or plain rows (JSON has every key).
+PLACE_COLUMNS = ["id", "role", "name", "country", "country_code", "since", "until", "note", "source"]
+PERSON_COLUMNS = ["id", "relation", "name", "account", "note", "source"]
+
+
+@place_app.command("add")
+@boundary
+def place_add(
+    account_id: AccountId,
+    role: Annotated[str, typer.Option("--role", help="origin, served, held, … (`casefile vocab place_role`).")],
+    name: Annotated[Optional[str], typer.Option("--name", help="The place as written: camp, city, country.")] = None,
+    country: Annotated[
+        Optional[str], typer.Option("--country", help="Its country as written (IQ, Iraq, Iraqi); coded to ISO 3166.")
+    ] = None,
+    since: Annotated[Optional[str], typer.Option("--since", help="From when (fuzzy; kept as written).")] = None,
+    until: Annotated[Optional[str], typer.Option("--until", help="Until when (fuzzy; kept as written).")] = None,
+    note: Annotated[Optional[str], typer.Option("--note", help="The researcher's note.")] = None,
+    source: SourceRef = None,
+    dayfirst: DayFirst = False,
+    monthfirst: MonthFirst = False,
+    keep_unparsed_dates: KeepUnparsed = False,
+) -> None:
+    """Add a place to an account, with its role in the story; the country is coded, what was written kept.
+
+    Example: casefile place add 3f9a --role held --name "Camp Ashraf" --country Iraq --since 1986 --until 2012
+    """
+    from casefile import research
+
+    store = open_store()
+    entry = {"role": role, "name": name, "country": country, "since": since, "until": until, "note": note}
+    validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
+    typed = {"role": "--role", "name": "--name", "country": "--country", "since": "--since", "until": "--until"}
+    with named_as_typed({**typed, "note": "--note", "source": "--source"}):
+        research.append_part(store, validator, account_id, "places", {**entry, "source": source})
+    typer.echo("place added", err=True)
+
+
+@place_app.command("list")
+@boundary
+def place_list(account_id: AccountId, fmt: Format = ReadFormat.table) -> None:
+    """The places of an account, in the order they were added, with their ids.
+
+    Example: casefile place list 3f9a --format json
+    """
+    from casefile import research
+
+    _emit(research.part_rows(open_store(), account_id, "places"), fmt, PLACE_COLUMNS, "places")
+
+
+@person_app.command("add")
+@boundary
+def person_add(
+    account_id: AccountId,
+    relation: Annotated[
+        str, typer.Option("--relation", help="recruiter, commander, brother, … (`casefile vocab relation`).")
+    ],
+    name: Annotated[Optional[str], typer.Option("--name", help="Their name as written, or who they are.")] = None,
+    account: Annotated[
+        Optional[str], typer.Option("--account", help="Their own account: an id, a unique prefix or an external id.")
+    ] = None,
+    note: Annotated[Optional[str], typer.Option("--note", help="The researcher's note.")] = None,
+    source: SourceRef = None,
+) -> None:
+    """Add a person the account mentions, with their relation to the subject and, when known, their account.
+
+    Example: casefile person add 3f9a --name "Commander K." --relation recruiter --note "met in Baghdad"
+    """
+    from casefile import research
+
+    store = open_store()
+    entry = {"name": name, "relation": relation, "account": account, "note": note, "source": source}
+    typed = {"name": "--name", "relation": "--relation", "account": "--account", "note": "--note", "source": "--source"}
+    with named_as_typed(typed):
+        research.append_part(store, validator_for(store, None, False), account_id, "people", entry)
+    typer.echo("person added", err=True)
+
+
+@person_app.command("list")
+@boundary
+def person_list(account_id: AccountId, fmt: Format = ReadFormat.table) -> None:
+    """The people an account mentions, in the order they were added, with their ids.
+
+    Example: casefile person list 3f9a --format json
+    """
+    from casefile import research
+
+    _emit(research.part_rows(open_store(), account_id, "people"), fmt, PERSON_COLUMNS, "people")

@@ -231,10 +231,13 @@ class Part(str, Enum):
     events = "events"
     quotes = "quotes"
     sources = "sources"
+    places = "places"
+    people = "people"
 
 
 TableOpt = Annotated[
-    Optional[Part], typer.Option("--table", help="Export the events, quotes or source links as a CSV table.")
+    Optional[Part],
+    typer.Option("--table", help="Export the events, quotes, source links, places or people as a CSV table."),
 ]
 Redact = Annotated[
     Optional[list[str]], typer.Option("--redact", metavar="FIELD,...", help="Blank these fields (repeatable).")

@@ -25,7 +25,8 @@ What an account becomes (entities shared between accounts are written once, befo
   event ("<Type>: <person>", keyword ``event_type:…``, its place and its source as proof, else the
   account's primary source).
 * **Note**, one per quote: description is the exact text, summary the translation, entity the Person.
-* **Address**, one per distinct place text (left_from, went_to, event places), linked from the Events.
+* **Address**, one per distinct place text (left_from, went_to, event places), linked from the Events;
+  the places and people of an account are :mod:`.ftm_parts`'.
 
 The library's traps, verified on followthemoney 4.11, and what is done about each:
 
@@ -62,7 +63,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 from casefile.errors import CasefileError, UsageError, quote
-from casefile.model import FLAT_SOURCE, Account, FuzzyDate, format_number
+from casefile.model import FIELD_BY_NAME, FLAT_SOURCE, Account, FuzzyDate, format_number
+
+from . import ftm_parts
 
 if TYPE_CHECKING:
     from followthemoney.proxy import EntityProxy
@@ -438,6 +441,8 @@ class Writer:
             {str(link["id"]): a for a, link in links if link.get("id")},
         )
         membership = self.membership(ctx, v)
+        ftm_parts.person_countries(self, person, v)
+        self.put(person, "addressEntity", ftm_parts.places(self, ctx, v), "place where the person lives now")
         self.emit(person)
         if membership is not None:
             self.emit(membership)
@@ -450,6 +455,7 @@ class Writer:
             self.timeline_event(ctx, i, item)
         for i, item in enumerate(v.get("quotes") or (), 1):
             self.quote(ctx, i, item)
+        ftm_parts.people(self, ctx, v)
 
     def person(self, account: Account, subject: str, primary: str | None) -> Draft:
         v = account.values
@@ -461,8 +467,8 @@ class Writer:
         person.lines.append(f"casefile account {account_id}{external}")
         for i, alias in enumerate(v.get("aliases") or (), 1):
             self.put(person, "alias", alias, f"alias {i}")
-        self.put(person, "nationality", v.get("nationality"), "field 'nationality'")
-        self.put(person, "gender", v.get("gender"), "field 'gender'")
+        for name in ("nationality", "gender"):  # the code when there is one (IR for Iranian), else as written
+            self.put(person, name, FIELD_BY_NAME[name].code(v.get(name)) or v.get(name), f"field {name!r}")
         if v.get("birth_year") is not None:
             self.put(person, "birthDate", str(v["birth_year"]), "field 'birth_year'")
         self.put_text(person, "summary", v.get("summary"))

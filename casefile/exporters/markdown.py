@@ -3,10 +3,10 @@
 Layout: a title line; per account a ``## name`` heading (``(unnamed)`` when there is none), the id (and
 external id) as bullets, then one ``###`` subsection per field group (person, membership, exit, coding,
 source) listing the non-empty fields as ``- **field:** value`` bullets, the summary as a paragraph, and
-``### Sources``, ``### Events`` and ``### Quotes`` with one bullet per entry and its non-empty parts as
-bullets under it. Every field of the registry appears when it has a value (tests/test_markdown_dossier.py
-walks the registry). A date shows its raw text, the researcher's correction and note, and its reading
-(EDTF, precision, earliest and latest day); allegations are marked as alleged.
+``### Sources``, ``### Events``, ``### Quotes``, ``### Places`` and ``### People`` with one bullet per entry
+and its non-empty parts as bullets under it. Every field of the registry appears when it has a value
+(tests/test_markdown_dossier.py walks the registry). A date shows its raw text, the researcher's correction
+and note, and its reading (EDTF, precision, earliest and latest day); allegations are marked as alleged.
 
 The text is data, possibly hostile, and must not become markup. So, in every value:
 
@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable
 from typing import TextIO
 
-from casefile.model import CSV_COLUMNS, FIELDS, NESTED, Account, FuzzyDate, to_csv_row
+from casefile.model import CSV_COLUMNS, FIELDS, NESTED, SINGULAR, Account, FuzzyDate, to_csv_row
 
 TITLE = "# Case file: accounts\n"
 GROUPS = ("person", "membership", "exit", "coding", "source")
@@ -71,7 +71,7 @@ def _section(account: Account) -> str:
         if entries:
             lines += ["", "### " + part.capitalize(), ""]
         for n, entry in enumerate(entries, 1):
-            lines.append(f"- **{part[:-1]} {n}**")
+            lines.append(f"- **{SINGULAR[part]} {n}**")
             for f in fields:
                 value = entry.get(f.name)
                 if value is not None and value != "":

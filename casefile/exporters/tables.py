@@ -1,8 +1,8 @@
-"""The parts of records as their own CSV tables, keyed by account id: ``export --table events|quotes|sources``.
+"""The parts of records as their own CSV tables, keyed by account id: ``export --table events|quotes|…``.
 
-One row per event, quote or source link, with the account's ``account_id`` first and then the part's
-keys exactly as in the JSON export (dates with their parsed companions), so a statistician can join the
-tables on ``account_id``.
+One row per event, quote, source link, place or person mentioned, with the account's ``account_id`` first
+and then the part's keys exactly as in the JSON export (dates with their parsed companions), so a
+statistician can join the tables on ``account_id``.
 """
 
 from __future__ import annotations

@@ -20,15 +20,18 @@ from casefile.model import Account, Filter, FuzzyDate
 
 from .base import StoreBase
 
-_SELECT_COLUMNS = "rowid, " + ", ".join(f'"{c}"' for c in model.ACCOUNT_COLUMNS)
 _FIELD_COLUMNS = tuple(c for f in model.FIELDS for c in f.columns())
+_SELECT_COLUMNS = "rowid, " + ", ".join(f'"{c}"' for c in (*_FIELD_COLUMNS, *model.SYSTEM_COLUMNS))
 _TEXT_SEARCH_COLUMNS = model.TEXT_FILTERED
 
 
 # ---------------------------------------------------------------------------------------------- rows
 
-#: (field name, kind, number of columns) for each field, in column order.
-_CONVERTERS: list[tuple[str, str, int]] = [(f.name, f.kind, len(f.columns())) for f in model.FIELDS]
+#: (field name, kind, number of columns) for each field, in column order; a coded field's kind is ``coded``.
+_CONVERTERS: list[tuple[str, str, int]] = [
+    (f.name, "coded" if f.coded else f.kind, len(f.columns())) for f in model.FIELDS
+]
+_FIELDS = model.FIELD_BY_NAME
 
 
 def _load_multi(raw: str | None) -> Any:
@@ -71,6 +74,8 @@ def account_to_row(account: Account) -> list[Any]:
                 extend((value.raw, value.edtf, value.min, value.max, value.precision, value.corrected, value.note))
         elif kind == "multi":
             append(_encode_multi(value) if value else None)
+        elif kind == "coded":
+            extend((value, _FIELDS[name].code(value)))
         else:
             append(value)
     return out

@@ -26,6 +26,8 @@ def _year(field: str) -> str:
     )
 
 
+_PLACES = " LEFT JOIN places AS p ON p.account_rowid = accounts.rowid"
+
 #: ``stats`` dimensions: name → (FROM clause joined to accounts, value expression). Multi-valued ones join
 #: a row per value; an account counts once per distinct value.
 STATS_DIMENSIONS: dict[str, tuple[str, str]] = {
@@ -39,8 +41,12 @@ STATS_DIMENSIONS: dict[str, tuple[str, str]] = {
     ),
     "allegation": (" LEFT JOIN json_each(accounts.allegations) AS j", "j.value"),
     "exit_type": ("", "accounts.exit_type"),
-    "nationality": ("", "accounts.nationality"),
-    "gender": ("", "accounts.gender"),
+    # a coded field counts its code (IR for IR, ir, Iran, Iranian); a value without one as written
+    "nationality": ("", "coalesce(accounts.nationality_code, accounts.nationality)"),
+    "gender": ("", "coalesce(accounts.gender_code, accounts.gender)"),
+    "country": (_PLACES, "coalesce(p.country_code, p.country)"),
+    "place_role": (_PLACES, "p.role"),
+    "relation": (" LEFT JOIN people AS m ON m.account_rowid = accounts.rowid", "m.relation"),
     "source_reliability": ("", "accounts.source_reliability"),
     "publisher_type": (
         " LEFT JOIN account_sources AS l ON l.account_rowid = accounts.rowid LEFT JOIN sources AS s ON "
@@ -52,6 +58,8 @@ STATS_DIMENSIONS: dict[str, tuple[str, str]] = {
 #: Dimensions that are parts of one coded item (a reason and its push/pull/barrier factor): a cross-tab of
 #: two of them pairs the values within each item; any other pair of dimensions pairs per account.
 REASON_PARTS = frozenset({"reason", "reason_factor"})
+#: Every such group: a place's country and its role pair within each place too.
+ITEM_PARTS = (REASON_PARTS, frozenset({"country", "place_role"}))
 
 
 class Analysis(StoreBase):
@@ -75,7 +83,9 @@ class Analysis(StoreBase):
         pairs = list(factors.items()) or [("", "")]
         ctes = ["factors(code, grp) AS (VALUES " + ", ".join("(?, ?)" for _ in pairs) + ")"]
         cte_params: list[Any] = [x for pair in pairs for x in pair]
-        if len(joins) == 2 and set(dimensions) <= REASON_PARTS:  # parts of one coded item pair within it
+        if len(joins) == 2 and any(
+            set(dimensions) <= parts for parts in ITEM_PARTS
+        ):  # parts of one coded item pair within it
             join = max((j for j, _ in joins), key=len)
             raw = f"SELECT accounts.rowid AS k, {joins[0][1]} AS v0, {joins[1][1]} AS v1 FROM accounts{join}{where}"
             sql = f"WITH {ctes[0]} SELECT v0, v1, count(DISTINCT k) FROM ({raw}) GROUP BY 1, 2"

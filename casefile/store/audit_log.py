@@ -45,7 +45,13 @@ AUDITED: tuple[AuditKind, ...] = (
     AuditKind(
         "account",
         "accounts",
-        (("account_sources", "account_rowid"), ("events", "account_rowid"), ("quotes", "account_rowid")),
+        (
+            ("account_sources", "account_rowid"),
+            ("events", "account_rowid"),
+            ("quotes", "account_rowid"),
+            ("places", "account_rowid"),
+            ("people", "account_rowid"),
+        ),
         ("id",),
     ),
     AuditKind("redirect", "account_redirects", (), ("old_id",)),
@@ -57,6 +63,8 @@ _PART_NAMES = {
     "account_sources": "sources",
     "events": "events",
     "quotes": "quotes",
+    "places": "places",
+    "people": "people",
     "organization_names": "names",
 }
 #: Columns a diff leaves out: the row's key and timestamps every change moves.

@@ -99,6 +99,8 @@ def _json_value(f: model.Field, columns: Sequence[str]) -> str:
         return f"CASE WHEN {columns[0]} IS NULL THEN {_sql_string(nulls)} ELSE {' || '.join(members)} END"
     if f.multi:
         return f"coalesce({columns[0]}, '[]')"  # the stored text, which query_json checks
+    if f.coded:  # what was written, then its code
+        return f"""json_quote({columns[0]}) || {_sql_string(f', "{f.name}_code": ')} || json_quote({columns[1]})"""
     return f"json_quote({columns[0]})"
 
 

@@ -26,6 +26,17 @@ _SOURCE_LINK_PARTS = ("id", "role", "locator", "reliability", "credibility")
 _SOURCE_COLUMNS = _columns_of(model.SOURCE_FIELDS, _SOURCE_LINK_PARTS)
 _EVENT_COLUMNS = _columns_of(model.EVENT_FIELDS, ("source",))
 _QUOTE_COLUMNS = _columns_of(model.QUOTE_FIELDS, ("source",))
+_PLACE_COLUMNS = _columns_of(model.PLACE_FIELDS, ("source",))
+_PERSON_COLUMNS = _columns_of(model.PERSON_FIELDS, ("source",))
+#: The parts stored a row per entry in a table of their own (table, columns), written by replace_nested.
+_ROW_PARTS = {
+    "events": ("events", _EVENT_COLUMNS),
+    "quotes": ("quotes", _QUOTE_COLUMNS),
+    "places": ("places", _PLACE_COLUMNS),
+    "people": ("people", _PERSON_COLUMNS),
+}
+#: Parts whose rows carry a short id of their own (8 hex digits), kept while the account is rewritten.
+_SHORT_IDS = ("places", "people")
 #: Flat account column → the SQL expression giving it from a primary link ``l`` and its source ``s``: every
 #: column of each field model.FLAT_SOURCE names (a date's parsed ones too), from the link for the link's own
 #: parts (the grades), else from the source.
@@ -39,12 +50,16 @@ _NESTED_FROM = {
     "sources": ("account_sources", "l", "JOIN sources s ON s.rowid = l.source_rowid"),
     "events": ("events", "e", "LEFT JOIN sources s ON s.rowid = e.source_rowid"),
     "quotes": ("quotes", "q", "LEFT JOIN sources s ON s.rowid = q.source_rowid"),
+    "places": ("places", "p", "LEFT JOIN sources s ON s.rowid = p.source_rowid"),
+    "people": ("people", "m", "LEFT JOIN sources s ON s.rowid = m.source_rowid"),
 }
 #: The columns of each part's rows, in _NESTED_ORDER order (a date's raw text, then its six parsed columns).
 _NESTED_COLUMNS = {
     "sources": ["s.id", *(f"s.{c}" for c in _SOURCE_COLUMNS), "l.role", "l.locator", "l.reliability", "l.credibility"],
     "events": [*(f"e.{c}" for c in _EVENT_COLUMNS), "s.id"],
     "quotes": [*(f"q.{c}" for c in _QUOTE_COLUMNS), "s.id"],
+    "places": [*(f"p.{c}" for c in _PLACE_COLUMNS), "s.id"],
+    "people": [*(f"m.{c}" for c in _PERSON_COLUMNS), "s.id"],
 }
 _NESTED_SELECT = {
     part: f"SELECT {a}.account_rowid, {', '.join(_NESTED_COLUMNS[part])} FROM {table} {a} {join} "
@@ -63,6 +78,8 @@ _NESTED_ORDER = {
     ],
     "events": [*[f.name for f in model.EVENT_FIELDS if f.name != "source"], "source"],
     "quotes": [*[f.name for f in model.QUOTE_FIELDS if f.name != "source"], "source"],
+    "places": [*[f.name for f in model.PLACE_FIELDS if f.name != "source"], "source"],
+    "people": [*[f.name for f in model.PERSON_FIELDS if f.name != "source"], "source"],
 }
 
 
@@ -80,10 +97,9 @@ def _nested_item(part: str, row: Sequence[Any]) -> dict[str, Any]:
     for name in _NESTED_ORDER[part]:
         if fields[name].kind == "date":
             item[name] = FuzzyDate(row[i], *row[i + 1 : i + 7]) if row[i] is not None else None
-            i += 7
-        else:
+        else:  # a coded field's code, stored beside it, is derived again when needed
             item[name] = row[i]
-            i += 1
+        i += len(fields[name].columns())
     return item
 
 
@@ -98,9 +114,24 @@ def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] |
         value = item.get(f.name)
         if f.kind == "date":
             out.extend((value.raw, *value.parts().values()) if value is not None else (None,) * 7)
+        elif f.coded:
+            out.extend((value, f.code(value)))
         else:
             out.append(value)
     return out
+
+
+def _assign_short_ids(items: list[dict[str, Any]]) -> None:
+    """Give each entry without one a short id (8 hex digits) no other entry of the account has."""
+    import secrets
+
+    taken = {item.get("id") for item in items}
+    for item in items:
+        if not item.get("id"):
+            while (short := secrets.token_hex(4)) in taken:
+                pass  # pragma: no cover - one chance in four billion per entry
+            item["id"] = short
+            taken.add(short)
 
 
 class Parts(StoreBase):
@@ -140,9 +171,11 @@ class Parts(StoreBase):
                         item.get("credibility"),
                     ),
                 )
-        for part, table, columns in (("events", "events", _EVENT_COLUMNS), ("quotes", "quotes", _QUOTE_COLUMNS)):
+        for part, (table, columns) in _ROW_PARTS.items():
             if part not in values:
                 continue
+            if part in _SHORT_IDS:
+                _assign_short_ids(values[part])
             conn.execute(f"DELETE FROM {table} WHERE account_rowid = ?", (rowid,))
             rows = [
                 (rowid, position, *_nested_row(part, item), self.source_rowid(item.get("source")))
@@ -442,3 +475,20 @@ class Parts(StoreBase):
         )
         for row in self.conn.execute(sql, params):
             yield str(row[0]), row[1], _nested_item("events", row[2:])
+
+    def dated_places(self, flt: Filter) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
+        """(account id, account name, place) for the places with a date (since or until) of the accounts ``flt``
+        selects, in record order."""
+        where, params = self.where(flt)
+        cols = ", ".join(f"p.{c}" for c in _PLACE_COLUMNS)
+        sql = (
+            f"SELECT a.id, a.name, {cols}, s.id FROM places p JOIN accounts a ON a.rowid = p.account_rowid "
+            f"LEFT JOIN sources s ON s.rowid = p.source_rowid WHERE (p.since IS NOT NULL OR p.until IS NOT NULL) "
+            f"AND p.account_rowid IN (SELECT rowid FROM accounts{where}) ORDER BY a.rowid, p.position"
+        )
+        for row in self.conn.execute(sql, params):
+            yield str(row[0]), row[1], _nested_item("places", row[2:])
+
+    def relink_people(self, old_id: str, new_id: str) -> None:
+        """People mentioned who linked to an account merged away now link to the account it was merged into."""
+        self.conn.execute("UPDATE people SET account = ? WHERE account = ?", (new_id, old_id))

@@ -4,8 +4,9 @@ from an allow-list, never by copying everything and deleting.
 :meth:`Publishing.write_published` makes the new file's schema from this database's own (every table but those a
 published file never holds, :data:`UNPUBLISHED_TABLES`; plus ``left_year``, a virtual column for a facet),
 attaches it to this connection and fills it by ``INSERT … SELECT`` under one read snapshot: the accounts that
-are not restricted and not deleted (a merged-away account is a deleted one), their source links, events and
-quotes, the sources a published account, event or quote cites, every organisation with its aliases, the
+are not restricted and not deleted (a merged-away account is a deleted one), their source links, events,
+quotes, places and people mentioned (a person's link to an account that is not published is left empty), the
+sources a published account or part cites, every organisation with its aliases, the
 vocabulary labels and the list of schema steps. Nothing else is copied: no audit log, no merge redirects, no
 accepted ``check`` findings. Only row values travel, never pages, and nothing is ever deleted or updated in
 the new file, so it has no free page and no page holds bytes of anything but what was published.
@@ -37,7 +38,7 @@ from .connection import PAGE_SIZE, _map_sqlite_error, database_errors
 _PUBLISHED = "EXISTS (SELECT 1 FROM pub.accounts AS p WHERE p.rowid = {column})"
 _CITED = " UNION ".join(
     f"SELECT t.source_rowid FROM main.{table} AS t JOIN pub.accounts AS p ON p.rowid = t.account_rowid"
-    for table in ("account_sources", "events", "quotes")
+    for table in ("account_sources", "events", "quotes", "places", "people")
 )
 _COPIES: tuple[tuple[str, str], ...] = (
     ("accounts", "deleted_at IS NULL AND confidentiality != 'restricted'"),
@@ -45,6 +46,8 @@ _COPIES: tuple[tuple[str, str], ...] = (
     ("account_sources", _PUBLISHED.format(column="account_rowid")),
     ("events", _PUBLISHED.format(column="account_rowid")),
     ("quotes", _PUBLISHED.format(column="account_rowid")),
+    ("places", _PUBLISHED.format(column="account_rowid")),
+    ("people", _PUBLISHED.format(column="account_rowid")),
     ("organizations", "1"),
     ("organization_names", "1"),
     ("vocabulary", "1"),
@@ -91,6 +94,21 @@ _UNPUBLISHED = {
     "AND id IN (SELECT old_id FROM main.account_redirects)",
     "audit log entries": "SELECT count(*) FROM main.audit_log",
 }
+
+
+def _columns(conn: sqlite3.Connection, table: str) -> str:
+    """What to copy of a row: every column, except that a person mentioned keeps the link to their own account
+    only when that account is published (the link would otherwise name an account the file leaves out; it is
+    left empty as the row is written, never updated afterwards)."""
+    if table != "people":
+        return "*"
+    names = [r[1] for r in conn.execute("PRAGMA main.table_info(people)")]
+    return ", ".join(
+        "CASE WHEN account IN (SELECT id FROM pub.accounts) THEN account END" if n == "account" else f'"{n}"'
+        for n in names
+    )
+
+
 _UNCITED = "SELECT (SELECT count(*) FROM main.sources) - (SELECT count(*) FROM pub.sources)"
 
 
@@ -109,7 +127,9 @@ class Publishing(StoreBase):
         conn = self.conn
         with self._attached(target):
             for table, where in (*_COPIES, ("_sqlite_migrations", "1")):
-                done = conn.execute(f"INSERT INTO pub.{table} SELECT * FROM main.{table} WHERE {where}").rowcount
+                done = conn.execute(
+                    f"INSERT INTO pub.{table} SELECT {_columns(conn, table)} FROM main.{table} WHERE {where}"
+                ).rowcount
                 if advance is not None:
                     advance(max(done, 0))
             conn.execute("INSERT OR REPLACE INTO pub.accounts_fts_config SELECT * FROM main.accounts_fts_config")
@@ -128,7 +148,9 @@ class Publishing(StoreBase):
         with self._attached(target):
             for table, where in _COPIES:
                 if table != "accounts_fts_docs":
-                    self.conn.execute(f"INSERT INTO pub.{table} SELECT * FROM main.{table} WHERE {where}")
+                    self.conn.execute(
+                        f"INSERT INTO pub.{table} SELECT {_columns(self.conn, table)} FROM main.{table} WHERE {where}"
+                    )
             return self._left_out()
 
     def unpublished(self) -> dict[str, int]:
