@@ -51,7 +51,9 @@ def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
         fh.writelines(f"BIG-{i:06d},Person {i},{1990 + i % 30}\r\n" for i in range(ROWS))
     db = folder / "prepared.db"
     env = {**os.environ, "CASEFILE_DB": str(db), "XDG_STATE_HOME": str(folder / "state")}
-    subprocess.run([sys.executable, "-m", "casefile", "import", str(DATA / "accounts.json")], env=env, check=True)
+    subprocess.run(  # the sample names one group three ways: create them as written (tests/test_cli_org_near.py)
+        [sys.executable, "-m", "casefile", "import", "--new-org", str(DATA / "accounts.json")], env=env, check=True
+    )
     prepared = Prepared(big, db, dump(db), prior_rows(db))
     # timed as the trials run: PARALLEL imports at once
     runs = [start(prepared, Trial(folder / f"calibration-{i}.db", kill_at=float("inf"))) for i in range(PARALLEL)]

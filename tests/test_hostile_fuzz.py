@@ -69,7 +69,7 @@ def seeds(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     folder = tmp_path_factory.mktemp("fuzz")
     db = folder / "seed.db"
     runner = CliRunner()
-    assert runner.invoke(app, ["--db", str(db), "import", str(DATA / "accounts.json")]).exit_code == 0
+    assert runner.invoke(app, ["--db", str(db), "import", "--new-org", str(DATA / "accounts.json")]).exit_code == 0
     files: dict[str, object] = {"db": db, "folder": folder}
     for fmt in FORMATS:
         out = folder / f"accounts.{fmt}"
