@@ -24,9 +24,11 @@ DIMENSION_ALIASES = {
     "reasons": "reason",
     "factor": "reason_factor",
     "allegations": "allegation",
+    "join_reasons": "join_reason",
+    "barriers": "barrier",
     "reliability": "source_reliability",
 }
-MULTI_DIMENSIONS = frozenset({"reason", "reason_factor", "allegation", "publisher_type"})
+MULTI_DIMENSIONS = frozenset({"reason", "reason_factor", "allegation", "join_reason", "barrier", "publisher_type"})
 YEAR_DIMENSIONS = frozenset({"exit_year", "joined_year"})
 #: What ``stats --sort`` orders rows by: the count (largest first; years in their order) or the value.
 SORT_KEYS = ("accounts", "value")

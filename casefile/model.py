@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-Kind = Literal["id", "text", "multi", "date", "year", "number", "enum", "ref"]
+Kind = Literal["id", "part_id", "text", "multi", "date", "year", "number", "enum", "ref"]
 
 UNNAMED = "(unnamed)"
 MULTI_SEPARATOR = ";"
@@ -183,6 +183,26 @@ FIELDS: tuple[Field, ...] = (
         flags=("--reason",),
     ),
     Field(
+        "join_reasons",
+        "multi",
+        "Coded reasons for joining (see `casefile vocab join_reason`), separated by ';'.",
+        "coding",
+        vocab="join_reason",
+        filterable=True,
+        example="recruited_in_captivity; deceived_by_offer",
+        flags=("--join-reason",),
+    ),
+    Field(
+        "barriers",
+        "multi",
+        "Coded barriers to leaving, apart from the reasons (see `casefile vocab barrier`), separated by ';'.",
+        "coding",
+        vocab="barrier",
+        filterable=True,
+        example="fear_of_reprisal; family_inside",
+        flags=("--barrier",),
+    ),
+    Field(
         "allegations",
         "multi",
         "Coded allegations, always recorded as alleged, separated by ';'.",
@@ -346,8 +366,12 @@ SOURCE_FIELDS: tuple[Field, ...] = (
     ),
 )
 
+#: A part's own id: short, stable, unique in the database; kept through export, import and merge.
+PART_ID = Field("id", "part_id", "The part's id (8 hex digits); assigned when left out, kept ever after.", "parts")
+
 #: The parts of a timeline event.
 EVENT_FIELDS: tuple[Field, ...] = (
+    PART_ID,
     Field("type", "enum", "What happened (see `casefile vocab event_type`).", "events", vocab="event_type"),
     Field("date", "date", "When (fuzzy; raw text kept; may be corrected).", "events"),
     Field("place", "text", "Where.", "events"),
@@ -357,16 +381,79 @@ EVENT_FIELDS: tuple[Field, ...] = (
 
 #: The parts of a verbatim quote.
 QUOTE_FIELDS: tuple[Field, ...] = (
+    PART_ID,
     Field("text", "text", "The exact words, as published.", "quotes"),
     Field("speaker", "text", "Who said or wrote them.", "quotes"),
     Field("language", "text", "Language of the text (ISO 639 code).", "quotes"),
     Field("translation", "text", "A translation, when the text is not in English.", "quotes"),
     Field("locator", "text", "Where in the source (page, paragraph).", "quotes"),
     Field("source", "ref", "Id of the source the quote is taken from.", "quotes"),
+    Field(
+        "supports",
+        "text",
+        "Id of the account's part the quote supports: an event, or a coded reason, barrier or allegation.",
+        "quotes",
+    ),
+    Field(
+        "relayed_via",
+        "text",
+        "The outlet that relayed the words, as written (e.g. VOA), when not first-hand.",
+        "quotes",
+    ),
 )
 
-NESTED: dict[str, tuple[Field, ...]] = {"sources": SOURCE_FIELDS, "events": EVENT_FIELDS, "quotes": QUOTE_FIELDS}
+#: The coded multi-valued fields whose codes are parts with ids of their own (a reason, a barrier, an allegation).
+CODED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.multi and f.vocab)
+
+#: The ids of an account's codes: one entry per code of each :data:`CODED_FIELDS` field, in their order. The
+#: fields themselves hold the codes (``stats`` counts them there); these entries only give each code its id.
+CODE_FIELDS: tuple[Field, ...] = (
+    PART_ID,
+    Field("field", "text", f"Which coded field the code is in: {', '.join(CODED_FIELDS)}.", "codes"),
+    Field("code", "text", "The code, as the field holds it.", "codes"),
+)
+
+NESTED: dict[str, tuple[Field, ...]] = {
+    "sources": SOURCE_FIELDS,
+    "events": EVENT_FIELDS,
+    "quotes": QUOTE_FIELDS,
+    "codes": CODE_FIELDS,
+}
 REQUIRED_NESTED = {"events": "type", "quotes": "text"}
+
+
+@dataclass(frozen=True, slots=True)
+class PartKind:
+    """A part of an account that can be listed, edited and removed one by one (``casefile event list/edit/
+    remove``): its command name, its key in an account's values (a :data:`NESTED` list of dicts, each with a
+    :data:`PART_ID`), the table its rows live in, and the columns ``list`` shows. A new part needs only an
+    entry here (and its ``NESTED`` fields, its table with an ``id`` column and a migration step)."""
+
+    name: str
+    part: str
+    table: str
+    columns: tuple[str, ...]
+    coded: str | None = None  # for a code: the account field holding it (its entries live in ``codes``)
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        if self.coded is None:
+            return NESTED[self.part]
+        f = FIELD_BY_NAME[self.coded]
+        return (PART_ID, Field("code", "enum", f"The code (see `casefile vocab {f.vocab}`).", "codes", vocab=f.vocab))
+
+
+PART_KINDS: dict[str, PartKind] = {
+    k.name: k
+    for k in (
+        PartKind("event", "events", "events", ("id", "type", "date", "place", "description", "source")),
+        PartKind("quote", "quotes", "quotes", ("id", "text", "speaker", "supports", "relayed_via", "source")),
+        PartKind("reason", "codes", "coded_items", ("id", "code", "group"), coded="reasons"),
+        PartKind("join-reason", "codes", "coded_items", ("id", "code", "group"), coded="join_reasons"),
+        PartKind("barrier", "codes", "coded_items", ("id", "code", "group"), coded="barriers"),
+        PartKind("allegation", "codes", "coded_items", ("id", "code", "group"), coded="allegations"),
+    )
+}
 
 #: The flat ``source_*`` columns describe the account's primary source: column → part of a sources entry.
 FLAT_SOURCE: dict[str, str] = {

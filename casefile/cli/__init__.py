@@ -9,9 +9,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from casefile import model
 from casefile.cli import (
     analysis,
     config,
+    correcting,
     editing,
     fastparams,
     organizations,
@@ -104,8 +106,12 @@ for module in (records, transfer, research, analysis, editing):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(organizations.org_app, name="org")
 app.add_typer(sources.source_app, name="source")
-app.add_typer(parts.event_app, name="event")
-app.add_typer(parts.quote_app, name="quote")
+for kind in model.PART_KINDS.values():  # event, quote, …: list/edit/remove made from the registry
+    part_app = parts.PART_APPS.get(kind.name) or typer.Typer(
+        rich_markup_mode=None, help=f"The {kind.part} of accounts, one by one.", no_args_is_help=True
+    )
+    correcting.add_part_commands(part_app, kind)
+    app.add_typer(part_app, name=kind.name)
 app.add_typer(research.vocab_app, name="vocab")
 app.add_typer(config.app, name="config")
 usage.install(app)  # parser errors count stray arguments and quote typed values short

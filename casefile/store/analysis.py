@@ -38,6 +38,8 @@ STATS_DIMENSIONS: dict[str, tuple[str, str]] = {
         "f.grp",
     ),
     "allegation": (" LEFT JOIN json_each(accounts.allegations) AS j", "j.value"),
+    "join_reason": (" LEFT JOIN json_each(accounts.join_reasons) AS j", "j.value"),
+    "barrier": (" LEFT JOIN json_each(accounts.barriers) AS j", "j.value"),
     "exit_type": ("", "accounts.exit_type"),
     "nationality": ("", "accounts.nationality"),
     "gender": ("", "accounts.gender"),

@@ -41,14 +41,25 @@ AUDITED: tuple[AuditKind, ...] = (
     AuditKind(
         "account",
         "accounts",
-        (("account_sources", "account_rowid"), ("events", "account_rowid"), ("quotes", "account_rowid")),
+        (
+            ("account_sources", "account_rowid"),
+            ("events", "account_rowid"),
+            ("quotes", "account_rowid"),
+            ("coded_items", "account_rowid"),
+        ),
         ("id",),
     ),
     AuditKind("redirect", "account_redirects", (), ("old_id",)),
 )
 AUDIT_KIND: dict[str, AuditKind] = {k.name: k for k in AUDITED}
 #: What a child table is called in a diff.
-_PART_NAMES = {"account_sources": "sources", "events": "events", "quotes": "quotes", "organization_names": "names"}
+_PART_NAMES = {
+    "account_sources": "sources",
+    "events": "events",
+    "quotes": "quotes",
+    "coded_items": "codes",
+    "organization_names": "names",
+}
 #: Columns a diff leaves out: the row's key and timestamps every change moves.
 _DIFF_SKIP = frozenset({"rowid", "created_at", "updated_at"})
 _JSON_COLUMNS = frozenset(model.MULTI_FIELDS)

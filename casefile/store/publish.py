@@ -32,6 +32,7 @@ _COPIES: tuple[tuple[str, str], ...] = (
     ("account_sources", f"account_rowid IN ({_PUBLISHED})"),
     ("events", f"account_rowid IN ({_PUBLISHED})"),
     ("quotes", f"account_rowid IN ({_PUBLISHED})"),
+    ("coded_items", f"account_rowid IN ({_PUBLISHED})"),
     ("organizations", "1"),
     ("organization_names", "1"),
     ("vocabulary", "1"),
