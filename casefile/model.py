@@ -347,22 +347,56 @@ def format_number(value: float | int | None) -> str:
 #: The parts of a sources entry: a shared source (article, letter, interview) and this account's link to it.
 SOURCE_FIELDS: tuple[Field, ...] = (
     Field("id", "id", "The source's casefile id (16 hex digits); assigned when left out.", "sources"),
-    Field("title", "text", "Title of the article, letter, interview or report.", "sources"),
-    Field("url", "text", "Address of the source; sources with the same URL are one source.", "sources"),
-    Field("publisher", "text", "Who published it.", "sources"),
-    Field("publisher_type", "enum", "Kind of publisher.", "sources", vocab="publisher_type"),
-    Field("stance", "enum", "The publisher's stance toward the organisation.", "sources", vocab="stance"),
-    Field("date", "date", "Publication date (fuzzy).", "sources"),
-    Field("language", "text", "Language of the source (ISO 639 code).", "sources"),
-    Field("role", "enum", "What the source is for this account (default primary).", "sources", vocab="source_role"),
-    Field("locator", "text", "Where in the source (page, paragraph).", "sources"),
-    Field("reliability", "enum", "Admiralty source reliability A–F, for this account.", "sources", vocab="reliability"),
+    Field(
+        "title",
+        "text",
+        "Title of the article, letter, interview or report.",
+        "sources",
+        example="Former member announces defection",
+    ),
+    Field(
+        "url",
+        "text",
+        "Address of the source; sources with the same URL are one source.",
+        "sources",
+        example="https://example.org/a/17",
+    ),
+    Field("publisher", "text", "Who published it.", "sources", example="Nejat Society"),
+    Field("publisher_type", "enum", "Kind of publisher.", "sources", vocab="publisher_type", example="advocacy_ngo"),
+    Field(
+        "stance",
+        "enum",
+        "The publisher's stance toward the organisation.",
+        "sources",
+        vocab="stance",
+        example="adversarial",
+    ),
+    Field("date", "date", "Publication date (fuzzy).", "sources", example="2024-01-02"),
+    Field("language", "text", "Language of the source (ISO 639 code).", "sources", example="fa"),
+    Field(
+        "role",
+        "enum",
+        "What the source is for this account (default primary).",
+        "sources",
+        vocab="source_role",
+        example="primary",
+    ),
+    Field("locator", "text", "Where in the source (page, paragraph).", "sources", example="paragraph 3"),
+    Field(
+        "reliability",
+        "enum",
+        "Admiralty source reliability A–F, for this account.",
+        "sources",
+        vocab="reliability",
+        example="F",
+    ),
     Field(
         "credibility",
         "enum",
         "Admiralty information credibility 1–6, for this account.",
         "sources",
         vocab="credibility",
+        example="3",
     ),
 )
 
@@ -372,21 +406,36 @@ PART_ID = Field("id", "part_id", "The part's id (8 hex digits); assigned when le
 #: The parts of a timeline event.
 EVENT_FIELDS: tuple[Field, ...] = (
     PART_ID,
-    Field("type", "enum", "What happened (see `casefile vocab event_type`).", "events", vocab="event_type"),
-    Field("date", "date", "When (fuzzy; raw text kept; may be corrected).", "events"),
-    Field("place", "text", "Where.", "events"),
-    Field("description", "text", "What happened, in the researcher's words.", "events"),
+    Field(
+        "type",
+        "enum",
+        "What happened (see `casefile vocab event_type`).",
+        "events",
+        vocab="event_type",
+        example="captured",
+    ),
+    Field("date", "date", "When (fuzzy; raw text kept; may be corrected).", "events", example="1988"),
+    Field("place", "text", "Where.", "events", example="Shalamcheh front"),
+    Field(
+        "description", "text", "What happened, in the researcher's words.", "events", example="Taken prisoner of war."
+    ),
     Field("source", "ref", "Id of the source this event comes from (one of the account's sources).", "events"),
 )
 
 #: The parts of a verbatim quote.
 QUOTE_FIELDS: tuple[Field, ...] = (
     PART_ID,
-    Field("text", "text", "The exact words, as published.", "quotes"),
-    Field("speaker", "text", "Who said or wrote them.", "quotes"),
-    Field("language", "text", "Language of the text (ISO 639 code).", "quotes"),
+    Field(
+        "text",
+        "text",
+        "The exact words, as published.",
+        "quotes",
+        example="I could not see any future for myself there.",
+    ),
+    Field("speaker", "text", "Who said or wrote them.", "quotes", example="the defector"),
+    Field("language", "text", "Language of the text (ISO 639 code).", "quotes", example="en"),
     Field("translation", "text", "A translation, when the text is not in English.", "quotes"),
-    Field("locator", "text", "Where in the source (page, paragraph).", "quotes"),
+    Field("locator", "text", "Where in the source (page, paragraph).", "quotes", example="paragraph 5"),
     Field("source", "ref", "Id of the source the quote is taken from.", "quotes"),
     Field(
         "supports",
@@ -399,6 +448,7 @@ QUOTE_FIELDS: tuple[Field, ...] = (
         "text",
         "The outlet that relayed the words, as written (e.g. VOA), when not first-hand.",
         "quotes",
+        example="VOA",
     ),
 )
 
@@ -562,4 +612,17 @@ def example_record() -> dict[str, Any]:
             out[f.name] = int(f.example) if f.example else None
         else:
             out[f.name] = f.example or None
+    return out
+
+
+def example_record_with_parts() -> dict[str, Any]:
+    """:func:`example_record` with one example of each part of :data:`NESTED` that a person codes (built from
+    the parts' ``example`` values, so a part registered later appears by itself): a whole account in one file,
+    for ``template json`` and ``add --from-json``. The flat ``source_*`` fields are left to the sources entry;
+    ids, references between parts and the ids of codes are assigned or given by the person."""
+    out = {k: v for k, v in example_record().items() if k not in FLAT_SOURCE}
+    for part, fields in NESTED.items():
+        item = {f.name: f.example or None for f in fields if f.kind not in ("id", "part_id", "ref")}
+        if any(item.values()):
+            out[part] = [item]
     return out
