@@ -32,6 +32,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.research",
         "casefile.organizing",
         "casefile.sourcing",
+        "casefile.correcting",
         "casefile.audit",
         "casefile.maintenance",
         "casefile.privacy",
