@@ -397,8 +397,8 @@ def m013c_coded_items(db: Database) -> None:
     for account, field, code in rows:
         n = position[account] = position.get(account, -1) + 1
         db.execute(
-            "INSERT INTO coded_items (account_rowid, position, id, field, code) VALUES (?, ?, lower(hex(randomblob(4))), "
-            "?, ?)",
+            "INSERT INTO coded_items (account_rowid, position, id, field, code) "
+            "VALUES (?, ?, lower(hex(randomblob(4))), ?, ?)",
             (account, n, field, code),
         )
     _unique_part_ids(db, "coded_items")

@@ -106,7 +106,10 @@ def add_part_commands(app: typer.Typer, kind: model.PartKind) -> None:
         full = correcting.remove_part(store, validator_for(store, None, False), kind, part_id)
         err(f"{kind.name} {full} removed")
 
-    remove.__doc__ = f"Remove one {kind.name} by its id; `casefile undo` brings it back.\n\nExample: casefile {kind.name} remove 1a2b3c4d"
+    remove.__doc__ = (
+        f"Remove one {kind.name} by its id; `casefile undo` brings it back.\n\n"
+        f"Example: casefile {kind.name} remove 1a2b3c4d"
+    )
 
     app.command("list")(boundary(list_))
     app.command("edit")(boundary(edit))

@@ -106,8 +106,8 @@ class History(StoreBase):
                 " OR (v.vocabulary = 'allegation' AND EXISTS (SELECT 1 FROM json_each(a.allegations) "
                 "WHERE value = v.code)) OR (v.vocabulary = 'join_reason' AND EXISTS (SELECT 1 FROM "
                 "json_each(a.join_reasons) WHERE value = v.code)) OR (v.vocabulary = 'barrier' AND EXISTS (SELECT 1 "
-                "FROM json_each(a.barriers) WHERE value = v.code)) OR (v.vocabulary = 'event_type' AND EXISTS (SELECT 1 FROM events e "
-                "WHERE e.account_rowid = a.rowid AND e.type = v.code)))"
+                "FROM json_each(a.barriers) WHERE value = v.code)) OR (v.vocabulary = 'event_type' AND EXISTS "
+                "(SELECT 1 FROM events e WHERE e.account_rowid = a.rowid AND e.type = v.code)))"
             )
         else:
             return []

@@ -168,7 +168,7 @@ class Parts(StoreBase):
             if name not in values:
                 kept.append({"id": part_id, "field": name, "code": code})
         self.conn.execute("DELETE FROM coded_items WHERE account_rowid = ?", (rowid,))
-        items = []
+        items: list[dict[str, Any]] = []
         for name in model.CODED_FIELDS:
             if name not in values:
                 items.extend(i for i in kept if i["field"] == name)
