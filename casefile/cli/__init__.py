@@ -108,7 +108,9 @@ app.add_typer(organizations.org_app, name="org")
 app.add_typer(sources.source_app, name="source")
 for kind in model.PART_KINDS.values():  # event, quote, …: list/edit/remove made from the registry
     part_app = parts.PART_APPS.get(kind.name) or typer.Typer(
-        rich_markup_mode=None, help=f"The {kind.part} of accounts, one by one.", no_args_is_help=True
+        rich_markup_mode=None,
+        help=f"The {(kind.coded or kind.part).replace('_', ' ')} of accounts, one by one, by id.",
+        no_args_is_help=True,
     )
     correcting.add_part_commands(part_app, kind)
     app.add_typer(part_app, name=kind.name)

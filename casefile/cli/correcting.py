@@ -63,7 +63,7 @@ def add_part_commands(app: typer.Typer, kind: model.PartKind) -> None:
         rows = correcting.list_parts(store, read_id(store, account_id), kind)
         emit_rows(rows, fmt.value, list(kind.columns), kind.part)
 
-    list_.__doc__ = f"List an account's {kind.part} with their ids.\n\nExample: casefile {kind.name} list 3f9a"
+    list_.__doc__ = f"List an account's {(kind.coded or kind.part).replace('_', ' ')} with their ids.\n\nExample: casefile {kind.name} list 3f9a"
 
     def edit(part_id: str, dayfirst: bool, monthfirst: bool, keep_unparsed_dates: bool, **given: Any) -> None:
         from casefile import correcting
