@@ -1,6 +1,6 @@
 """Parts of an account corrected one by one: `casefile event|quote|… list`, `edit PART-ID`, `remove PART-ID`.
 
-One mechanism for every part :data:`model.PART_KINDS` registers. A part is found by its short id (or a unique
+One mechanism for every part :data:`partkinds.PART_KINDS` registers. A part is found by its short id (or a unique
 prefix of it); the account's list is rebuilt with that one item changed or left out and sent through the same
 validation and pipeline as ``import`` and ``add``, so a change is checked like an addition, written in one
 transaction, audited, and undone by ``casefile undo``. Nothing here prints.
@@ -10,20 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import model, pipeline, vocab
+from . import model, partkinds, pipeline, vocab
 from .errors import NotFound, UsageError, quote
 from .store import Store
 from .validation import Validator
 
 
-def kind_of(name: str) -> model.PartKind:
+def kind_of(name: str) -> partkinds.PartKind:
     try:
-        return model.PART_KINDS[name]
+        return partkinds.PART_KINDS[name]
     except KeyError:
-        raise UsageError(f"unknown part {quote(name)}; choose one of: {', '.join(model.PART_KINDS)}") from None
+        raise UsageError(f"unknown part {quote(name)}; choose one of: {', '.join(partkinds.PART_KINDS)}") from None
 
 
-def list_parts(store: Store, account_id: str, kind: model.PartKind) -> list[dict[str, Any]]:
+def list_parts(store: Store, account_id: str, kind: partkinds.PartKind) -> list[dict[str, Any]]:
     """The parts of one account (its full id, resolved by the caller), in their order, as JSON shapes them; a
     code with its group (push, pull, barrier…) from its vocabulary."""
     account = store.get(account_id)
@@ -37,14 +37,14 @@ def list_parts(store: Store, account_id: str, kind: model.PartKind) -> list[dict
     ]
 
 
-def _groups(store: Store, kind: model.PartKind) -> dict[str, str]:
+def _groups(store: Store, kind: partkinds.PartKind) -> dict[str, str]:
     vocabulary = model.FIELD_BY_NAME[str(kind.coded)].vocab
     out = {c.code: c.group for c in vocab.VOCABULARIES[str(vocabulary)]}
     out.update({code: group for name, code, _, _, group in store.user_codes() if name == vocabulary})
     return out
 
 
-def find_part(store: Store, kind: model.PartKind, ref: str) -> tuple[str, str]:
+def find_part(store: Store, kind: partkinds.PartKind, ref: str) -> tuple[str, str]:
     """(account id, part id) of the part ``ref`` names: its id or a unique prefix of it. A part held only by
     an account merged into another is refused as every write refuses a merged-away id (``resolve_id``)."""
     owners = store.part_owners(kind.table, ref.strip().lower()) if ref.strip() else []
@@ -57,7 +57,7 @@ def find_part(store: Store, kind: model.PartKind, ref: str) -> tuple[str, str]:
     return store.resolve_id(account_id), ids[0]
 
 
-def edit_part(store: Store, validator: Validator, kind: model.PartKind, ref: str, changes: dict[str, Any]) -> str:
+def edit_part(store: Store, validator: Validator, kind: partkinds.PartKind, ref: str, changes: dict[str, Any]) -> str:
     """Change the given values of one part (``None`` or ``""`` empties a value); returns its full id."""
     if not changes:
         raise UsageError(f"nothing to change: give at least one option (casefile {kind.name} edit --help)")
@@ -66,12 +66,12 @@ def edit_part(store: Store, validator: Validator, kind: model.PartKind, ref: str
     return _rewrite(store, validator, kind, ref, lambda entry: _changed(kind, entry, changes))
 
 
-def remove_part(store: Store, validator: Validator, kind: model.PartKind, ref: str) -> str:
+def remove_part(store: Store, validator: Validator, kind: partkinds.PartKind, ref: str) -> str:
     """Remove one part from its account; returns its full id."""
     return _rewrite(store, validator, kind, ref, lambda entry: None)
 
 
-def _rewrite(store: Store, validator: Validator, kind: model.PartKind, ref: str, change: Any) -> str:
+def _rewrite(store: Store, validator: Validator, kind: partkinds.PartKind, ref: str, change: Any) -> str:
     with store.transaction():
         account_id, part_id = find_part(store, kind, ref)
         if kind.coded is not None:
@@ -89,7 +89,7 @@ def _rewrite(store: Store, validator: Validator, kind: model.PartKind, ref: str,
     return part_id
 
 
-def _changed(kind: model.PartKind, entry: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+def _changed(kind: partkinds.PartKind, entry: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
     """``entry`` with ``changes`` applied. A date whose text, correction or note changes is read again: its
     parsed companions are dropped (its correction and note kept unless they are what changes)."""
     entry = dict(entry)
@@ -104,7 +104,7 @@ def _changed(kind: model.PartKind, entry: dict[str, Any], changes: dict[str, Any
 
 
 def _rewrite_code(
-    store: Store, validator: Validator, kind: model.PartKind, account_id: str, part_id: str, change: Any
+    store: Store, validator: Validator, kind: partkinds.PartKind, account_id: str, part_id: str, change: Any
 ) -> None:
     """Change or drop one code in its account field, the other codes and every id kept."""
     field = str(kind.coded)

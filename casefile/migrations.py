@@ -389,7 +389,7 @@ def m013c_coded_items(db: Database) -> None:
     )
     rows = db.execute(
         "SELECT a.rowid, f.name, j.value FROM accounts a, (SELECT 'reasons' AS name, 0 AS n UNION ALL SELECT "
-        "'join_reasons', 1 UNION ALL SELECT 'barriers', 2 UNION ALL SELECT 'allegations', 3) f, "
+        "'allegations', 1 UNION ALL SELECT 'join_reasons', 2 UNION ALL SELECT 'barriers', 3) f, "
         "json_each(CASE f.name WHEN 'reasons' THEN a.reasons WHEN 'join_reasons' THEN a.join_reasons WHEN "
         "'barriers' THEN a.barriers ELSE a.allegations END) j ORDER BY a.rowid, f.n, j.key"
     ).fetchall()

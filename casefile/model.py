@@ -183,26 +183,6 @@ FIELDS: tuple[Field, ...] = (
         flags=("--reason",),
     ),
     Field(
-        "join_reasons",
-        "multi",
-        "Coded reasons for joining (see `casefile vocab join_reason`), separated by ';'.",
-        "coding",
-        vocab="join_reason",
-        filterable=True,
-        example="recruited_in_captivity; deceived_by_offer",
-        flags=("--join-reason",),
-    ),
-    Field(
-        "barriers",
-        "multi",
-        "Coded barriers to leaving, apart from the reasons (see `casefile vocab barrier`), separated by ';'.",
-        "coding",
-        vocab="barrier",
-        filterable=True,
-        example="fear_of_reprisal; family_inside",
-        flags=("--barrier",),
-    ),
-    Field(
         "allegations",
         "multi",
         "Coded allegations, always recorded as alleged, separated by ';'.",
@@ -277,6 +257,26 @@ FIELDS: tuple[Field, ...] = (
         vocab="credibility",
         filterable=True,
         example="3",
+    ),
+    Field(
+        "join_reasons",
+        "multi",
+        "Coded reasons for joining (see `casefile vocab join_reason`), separated by ';'.",
+        "coding",
+        vocab="join_reason",
+        filterable=True,
+        example="recruited_in_captivity; deceived_by_offer",
+        flags=("--join-reason",),
+    ),
+    Field(
+        "barriers",
+        "multi",
+        "Coded barriers to leaving, apart from the reasons (see `casefile vocab barrier`), separated by ';'.",
+        "coding",
+        vocab="barrier",
+        filterable=True,
+        example="fear_of_reprisal; family_inside",
+        flags=("--barrier",),
     ),
 )
 
@@ -472,39 +472,6 @@ NESTED: dict[str, tuple[Field, ...]] = {
 REQUIRED_NESTED = {"events": "type", "quotes": "text"}
 
 
-@dataclass(frozen=True, slots=True)
-class PartKind:
-    """A part of an account that can be listed, edited and removed one by one (``casefile event list/edit/
-    remove``): its command name, its key in an account's values (a :data:`NESTED` list of dicts, each with a
-    :data:`PART_ID`), the table its rows live in, and the columns ``list`` shows. A new part needs only an
-    entry here (and its ``NESTED`` fields, its table with an ``id`` column and a migration step)."""
-
-    name: str
-    part: str
-    table: str
-    columns: tuple[str, ...]
-    coded: str | None = None  # for a code: the account field holding it (its entries live in ``codes``)
-
-    @property
-    def fields(self) -> tuple[Field, ...]:
-        if self.coded is None:
-            return NESTED[self.part]
-        f = FIELD_BY_NAME[self.coded]
-        return (PART_ID, Field("code", "enum", f"The code (see `casefile vocab {f.vocab}`).", "codes", vocab=f.vocab))
-
-
-PART_KINDS: dict[str, PartKind] = {
-    k.name: k
-    for k in (
-        PartKind("event", "events", "events", ("id", "type", "date", "place", "description", "source")),
-        PartKind("quote", "quotes", "quotes", ("id", "text", "speaker", "supports", "relayed_via", "source")),
-        PartKind("reason", "codes", "coded_items", ("id", "code", "group"), coded="reasons"),
-        PartKind("join-reason", "codes", "coded_items", ("id", "code", "group"), coded="join_reasons"),
-        PartKind("barrier", "codes", "coded_items", ("id", "code", "group"), coded="barriers"),
-        PartKind("allegation", "codes", "coded_items", ("id", "code", "group"), coded="allegations"),
-    )
-}
-
 #: The flat ``source_*`` columns describe the account's primary source: column → part of a sources entry.
 FLAT_SOURCE: dict[str, str] = {
     "source_title": "title",
@@ -612,17 +579,4 @@ def example_record() -> dict[str, Any]:
             out[f.name] = int(f.example) if f.example else None
         else:
             out[f.name] = f.example or None
-    return out
-
-
-def example_record_with_parts() -> dict[str, Any]:
-    """:func:`example_record` with one example of each part of :data:`NESTED` that a person codes (built from
-    the parts' ``example`` values, so a part registered later appears by itself): a whole account in one file,
-    for ``template json`` and ``add --from-json``. The flat ``source_*`` fields are left to the sources entry;
-    ids, references between parts and the ids of codes are assigned or given by the person."""
-    out = {k: v for k, v in example_record().items() if k not in FLAT_SOURCE}
-    for part, fields in NESTED.items():
-        item = {f.name: f.example or None for f in fields if f.kind not in ("id", "part_id", "ref")}
-        if any(item.values()):
-            out[part] = [item]
     return out

@@ -43,6 +43,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
     "store": ("casefile.store",),
     "base": (
         "casefile.model",
+        "casefile.partkinds",
         "casefile.vocab",
         "casefile.dates",
         "casefile.validation",

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from casefile import model
+from casefile import partkinds
 from casefile.cli import (
     analysis,
     config,
@@ -106,10 +106,11 @@ for module in (records, transfer, research, analysis, editing):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(organizations.org_app, name="org")
 app.add_typer(sources.source_app, name="source")
-for kind in model.PART_KINDS.values():  # event, quote, …: list/edit/remove made from the registry
+for kind in partkinds.PART_KINDS.values():  # event, quote, …: list/edit/remove made from the registry
     part_app = parts.PART_APPS.get(kind.name) or typer.Typer(
         rich_markup_mode=None,
-        help=f"The {(kind.coded or kind.part).replace('_', ' ')} of accounts, one by one, by id.",
+        help=f"The {(kind.coded or kind.part).replace('_', ' ')} of accounts, one by one, by id.\n\n"
+        f"Example: casefile {kind.name} list 3f9a",
         no_args_is_help=True,
     )
     correcting.add_part_commands(part_app, kind)

@@ -1,12 +1,12 @@
 """`casefile event|quote|… list ACCOUNT`, `edit PART-ID --field value`, `remove PART-ID`: made for every part
-:data:`casefile.model.PART_KINDS` registers, with one option per field of the part (from its registry entry)."""
+:data:`casefile.partkinds.PART_KINDS` registers, with one option per field of the part (from its registry entry)."""
 
 import inspect
 from typing import Annotated, Any, Optional
 
 import typer
 
-from casefile import model
+from casefile import partkinds
 from casefile.cli.common import (
     DayFirst,
     KeepUnparsed,
@@ -24,7 +24,7 @@ from casefile.cli.common import (
 PartId = Annotated[str, typer.Argument(metavar="PART-ID", help="The part's id (or a unique prefix), from `list`.")]
 
 
-def _options(kind: model.PartKind) -> list[tuple[str, str, str]]:
+def _options(kind: partkinds.PartKind) -> list[tuple[str, str, str]]:
     """(parameter, flag, key of the part's JSON entry) for every field of the part but its id; a date's
     correction and note as ``--correct`` and ``--note``, as ``event add`` names them."""
     out = []
@@ -39,14 +39,14 @@ def _options(kind: model.PartKind) -> list[tuple[str, str, str]]:
     return out
 
 
-def _help(kind: model.PartKind, name: str) -> str:
+def _help(kind: partkinds.PartKind, name: str) -> str:
     fields = {f.name: f for f in kind.fields}
     if name in fields:
         return fields[name].help + " An empty value ('') clears it."
     return "What the date means when it is written wrongly." if name.endswith("_corrected") else "Why it reads so."
 
 
-def add_part_commands(app: typer.Typer, kind: model.PartKind) -> None:
+def add_part_commands(app: typer.Typer, kind: partkinds.PartKind) -> None:
     """Give ``app`` (``casefile event`` …) its ``list``, ``edit`` and ``remove`` commands for ``kind``."""
     options = _options(kind)
 
@@ -63,7 +63,8 @@ def add_part_commands(app: typer.Typer, kind: model.PartKind) -> None:
         rows = correcting.list_parts(store, read_id(store, account_id), kind)
         emit_rows(rows, fmt.value, list(kind.columns), kind.part)
 
-    list_.__doc__ = f"List an account's {(kind.coded or kind.part).replace('_', ' ')} with their ids.\n\nExample: casefile {kind.name} list 3f9a"
+    what = (kind.coded or kind.part).replace("_", " ")
+    list_.__doc__ = f"List an account's {what} with their ids.\n\nExample: casefile {kind.name} list 3f9a"
 
     def edit(part_id: str, dayfirst: bool, monthfirst: bool, keep_unparsed_dates: bool, **given: Any) -> None:
         from casefile import correcting

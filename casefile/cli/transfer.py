@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from casefile import errors, model
+from casefile import errors, model, partkinds
 from casefile.cli.common import (
     DayFirst,
     KeepUnparsed,
@@ -452,6 +452,6 @@ def template(
     if fmt is InFormat.csv:
         data_out().write(",".join(model.TEMPLATE_COLUMNS) + "\r\n")
     elif fmt is InFormat.jsonl:
-        data_out().write(json.dumps(model.example_record_with_parts(), ensure_ascii=False) + "\n")
+        data_out().write(json.dumps(partkinds.example_record_with_parts(), ensure_ascii=False) + "\n")
     else:
-        data_out().write(json.dumps([model.example_record_with_parts()], ensure_ascii=False, indent=2) + "\n")
+        data_out().write(json.dumps([partkinds.example_record_with_parts()], ensure_ascii=False, indent=2) + "\n")
