@@ -24,10 +24,22 @@ DIMENSION_ALIASES = {
     "reasons": "reason",
     "factor": "reason_factor",
     "allegations": "allegation",
+    "join_reasons": "join_reason",
+    "barriers": "barrier",
     "reliability": "source_reliability",
 }
 MULTI_DIMENSIONS = frozenset(
-    {"reason", "reason_factor", "allegation", "publisher_type", "country", "place_role", "relation"}
+    {
+        "reason",
+        "reason_factor",
+        "allegation",
+        "join_reason",
+        "barrier",
+        "publisher_type",
+        "country",
+        "place_role",
+        "relation",
+    }
 )
 #: Dimensions counting country codes: each row also carries the country's name (``nationality_name``).
 COUNTRY_DIMENSIONS = frozenset({"nationality", "country"})

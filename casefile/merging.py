@@ -108,12 +108,13 @@ def merge(store: Store, keep_ref: str, other_ref: str, take: list[str]) -> Merge
         raw["sources"] = [*k["sources"], *added]
     for part in ("events", "quotes", "places", "people"):
         if o[part]:
-            raw[part] = [*k[part], *(item for item in o[part] if item not in k[part])]
+            mine = [{**item, "id": None} for item in k[part]]  # the same event twice is one, whatever its id
+            raw[part] = [*k[part], *(item for item in o[part] if {**item, "id": None} not in mine)]
     with store.transaction():
-        pipeline.update_record(store, Validator(pipeline.options_for(store)), raw)
         stamp = now()
-        store.set_deleted(other_id, stamp)
+        store.set_deleted(other_id, stamp)  # first, so the parts KEEP takes over keep their ids
         store.add_redirect(other_id, keep_id, stamp)
+        pipeline.update_record(store, Validator(pipeline.options_for(store)), raw)
         store.relink_people(other_id, keep_id)  # people mentioned elsewhere now link to the account kept
     return Merged(keep_id, other_id, conflicts, level)
 

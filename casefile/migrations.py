@@ -524,6 +524,76 @@ def m012_codes_places_people(db: Database) -> None:
     )
 
 
+def _unique_part_ids(db: Database, table: str) -> None:
+    """Give every row of ``table`` without one an 8-hex-digit id, drawing again for the few that collide (two
+    random ids in 4 billion meet about once in 100,000 rows)."""
+    db.execute(f"UPDATE {table} SET id = lower(hex(randomblob(4))) WHERE id IS NULL")
+    while True:
+        cursor = db.execute(
+            f"UPDATE {table} SET id = lower(hex(randomblob(4))) WHERE rowid IN (SELECT rowid FROM {table} t WHERE "
+            f"EXISTS (SELECT 1 FROM {table} u WHERE u.id = t.id AND u.rowid < t.rowid))"
+        )
+        if not cursor.rowcount:
+            return
+
+
+@migrations()
+def m013_part_ids(db: Database) -> None:
+    """Events and quotes get a short stable id each, so one can be listed, edited or removed by it (issue 19,
+    item 7). Not UNIQUE in the schema: an account merged away keeps copies of the ids its survivor took over."""
+    for table in ("events", "quotes"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN id TEXT")
+        _unique_part_ids(db, table)
+        db.execute(f"CREATE INDEX idx_{table}_id ON {table} (id)")
+
+
+@migrations()
+def m013b_join_reasons_barriers(db: Database) -> None:
+    """Reasons for joining and barriers to leaving, each coded apart from the reasons for leaving; a quote tied to
+    the reason or allegation it supports and marked as relayed by another outlet (issue 19, item 6)."""
+    db.execute("ALTER TABLE accounts ADD COLUMN join_reasons TEXT")
+    db.execute("ALTER TABLE accounts ADD COLUMN barriers TEXT")
+    db.execute("ALTER TABLE quotes ADD COLUMN supports TEXT")
+    db.execute("ALTER TABLE quotes ADD COLUMN relayed_via TEXT")
+
+
+@migrations()
+def m013c_coded_items(db: Database) -> None:
+    """Each code of an account's reasons, join reasons, barriers and allegations gets an id of its own, so one can
+    be edited or removed, and a quote can name the one it supports (issue 19, items 6-7). The codes stay in the
+    accounts' columns (``stats`` counts them there); these rows give them ids."""
+    _statements(
+        db,
+        """
+        CREATE TABLE coded_items (
+            rowid INTEGER PRIMARY KEY,
+            account_rowid INTEGER NOT NULL REFERENCES accounts(rowid) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            code TEXT NOT NULL
+        );
+        CREATE INDEX idx_coded_items_account ON coded_items (account_rowid, position);
+        CREATE INDEX idx_coded_items_id ON coded_items (id);
+        """,
+    )
+    rows = db.execute(
+        "SELECT a.rowid, f.name, j.value FROM accounts a, (SELECT 'reasons' AS name, 0 AS n UNION ALL SELECT "
+        "'allegations', 1 UNION ALL SELECT 'join_reasons', 2 UNION ALL SELECT 'barriers', 3) f, "
+        "json_each(CASE f.name WHEN 'reasons' THEN a.reasons WHEN 'join_reasons' THEN a.join_reasons WHEN "
+        "'barriers' THEN a.barriers ELSE a.allegations END) j ORDER BY a.rowid, f.n, j.key"
+    ).fetchall()
+    position: dict[int, int] = {}
+    for account, field, code in rows:
+        n = position[account] = position.get(account, -1) + 1
+        db.execute(
+            "INSERT INTO coded_items (account_rowid, position, id, field, code) "
+            "VALUES (?, ?, lower(hex(randomblob(4))), ?, ?)",
+            (account, n, field, code),
+        )
+    _unique_part_ids(db, "coded_items")
+
+
 @migrations()
 def m015_evidence(db: Database) -> None:
     """Evidence preservation (issue 21): the bytes of captured pages and attached files, content-addressed by

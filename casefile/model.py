@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
-Kind = Literal["id", "text", "multi", "date", "year", "number", "enum", "ref", "part_id", "account_ref"]
+Kind = Literal["id", "part_id", "text", "multi", "date", "year", "number", "enum", "ref", "account_ref"]
 
 UNNAMED = "(unnamed)"
 MULTI_SEPARATOR = ";"
@@ -291,6 +291,26 @@ FIELDS: tuple[Field, ...] = (
         filterable=True,
         example="3",
     ),
+    Field(
+        "join_reasons",
+        "multi",
+        "Coded reasons for joining (see `casefile vocab join_reason`), separated by ';'.",
+        "coding",
+        vocab="join_reason",
+        filterable=True,
+        example="recruited_in_captivity; deceived_by_offer",
+        flags=("--join-reason",),
+    ),
+    Field(
+        "barriers",
+        "multi",
+        "Coded barriers to leaving, apart from the reasons (see `casefile vocab barrier`), separated by ';'.",
+        "coding",
+        vocab="barrier",
+        filterable=True,
+        example="fear_of_reprisal; family_inside",
+        flags=("--barrier",),
+    ),
 )
 
 FIELD_BY_NAME: dict[str, Field] = {f.name: f for f in FIELDS}
@@ -364,42 +384,109 @@ def format_number(value: float | int | None) -> str:
 #: The parts of a sources entry: a shared source (article, letter, interview) and this account's link to it.
 SOURCE_FIELDS: tuple[Field, ...] = (
     Field("id", "id", "The source's casefile id (16 hex digits); assigned when left out.", "sources"),
-    Field("title", "text", "Title of the article, letter, interview or report.", "sources"),
-    Field("url", "text", "Address of the source; sources with the same URL are one source.", "sources"),
-    Field("publisher", "text", "Who published it.", "sources"),
-    Field("publisher_type", "enum", "Kind of publisher.", "sources", vocab="publisher_type"),
-    Field("stance", "enum", "The publisher's stance toward the organisation.", "sources", vocab="stance"),
-    Field("date", "date", "Publication date (fuzzy).", "sources"),
-    Field("language", "text", "Language of the source (ISO 639 code).", "sources"),
-    Field("role", "enum", "What the source is for this account (default primary).", "sources", vocab="source_role"),
-    Field("locator", "text", "Where in the source (page, paragraph).", "sources"),
-    Field("reliability", "enum", "Admiralty source reliability A–F, for this account.", "sources", vocab="reliability"),
+    Field(
+        "title",
+        "text",
+        "Title of the article, letter, interview or report.",
+        "sources",
+        example="Former member announces defection",
+    ),
+    Field(
+        "url",
+        "text",
+        "Address of the source; sources with the same URL are one source.",
+        "sources",
+        example="https://example.org/a/17",
+    ),
+    Field("publisher", "text", "Who published it.", "sources", example="Nejat Society"),
+    Field("publisher_type", "enum", "Kind of publisher.", "sources", vocab="publisher_type", example="advocacy_ngo"),
+    Field(
+        "stance",
+        "enum",
+        "The publisher's stance toward the organisation.",
+        "sources",
+        vocab="stance",
+        example="adversarial",
+    ),
+    Field("date", "date", "Publication date (fuzzy).", "sources", example="2024-01-02"),
+    Field("language", "text", "Language of the source (ISO 639 code).", "sources", example="fa"),
+    Field(
+        "role",
+        "enum",
+        "What the source is for this account (default primary).",
+        "sources",
+        vocab="source_role",
+        example="primary",
+    ),
+    Field("locator", "text", "Where in the source (page, paragraph).", "sources", example="paragraph 3"),
+    Field(
+        "reliability",
+        "enum",
+        "Admiralty source reliability A–F, for this account.",
+        "sources",
+        vocab="reliability",
+        example="F",
+    ),
     Field(
         "credibility",
         "enum",
         "Admiralty information credibility 1–6, for this account.",
         "sources",
         vocab="credibility",
+        example="3",
     ),
 )
 
+#: A part's own id: short, stable, unique in the database; kept through export, import and merge.
+PART_ID = Field("id", "part_id", "The part's id (8 hex digits); assigned when left out, kept ever after.", "parts")
+
 #: The parts of a timeline event.
 EVENT_FIELDS: tuple[Field, ...] = (
-    Field("type", "enum", "What happened (see `casefile vocab event_type`).", "events", vocab="event_type"),
-    Field("date", "date", "When (fuzzy; raw text kept; may be corrected).", "events"),
-    Field("place", "text", "Where.", "events"),
-    Field("description", "text", "What happened, in the researcher's words.", "events"),
+    PART_ID,
+    Field(
+        "type",
+        "enum",
+        "What happened (see `casefile vocab event_type`).",
+        "events",
+        vocab="event_type",
+        example="captured",
+    ),
+    Field("date", "date", "When (fuzzy; raw text kept; may be corrected).", "events", example="1988"),
+    Field("place", "text", "Where.", "events", example="Shalamcheh front"),
+    Field(
+        "description", "text", "What happened, in the researcher's words.", "events", example="Taken prisoner of war."
+    ),
     Field("source", "ref", "Id of the source this event comes from (one of the account's sources).", "events"),
 )
 
 #: The parts of a verbatim quote.
 QUOTE_FIELDS: tuple[Field, ...] = (
-    Field("text", "text", "The exact words, as published.", "quotes"),
-    Field("speaker", "text", "Who said or wrote them.", "quotes"),
-    Field("language", "text", "Language of the text (ISO 639 code).", "quotes"),
+    PART_ID,
+    Field(
+        "text",
+        "text",
+        "The exact words, as published.",
+        "quotes",
+        example="I could not see any future for myself there.",
+    ),
+    Field("speaker", "text", "Who said or wrote them.", "quotes", example="the defector"),
+    Field("language", "text", "Language of the text (ISO 639 code).", "quotes", example="en"),
     Field("translation", "text", "A translation, when the text is not in English.", "quotes"),
-    Field("locator", "text", "Where in the source (page, paragraph).", "quotes"),
+    Field("locator", "text", "Where in the source (page, paragraph).", "quotes", example="paragraph 5"),
     Field("source", "ref", "Id of the source the quote is taken from.", "quotes"),
+    Field(
+        "supports",
+        "text",
+        "Id of the account's part the quote supports: an event, or a coded reason, barrier or allegation.",
+        "quotes",
+    ),
+    Field(
+        "relayed_via",
+        "text",
+        "The outlet that relayed the words, as written (e.g. VOA), when not first-hand.",
+        "quotes",
+        example="VOA",
+    ),
 )
 
 #: The parts of a place in the person's story (issue 19, item 4); ``id`` is a short stable id (8 hex digits).
@@ -432,18 +519,38 @@ PERSON_FIELDS: tuple[Field, ...] = (
     Field("source", "ref", "Id of the source that mentions them.", "people"),
 )
 
+#: The coded multi-valued fields whose codes are parts with ids of their own (a reason, a barrier, an allegation).
+CODED_FIELDS: tuple[str, ...] = tuple(f.name for f in FIELDS if f.multi and f.vocab)
+
+#: The ids of an account's codes: one entry per code of each :data:`CODED_FIELDS` field, in their order. The
+#: fields themselves hold the codes (``stats`` counts them there); these entries only give each code its id.
+CODE_FIELDS: tuple[Field, ...] = (
+    PART_ID,
+    Field("field", "text", f"Which coded field the code is in: {', '.join(CODED_FIELDS)}.", "codes"),
+    Field("code", "text", "The code, as the field holds it.", "codes"),
+)
+
 NESTED: dict[str, tuple[Field, ...]] = {
     "sources": SOURCE_FIELDS,
     "events": EVENT_FIELDS,
     "quotes": QUOTE_FIELDS,
     "places": PLACE_FIELDS,
     "people": PERSON_FIELDS,
+    "codes": CODE_FIELDS,
 }
 REQUIRED_NESTED = {"events": "type", "quotes": "text", "places": "role", "people": "relation"}
 #: Each part's fields by name: ``FIELD_BY_NAME_OF["places"]["country"]``.
 FIELD_BY_NAME_OF: dict[str, dict[str, Field]] = {part: {f.name: f for f in fs} for part, fs in NESTED.items()}
 #: One entry of each part, as messages and headings name it.
-SINGULAR = {"sources": "source", "events": "event", "quotes": "quote", "places": "place", "people": "person"}
+SINGULAR = {
+    "sources": "source",
+    "events": "event",
+    "quotes": "quote",
+    "places": "place",
+    "people": "person",
+    "codes": "code",
+}
+
 
 #: The flat ``source_*`` columns describe the account's primary source: column → part of a sources entry.
 FLAT_SOURCE: dict[str, str] = {

@@ -89,6 +89,8 @@ def merge(stored: Account | None, item: Validated) -> tuple[Account, list[Proble
         if name in item.deferred:
             problems.append(item.deferred[name])
             continue
+        if name in model.NESTED and name != "sources" and stored is not None:
+            value = _with_stored_ids(stored.values.get(name) or [], value)
         values[name] = value
     if values.get("confidentiality") is None:
         values["confidentiality"] = "internal"
@@ -110,6 +112,22 @@ def merge(stored: Account | None, item: Validated) -> tuple[Account, list[Proble
                 )
             values[flat] = shared
     return Account(values), problems
+
+
+def _with_stored_ids(stored: list[dict[str, Any]], given: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The parts given without an id (a file written before ids, or by hand) take the id of a stored part
+    equal to them in everything else, so importing the same record again changes nothing."""
+    unused = list(stored)
+    out = []
+    for item in given:
+        if not item.get("id"):
+            bare = {**item, "id": None}
+            match = next((s for s in unused if {**s, "id": None} == bare), None)
+            if match is not None:
+                unused = [s for s in unused if s is not match]
+                item = {**item, "id": match["id"]}
+        out.append(item)
+    return out
 
 
 def _differs(a: Any, b: Any) -> bool:

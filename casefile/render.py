@@ -159,7 +159,10 @@ def show_lines(account: Account) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     for part, describe in parts:
         items = account.values.get(part) or []
         if items:
-            yield ("timeline" if part == "events" else part), [(str(n), describe(i)) for n, i in enumerate(items, 1)]
+            rows = [
+                (str(i.get("id") or n) if part != "sources" else str(n), describe(i)) for n, i in enumerate(items, 1)
+            ]
+            yield ("timeline" if part == "events" else part), rows  # a part by its id, as `edit PART-ID` takes it
     stamps = [
         (k, v)
         for k, v in (("created", account.created_at), ("updated", account.updated_at), ("deleted", account.deleted_at))

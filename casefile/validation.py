@@ -23,6 +23,7 @@ from .model import Account, FuzzyDate
 from .text import noun, plural
 
 ID_RE = re.compile(r"^[0-9a-f]{16}$")
+PART_ID_RE = re.compile(r"^[0-9a-f]{8}$")
 YEAR_RE = re.compile(r"^[12][0-9]{3}$")
 NUMBER_RE = re.compile(r"^[0-9]{1,3}(\.[0-9]+)?$")
 KNOWN_KEYS: frozenset[str] = frozenset(model.JSON_KEYS)  # includes the nested lists
@@ -152,6 +153,8 @@ class Validator:
             owner = _DATE_COMPANIONS[key][0] if key in _DATE_COMPANIONS else _CODE_COMPANIONS.get(key)
             if owner and owner not in raw and raw[key] not in (None, ""):
                 problems.append(Problem(line, key, f"given without the {owner!r} column it belongs to"))
+        if "codes" in values:
+            self._check_codes(values, line, problems)
         if problems:
             raise InvalidRecord(problems)
         return result
@@ -180,9 +183,28 @@ class Validator:
                     values[name] = read(raw[name])
             except ValueError as exc:
                 problems.append(Problem(line, name, str(exc)))
+        if "codes" in values:
+            self._check_codes(values, line, problems)
         if problems:
             raise InvalidRecord(problems)
         return result
+
+    def _check_codes(self, values: dict[str, Any], line: int | None, problems: list[Problem]) -> None:
+        """Each ``codes`` entry gives the id of a code the record's coded fields hold (read as those fields read
+        their codes)."""
+        for number, entry in enumerate(values["codes"], 1):
+            where = f"codes[{number}]"
+            name = entry.get("field")
+            if name not in model.CODED_FIELDS:
+                problems.append(Problem(line, f"{where}.field", f"must be one of: {', '.join(model.CODED_FIELDS)}"))
+                continue
+            try:
+                entry["code"] = self._code(str(model.FIELD_BY_NAME[name].vocab), entry.get("code") or "")
+            except ValueError as exc:
+                problems.append(Problem(line, f"{where}.code", str(exc)))
+                continue
+            if name in values and entry["code"] not in (values[name] or ()):
+                problems.append(Problem(line, f"{where}.code", f"is not one of the record's {name}"))
 
     def _reader(self, f: model.Field) -> Any:
         """A function reading one value of ``f`` exactly as :meth:`_value` does, with a shortcut for the
@@ -226,6 +248,10 @@ class Validator:
         _check_text(value)
         if value == "":
             return None
+        if f.kind == "part_id":
+            if not PART_ID_RE.match(value):
+                raise ValueError("is not a part id (8 hex digits); leave it empty to have one assigned")
+            return value
         if f.kind == "id":
             if not ID_RE.match(value):
                 raise ValueError("is not a casefile id (16 hex digits); leave it empty to have one assigned")

@@ -201,10 +201,54 @@ RELATIONS: tuple[Code, ...] = _codes(
     ("other", "Other", "Anyone else; say who in the note."),
 )
 
+#: Why a person joined, kept apart from why they left (issue 19, item 6); grouped as the recruitment literature
+#: does: what drew them (pull), what pushed them in, and what was done to them.
+JOIN_REASONS: tuple[Code, ...] = (
+    _codes(
+        "pull",
+        ("ideology", "Ideology", "Believed in the group's ideas or cause."),
+        ("belonging", "Belonging", "Wanted a community, friendship, a place to belong."),
+        ("religious_duty", "Religious duty", "Saw joining as a religious obligation."),
+        ("material_incentive", "Material incentive", "Pay, food, housing or other material gain."),
+        ("adventure_or_status", "Adventure or status", "Excitement, respect, a weapon, a uniform."),
+    )
+    + _codes(
+        "push",
+        ("grievance_or_revenge", "Grievance or revenge", "A wrong done to them, their family or community."),
+        ("protection", "Protection", "Joined to be safe from someone else."),
+        ("no_alternative", "No alternative", "Poverty, unemployment, statelessness: nowhere else to go."),
+    )
+    + _codes(
+        "recruitment",
+        ("family_or_friend", "Family or friend", "Brought in by a relative or friend already inside."),
+        ("deceived_by_offer", "Deceived by an offer", "A promised job, study or passage abroad that was not real."),
+        ("recruited_in_captivity", "Recruited in captivity", "Recruited while a prisoner of war or detainee."),
+        ("coerced", "Coerced", "Forced or threatened into joining."),
+        ("born_or_raised_inside", "Born or raised inside", "Grew up in the group."),
+    )
+)
+
+#: What kept a person from leaving, kept apart from their reasons for leaving (issue 19, item 6).
+BARRIERS: tuple[Code, ...] = _codes(
+    "barrier",
+    ("fear_of_reprisal", "Fear of reprisal", "Fear of what the group would do to them or their family."),
+    ("family_inside", "Family inside", "A spouse, parent or child still in the group."),
+    ("debt", "Debt", "Money owed to the group or its members."),
+    ("confiscated_documents", "Confiscated documents", "The group held their passport or identity papers."),
+    ("no_papers", "No papers", "No identity or travel documents."),
+    ("exit_denied_or_delayed", "Exit denied or delayed", "The group refused or postponed the exit."),
+    ("geographic_isolation", "Geographic isolation", "A remote camp or a foreign country with no way out."),
+    ("dependence_on_group", "Dependence on the group", "Material or emotional dependence on the group."),
+    ("no_contact_outside", "No contact outside", "Cut off from anyone outside who could help."),
+    ("fear_of_home_state", "Fear of the home state", "Fear of arrest or punishment on return home."),
+)
+
 #: Vocabulary name (as used by ``Field.vocab``) → its shipped codes.
 VOCABULARIES: dict[str, tuple[Code, ...]] = {
     "exit_reason": EXIT_REASONS,
     "allegation": ALLEGATIONS,
+    "join_reason": JOIN_REASONS,
+    "barrier": BARRIERS,
     "exit_type": EXIT_TYPES,
     "confidentiality": CONFIDENTIALITY,
     "reliability": RELIABILITY,
@@ -219,7 +263,7 @@ VOCABULARIES: dict[str, tuple[Code, ...]] = {
 }
 
 #: Vocabularies users may extend with ``casefile vocab add``; the others are fixed standards.
-EXTENSIBLE = ("exit_reason", "allegation", "event_type", "org_type")
+EXTENSIBLE = ("exit_reason", "allegation", "join_reason", "barrier", "event_type", "org_type")
 
 
 def codes(vocab: str) -> frozenset[str]:

@@ -34,6 +34,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.orgresolve",
         "casefile.sourcing",
         "casefile.citing",
+        "casefile.correcting",
         "casefile.audit",
         "casefile.maintenance",
         "casefile.privacy",
@@ -48,6 +49,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
     "store": ("casefile.store",),
     "base": (
         "casefile.model",
+        "casefile.partkinds",
         "casefile.vocab",
         "casefile.dates",
         "casefile.validation",

@@ -197,9 +197,18 @@ def test_quote_from_stdin_keeps_text_exact(cli) -> None:
     text = "  «Я не видел будущего» — می‌خواهم\tend  "
     ok(cli("quote", "add", account, "--text", "-", "--speaker", "Q", "--language", "ru", input=text + "\n"))
     record = json.loads(ok(cli("show", account, "--format", "json")).stdout)
-    assert record["quotes"] == [
-        {"text": text, "speaker": "Q", "language": "ru", "translation": None, "locator": None, "source": None}
-    ]
+    (quote,) = record["quotes"]
+    assert len(quote.pop("id")) == 8  # each quote has an id of its own (issue 19, item 7)
+    assert quote == {
+        "text": text,
+        "speaker": "Q",
+        "language": "ru",
+        "translation": None,
+        "locator": None,
+        "source": None,
+        "supports": None,
+        "relayed_via": None,
+    }
 
 
 def test_timeline_filters_and_unknown_years_last(cli, sample) -> None:

@@ -50,8 +50,13 @@ KIND: dict[str, st.SearchStrategy[Any]] = {
 SOURCE = st.fixed_dictionaries(
     {f.name: DATE if f.kind == "date" else OPTIONAL for f in model.SOURCE_FIELDS if f.name not in ("id", "url")}
 )
-EVENT = st.fixed_dictionaries({f.name: DATE if f.kind == "date" else OPTIONAL for f in model.EVENT_FIELDS[1:-1]})
-QUOTE = st.fixed_dictionaries({f.name: OPTIONAL for f in model.QUOTE_FIELDS[1:-1]})
+#: Every part of an event or quote but its id (assigned), its required value (given by fill) and its references
+#: (a source; the part a quote supports), which must name what exists.
+_FREE = ("id", "type", "text", "source", "supports")
+EVENT = st.fixed_dictionaries(
+    {f.name: DATE if f.kind == "date" else OPTIONAL for f in model.EVENT_FIELDS if f.name not in _FREE}
+)
+QUOTE = st.fixed_dictionaries({f.name: OPTIONAL for f in model.QUOTE_FIELDS if f.name not in _FREE})
 RECORD = st.fixed_dictionaries(
     {f.name: KIND[f.kind] for f in model.FIELDS if f.kind != "id"},
     optional={

@@ -18,7 +18,7 @@ def filled(part: str) -> dict:
             out.update({f.name: "1886", f"{f.name}_corrected": "1986", f"{f.name}_note": f"{part} date typo"})
         elif f.kind in ("id", "ref", "account_ref"):
             out[f.name] = "a" * 16
-        elif f.kind == "part_id":
+        elif f.kind == "part_id" or f.name == "supports":  # a quote supports the event (both "aaaaaaaa")
             out[f.name] = "a" * 8
         elif f.vocab:
             out[f.name] = sorted(vocab.codes(f.vocab))[0]
@@ -32,7 +32,9 @@ def everything() -> dict:
     for name in model.DATE_FIELDS:
         record.update({name: "1886", f"{name}_corrected": "1986", f"{name}_note": f"{name} note"})
     record["external_id"] = "EVERY-1"
-    return {**record, **{part: [filled(part)] for part in model.NESTED}}
+    parts = {part: [filled(part)] for part in model.NESTED}
+    parts["codes"][0].update(field="reasons", code=record["reasons"][0])  # the id of a code the record holds
+    return {**record, **parts}
 
 
 def dossier(cli, tmp_path: Path) -> str:

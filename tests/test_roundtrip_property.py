@@ -304,6 +304,61 @@ def test_small_numbers_round_trip_through_csv(stores: tuple[Store, Store]) -> No
     check_round_trip("csv", [{"years_in_org": 1e-05}, {"years_in_org": 5e-324}, {"years_in_org": 0.0001}], stores)
 
 
+# ------------------------------------------------------------------------------------------ parts and their ids
+
+PART_IDS = st.none() | st.text("0123456789abcdef", min_size=8, max_size=8)
+
+
+def with_parts(raw: dict[str, Any], events: list, quotes: list, code_ids: list[str | None]) -> dict[str, Any]:
+    """A record with events and quotes (each with an id of its own or none) and the ids of some of its codes."""
+    coded = [(name, code) for name in model.CODED_FIELDS for code in raw.get(name) or ()]
+    codes = [{"id": i, "field": n, "code": c} for (n, c), i in zip(coded, code_ids, strict=False) if i is not None]
+    return {**raw, "events": events, "quotes": quotes, "codes": codes}
+
+
+EVENTS = st.lists(
+    st.fixed_dictionaries(
+        {"id": PART_IDS, "type": st.sampled_from(codes("event_type"))},
+        optional={"date": st.sampled_from(DATES[:8]), "place": OPTIONAL_TEXT},
+    ),
+    max_size=3,
+)
+QUOTES = st.lists(
+    st.fixed_dictionaries(
+        {"id": PART_IDS, "text": st.text(CHARS, min_size=1)}, optional={"relayed_via": OPTIONAL_TEXT}
+    ),
+    max_size=2,
+)
+RECORDS_WITH_PARTS = st.lists(
+    st.builds(with_parts, record(full=True), EVENTS, QUOTES, st.lists(PART_IDS, max_size=6)), min_size=1, max_size=3
+).map(distinct_keys)
+
+
+@FAST
+@pytest.mark.parametrize("fmt", ("json", "jsonl"))
+@given(raws=RECORDS_WITH_PARTS)
+def test_parts_and_their_ids_round_trip(stores: tuple[Store, Store], fmt: str, raws: list[dict[str, Any]]) -> None:
+    """Events, quotes and codes keep their ids (given or assigned) through export and import, byte for byte."""
+    first, second = emptied(stores[0]), emptied(stores[1])
+    validator = Validator(Options(order="dayfirst", keep_unparsed_dates=True))
+    write(first, pipeline.validate_items([("x", i, None, raw, None) for i, raw in enumerate(raws)], validator))
+    text = export_nested(first, fmt)
+    stream = io.BytesIO(text.encode("utf-8"))
+    validator = Validator(Options(keep_unparsed_dates=True))
+    write(second, pipeline.file_items(f"export.{fmt}", fmt, encoding="utf-8", validator=validator, stream=stream))
+    assert export_nested(second, fmt) == text
+    for account in first.query(ALL, nested=True):
+        ids = [i["id"] for part in ("events", "quotes", "codes") for i in account.values[part]]
+        assert all(len(i) == 8 for i in ids)
+        assert [c["code"] for c in account.values["codes"]] == [c for n in model.CODED_FIELDS for c in account[n]]
+
+
+def export_nested(store: Store, fmt: str) -> str:
+    out = io.StringIO(newline="")
+    exporters.write_accounts(fmt, store.query(ALL, nested=True), out)
+    return out.getvalue()
+
+
 # -------------------------------------------------------------------------------------------- through the CLI
 
 

@@ -9,9 +9,11 @@ from typing import Annotated, Optional
 
 import typer
 
+from casefile import partkinds
 from casefile.cli import (
     analysis,
     config,
+    correcting,
     editing,
     evidence,
     fastparams,
@@ -106,8 +108,15 @@ for module in (records, transfer, research, analysis, editing, evidence):
 app.add_typer(organizations.org_app, name="org")
 evidence.register(sources.source_app)  # source capture, source attach
 app.add_typer(sources.source_app, name="source")
-app.add_typer(parts.event_app, name="event")
-app.add_typer(parts.quote_app, name="quote")
+for kind in partkinds.PART_KINDS.values():  # event, quote, …: list/edit/remove made from the registry
+    part_app = parts.PART_APPS.get(kind.name) or typer.Typer(
+        rich_markup_mode=None,
+        help=f"The {(kind.coded or kind.part).replace('_', ' ')} of accounts, one by one, by id.\n\n"
+        f"Example: casefile {kind.name} list 3f9a",
+        no_args_is_help=True,
+    )
+    correcting.add_part_commands(part_app, kind)
+    app.add_typer(part_app, name=kind.name)
 app.add_typer(parts.place_app, name="place")
 app.add_typer(parts.person_app, name="person")
 app.add_typer(research.vocab_app, name="vocab")

@@ -101,6 +101,12 @@ def quote_add(
     locator: Locator = None,
     language: Annotated[Optional[str], typer.Option("--language", help="ISO 639 code of the text.")] = None,
     translation: Annotated[Optional[str], typer.Option("--translation", help="A translation.")] = None,
+    supports: Annotated[
+        Optional[str], typer.Option("--supports", help="Id of the event, reason, barrier or allegation it supports.")
+    ] = None,
+    relayed_via: Annotated[
+        Optional[str], typer.Option("--relayed-via", help="The outlet that relayed the words (e.g. VOA).")
+    ] = None,
 ) -> None:
     """Add a verbatim quote to an account.
 
@@ -118,8 +124,11 @@ def quote_add(
         "locator": locator,
         "language": language,
         "translation": translation,
+        "supports": supports,
+        "relayed_via": relayed_via,
     }
-    research.append_part(store, validator_for(store, None, False), account_id, "quotes", entry)
+    with named_as_typed({"supports": "--supports", "relayed_via": "--relayed-via", "text": "--text"}):
+        research.append_part(store, validator_for(store, None, False), account_id, "quotes", entry)
     typer.echo("quote added", err=True)
 
 
@@ -226,3 +235,7 @@ def person_list(account_id: AccountId, fmt: Format = ReadFormat.table) -> None:
     from casefile import research
 
     _emit(research.part_rows(open_store(), account_id, "people"), fmt, PERSON_COLUMNS, "people")
+
+
+#: The apps of the parts that have commands of their own besides list/edit/remove (cli/correcting.py).
+PART_APPS = {"event": event_app, "quote": quote_app}

@@ -92,15 +92,50 @@ def _with_field_options(fn: Any) -> Any:
     return wrapper
 
 
-def _prompt_missing(fields: dict[str, Any]) -> None:
+def _prompt_missing(fields: dict[str, Any], validator: Any) -> None:
+    """Ask for the main fields not given as flags, each answer checked as it is typed: a bad one is refused at its
+    prompt with the reason and asked again (an empty answer leaves the field out), so nothing typed is lost."""
     for name in model.PROMPTED:
         if name in fields:
             continue
         f = model.FIELD_BY_NAME[name]
         hint = f" ({'/'.join(sorted(_codes(f.vocab)))})" if f.vocab else ""
-        answer = typer.prompt(f"{name.replace('_', ' ')}{hint}", default="", show_default=False, err=True)
-        if answer:
+        while True:
+            answer = typer.prompt(f"{name.replace('_', ' ')}{hint}", default="", show_default=False, err=True)
+            if not answer:
+                break
+            problems = _problems(validator, {name: answer})
+            if problems:
+                err(f"  {problems[0].reason}; try again, or leave it empty")
+                continue
             fields[name] = answer
+            break
+
+
+def _check_flags(fields: dict[str, Any], validator: Any) -> None:
+    """Refuse a bad field given as a flag before any question is asked (named by its flag)."""
+    problems = _problems(validator, fields)
+    if problems:
+        with named_as_typed({f.name: f.option_flags[0] for f in model.FIELDS}):
+            raise errors.InvalidRecord(problems)
+
+
+def _problems(validator: Any, raw: dict[str, Any]) -> list[Any]:
+    """What is wrong with these values, unreadable dates included (which validation leaves to the write)."""
+    try:
+        return list(validator.validate(raw).deferred.values())
+    except errors.InvalidRecord as exc:
+        return list(exc.problems)
+
+
+def _answer_validator(order: Any, keep_unparsed: bool) -> Any:
+    """The validator prompted answers are checked with: with the codes users added, when there is a database."""
+    from casefile import validation
+
+    path = db_path()
+    if path.exists() and path.stat().st_size > 0:
+        return validator_for(open_store(), order, keep_unparsed)
+    return validation.Validator(validation.Options(order=order, keep_unparsed_dates=keep_unparsed))
 
 
 _NOTHING_TO_ADD = (
@@ -149,7 +184,9 @@ def add(
     if from_json is not None and fields:
         raise errors.UsageError("--from-json takes the fields from the file; leave out the field options")
     if from_json is None and not no_input and stdin_is_terminal():
-        _prompt_missing(fields)
+        checker = _answer_validator(date_order(dayfirst, monthfirst), keep_unparsed_dates)
+        _check_flags(fields, checker)
+        _prompt_missing(fields, checker)
     if from_json is None and not fields:
         raise errors.UsageError(_NOTHING_TO_ADD)
     store = open_store(create=True)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Optional
 
 import typer
 
-from casefile import errors, model
+from casefile import errors, model, partkinds
 from casefile.cli.common import (
     DayFirst,
     KeepUnparsed,
@@ -481,7 +481,10 @@ def _default_export_format() -> OutFormat:
 def template(
     fmt: Annotated[
         InFormat,
-        typer.Argument(metavar="FORMAT", help="csv (a header), json (an example record in a list), jsonl (one line)."),
+        typer.Argument(
+            metavar="FORMAT",
+            help="csv (a header), json (an example record with its parts, in a list), jsonl (one line).",
+        ),
     ],
 ) -> None:
     """Print a CSV header, or an example record as JSON or JSON lines, to start a spreadsheet or a script from.
@@ -493,6 +496,6 @@ def template(
     if fmt is InFormat.csv:
         data_out().write(",".join(model.TEMPLATE_COLUMNS) + "\r\n")
     elif fmt is InFormat.jsonl:
-        data_out().write(json.dumps(model.example_record(), ensure_ascii=False) + "\n")
+        data_out().write(json.dumps(partkinds.example_record_with_parts(), ensure_ascii=False) + "\n")
     else:
-        data_out().write(json.dumps([model.example_record()], ensure_ascii=False, indent=2) + "\n")
+        data_out().write(json.dumps([partkinds.example_record_with_parts()], ensure_ascii=False, indent=2) + "\n")

@@ -366,7 +366,7 @@ class Accounts(StoreBase):
             f"INSERT INTO accounts ({columns}) VALUES ({marks})",
             ((*account_to_row(a), stamp, stamp) for a in accounts),
         )
-        with_nested = [a for a in accounts if any(a.values.get(part) for part in model.NESTED)]
+        with_nested = [a for a in accounts if any(a.values.get(part) for part in (*model.NESTED, *model.CODED_FIELDS))]
         for account in with_nested:
             row = self.conn.execute("SELECT rowid FROM accounts WHERE id = ?", (account.id,)).fetchone()
             account.rowid = int(row[0])

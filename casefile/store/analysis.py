@@ -40,6 +40,8 @@ STATS_DIMENSIONS: dict[str, tuple[str, str]] = {
         "f.grp",
     ),
     "allegation": (" LEFT JOIN json_each(accounts.allegations) AS j", "j.value"),
+    "join_reason": (" LEFT JOIN json_each(accounts.join_reasons) AS j", "j.value"),
+    "barrier": (" LEFT JOIN json_each(accounts.barriers) AS j", "j.value"),
     "exit_type": ("", "accounts.exit_type"),
     # a coded field counts its code (IR for IR, ir, Iran, Iranian); a value without one as written
     "nationality": ("", "coalesce(accounts.nationality_code, accounts.nationality)"),

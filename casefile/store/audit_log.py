@@ -51,6 +51,7 @@ AUDITED: tuple[AuditKind, ...] = (
             ("quotes", "account_rowid"),
             ("places", "account_rowid"),
             ("people", "account_rowid"),
+            ("coded_items", "account_rowid"),
         ),
         ("id",),
     ),
@@ -65,6 +66,7 @@ _PART_NAMES = {
     "quotes": "quotes",
     "places": "places",
     "people": "people",
+    "coded_items": "codes",
     "organization_names": "names",
 }
 #: Columns a diff leaves out: the row's key and timestamps every change moves.

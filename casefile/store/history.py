@@ -109,8 +109,10 @@ class History(StoreBase):
                 "SELECT a.id FROM accounts a, vocabulary v WHERE v.rowid = ?1 AND ("
                 "(v.vocabulary = 'exit_reason' AND EXISTS (SELECT 1 FROM json_each(a.reasons) WHERE value = v.code))"
                 " OR (v.vocabulary = 'allegation' AND EXISTS (SELECT 1 FROM json_each(a.allegations) "
-                "WHERE value = v.code)) OR (v.vocabulary = 'event_type' AND EXISTS (SELECT 1 FROM events e "
-                "WHERE e.account_rowid = a.rowid AND e.type = v.code)))"
+                "WHERE value = v.code)) OR (v.vocabulary = 'join_reason' AND EXISTS (SELECT 1 FROM "
+                "json_each(a.join_reasons) WHERE value = v.code)) OR (v.vocabulary = 'barrier' AND EXISTS (SELECT 1 "
+                "FROM json_each(a.barriers) WHERE value = v.code)) OR (v.vocabulary = 'event_type' AND EXISTS "
+                "(SELECT 1 FROM events e WHERE e.account_rowid = a.rowid AND e.type = v.code)))"
             )
         else:
             return []

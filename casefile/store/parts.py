@@ -6,11 +6,12 @@ mirror its primary source and are kept in step here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import secrets
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any
 
 from casefile import model
-from casefile.errors import NotFound, UsageError, quote
+from casefile.errors import InvalidRecord, NotFound, Problem, UsageError, quote
 from casefile.model import Account, Filter, FuzzyDate
 from casefile.sourcekeys import title_key, url_key
 
@@ -52,6 +53,7 @@ _NESTED_FROM = {
     "quotes": ("quotes", "q", "LEFT JOIN sources s ON s.rowid = q.source_rowid"),
     "places": ("places", "p", "LEFT JOIN sources s ON s.rowid = p.source_rowid"),
     "people": ("people", "m", "LEFT JOIN sources s ON s.rowid = m.source_rowid"),
+    "codes": ("coded_items", "c", ""),
 }
 #: The columns of each part's rows, in _NESTED_ORDER order (a date's raw text, then its six parsed columns).
 _NESTED_COLUMNS = {
@@ -60,6 +62,7 @@ _NESTED_COLUMNS = {
     "quotes": [*(f"q.{c}" for c in _QUOTE_COLUMNS), "s.id"],
     "places": [*(f"p.{c}" for c in _PLACE_COLUMNS), "s.id"],
     "people": [*(f"m.{c}" for c in _PERSON_COLUMNS), "s.id"],
+    "codes": ["c.id", "c.field", "c.code"],
 }
 _NESTED_SELECT = {
     part: f"SELECT {a}.account_rowid, {', '.join(_NESTED_COLUMNS[part])} FROM {table} {a} {join} "
@@ -80,6 +83,7 @@ _NESTED_ORDER = {
     "quotes": [*[f.name for f in model.QUOTE_FIELDS if f.name != "source"], "source"],
     "places": [*[f.name for f in model.PLACE_FIELDS if f.name != "source"], "source"],
     "people": [*[f.name for f in model.PERSON_FIELDS if f.name != "source"], "source"],
+    "codes": ["id", "field", "code"],
 }
 
 
@@ -177,6 +181,7 @@ class Parts(StoreBase):
             if part in _SHORT_IDS:
                 _assign_short_ids(values[part])
             conn.execute(f"DELETE FROM {table} WHERE account_rowid = ?", (rowid,))
+            self._give_part_ids(table, rowid, values[part])
             rows = [
                 (rowid, position, *_nested_row(part, item), self.source_rowid(item.get("source")))
                 for position, item in enumerate(values[part])
@@ -186,6 +191,98 @@ class Parts(StoreBase):
                 f"INSERT INTO {table} (account_rowid, position, {', '.join(columns)}, source_rowid) VALUES ({marks})",
                 rows,
             )
+        if "codes" in values or any(name in values for name in model.CODED_FIELDS):
+            self._replace_codes(rowid, values)
+        if values.get("quotes") and ("quotes" in values or "codes" in values or "events" in values):
+            self._check_supports(rowid, values["quotes"])
+
+    def _replace_codes(self, rowid: int, values: dict[str, Any]) -> None:
+        """Write the ids of the account's codes: a code keeps the id ``values['codes']`` gives it, else the id it
+        had, else gets a new one; a coded field absent from ``values`` keeps its stored codes."""
+        given = {(c.get("field"), c.get("code")): c.get("id") for c in values.get("codes") or () if c.get("id")}
+        stored: dict[tuple[str, str], str] = {}
+        kept: list[dict[str, Any]] = []
+        for part_id, name, code in self.conn.execute(
+            "SELECT id, field, code FROM coded_items WHERE account_rowid = ? ORDER BY position", (rowid,)
+        ):
+            stored[(name, code)] = part_id
+            if name not in values:
+                kept.append({"id": part_id, "field": name, "code": code})
+        self.conn.execute("DELETE FROM coded_items WHERE account_rowid = ?", (rowid,))
+        items: list[dict[str, Any]] = []
+        for name in model.CODED_FIELDS:
+            if name not in values:
+                items.extend(i for i in kept if i["field"] == name)
+                continue
+            for code in values.get(name) or ():
+                items.append({"id": given.get((name, code)) or stored.get((name, code)), "field": name, "code": code})
+        self._give_part_ids("coded_items", rowid, items)
+        self.conn.executemany(
+            "INSERT INTO coded_items (account_rowid, position, id, field, code) VALUES (?, ?, ?, ?, ?)",
+            [(rowid, n, i["id"], i["field"], i["code"]) for n, i in enumerate(items)],
+        )
+        values["codes"] = items
+
+    def _check_supports(self, rowid: int, quotes: list[dict[str, Any]]) -> None:
+        """A quote's ``supports`` names one of the account's events or codes."""
+        problems = []
+        for n, item in enumerate(quotes, 1):
+            target = item.get("supports")
+            if (
+                target
+                and not self.conn.execute(
+                    "SELECT 1 FROM events WHERE account_rowid = ?1 AND id = ?2 UNION ALL SELECT 1 FROM coded_items "
+                    "WHERE account_rowid = ?1 AND id = ?2",
+                    (rowid, target),
+                ).fetchone()
+            ):
+                reason = "is not the id of one of the account's events, reasons, barriers or allegations"
+                problems.append(Problem(None, f"quotes[{n}].supports", reason))
+        if problems:
+            raise InvalidRecord(problems)
+
+    def _give_part_ids(self, table: str, rowid: int, items: list[dict[str, Any]]) -> None:
+        """Keep each item's id unless it has none, repeats one before it, or is held by another live account
+        (a copy of a record imported beside it); those get a new one."""
+        seen: set[str] = set()
+        for item in items:
+            given = item.get("id")
+            if not given or given in seen or self._part_id_elsewhere(table, given, rowid):
+                item["id"] = self.new_part_id(table, seen)
+            seen.add(item["id"])
+
+    def _part_id_elsewhere(self, table: str, part_id: str, rowid: int) -> bool:
+        return (
+            self.conn.execute(
+                f"SELECT 1 FROM {table} t JOIN accounts a ON a.rowid = t.account_rowid WHERE t.id = ? AND "
+                "t.account_rowid != ? AND a.deleted_at IS NULL LIMIT 1",
+                (part_id, rowid),
+            ).fetchone()
+            is not None
+        )
+
+    def new_part_id(self, table: str, taken: Collection[str] = ()) -> str:
+        """8 random hex digits no row of ``table`` (nor ``taken``) has."""
+        while True:
+            candidate = secrets.token_hex(4)
+            if (
+                candidate not in taken
+                and not self.conn.execute(f"SELECT 1 FROM {table} WHERE id = ? LIMIT 1", (candidate,)).fetchone()
+            ):
+                return candidate
+
+    def part_owners(self, table: str, part_id: str) -> list[tuple[str, str, bool]]:
+        """(part id, account id, merged away?) for the rows of ``table`` whose id is ``part_id`` or starts with
+        it, live accounts first."""
+        return [
+            (str(r[0]), str(r[1]), bool(r[2]))
+            for r in self.conn.execute(
+                f"SELECT t.id, a.id, EXISTS (SELECT 1 FROM account_redirects WHERE old_id = a.id) AS gone "
+                f"FROM {table} t JOIN accounts a ON a.rowid = t.account_rowid WHERE t.id >= ? AND t.id < ? "
+                "ORDER BY gone, a.deleted_at IS NOT NULL, a.rowid LIMIT 20",
+                (part_id, part_id + "\U0010ffff"),
+            )
+        ]
 
     def source_rowid(self, source_id: str | None) -> int | None:
         if not source_id:

@@ -48,6 +48,7 @@ _COPIES: tuple[tuple[str, str], ...] = (
     ("quotes", _PUBLISHED.format(column="account_rowid")),
     ("places", _PUBLISHED.format(column="account_rowid")),
     ("people", _PUBLISHED.format(column="account_rowid")),
+    ("coded_items", _PUBLISHED.format(column="account_rowid")),
     ("organizations", "1"),
     ("organization_names", "1"),
     ("vocabulary", "1"),
