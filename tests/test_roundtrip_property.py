@@ -329,9 +329,13 @@ QUOTES = st.lists(
     ),
     max_size=2,
 )
-RECORDS_WITH_PARTS = st.lists(
-    st.builds(with_parts, record(full=True), EVENTS, QUOTES, st.lists(PART_IDS, max_size=6)), min_size=1, max_size=3
-).map(distinct_keys)
+RECORDS_WITH_PARTS = (
+    st.lists(
+        st.builds(with_parts, record(full=True), EVENTS, QUOTES, st.lists(PART_IDS, max_size=6)), min_size=1, max_size=3
+    )
+    .map(distinct_keys)
+    .map(one_source_per_article)
+)  # one article is described one way (issue 18, item 4)
 
 
 @FAST
