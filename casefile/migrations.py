@@ -332,3 +332,63 @@ def m008_org_list_index(db: Database) -> None:
     rowid order, so the newest-last listing stops after 50 rows instead of sorting every match (issue 9, Q1:
     199 ms → 0.5 ms for an organisation with 190,000 accounts)."""
     db.execute("CREATE INDEX idx_accounts_org ON accounts (organization COLLATE NOCASE)")
+
+
+@migrations()
+def m011_search_everything(db: Database) -> None:
+    """Search finds every text a user typed (issue 18, item 5): a fourth column, ``organization``, indexes the
+    account's organisation with all its names and aliases ("PMOI" finds the accounts of the organisation
+    aliased PMOI); ``summary`` now indexes every other free-text field and part (places, role, tags…) and
+    ``source_title`` every text of the linked sources (titles, publishers). ``name`` also holds the keys of
+    the names' romanisations. The index is made anew; casefile fills it when the step has run (see
+    ``Connection._migrate``). The triggers are m003's, with the fourth column."""
+    _statements(
+        db,
+        """
+        DROP TRIGGER IF EXISTS accounts_fts_keep;
+        DROP TRIGGER IF EXISTS accounts_fts_forget;
+        DROP TABLE IF EXISTS accounts_fts;
+        DROP TABLE IF EXISTS accounts_fts_docs;
+        CREATE VIRTUAL TABLE accounts_fts USING fts5(
+            name, summary, source_title, organization,
+            content="accounts", content_rowid="rowid", tokenize="unicode61 remove_diacritics 2"
+        );
+        INSERT INTO accounts_fts (accounts_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0, 3.0, 2.0)');
+        CREATE TABLE accounts_fts_docs (
+            rowid INTEGER PRIMARY KEY,
+            name TEXT,
+            summary TEXT,
+            source_title TEXT,
+            organization TEXT
+        )
+        """,
+    )
+    db.execute(
+        """
+        CREATE TRIGGER accounts_fts_keep AFTER UPDATE OF name, summary, source_title, organization ON accounts
+        WHEN old.name IS NOT new.name OR old.summary IS NOT new.summary OR old.source_title IS NOT new.source_title
+            OR old.organization IS NOT new.organization
+        BEGIN
+            UPDATE accounts_fts_docs SET
+                name = CASE WHEN name IS NULL AND old.name IS NOT new.name THEN coalesce(old.name, '') ELSE name END,
+                summary = CASE WHEN summary IS NULL AND old.summary IS NOT new.summary
+                    THEN coalesce(old.summary, '') ELSE summary END,
+                source_title = CASE WHEN source_title IS NULL AND old.source_title IS NOT new.source_title
+                    THEN coalesce(old.source_title, '') ELSE source_title END,
+                organization = CASE WHEN organization IS NULL AND old.organization IS NOT new.organization
+                    THEN coalesce(old.organization, '') ELSE organization END
+            WHERE rowid = old.rowid;
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER accounts_fts_forget AFTER DELETE ON accounts BEGIN
+            INSERT INTO accounts_fts (accounts_fts, rowid, name, summary, source_title, organization)
+                SELECT 'delete', rowid, coalesce(name, old.name, ''), coalesce(summary, old.summary, ''),
+                    coalesce(source_title, old.source_title, ''), coalesce(organization, old.organization, '')
+                FROM accounts_fts_docs WHERE rowid = old.rowid;
+            DELETE FROM accounts_fts_docs WHERE rowid = old.rowid;
+        END
+        """
+    )

@@ -441,6 +441,62 @@ def to_csv_row(account: Account) -> list[str]:
     return row
 
 
+# ----------------------------------------------------------------------------------- what search sees
+
+
+def searchable(f: Field) -> bool:
+    """Whether search indexes a field: every text a user types (text fields, and multi-valued ones without a
+    vocabulary, such as tags); codes from a vocabulary, dates, numbers and ids are not words to find."""
+    return f.kind == "text" or (f.kind == "multi" and f.vocab is None)
+
+
+#: The full-text index's columns, in order: names weigh most, then source titles, then organisations.
+SEARCH_COLUMNS = ("name", "summary", "source_title", "organization")
+_NAME_FIELDS = ("name", "aliases")
+_ORG_FIELD = "organization"
+
+
+def _field_texts(fields: tuple[Field, ...], values: dict[str, Any], where: str) -> list[tuple[str, str]]:
+    out = []
+    for f in fields:
+        if searchable(f):
+            value = values.get(f.name)
+            for text in value if isinstance(value, list) else (value,):
+                if isinstance(text, str) and text.strip():
+                    out.append((f"{where}{f.name}", text))
+    return out
+
+
+def searchable_texts(account: Account, organization_names: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
+    """(where, search column, original text) of everything search finds an account by, walked from the field
+    registry: every searchable field of :data:`FIELDS` and of each part in :data:`NESTED` (a new field or part
+    is searchable by being there), and the organisation's names — ``organization_names`` are its canonical
+    name and aliases, so "PMOI" finds the accounts of the organisation aliased PMOI. Body text comes first,
+    names last; a text met twice (the primary source's title, flat and linked) is given once.
+
+    Columns: names and aliases → ``name``; the organisation → ``organization``; the flat ``source_*`` fields
+    and the linked sources → ``source_title``; everything else → ``summary``."""
+    values = account.values
+    flat = [f for f in FIELDS if f.name not in (*_NAME_FIELDS, _ORG_FIELD)]
+    body = [(w, "summary", t) for w, t in _field_texts(tuple(f for f in flat if f.name not in FLAT_SOURCE), values, "")]
+    sources = [
+        (w, "source_title", t) for w, t in _field_texts(tuple(f for f in flat if f.name in FLAT_SOURCE), values, "")
+    ]
+    for part, fields in NESTED.items():
+        column = "source_title" if part == "sources" else "summary"
+        for n, item in enumerate(values.get(part) or (), 1):
+            found = [(w, column, t) for w, t in _field_texts(fields, item, f"{part}[{n}].")]
+            (sources if part == "sources" else body).extend(found)
+    firsts: dict[str, tuple[str, str, str]] = {}
+    for entry in sources:
+        firsts.setdefault(entry[2], entry)
+    sources = list(firsts.values())
+    org = values.get(_ORG_FIELD)
+    orgs = [(_ORG_FIELD, _ORG_FIELD, n) for n in dict.fromkeys((org, *organization_names)) if n and n.strip()]
+    names = [(w, "name", t) for w, t in _field_texts(tuple(FIELD_BY_NAME[n] for n in _NAME_FIELDS), values, "")]
+    return [*body, *sources, *orgs, *names]
+
+
 @dataclass(slots=True)
 class Filter:
     """What ``list``, ``export``, ``search``, ``stats`` and bulk ``edit`` select; built by the CLI, turned into

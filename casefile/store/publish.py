@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from casefile.model import SEARCH_COLUMNS
+
 from .base import StoreBase
 from .connection import _map_sqlite_error, database_errors
 
@@ -41,10 +43,9 @@ _COPIES: tuple[tuple[str, str], ...] = (
 #: text where it differs from the account's columns, else the column (the ``accounts_fts_forget`` trigger's
 #: own rule). All of it is the accounts' own text and their parts', which are published with them.
 _INDEX = (
-    "INSERT INTO pub.accounts_fts (rowid, name, summary, source_title) "
-    "SELECT d.rowid, coalesce(d.name, a.name, ''), coalesce(d.summary, a.summary, ''), "
-    "coalesce(d.source_title, a.source_title, '') FROM pub.accounts_fts_docs AS d JOIN pub.accounts AS a "
-    "ON a.rowid = d.rowid"
+    f"INSERT INTO pub.accounts_fts (rowid, {', '.join(SEARCH_COLUMNS)}) SELECT d.rowid, "
+    + ", ".join(f"coalesce(d.{c}, a.{c}, '')" for c in SEARCH_COLUMNS)
+    + " FROM pub.accounts_fts_docs AS d JOIN pub.accounts AS a ON a.rowid = d.rowid"
 )
 #: Tables a published file never holds, dropped from its schema.
 UNPUBLISHED_TABLES = ("audit_log", "audit_batches", "account_redirects", "check_ignores")
