@@ -410,8 +410,10 @@ def _overlap(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool | Non
 
 
 def _blocks(key: str) -> Iterable[tuple[str, ...]]:
-    """Blocking keys of one name key: the 3-letter starts of each pair of its (first four) words, so
-    'hasan shahbazi' and 'hasan shahbaz' meet, and a common first name alone never makes a block."""
+    """Blocking keys of one folded name key (:func:`~casefile.text.name_key`): the 3-letter starts of each pair
+    of its (first four) words, so 'hasan shahbazi' and 'hasan shahbaz' meet, and a common first name alone
+    never makes a block. The starts are of the folded words, not of the names as written, so Heyrani and
+    Heirani (hayrani), Mohammad and Muhammad (muhamad), Hossein and Hussein (husayn) share theirs."""
     heads = [w[:3] for w in key.split()[:4]]
     if len(heads) == 1:
         yield (heads[0],)
@@ -424,14 +426,13 @@ def dupes(store: Store, flt: Filter, min_score: float = DEFAULT_MIN_SCORE) -> li
     """Pairs of accounts that may be about the same person, best first, each with its evidence.
 
     Names and aliases are compared by their romanisation keys (:func:`~casefile.text.name_key`) with
-    rapidfuzz's token-sort ratio; only accounts sharing a blocking key are compared, and only when their
+    rapidfuzz (:func:`_similarity`); only accounts sharing a blocking key are compared, and only when their
     organisations agree (or one is unknown) and their joined/left dates and birth years can agree. An
     account without any name is never paired. Score = 0.8 × name similarity + 0.1 × organisation (100
     same, 50 unknown) + 0.1 × dates (100 overlapping, 50 nothing to compare)."""
-    from rapidfuzz import fuzz
-
     from .text import name_key
 
+    similarity = _similarity()
     key_of = functools.lru_cache(maxsize=65536)(name_key)  # the same names recur across many accounts
     people: list[_Person] = []
     blocks: dict[tuple[str, ...], list[int]] = {}
@@ -460,11 +461,24 @@ def dupes(store: Store, flt: Filter, min_score: float = DEFAULT_MIN_SCORE) -> li
             pair = (i, j) if i < j else (j, i)
             if pair not in seen:
                 seen.add(pair)
-                found = _score(people[pair[0]], people[pair[1]], fuzz.token_sort_ratio, min_score)
+                found = _score(people[pair[0]], people[pair[1]], similarity, min_score)
                 if found is not None:
                     pairs.append(found)
     pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
     return pairs if flt.limit is None else pairs[: flt.limit]
+
+
+def _similarity() -> Any:
+    """How alike two name keys are, 0–100: rapidfuzz's token-sort ratio (word order does not matter), or the
+    ratio of the keys written without spaces when that is higher (Abdulrahman = Abd al-Rahman)."""
+    from rapidfuzz import fuzz
+
+    token_sort, plain = fuzz.token_sort_ratio, fuzz.ratio
+
+    def similarity(a: str, b: str) -> float:
+        return max(token_sort(a, b), plain(a.replace(" ", ""), b.replace(" ", "")))
+
+    return similarity
 
 
 def _json_list(value: str | None) -> list[str]:
