@@ -341,7 +341,12 @@ def m011_search_everything(db: Database) -> None:
     aliased PMOI); ``summary`` now indexes every other free-text field and part (places, role, tags…) and
     ``source_title`` every text of the linked sources (titles, publishers). ``name`` also holds the keys of
     the names' romanisations. The index is made anew; casefile fills it when the step has run (see
-    ``Connection._migrate``). The triggers are m003's, with the fourth column."""
+    ``Connection._migrate``).
+
+    What was indexed for a column ``c`` is ``coalesce(d.c, a.c, '') || coalesce(d.c_more, '')`` over
+    ``accounts_fts_docs d`` and ``accounts a``: the accounts column's own text (NULL in ``d.c``, so a plain
+    summary is not stored twice) or, when the indexed text does not begin with it, the whole text in ``d.c``;
+    then what follows it (the other fields' text) in ``d.c_more``. The triggers are m003's, with four columns."""
     _statements(
         db,
         """
@@ -357,9 +362,13 @@ def m011_search_everything(db: Database) -> None:
         CREATE TABLE accounts_fts_docs (
             rowid INTEGER PRIMARY KEY,
             name TEXT,
+            name_more TEXT,
             summary TEXT,
+            summary_more TEXT,
             source_title TEXT,
-            organization TEXT
+            source_title_more TEXT,
+            organization TEXT,
+            organization_more TEXT
         )
         """,
     )
@@ -385,8 +394,11 @@ def m011_search_everything(db: Database) -> None:
         """
         CREATE TRIGGER accounts_fts_forget AFTER DELETE ON accounts BEGIN
             INSERT INTO accounts_fts (accounts_fts, rowid, name, summary, source_title, organization)
-                SELECT 'delete', rowid, coalesce(name, old.name, ''), coalesce(summary, old.summary, ''),
-                    coalesce(source_title, old.source_title, ''), coalesce(organization, old.organization, '')
+                SELECT 'delete', rowid,
+                    coalesce(name, old.name, '') || coalesce(name_more, ''),
+                    coalesce(summary, old.summary, '') || coalesce(summary_more, ''),
+                    coalesce(source_title, old.source_title, '') || coalesce(source_title_more, ''),
+                    coalesce(organization, old.organization, '') || coalesce(organization_more, '')
                 FROM accounts_fts_docs WHERE rowid = old.rowid;
             DELETE FROM accounts_fts_docs WHERE rowid = old.rowid;
         END

@@ -452,19 +452,31 @@ def searchable(f: Field) -> bool:
 
 #: The full-text index's columns, in order: names weigh most, then source titles, then organisations.
 SEARCH_COLUMNS = ("name", "summary", "source_title", "organization")
+#: What was indexed for each of them, as SQL over ``accounts_fts_docs d`` and ``accounts a`` (m011).
+SEARCH_INDEXED = tuple(f"coalesce(d.{c}, a.{c}, '') || coalesce(d.{c}_more, '')" for c in SEARCH_COLUMNS)
 _NAME_FIELDS = ("name", "aliases")
 _ORG_FIELD = "organization"
 
 
-def _field_texts(fields: tuple[Field, ...], values: dict[str, Any], where: str) -> list[tuple[str, str]]:
+def _field_texts(names: tuple[str, ...], values: dict[str, Any], where: str) -> list[tuple[str, str]]:
     out = []
-    for f in fields:
-        if searchable(f):
-            value = values.get(f.name)
-            for text in value if isinstance(value, list) else (value,):
-                if isinstance(text, str) and text.strip():
-                    out.append((f"{where}{f.name}", text))
+    for name in names:
+        value = values.get(name)
+        if value.__class__ is list:
+            out += [(where + name, text) for text in value if isinstance(text, str) and text.strip()]
+        elif isinstance(value, str) and value.strip():
+            out.append((where + name, value))
     return out
+
+
+def _searchable_names(fields: tuple[Field, ...], keep: Any = lambda name: True) -> tuple[str, ...]:
+    return tuple(f.name for f in fields if searchable(f) and keep(f.name))
+
+
+_BODY = _searchable_names(FIELDS, lambda n: n not in (*_NAME_FIELDS, _ORG_FIELD) and n not in FLAT_SOURCE)
+_FLAT_SOURCE = _searchable_names(FIELDS, lambda n: n in FLAT_SOURCE)
+_NAMES = _searchable_names(FIELDS, lambda n: n in _NAME_FIELDS)
+_PARTS = {part: _searchable_names(fields) for part, fields in NESTED.items()}
 
 
 def searchable_texts(account: Account, organization_names: tuple[str, ...] = ()) -> list[tuple[str, str, str]]:
@@ -477,24 +489,21 @@ def searchable_texts(account: Account, organization_names: tuple[str, ...] = ())
     Columns: names and aliases → ``name``; the organisation → ``organization``; the flat ``source_*`` fields
     and the linked sources → ``source_title``; everything else → ``summary``."""
     values = account.values
-    flat = [f for f in FIELDS if f.name not in (*_NAME_FIELDS, _ORG_FIELD)]
-    body = [(w, "summary", t) for w, t in _field_texts(tuple(f for f in flat if f.name not in FLAT_SOURCE), values, "")]
-    sources = [
-        (w, "source_title", t) for w, t in _field_texts(tuple(f for f in flat if f.name in FLAT_SOURCE), values, "")
-    ]
-    for part, fields in NESTED.items():
-        column = "source_title" if part == "sources" else "summary"
+    body = [(w, "summary", t) for w, t in _field_texts(_BODY, values, "")]
+    sources = [(w, "source_title", t) for w, t in _field_texts(_FLAT_SOURCE, values, "")]
+    for part, names in _PARTS.items():
         for n, item in enumerate(values.get(part) or (), 1):
-            found = [(w, column, t) for w, t in _field_texts(fields, item, f"{part}[{n}].")]
-            (sources if part == "sources" else body).extend(found)
+            if part == "sources":
+                sources += [(w, "source_title", t) for w, t in _field_texts(names, item, f"{part}[{n}].")]
+            else:
+                body += [(w, "summary", t) for w, t in _field_texts(names, item, f"{part}[{n}].")]
     firsts: dict[str, tuple[str, str, str]] = {}
     for entry in sources:
         firsts.setdefault(entry[2], entry)
-    sources = list(firsts.values())
     org = values.get(_ORG_FIELD)
     orgs = [(_ORG_FIELD, _ORG_FIELD, n) for n in dict.fromkeys((org, *organization_names)) if n and n.strip()]
-    names = [(w, "name", t) for w, t in _field_texts(tuple(FIELD_BY_NAME[n] for n in _NAME_FIELDS), values, "")]
-    return [*body, *sources, *orgs, *names]
+    found = [(w, "name", t) for w, t in _field_texts(_NAMES, values, "")]
+    return [*body, *firsts.values(), *orgs, *found]
 
 
 @dataclass(slots=True)

@@ -404,7 +404,7 @@ def test_incremental_upkeep_equals_a_full_rebuild(cli, sample, db: Path, tmp_pat
 def test_plain_text_is_not_stored_twice(cli, sample, db: Path) -> None:
     conn = sqlite3.connect(db)
     row = conn.execute(
-        "SELECT d.name FROM accounts_fts_docs d JOIN accounts a ON a.rowid = d.rowid "
+        "SELECT d.name, d.summary, d.source_title FROM accounts_fts_docs d JOIN accounts a ON a.rowid = d.rowid "
         "WHERE a.external_id = 'DEMO-0004'"
     ).fetchone()
     seed = conn.execute(
@@ -412,5 +412,5 @@ def test_plain_text_is_not_stored_twice(cli, sample, db: Path) -> None:
         "WHERE a.external_id = 'SEED-0001'"
     ).fetchone()
     conn.close()
-    assert row == (None,)  # unnamed: the accounts column is not stored twice
-    assert seed[0] is not None  # the seed's quotes and events are indexed with its summary
+    assert row == (None, None, None)  # unnamed, plain English summary, one source title: not stored twice
+    assert seed[0] is not None  # the seed's quotes and events are indexed after its summary

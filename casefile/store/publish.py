@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from casefile.model import SEARCH_COLUMNS
+from casefile.model import SEARCH_COLUMNS, SEARCH_INDEXED
 
 from .base import StoreBase
 from .connection import _map_sqlite_error, database_errors
@@ -44,7 +44,7 @@ _COPIES: tuple[tuple[str, str], ...] = (
 #: own rule). All of it is the accounts' own text and their parts', which are published with them.
 _INDEX = (
     f"INSERT INTO pub.accounts_fts (rowid, {', '.join(SEARCH_COLUMNS)}) SELECT d.rowid, "
-    + ", ".join(f"coalesce(d.{c}, a.{c}, '')" for c in SEARCH_COLUMNS)
+    + ", ".join(SEARCH_INDEXED)
     + " FROM pub.accounts_fts_docs AS d JOIN pub.accounts AS a ON a.rowid = d.rowid"
 )
 #: Tables a published file never holds, dropped from its schema.

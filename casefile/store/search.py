@@ -8,11 +8,12 @@ bm25 ranking, rebuilt and checked on demand.
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Sequence
 
 from casefile import model
 from casefile.errors import CasefileError, DatabaseBusy
-from casefile.model import SEARCH_COLUMNS, Account, Filter, searchable_texts
+from casefile.model import SEARCH_COLUMNS, SEARCH_INDEXED, Account, Filter, searchable_texts
 from casefile.text import index_form, name_keys, plural, words
 
 from .accounts import _SELECT_COLUMNS, order_sql, row_to_account
@@ -21,11 +22,25 @@ from .base import StoreBase
 #: What is indexed for accounts (see m011_search_everything: a NULL in accounts_fts_docs is the accounts column).
 _INDEXED_SQL = (
     "SELECT d.rowid, "
-    + ", ".join(f"coalesce(d.{c}, a.{c}, '')" for c in SEARCH_COLUMNS)
+    + ", ".join(SEARCH_INDEXED)
     + " FROM accounts_fts_docs d LEFT JOIN accounts a ON a.rowid = d.rowid WHERE d.rowid IN ({marks})"
 )
 _COLUMNS = ", ".join(SEARCH_COLUMNS)
+#: The account fields search reads (their parts are loaded beside them): the registry's searchable ones.
+_TEXT_FIELDS = tuple(f for f in model.FIELDS if model.searchable(f))
+_TEXT_SELECT = ", ".join(f'"{f.name}"' for f in _TEXT_FIELDS)
 _MARKS = ", ".join("?" for _ in SEARCH_COLUMNS)
+_DOC_COLUMNS = ", ".join(f"{c}, {c}_more" for c in SEARCH_COLUMNS)
+_DOC_MARKS = ", ".join("?, ?" for _ in SEARCH_COLUMNS)
+
+
+def _stored(doc: str, own: str | None) -> tuple[str | None, str | None]:
+    """How ``accounts_fts_docs`` keeps what was indexed for a column whose accounts column holds ``own``: NULL
+    for that text when the indexed text begins with it (so it is not stored twice), and the rest."""
+    own = own or ""
+    if doc.startswith(own) and (len(doc) == len(own) or doc[len(own)] == "\n"):
+        return None, doc[len(own) :] or None
+    return doc, None
 
 
 @functools.lru_cache(maxsize=4096)
@@ -43,6 +58,11 @@ def search_doc(account: Account, organization_names: tuple[str, ...] = ()) -> tu
     texts: dict[str, list[str]] = {c: [] for c in SEARCH_COLUMNS}
     for _where, column, text in searchable_texts(account, organization_names):
         texts[column].append(text)
+    for column, found in texts.items():  # the accounts column's own text first: accounts_fts_docs need not hold it
+        own = account.values.get(column)
+        if own in found and found[0] != own:
+            found.remove(own)
+            found.insert(0, own)
     names = [_name_terms(n) for n in texts["name"]]
     keys = sorted({k for _, name_keys in names for k in name_keys})
     texts["name"] = [*(form for form, _ in names), *keys]
@@ -117,7 +137,14 @@ class Search(StoreBase):
 
     def _search_docs(self, rowids: Sequence[int]) -> dict[int, tuple[tuple[str, ...], Account]]:
         """rowid → (what the index should hold for it, the account) for the stored accounts among ``rowids``."""
-        accounts = self.accounts_by_rowid(rowids)
+        marks = ", ".join("?" for _ in rowids)
+        accounts = {}
+        for row in self.conn.execute(f"SELECT rowid, {_TEXT_SELECT} FROM accounts WHERE rowid IN ({marks})", rowids):
+            values = {
+                f.name: (json.loads(v) if v and f.multi else v) for f, v in zip(_TEXT_FIELDS, row[1:], strict=True)
+            }
+            accounts[row[0]] = Account(values, rowid=row[0])
+        self.attach_nested(list(accounts.values()))
         names = self.organization_names_of({o for a in accounts.values() if (o := a.values.get("organization"))})
         return {
             rowid: (search_doc(a, names.get(a.values.get("organization") or "", ())), a)
@@ -162,13 +189,14 @@ class Search(StoreBase):
                 (
                     rowid,
                     *(
-                        None if doc == (docs[rowid][1].values.get(column) or "") else doc
+                        part
                         for doc, column in zip(texts, SEARCH_COLUMNS, strict=True)
+                        for part in _stored(doc, docs[rowid][1].values.get(column))
                     ),
                 )
                 for rowid, *texts in fresh
             ]
-            conn.executemany(f"INSERT INTO accounts_fts_docs (rowid, {_COLUMNS}) VALUES (?, {_MARKS})", kept)
+            conn.executemany(f"INSERT INTO accounts_fts_docs (rowid, {_DOC_COLUMNS}) VALUES (?, {_DOC_MARKS})", kept)
         conn.execute("DELETE FROM temp.search_touched")
         return changed
 
