@@ -408,7 +408,7 @@ def test_plain_text_is_not_stored_twice(cli, sample, db: Path) -> None:
         "WHERE a.external_id = 'DEMO-0004'"
     ).fetchone()
     seed = conn.execute(
-        "SELECT d.summary FROM accounts_fts_docs d JOIN accounts a ON a.rowid = d.rowid "
+        "SELECT d.summary_more FROM accounts_fts_docs d JOIN accounts a ON a.rowid = d.rowid "
         "WHERE a.external_id = 'SEED-0001'"
     ).fetchone()
     conn.close()
