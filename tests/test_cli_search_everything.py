@@ -215,3 +215,28 @@ def test_any_stored_name_finds_its_account(cli, parts: list[str]) -> None:
     name = " ".join(parts)
     account = add(cli, "--name", name)
     assert account in {h["id"] for h in hits(cli, name)}
+
+
+def test_a_database_indexed_before_m011_is_reindexed_when_opened(cli, db: Path) -> None:
+    """A file whose index is m003's (three columns, no organisation names) gets m011's and is filled again."""
+    import sqlite_utils
+
+    from casefile import migrations
+
+    ok(cli("org", "add", "Mujahedin-e Khalq", "--alias", "PMOI"))
+    add(cli, "--name", "Member", "--org", "Mujahedin-e Khalq", "--went-to", "Tirana")
+    conn = sqlite3.connect(db)
+    for statement in ("DROP TRIGGER accounts_fts_keep", "DROP TRIGGER accounts_fts_forget"):
+        conn.execute(statement)
+    conn.execute("DROP TABLE accounts_fts")
+    conn.execute("DROP TABLE accounts_fts_docs")
+    migrations.m003_search_index(sqlite_utils.Database(conn))  # the index as m003 made it, empty
+    conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm011_search_everything'")
+    conn.commit()
+    conn.close()
+    assert names(cli, "PMOI") == names(cli, "tirana") == {"Member"}
+    conn = sqlite3.connect(db)
+    columns = [r[1] for r in conn.execute("PRAGMA table_info(accounts_fts)")]
+    conn.close()
+    assert columns == ["name", "summary", "source_title", "organization"]
+    assert "search index\tok\t" in cli("doctor").stdout  # what is indexed is what casefile would index now
