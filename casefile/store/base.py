@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Sequence
+    from collections.abc import Iterable
     from contextlib import AbstractContextManager
 
     from casefile.model import Account, Filter
@@ -68,6 +68,3 @@ class StoreBase:
         # organizations.py: --org takes any name or alias of an organisation
         def resolve_organization(self, name: str) -> str: ...
         def organization_names_of(self, names: Iterable[str]) -> dict[str, tuple[str, ...]]: ...
-
-        # search.py: stored accounts with their parts, by rowid
-        def accounts_by_rowid(self, rowids: Sequence[int]) -> dict[int, Account]: ...
