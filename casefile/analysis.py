@@ -31,11 +31,13 @@ _RAW_PART = re.compile(r'("(?:[^"]|"")*"?)|([^\W_]+\*?)', re.S)
 
 @dataclass
 class Query:
-    """A user's query made safe: the FTS5 expression to run, and the folded words to highlight."""
+    """A user's query made safe: the FTS5 expression to run, the folded words to highlight, and the name keys
+    (:func:`~casefile.text.translit_key`) a name's words may match by."""
 
     match: str
     terms: frozenset[str]
     prefixes: tuple[str, ...] = ()
+    keys: frozenset[str] = frozenset()
 
 
 def _clean(text: str) -> str:
@@ -43,21 +45,34 @@ def _clean(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8")
 
 
+def _windows(tokens: list[str], i: int) -> Iterable[str]:
+    """The keys of the runs of two or three adjacent tokens that include token ``i``, written as one word."""
+    for size in (2, 3):
+        for start in range(max(0, i - size + 1), min(i, len(tokens) - size) + 1):
+            yield translit_key("".join(tokens[start : start + size]))
+
+
 def literal_query(text: str) -> Query:
     """Every word of ``text`` as a literal term: punctuation, quotes, ``AND``, ``*`` and unbalanced ``"``
-    mean nothing special. A word with inner punctuation (``u.s.``) is a phrase of its parts; a Latin word
-    also matches names by its transliteration key (Hassan finds Hasan)."""
+    mean nothing special. A word with inner punctuation (``u.s.``) is a phrase of its parts. A Latin word
+    also matches names by its romanisation key (Hasan Heirani finds Hassan Heyrani), and words written apart
+    match a name written as one and back (Gholam Reza finds Gholamreza): :func:`~casefile.text.name_keys`."""
+    chunks = [tokens for chunk in fold(_clean(text)).split() if (tokens := WORD.findall(chunk))]
+    flat = [t for tokens in chunks for t in tokens]
     parts: list[str] = []
-    terms: set[str] = set()
-    for chunk in fold(_clean(text)).split():
-        tokens = WORD.findall(chunk)
-        if not tokens:
-            continue
-        terms.update(tokens)
-        phrase = '"' + " ".join(tokens) + '"'
-        key = translit_key(tokens[0]) if len(tokens) == 1 else tokens[0]
-        parts.append(f'({phrase} OR name : "{key}")' if key != tokens[0] else phrase)
-    return Query(" AND ".join(parts), frozenset(terms))
+    keys: set[str] = set()
+    position = 0
+    for tokens in chunks:
+        alternatives = ['"' + " ".join(tokens) + '"']
+        own = [translit_key(t) for t in tokens]
+        if own != tokens:
+            alternatives.append("(" + " AND ".join(f'name : "{k}"' for k in own) + ")")
+        joined = {k for i in range(position, position + len(tokens)) for k in _windows(flat, i)}
+        alternatives += [f'name : "{k}"' for k in sorted(joined)]
+        keys.update(own, joined)
+        position += len(tokens)
+        parts.append("(" + " OR ".join(alternatives) + ")" if len(alternatives) > 1 else alternatives[0])
+    return Query(" AND ".join(parts), frozenset(flat), keys=frozenset(keys))
 
 
 def raw_query(text: str) -> Query:
@@ -108,10 +123,11 @@ def search(store: Store, text: str, flt: Filter, *, raw: bool = False) -> list[d
             "words literally"
         ) from None
     accounts = store.accounts_by_rowid([rowid for rowid, _ in hits])
+    orgs = store.organization_names_of({o for a in accounts.values() if (o := a.values.get("organization"))})
     rows = []
     for rowid, score in hits:
         account = accounts[rowid]
-        field, snippet, spans = best_snippet(account, query)
+        field, snippet, spans = best_snippet(account, query, orgs.get(account.values.get("organization") or "", ()))
         rows.append(
             {
                 "id": account.id,
@@ -128,47 +144,36 @@ def search(store: Store, text: str, flt: Filter, *, raw: bool = False) -> list[d
     return rows
 
 
-def _texts(account: Account) -> Iterable[tuple[str, str]]:
-    """(where, original text) of everything search indexes for an account, body text first."""
-    values = account.values
-    if values.get("summary"):
-        yield "summary", values["summary"]
-    for n, quote in enumerate(values.get("quotes") or (), 1):
-        for key in ("text", "translation"):
-            if quote.get(key):
-                yield f"quotes[{n}]", quote[key]
-    for n, event in enumerate(values.get("events") or (), 1):
-        for key in ("description", "place"):
-            if event.get(key):
-                yield f"events[{n}]", event[key]
-    titles = [values.get("source_title")] + [s.get("title") for s in values.get("sources") or ()]
-    for title in dict.fromkeys(t for t in titles if t):
-        yield "source_title", title
-    if values.get("name"):
-        yield "name", values["name"]
-    for alias in values.get("aliases") or ():
-        yield "aliases", alias
-
-
 def _matches(text: str, query: Query, names: bool) -> list[tuple[int, int]]:
-    """Spans of the words of the original ``text`` that match a query word once folded."""
-    keys = {translit_key(t) for t in query.terms} if names else set()
+    """Spans of the words of the original ``text`` that match a query word once folded; in a name, also the
+    words whose romanisation key, or whose run with the next one or two words written as one, a query word's
+    key is."""
+    found = [(m.span(), words(m.group())) for m in WORD.finditer(text)]
     spans = []
-    for m in WORD.finditer(text):
-        for w in words(m.group()):
-            if w in query.terms or (keys and translit_key(w) in keys) or any(map(w.startswith, query.prefixes)):
-                spans.append(m.span())
+    for span, folded in found:
+        for w in folded:
+            if w in query.terms or any(map(w.startswith, query.prefixes)) or (names and translit_key(w) in query.keys):
+                spans.append(span)
                 break
-    return spans
+    if names and query.keys:
+        flat = [w[0] if w else "" for _, w in found]
+        for i in range(len(found)):
+            for size in (2, 3):
+                if i + size <= len(found) and translit_key("".join(flat[i : i + size])) in query.keys:
+                    spans.extend(span for span, _ in found[i : i + size])
+    return sorted(set(spans))
 
 
-def best_snippet(account: Account, query: Query) -> tuple[str, str, list[list[int]]]:
+def best_snippet(
+    account: Account, query: Query, organization_names: tuple[str, ...] = ()
+) -> tuple[str, str, list[list[int]]]:
     """(where, snippet of the original text, highlighted [start, end) spans in the snippet) from the text
-    of the account with the most matching words; white space is collapsed so a snippet is one line."""
+    of the account with the most matching words — any text search indexes (:func:`model.searchable_texts`),
+    the organisation's aliases too; white space is collapsed so a snippet is one line."""
     best: tuple[int, str, str, list[tuple[int, int]]] | None = None
-    for where, text in _texts(account):
+    for where, column, text in model.searchable_texts(account, organization_names):
         flat = " ".join(text.split())
-        spans = _matches(flat, query, names=where in ("name", "aliases"))
+        spans = _matches(flat, query, names=column == "name")
         if spans and (best is None or len(spans) > best[0]):
             best = (len(spans), where, flat, spans)
     if best is None:  # matched through a column filter or NOT only: show the start of the summary
@@ -487,8 +492,10 @@ def _overlap(a: tuple[int, int] | None, b: tuple[int, int] | None) -> bool | Non
 
 
 def _blocks(key: str) -> Iterable[tuple[str, ...]]:
-    """Blocking keys of one name key: the 3-letter starts of each pair of its (first four) words, so
-    'hasan shahbazi' and 'hasan shahbaz' meet, and a common first name alone never makes a block."""
+    """Blocking keys of one folded name key (:func:`~casefile.text.name_key`): the 3-letter starts of each pair
+    of its (first four) words, so 'hasan shahbazi' and 'hasan shahbaz' meet, and a common first name alone
+    never makes a block. The starts are of the folded words, not of the names as written, so Heyrani and
+    Heirani (hayrani), Mohammad and Muhammad (muhamad), Hossein and Hussein (husayn) share theirs."""
     heads = [w[:3] for w in key.split()[:4]]
     if len(heads) == 1:
         yield (heads[0],)
@@ -503,15 +510,15 @@ def dupes(
     """Pairs of accounts that may be about the same person, best first, each with its evidence.
 
     Names and aliases are compared by their romanisation keys (:func:`~casefile.text.name_key`) with
-    rapidfuzz's token-sort ratio; only accounts sharing a blocking key are compared, and only when their
+    rapidfuzz (:func:`_similarity`); only accounts sharing a blocking key are compared, and only when their
     organisations agree (or one is unknown) and their joined/left dates and birth years can agree. An
     account without any name is never paired. Score = 0.8 × name similarity + 0.1 × organisation (100
     same, 50 unknown) + 0.1 × dates (100 overlapping, 50 nothing to compare). ``advance`` is told how many
     accounts were read, a thousand at a time (a progress bar)."""
-    from rapidfuzz import fuzz
 
     from .text import name_key
 
+    similarity = _similarity()
     key_of = functools.lru_cache(maxsize=65536)(name_key)  # the same names recur across many accounts
     people: list[_Person] = []
     blocks: dict[tuple[str, ...], list[int]] = {}
@@ -552,11 +559,24 @@ def dupes(
             pair = (i, j) if i < j else (j, i)
             if pair not in seen:
                 seen.add(pair)
-                found = _score(people[pair[0]], people[pair[1]], fuzz.token_sort_ratio, min_score)
+                found = _score(people[pair[0]], people[pair[1]], similarity, min_score)
                 if found is not None:
                     pairs.append(found)
     pairs.sort(key=lambda p: (-p["score"], p["a"], p["b"]))
     return pairs if flt.limit is None else pairs[: flt.limit]
+
+
+def _similarity() -> Any:
+    """How alike two name keys are, 0–100: rapidfuzz's token-sort ratio (word order does not matter), or the
+    ratio of the keys written without spaces when that is higher (Abdulrahman = Abd al-Rahman)."""
+    from rapidfuzz import fuzz
+
+    token_sort, plain = fuzz.token_sort_ratio, fuzz.ratio
+
+    def similarity(a: str, b: str) -> float:
+        return max(token_sort(a, b), plain(a.replace(" ", ""), b.replace(" ", "")))
+
+    return similarity
 
 
 def _json_list(value: str | None) -> list[str]:

@@ -352,6 +352,78 @@ def m009_org_check_ignores(db: Database) -> None:
 
 
 @migrations()
+def m011_search_everything(db: Database) -> None:
+    """Search finds every text a user typed (issue 18, item 5): a fourth column, ``organization``, indexes the
+    account's organisation with all its names and aliases ("PMOI" finds the accounts of the organisation
+    aliased PMOI); ``summary`` now indexes every other free-text field and part (places, role, tags…) and
+    ``source_title`` every text of the linked sources (titles, publishers). ``name`` also holds the keys of
+    the names' romanisations. The index is made anew; casefile fills it when the step has run (see
+    ``Connection._migrate``).
+
+    What was indexed for a column ``c`` is ``coalesce(d.c, a.c, '') || coalesce(d.c_more, '')`` over
+    ``accounts_fts_docs d`` and ``accounts a``: the accounts column's own text (NULL in ``d.c``, so a plain
+    summary is not stored twice) or, when the indexed text does not begin with it, the whole text in ``d.c``;
+    then what follows it (the other fields' text) in ``d.c_more``. The triggers are m003's, with four columns."""
+    _statements(
+        db,
+        """
+        DROP TRIGGER IF EXISTS accounts_fts_keep;
+        DROP TRIGGER IF EXISTS accounts_fts_forget;
+        DROP TABLE IF EXISTS accounts_fts;
+        DROP TABLE IF EXISTS accounts_fts_docs;
+        CREATE VIRTUAL TABLE accounts_fts USING fts5(
+            name, summary, source_title, organization,
+            content="accounts", content_rowid="rowid", tokenize="unicode61 remove_diacritics 2"
+        );
+        INSERT INTO accounts_fts (accounts_fts, rank) VALUES ('rank', 'bm25(10.0, 1.0, 3.0, 2.0)');
+        CREATE TABLE accounts_fts_docs (
+            rowid INTEGER PRIMARY KEY,
+            name TEXT,
+            name_more TEXT,
+            summary TEXT,
+            summary_more TEXT,
+            source_title TEXT,
+            source_title_more TEXT,
+            organization TEXT,
+            organization_more TEXT
+        )
+        """,
+    )
+    db.execute(
+        """
+        CREATE TRIGGER accounts_fts_keep AFTER UPDATE OF name, summary, source_title, organization ON accounts
+        WHEN old.name IS NOT new.name OR old.summary IS NOT new.summary OR old.source_title IS NOT new.source_title
+            OR old.organization IS NOT new.organization
+        BEGIN
+            UPDATE accounts_fts_docs SET
+                name = CASE WHEN name IS NULL AND old.name IS NOT new.name THEN coalesce(old.name, '') ELSE name END,
+                summary = CASE WHEN summary IS NULL AND old.summary IS NOT new.summary
+                    THEN coalesce(old.summary, '') ELSE summary END,
+                source_title = CASE WHEN source_title IS NULL AND old.source_title IS NOT new.source_title
+                    THEN coalesce(old.source_title, '') ELSE source_title END,
+                organization = CASE WHEN organization IS NULL AND old.organization IS NOT new.organization
+                    THEN coalesce(old.organization, '') ELSE organization END
+            WHERE rowid = old.rowid;
+        END
+        """
+    )
+    db.execute(
+        """
+        CREATE TRIGGER accounts_fts_forget AFTER DELETE ON accounts BEGIN
+            INSERT INTO accounts_fts (accounts_fts, rowid, name, summary, source_title, organization)
+                SELECT 'delete', rowid,
+                    coalesce(name, old.name, '') || coalesce(name_more, ''),
+                    coalesce(summary, old.summary, '') || coalesce(summary_more, ''),
+                    coalesce(source_title, old.source_title, '') || coalesce(source_title_more, ''),
+                    coalesce(organization, old.organization, '') || coalesce(organization_more, '')
+                FROM accounts_fts_docs WHERE rowid = old.rowid;
+            DELETE FROM accounts_fts_docs WHERE rowid = old.rowid;
+        END
+        """
+    )
+
+
+@migrations()
 def m010_shared_sources(db: Database) -> None:
     """One source model (issue 18, item 4): every source is a shared record, matched by its normalised URL or
     by title, publisher and date (``casefile.sourcekeys``), so the keys are kept beside each source; and an

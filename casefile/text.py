@@ -101,26 +101,109 @@ def index_form(text: str) -> str:
     return text if text.isascii() else _NON_ASCII.sub(_fold_run, text)
 
 
-_TRANSLIT = (("kh", "x"), ("gh", "q"), ("ou", "u"), ("oo", "u"), ("ee", "i"), ("ph", "f"), ("w", "v"))
-_DOUBLED = re.compile(r"([a-z])\1+")
-_EZAFE = frozenset({"e", "ye"})
+#: Latin consonant spellings of one sound, as they meet in names romanised from Persian and Arabic.
+_DIGRAPHS = (("kh", "x"), ("gh", "q"), ("ph", "f"), ("k", "q"), ("w", "v"))
+#: A run of vowels (``y`` among them where it is not a consonant: see :func:`_vowel_runs`) → its class:
+#: ``a`` (a, aa, e), ``i`` (i, ee, ie, a final or between-consonants y), ``u`` (o, u, oo, ou), ``ay`` (the
+#: diphthong or ي after a vowel: ai, ay, ei, ey, ae, aei, aee …), ``au`` (au, ao, aou: Daoud = Daud).
+_RUNS = {
+    **dict.fromkeys(("a", "aa", "e", "ea"), "a"),
+    **dict.fromkeys(("i", "ii", "ee", "ie", "iy", "y"), "i"),
+    **dict.fromkeys(("o", "u", "oo", "ou", "uu", "oe", "ue", "uo"), "u"),
+    **dict.fromkeys(("ai", "ay", "ei", "ey", "ae", "aei", "aee", "aie", "aey", "eii"), "ay"),
+    **dict.fromkeys(("au", "ao", "aou", "aoo"), "au"),
+    "ia": "iya",
+}
+_VOWELS = frozenset("aeiou")
+_ABD = re.compile(r"^abd[au]l?(?=[^aiuy])")  # Abdul-/Abdel-/Abd al-/Abdur- + name: the article goes
+_UDDIN = re.compile(r"(?<=[^aiuy])[au][ld]?d(?=in$)")  # Nasreddin = Nasr ad-Din = Nasruddin
+#: Keys of the words that do not carry a name: the articles al/el/ul/ol and the Persian ezafe e/ye.
+_PARTICLES = frozenset({"al", "il", "ul", "i", "ya"})
 
 
+def _vowel_runs(word: str) -> str:
+    """``word`` with each run of vowels replaced by its class (:data:`_RUNS`; an unknown run by the class of
+    its first letter). ``y`` is a consonant at the start of a word and before a vowel, otherwise a vowel."""
+    out: list[str] = []
+    i, n = 0, len(word)
+    while i < n:
+        if not _is_vowel(word, i):
+            out.append(word[i])
+            i += 1
+            continue
+        j = i + 1
+        while j < n and _is_vowel(word, j):
+            j += 1
+        run = word[i:j]
+        before_v = word[j : j + 1] == "v" and j + 1 < n and _is_vowel(word, j + 1)
+        if not (run[0] in "ou" and before_v and i > 0 and word[i - 1] != "y"):  # Khuwais = Khweis
+            out.append(_RUNS.get(run) or _RUNS[run[0]])
+        i = j
+    return "".join(out)
+
+
+def _is_vowel(word: str, i: int) -> bool:
+    c = word[i]
+    if c == "y":
+        return i > 0 and not (i + 1 < len(word) and word[i + 1] in _VOWELS)
+    return c in _VOWELS
+
+
+@functools.lru_cache(maxsize=65536)
 def translit_key(word: str) -> str:
-    """A second folding of one folded Latin word, so common romanisations of one Persian or Arabic name
-    meet: kh/x, gh/q, ou/oo/u, ee/i, ph/f, w/v and doubled letters (Hassan = Hasan, Khalq = Xalq,
-    Mousavi = Musavi). Words in other scripts are returned unchanged: never match across scripts."""
+    """One folded Latin word in the form every common romanisation of a Persian or Arabic name shares.
+
+    Consonants: doubled letters are one (Hassan = Hasan), kh = x, gh = q = k, ph = f, w = v. Vowels by class
+    (:data:`_RUNS`): a and e are one (Mohammad = Mohammed), o and u are one (Muhammad, Mousavi = Musavi), i
+    and ee are one (Karim = Kareem), and the diphthongs ai/ay/ei/ey are their own class (Heyrani = Heirani,
+    Hussein = Husayn, but Hassan ≠ Hussein); a word-initial e is i (Ebrahim = Ibrahim, Esmail = Ismail). A
+    final h after a vowel goes (Fatemeh, Abdullah = Abdulla), Abd's article goes (Abdulrahman = Abd
+    al-Rahman = Abdel Rahman) and so does ud-Din's (Nasreddin = Nasruddin). ch, sh, th, dh, zh, j and g are
+    left alone: they are different letters in the English-language romanisations casefile meets (Chamran is
+    not Khamran). Words in other scripts, and words with digits, are returned unchanged."""
     if not word.isascii() or not word.isalpha():
         return word
-    for a, b in _TRANSLIT:
+    word = _DOUBLED_CONSONANT.sub(r"\1", word.lower())
+    for a, b in _DIGRAPHS:
         word = word.replace(a, b)
+    word = _DOUBLED_CONSONANT.sub(r"\1", word)
+    if word[:1] == "e":
+        word = "i" + word[1:]
+    word = _DOUBLED.sub(r"\1", _vowel_runs(word))
+    if len(word) > 2 and word[-1] == "h" and word[-2] in "aiuy":
+        word = word[:-1]
+    if word.startswith("abd"):
+        word = _ABD.sub("abd", word)
+    if len(word) > 5:
+        word = _UDDIN.sub("d", word)
     return _DOUBLED.sub(r"\1", word)
 
 
+_DOUBLED = re.compile(r"([a-z])\1+")
+_DOUBLED_CONSONANT = re.compile(r"([b-df-hj-np-tv-z])\1+")
+
+
+def _carries(key: str) -> bool:
+    return key not in _PARTICLES
+
+
 def name_key(name: str) -> str:
-    """A name folded for matching across transliterations: :func:`translit_key` of each word, without
-    the Persian ezafe ("Mujahedin-e Khalq" = "Mojahedin Khalq" up to vowels)."""
-    return " ".join(translit_key(w) for w in words(name) if w not in _EZAFE)
+    """A name folded for matching across transliterations: the :func:`translit_key` of each of its words,
+    without the ezafe (Mujahedin-e Khalq) or a lone article (al-Rahman): "Hassan Heyrani" = "Hasan Heirani".
+    Idempotent."""
+    keys = [translit_key(w) for w in words(name)]
+    return " ".join([k for k in keys if _carries(k)] or keys)
+
+
+def name_keys(name: str) -> set[str]:
+    """Every key a name is found by: each word's :func:`translit_key`, and the key of each run of two or three
+    adjacent words written as one (Gholam Reza = Gholamreza, Abd al-Rahman = Abdulrahman, Jong Un = Jongun)."""
+    found = words(name)
+    keys = {k for w in found if _carries(k := translit_key(w))}
+    for size in (2, 3):
+        for i in range(len(found) - size + 1):
+            keys.add(translit_key("".join(found[i : i + size])))
+    return keys
 
 
 # --------------------------------------------------------------------------------------- whole-word names

@@ -102,3 +102,25 @@ def test_one_candidate_pair_is_singular(cli) -> None:
         assert cli("add", "--no-input", "--name", "Ali Rezaei", "--org", "X").exit_code == 0
     result = cli("dupes")
     assert result.exit_code == 0 and "1 candidate pair\n" in result.stderr
+
+
+def test_spellings_that_differ_in_their_first_letters_pair_at_default_settings(cli) -> None:
+    """dupes blocks on the folded name key (issue 18, item 6): Heyrani/Heirani and Mohammad/Muhammad share no
+    raw three-letter start but fold to one key; Hassan and Hussein are two names and never pair on them."""
+    add(cli, "--name", "Hassan Heyrani", "--org", "X", "--left", "2016")
+    add(cli, "--name", "Hasan Heirani", "--org", "X", "--left", "2016")
+    add(cli, "--name", "Mohammad Rahimi", "--org", "X", "--left", "2012")
+    add(cli, "--name", "Muhammad Rahimi", "--org", "X", "--left", "2012")
+    add(cli, "--name", "Gholamreza Karimi", "--org", "X", "--left", "2009")
+    add(cli, "--name", "Gholam Reza Karimi", "--org", "X", "--left", "2009")
+    add(cli, "--name", "Hussein Saleh", "--org", "X", "--left", "2020")
+    add(cli, "--name", "Hassan Saleh", "--org", "X", "--left", "2020")
+    found = {frozenset((p["a_name"], p["b_name"])): p["score"] for p in pairs(cli)}
+    assert set(found) == {
+        frozenset(("Hassan Heyrani", "Hasan Heirani")),
+        frozenset(("Mohammad Rahimi", "Muhammad Rahimi")),
+        frozenset(("Gholamreza Karimi", "Gholam Reza Karimi")),
+    }
+    assert min(found.values()) >= 90
+    everything = [{p["a_name"], p["b_name"]} for p in pairs(cli, "--min-score", "0")]
+    assert {"Hussein Saleh", "Hassan Saleh"} not in everything

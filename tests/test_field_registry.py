@@ -168,3 +168,24 @@ def test_a_new_text_field_can_join_the_text_filter(db: Path) -> None:
     assert [r["name"] for r in json.loads(str(found["stdout"]))] == ["Person D"]
     assert json.loads(str(missed["stdout"])) == []
     assert "camp_name" in " ".join(str(helped["stdout"]).split())
+
+
+def test_a_new_text_field_is_searchable_and_named_in_the_hit(db: Path) -> None:
+    """Search walks the registry (issue 18, item 5): a new free-text field is indexed, kept in step on edit,
+    and named as the field a hit matched, with no other change."""
+    field = 'Field("birthplace", "text", "Where the person was born.", "person", example="Tabriz")'
+    *_, found, edited, gone = run_with_field(
+        db,
+        field,
+        ["ALTER TABLE accounts ADD COLUMN birthplace TEXT"],
+        [
+            ["init"],
+            ["add", "--no-input", "--name", "Person D", "--birthplace", "Tabriz", "--external-id", "D"],
+            ["search", "--format", "json", "tabriz"],
+            ["edit", "D", "--set", "birthplace=Mashhad"],
+            ["search", "--format", "json", "tabriz"],
+        ],
+    )
+    (hit,) = json.loads(str(found["stdout"]))
+    assert hit["name"] == "Person D" and hit["field"] == "birthplace" and hit["snippet"] == "Tabriz"
+    assert json.loads(str(gone["stdout"])) == [] and edited["code"] == 0

@@ -58,9 +58,10 @@ def search(
         typer.Option("--in", help="accounts, or sources: the archived text of captured pages and PDFs."),
     ] = SearchIn.accounts,
 ) -> None:
-    """Find accounts by the words of their names, aliases, summary, quotes, events and source titles, best
-    first (names weigh most), each with a snippet of where it matched; at most 20 unless --limit.
-    Case, diacritics, Arabic/Persian letter variants and common romanisations of names are folded.
+    """Find accounts by any text typed into them: names, aliases, the organisation and its aliases, every
+    free-text field (places, role, tags…), quotes, events and linked sources; best first (names weigh most),
+    each with the field it matched and a snippet; at most 20 unless --limit. Case, diacritics,
+    Arabic/Persian letter variants and romanisations of names (Hasan Heirani = Hassan Heyrani) are folded.
     With --in sources: the sources whose archived text holds every word (account filters do not apply).
 
     Example: casefile search "brainwashing sessions" --org MEK

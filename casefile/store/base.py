@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from contextlib import AbstractContextManager
 
     from casefile.model import Account, Filter
@@ -68,3 +69,4 @@ class StoreBase:
 
         # organizations.py: --org takes any name or alias of an organisation
         def resolve_organization(self, name: str) -> str: ...
+        def organization_names_of(self, names: Iterable[str]) -> dict[str, tuple[str, ...]]: ...

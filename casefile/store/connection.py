@@ -97,6 +97,11 @@ def _map_sqlite_error(exc: Exception, path: Path | None = None) -> CasefileError
     return DatabaseError(f"database error: {type(exc).__name__}")
 
 
+#: Schema steps that make the full-text index anew: after one of them has run on a database that already held
+#: accounts, every account is indexed again.
+_INDEX_STEPS = ("m003_search_index", "m011_search_everything")
+
+
 class Connection(StoreBase):
     """Opening, configuring and migrating the database; transactions."""
 
@@ -202,7 +207,7 @@ class Connection(StoreBase):
             if not applied and self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]:
                 raise DatabaseError(f"{self.path} is an SQLite database but not a casefile database")
             migrations.apply(sqlite_utils.Database(self.conn))
-        if applied and "m003_search_index" not in applied:
+        if applied and not set(_INDEX_STEPS) <= set(applied):
             with self.transaction(result=False):  # an older database: index what it already holds
                 self.conn.execute("INSERT INTO temp.search_touched SELECT rowid FROM accounts")
         elif applied and "m010_shared_sources" not in applied:

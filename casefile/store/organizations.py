@@ -6,7 +6,7 @@ matches are :mod:`casefile.gazetteer`'s business.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from casefile.errors import CasefileError, NotFound, UsageError, quote
@@ -76,6 +76,20 @@ class Organizations(StoreBase):
             "INSERT INTO organization_names (organization_rowid, name, kind, match_key) VALUES (?, ?, ?, ?)",
             (org_rowid, name, kind, key),
         )
+
+    def organization_names_of(self, names: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """For each of ``names`` that names a known organisation: all that organisation's names, the canonical
+        one first, then its aliases as they were added (what search finds its accounts by)."""
+        out: dict[str, tuple[str, ...]] = {}
+        for name in names:
+            rows = self.conn.execute(
+                "SELECT n2.name FROM organization_names n JOIN organization_names n2 ON n2.organization_rowid = "
+                "n.organization_rowid WHERE n.match_key = ? ORDER BY n2.kind != 'name', n2.rowid",
+                (fold(name),),
+            ).fetchall()
+            if rows:
+                out[name] = tuple(r[0] for r in rows)
+        return out
 
     def organizations(self) -> list[dict[str, Any]]:
         """Every organisation with its aliases and how many (not deleted) accounts name it."""

@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from casefile.model import SEARCH_COLUMNS, SEARCH_INDEXED
+
 from .base import StoreBase
 from .connection import PAGE_SIZE, _map_sqlite_error, database_errors
 
@@ -58,10 +60,11 @@ _COPIES: tuple[tuple[str, str], ...] = (
 #: docs row's text where it differs from the account's columns, else the column (the ``accounts_fts_forget``
 #: trigger's own rule). All of it is the accounts' own text and their parts', which are published with them.
 _INDEX = (
-    "INSERT INTO temp.{fts} (rowid, name, summary, source_title) "
-    "SELECT d.rowid, coalesce(d.name, a.name, ''), coalesce(d.summary, a.summary, ''), "
-    "coalesce(d.source_title, a.source_title, '') FROM {db}.accounts_fts_docs AS d JOIN {db}.accounts AS a "
-    "ON a.rowid = d.rowid ORDER BY d.rowid"
+    "INSERT INTO temp.{fts} (rowid, "
+    + ", ".join(SEARCH_COLUMNS)
+    + ") SELECT d.rowid, "
+    + ", ".join(SEARCH_INDEXED)
+    + " FROM {db}.accounts_fts_docs AS d JOIN {db}.accounts AS a ON a.rowid = d.rowid ORDER BY d.rowid"
 )
 #: The search index's shadow tables that hold the index itself (``config`` holds settings, copied as they are).
 _FTS_SHADOWS = ("data", "idx", "docsize")
@@ -200,7 +203,7 @@ class Publishing(StoreBase):
         conn.execute("PRAGMA temp.journal_mode = OFF")
         conn.execute(f"DROP TABLE IF EXISTS temp.{fts}")
         conn.execute(
-            f"CREATE VIRTUAL TABLE temp.{fts} USING fts5(name, summary, source_title, content='', "
+            f"CREATE VIRTUAL TABLE temp.{fts} USING fts5({', '.join(SEARCH_COLUMNS)}, content='', "
             f"tokenize={tokenizer.group(1)})"
         )
         for option, value in _FTS_BUILD:

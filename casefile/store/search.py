@@ -1,6 +1,8 @@
-"""The full-text index (``accounts_fts``, FTS5): what it holds for each account - names with their
-romanisation keys, the body (summary, quotes, events) and source titles, folded - kept in step with every
-write before COMMIT, searched with bm25 ranking, rebuilt and checked on demand.
+"""The full-text index (``accounts_fts``, FTS5): what it holds for each account - every text a user typed,
+walked from the field registry (names with the keys of their romanisations, the body, the sources, the
+organisation's names and aliases), folded - kept in step with every write before COMMIT (an alias added to an
+organisation or a source edited re-indexes the accounts concerned in the same transaction), searched with
+bm25 ranking, rebuilt and checked on demand.
 """
 
 from __future__ import annotations
@@ -8,52 +10,63 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Sequence
-from typing import Any
 
+from casefile import model
 from casefile.errors import CasefileError, DatabaseBusy
-from casefile.model import Account, Filter
-from casefile.text import index_form, plural, translit_key, words
+from casefile.model import SEARCH_COLUMNS, SEARCH_INDEXED, Account, Filter, searchable_texts
+from casefile.text import index_form, name_keys, plural, words
 
 from .accounts import _SELECT_COLUMNS, order_sql, row_to_account
 from .base import StoreBase
 
-#: The text behind one account's search entry: names, body (summary, quotes, events) and source titles.
-_DOC_SQL = (
-    "SELECT a.rowid, a.name, a.aliases, a.summary, a.source_title, "
-    "(SELECT group_concat(q.text || coalesce(char(10) || q.translation, ''), char(10)) FROM quotes q "
-    "WHERE q.account_rowid = a.rowid), "
-    "(SELECT group_concat(coalesce(e.description, '') || coalesce(char(10) || e.place, ''), char(10)) FROM events e "
-    "WHERE e.account_rowid = a.rowid), "
-    "(SELECT group_concat(s.title, char(10)) FROM account_sources l JOIN sources s ON s.rowid = l.source_rowid "
-    "WHERE l.account_rowid = a.rowid) "
-    "FROM accounts a WHERE a.rowid IN ({marks})"
-)
-#: What is indexed for accounts (see m003_search_index: a NULL in accounts_fts_docs is the accounts column).
+#: What is indexed for accounts (see m011_search_everything: a NULL in accounts_fts_docs is the accounts column).
 _INDEXED_SQL = (
-    "SELECT d.rowid, coalesce(d.name, a.name, ''), coalesce(d.summary, a.summary, ''), "
-    "coalesce(d.source_title, a.source_title, '') FROM accounts_fts_docs d LEFT JOIN accounts a ON a.rowid = d.rowid "
-    "WHERE d.rowid IN ({marks})"
+    "SELECT d.rowid, "
+    + ", ".join(SEARCH_INDEXED)
+    + " FROM accounts_fts_docs d LEFT JOIN accounts a ON a.rowid = d.rowid WHERE d.rowid IN ({marks})"
 )
+_COLUMNS = ", ".join(SEARCH_COLUMNS)
+#: The account fields search reads (their parts are loaded beside them): the registry's searchable ones.
+_TEXT_FIELDS = tuple(f for f in model.FIELDS if model.searchable(f))
+_TEXT_SELECT = ", ".join(f'"{f.name}"' for f in _TEXT_FIELDS)
+_MARKS = ", ".join("?" for _ in SEARCH_COLUMNS)
+_DOC_COLUMNS = ", ".join(f"{c}, {c}_more" for c in SEARCH_COLUMNS)
+_DOC_MARKS = ", ".join("?, ?" for _ in SEARCH_COLUMNS)
+
+
+def _stored(doc: str, own: str | None) -> tuple[str | None, str | None]:
+    """How ``accounts_fts_docs`` keeps what was indexed for a column whose accounts column holds ``own``: NULL
+    for that text when the indexed text begins with it (so it is not stored twice), and the rest."""
+    own = own or ""
+    if doc.startswith(own) and (len(doc) == len(own) or doc[len(own)] == "\n"):
+        return None, doc[len(own) :] or None
+    return doc, None
 
 
 @functools.lru_cache(maxsize=4096)
 def _name_terms(name: str) -> tuple[str, frozenset[str]]:
-    """A name's index form and the romanisation keys of its words (cached: names recur in bulk imports)."""
-    return index_form(name), frozenset(k for w in words(name) if (k := translit_key(w)) != w)
+    """A name's index form and the keys it is also found by (:func:`~casefile.text.name_keys`: each word's
+    romanisation key, and adjacent words written as one), less its own words (cached: names recur)."""
+    return index_form(name), frozenset(name_keys(name) - set(words(name)))
 
 
-def _search_doc(row: Sequence[Any]) -> tuple[str, str, str]:
-    """What ``accounts_fts`` indexes for one row of :data:`_DOC_SQL`: (names, body, source titles), folded.
-
-    The names column also holds the transliteration key of each Latin word that has one (Hassan → hasan),
-    so a search for one romanisation finds the others."""
-    _rowid, name, aliases, summary, flat_title, quotes, events, titles = row
-    names = [_name_terms(n) for n in (name, *(json.loads(aliases) if aliases else ())) if n]
+def search_doc(account: Account, organization_names: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """What ``accounts_fts`` indexes for one account, a text per :data:`~casefile.model.SEARCH_COLUMNS`, folded:
+    everything :func:`~casefile.model.searchable_texts` finds in the registry's fields and parts and the
+    organisation's names. The names column also holds the keys each name is found by (Hassan → hasan,
+    Gholam Reza → qulamraza), so a search for one romanisation finds the others as an FTS query."""
+    texts: dict[str, list[str]] = {c: [] for c in SEARCH_COLUMNS}
+    for _where, column, text in searchable_texts(account, organization_names):
+        texts[column].append(text)
+    for column, found in texts.items():  # the accounts column's own text first: accounts_fts_docs need not hold it
+        own = account.values.get(column)
+        if own in found and found[0] != own:
+            found.remove(own)
+            found.insert(0, own)
+    names = [_name_terms(n) for n in texts["name"]]
     keys = sorted({k for _, name_keys in names for k in name_keys})
-    name_doc = "\n".join([*(form for form, _ in names), *keys])
-    body = index_form("\n".join(t for t in (summary, quotes, events) if t))
-    seen = dict.fromkeys(t for t in (flat_title, *(titles.split("\n") if titles else ())) if t)
-    return name_doc, body, index_form("\n".join(seen))
+    texts["name"] = [*(form for form, _ in names), *keys]
+    return tuple(index_form("\n".join(texts[c])) for c in SEARCH_COLUMNS)
 
 
 class _Rollback(Exception):
@@ -78,24 +91,65 @@ class Search(StoreBase):
     def _track_writes(self) -> None:
         if self._tracking:
             return
-        touch = "INSERT OR IGNORE INTO search_touched (rowid) VALUES"
+        touch = "INSERT OR IGNORE INTO search_touched (rowid)"
+        account_columns = [f.name for f in model.FIELDS if model.searchable(f)]
+        source_columns = [f.name for f in model.SOURCE_FIELDS if model.searchable(f)]
+        present = {r[0] for r in self.conn.execute("SELECT name FROM pragma_table_info('sources')")}
+        # an organisation's accounts: those naming it by its canonical name or by one of its names
+        org_accounts = (
+            "SELECT rowid FROM main.accounts WHERE organization IN (SELECT name FROM main.organization_names WHERE "
+            "organization_rowid = {r}.organization_rowid UNION SELECT name FROM main.organizations WHERE rowid = "
+            "{r}.organization_rowid UNION SELECT {r}.name)"
+        )
         statements = [
             "CREATE TEMP TABLE IF NOT EXISTS search_touched (rowid INTEGER PRIMARY KEY)",
-            f"CREATE TEMP TRIGGER IF NOT EXISTS search_accounts_update AFTER UPDATE OF name, aliases, summary, "
-            f"source_title ON main.accounts BEGIN {touch} (new.rowid); END",
-            "CREATE TEMP TRIGGER IF NOT EXISTS search_sources_update AFTER UPDATE OF title ON main.sources BEGIN "
-            "INSERT OR IGNORE INTO search_touched (rowid) SELECT account_rowid FROM main.account_sources "
-            "WHERE source_rowid = new.rowid; END",
+            f"CREATE TEMP TRIGGER IF NOT EXISTS search_accounts_update AFTER UPDATE OF "
+            f"{', '.join(account_columns)} ON main.accounts BEGIN {touch} VALUES (new.rowid); END",
+            f"CREATE TEMP TRIGGER IF NOT EXISTS search_sources_update AFTER UPDATE OF "
+            f"{', '.join(c for c in dict.fromkeys(source_columns) if c in present)} ON main.sources BEGIN {touch} "
+            "SELECT account_rowid FROM main.account_sources WHERE source_rowid = new.rowid; END",
+            f"CREATE TEMP TRIGGER IF NOT EXISTS search_organizations_update AFTER UPDATE OF name ON main.organizations "
+            f"BEGIN {touch} SELECT rowid FROM main.accounts WHERE organization IN (old.name, new.name); END",
+            f"CREATE TEMP TRIGGER IF NOT EXISTS search_organizations_delete AFTER DELETE ON main.organizations "
+            f"BEGIN {touch} SELECT rowid FROM main.accounts WHERE organization = old.name; END",
         ]
-        for table in ("events", "quotes", "account_sources"):
+        for event, rows in (("INSERT", ("new",)), ("DELETE", ("old",)), ("UPDATE", ("old", "new"))):
+            body = " ".join(f"{touch} {org_accounts.format(r=r)};" for r in rows)
+            statements.append(
+                f"CREATE TEMP TRIGGER IF NOT EXISTS search_organization_names_{event.lower()} AFTER {event} ON "
+                f"main.organization_names BEGIN {body} END"
+            )
+        # every part of an account (a table with an account_rowid: sources' links, events, quotes and any part
+        # added since) notes its account when a row is added, changed or removed
+        parts = self.conn.execute(
+            "SELECT m.name FROM sqlite_master m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' "
+            "AND p.name = 'account_rowid' ORDER BY m.name"
+        ).fetchall()
+        for (table,) in parts:
             for event, row in (("INSERT", "new"), ("DELETE", "old"), ("UPDATE", "new")):
                 statements.append(
-                    f"CREATE TEMP TRIGGER IF NOT EXISTS search_{table}_{event.lower()} AFTER {event} ON "
-                    f"main.{table} BEGIN {touch} ({row}.account_rowid); END"
+                    f'CREATE TEMP TRIGGER IF NOT EXISTS "search_{table}_{event.lower()}" AFTER {event} ON '
+                    f'main."{table}" BEGIN {touch} VALUES ({row}.account_rowid); END'
                 )
         for statement in statements:
             self.conn.execute(statement)
         self._tracking = True
+
+    def _search_docs(self, rowids: Sequence[int]) -> dict[int, tuple[tuple[str, ...], Account]]:
+        """rowid → (what the index should hold for it, the account) for the stored accounts among ``rowids``."""
+        marks = ", ".join("?" for _ in rowids)
+        accounts = {}
+        for row in self.conn.execute(f"SELECT rowid, {_TEXT_SELECT} FROM accounts WHERE rowid IN ({marks})", rowids):
+            values = {
+                f.name: (json.loads(v) if v and f.multi else v) for f, v in zip(_TEXT_FIELDS, row[1:], strict=True)
+            }
+            accounts[row[0]] = Account(values, rowid=row[0])
+        self.attach_nested(list(accounts.values()))
+        names = self.organization_names_of({o for a in accounts.values() if (o := a.values.get("organization"))})
+        return {
+            rowid: (search_doc(a, names.get(a.values.get("organization") or "", ())), a)
+            for rowid, a in accounts.items()
+        }
 
     def sync_search(self, batch: int = 2000) -> int:
         """Bring the index entries of the touched accounts up to date; returns how many changed."""
@@ -119,36 +173,32 @@ class Search(StoreBase):
             if self._indexed is not None:
                 self._indexed(len(chunk))
             marks = ", ".join("?" for _ in chunk)
-            old = {r[0]: r[1:] for r in conn.execute(_INDEXED_SQL.format(marks=marks), chunk)}
-            rows = {r[0]: r for r in conn.execute(_DOC_SQL.format(marks=marks), chunk)}
-            new = {rowid: _search_doc(row) for rowid, row in rows.items()}
-            stale = [rowid for rowid in chunk if old.get(rowid) != new.get(rowid)]
+            old = {r[0]: tuple(r[1:]) for r in conn.execute(_INDEXED_SQL.format(marks=marks), chunk)}
+            docs = self._search_docs(chunk)
+            stale = [rowid for rowid in chunk if old.get(rowid) != (docs[rowid][0] if rowid in docs else None)]
             if not stale:
                 continue
             changed += len(stale)
             gone = [(rowid, *old[rowid]) for rowid in stale if rowid in old]
             conn.executemany(
-                "INSERT INTO accounts_fts (accounts_fts, rowid, name, summary, source_title) "
-                "VALUES ('delete', ?, ?, ?, ?)",
-                gone,
+                f"INSERT INTO accounts_fts (accounts_fts, rowid, {_COLUMNS}) VALUES ('delete', ?, {_MARKS})", gone
             )
             conn.executemany("DELETE FROM accounts_fts_docs WHERE rowid = ?", [(g[0],) for g in gone])
-            fresh = [(rowid, *new[rowid]) for rowid in stale if rowid in new]
-            conn.executemany("INSERT INTO accounts_fts (rowid, name, summary, source_title) VALUES (?, ?, ?, ?)", fresh)
+            fresh = [(rowid, *docs[rowid][0]) for rowid in stale if rowid in docs]
+            conn.executemany(f"INSERT INTO accounts_fts (rowid, {_COLUMNS}) VALUES (?, {_MARKS})", fresh)
             # keep only what the accounts row does not already hold (NULL: "the column's text, as it is now")
             kept = [
                 (
                     rowid,
                     *(
-                        None if doc == (rows[rowid][column] or "") else doc
-                        for doc, column in zip(docs, (1, 3, 4), strict=True)
+                        part
+                        for doc, column in zip(texts, SEARCH_COLUMNS, strict=True)
+                        for part in _stored(doc, docs[rowid][1].values.get(column))
                     ),
                 )
-                for rowid, *docs in fresh
+                for rowid, *texts in fresh
             ]
-            conn.executemany(
-                "INSERT INTO accounts_fts_docs (rowid, name, summary, source_title) VALUES (?, ?, ?, ?)", kept
-            )
+            conn.executemany(f"INSERT INTO accounts_fts_docs (rowid, {_DOC_COLUMNS}) VALUES (?, {_DOC_MARKS})", kept)
         conn.execute("DELETE FROM temp.search_touched")
         return changed
 
@@ -223,10 +273,10 @@ class Search(StoreBase):
             chunk = rowids[start : start + 2000]
             marks = ", ".join("?" for _ in chunk)
             indexed = {r[0]: tuple(r[1:]) for r in self.conn.execute(_INDEXED_SQL.format(marks=marks), chunk)}
-            for row in self.conn.execute(_DOC_SQL.format(marks=marks), chunk):
-                if row[0] not in indexed:
+            for rowid, (doc, _account) in self._search_docs(chunk).items():
+                if rowid not in indexed:
                     missing += 1
-                elif indexed[row[0]] != _search_doc(row):
+                elif indexed[rowid] != doc:
                     stale += 1
         orphaned = self.conn.execute(
             "SELECT count(*) FROM accounts_fts_docs WHERE rowid NOT IN (SELECT rowid FROM accounts)"
