@@ -44,6 +44,8 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.model",
         "casefile.vocab",
         "casefile.dates",
+        "casefile.date_forms",
+        "casefile.relative_dates",
         "casefile.validation",
         "casefile.text",
         "casefile.safecsv",
