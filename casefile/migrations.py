@@ -332,3 +332,23 @@ def m008_org_list_index(db: Database) -> None:
     rowid order, so the newest-last listing stops after 50 rows instead of sorting every match (issue 9, Q1:
     199 ms → 0.5 ms for an organisation with 190,000 accounts)."""
     db.execute("CREATE INDEX idx_accounts_org ON accounts (organization COLLATE NOCASE)")
+
+
+@migrations()
+def m014_date_anchors(db: Database) -> None:
+    """Dates relative to another date (issue 19): beside every date, ``<date>_anchor`` — what a derived date counts
+    from. Added to every table that has a date (a ``<date>_corrected`` column) when this step runs, so the dates
+    of parts added by earlier steps get one too."""
+    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info([{table}])").fetchall()]
+        for column in columns:
+            if column.endswith("_corrected") and f"{column.removesuffix('_corrected')}_note" in columns:
+                anchor = f"{column.removesuffix('_corrected')}_anchor"
+                if anchor not in columns:
+                    db.execute(f"ALTER TABLE [{table}] ADD COLUMN [{anchor}] TEXT")
+
+
+@migrations()
+def m014b_years_qualifier(db: Database) -> None:
+    """``years_in_org`` keeps its qualifier (issue 19): "more than seven years" is 7 with ``more_than``."""
+    db.execute("ALTER TABLE accounts ADD COLUMN years_in_org_qualifier TEXT")

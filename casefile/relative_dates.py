@@ -23,17 +23,17 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from .dates import _WIDEN_DAYS, _WIDEN_MONTHS, DateError, _add_days, _add_months, _days_in_month, parse_date
-from .model import FuzzyDate
+from .model import DATE_FIELDS, FuzzyDate
 
-__all__ = ["ANCHORS_OF_KIND", "Derived", "Phrase", "find", "match", "resolve"]
+__all__ = ["ANCHORS_OF_KIND", "Derived", "Phrase", "derive", "derived", "find", "match", "resolve", "unanchored"]
 
 Needs = Literal["source", "event", "birth_year"]
 Unit = Literal["day", "week", "month", "year", "decade"]
-#: The anchor a phrase counts from when none is named: None means the user must name one.
-ANCHORS_OF_KIND: dict[str, str | None] = {"source": "source", "birth_year": "birth_year", "event": None}
+#: The anchor a phrase counts from when none is named; ``event``: another date of the account, not named yet.
+ANCHORS_OF_KIND: dict[str, str] = {"source": "source", "birth_year": "birth_year", "event": "event"}
 
 
 @dataclass(frozen=True)
@@ -334,3 +334,86 @@ def _bounded(d: Derived) -> Derived:
     if d.phrase.bound == "since":
         return Derived(f"{(d.edtf or '').split('/')[0]}/..", d.min, None, "interval", d.phrase)
     return d
+
+
+# --- anchors of an account's dates --------------------------------------------------------------------------------
+
+#: What a date of an account may count from, besides a date written out ("2010-03-21").
+ANCHOR_NAMES: tuple[str, ...] = ("source", "birth_year", "event", *DATE_FIELDS)
+ANCHOR_FORMS = "source, birth_year, another date of the account (" + ", ".join(DATE_FIELDS) + ") or a date"
+
+
+def anchor_name(spec: str) -> str:
+    """The anchor a stored ``<date>_anchor`` names: ``source 2010-03-21`` → ``source``; a date stays itself."""
+    first = spec.split(" ", 1)[0]
+    return first if first in ANCHOR_NAMES else spec
+
+
+def check_anchor(spec: str) -> None:
+    """Raise ValueError unless ``spec`` names an anchor (the message lists the accepted forms)."""
+    if anchor_name(spec) in ANCHOR_NAMES:
+        return
+    try:
+        parse_date(spec)
+    except DateError:
+        raise ValueError(f"the anchor must be {ANCHOR_FORMS}") from None
+
+
+def unanchored(text: str, spec: str | None, note: str | None = None) -> FuzzyDate | None:
+    """``text`` as a relative date not yet derived (None if it is not one). Without ``spec`` the phrase's own
+    default anchor is used; a phrase that counts from an event ("four years later") gets ``event`` until the user
+    names which (``check`` asks)."""
+    phrase = match(text)
+    if phrase is None:
+        return None
+    if spec is None:
+        spec = ANCHORS_OF_KIND[phrase.needs]
+    check_anchor(spec)
+    return FuzzyDate(text, precision="unknown", note=note, anchor=spec)
+
+
+def _anchor_date(name: str, values: dict[str, Any]) -> FuzzyDate | None:
+    if name == "source":
+        return values.get("source_date")
+    if name == "birth_year":
+        year = values.get("birth_year")
+        return None if year is None else parse_date(str(year))
+    if name in DATE_FIELDS:
+        found = values.get(name)
+        return found if isinstance(found, FuzzyDate) else None
+    try:
+        return None if name == "event" else parse_date(name)
+    except DateError:  # stored by an older or newer casefile: nothing to count from
+        return None
+
+
+def derived(fd: FuzzyDate | None, values: dict[str, Any]) -> FuzzyDate | None:
+    """``fd`` derived again from the account's ``values`` (a date with no anchor, or corrected, as it is). The
+    anchor part becomes the name and the EDTF it was counted from (``source 2010-03-21``); with no date to
+    count from, the name alone and no days (``check`` says what is missing)."""
+    if fd is None or fd.anchor is None or fd.corrected is not None:
+        return fd
+    name = anchor_name(fd.anchor)
+    anchor = _anchor_date(name, values)
+    try:
+        d = resolve(fd.raw, anchor)
+    except DateError:
+        return FuzzyDate(fd.raw, precision="unknown", note=fd.note, anchor=name)
+    underived = d.min is None and d.max is None
+    spec = name if underived or anchor is None or name == anchor.raw else f"{name} {anchor.edtf}"
+    return FuzzyDate(fd.raw, d.edtf, d.min, d.max, d.precision, None, fd.note, spec)
+
+
+def derive(values: dict[str, Any]) -> None:
+    """Derive, in place, every relative date of an account (its date fields, its events' dates) from what they
+    count from. A date may count from another derived one (left from joined, joined from the source): a few
+    passes settle any chain; a circle stays underived."""
+    for _ in range(len(DATE_FIELDS)):
+        before = [values.get(name) for name in DATE_FIELDS]
+        for name in DATE_FIELDS:
+            values[name] = derived(values.get(name), values)
+        if before == [values.get(name) for name in DATE_FIELDS]:
+            break
+    for event in values.get("events") or ():
+        if event.get("date") is not None:
+            event["date"] = derived(event["date"], values)

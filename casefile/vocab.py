@@ -168,6 +168,16 @@ SOURCE_ROLES: tuple[Code, ...] = _codes(
     ("contradicting", "Contradicting", "Contradicts the account."),
 )
 
+YEARS_QUALIFIERS: tuple[Code, ...] = _codes(
+    "",
+    ("more_than", "More than (>)", "'more than seven years', 'over twenty years': at least that many."),
+    ("at_least", "At least (≥)", "'at least seven years'."),
+    ("less_than", "Less than (<)", "'less than two years', 'under a year'."),
+    ("at_most", "At most (≤)", "'up to five years'."),
+    ("about", "About (~)", "'about ten years', 'some twenty years': a year or a tenth either side."),
+    ("almost", "Almost (~, less than)", "'almost a decade', 'nearly ten years': a little less."),
+)
+
 #: Vocabulary name (as used by ``Field.vocab``) → its shipped codes.
 VOCABULARIES: dict[str, tuple[Code, ...]] = {
     "exit_reason": EXIT_REASONS,
@@ -181,6 +191,7 @@ VOCABULARIES: dict[str, tuple[Code, ...]] = {
     "publisher_type": PUBLISHER_TYPES,
     "stance": STANCES,
     "source_role": SOURCE_ROLES,
+    "years_qualifier": YEARS_QUALIFIERS,
 }
 
 #: Vocabularies users may extend with ``casefile vocab add``; the others are fixed standards.

@@ -19,6 +19,7 @@ from casefile.cli.common import (
     open_store,
     progress,
     protected,
+    report_findings,
     report_new_organizations,
     settings,
     validator_for,
@@ -117,6 +118,8 @@ def import_(
                 progress=advance,
                 finish=write_rejects,
             )
+    if not dry_run:
+        report_findings(store)
     raise typer.Exit(
         _report(result, plan, skip_bad=skip_bad_rows, dry_run=dry_run, rejects=rejects, max_errors=max_errors)
     )

@@ -39,7 +39,7 @@ _NESTED_FROM = {
     "events": ("events", "e", "LEFT JOIN sources s ON s.rowid = e.source_rowid"),
     "quotes": ("quotes", "q", "LEFT JOIN sources s ON s.rowid = q.source_rowid"),
 }
-#: The columns of each part's rows, in _NESTED_ORDER order (a date's raw text, then its six parsed columns).
+#: The columns of each part's rows, in _NESTED_ORDER order (a date's raw text, then its parts).
 _NESTED_COLUMNS = {
     "sources": ["s.id", *(f"s.{c}" for c in _SOURCE_COLUMNS), "l.role", "l.locator", "l.reliability", "l.credibility"],
     "events": [*(f"e.{c}" for c in _EVENT_COLUMNS), "s.id"],
@@ -71,8 +71,8 @@ def _nested_item(part: str, row: Sequence[Any]) -> dict[str, Any]:
     i = 0
     for name in _NESTED_ORDER[part]:
         if fields[name].kind == "date":
-            item[name] = FuzzyDate(row[i], *row[i + 1 : i + 7]) if row[i] is not None else None
-            i += 7
+            item[name] = FuzzyDate(row[i], *row[i + 1 : i + model.DATE_WIDTH]) if row[i] is not None else None
+            i += model.DATE_WIDTH
         else:
             item[name] = row[i]
             i += 1
@@ -89,7 +89,7 @@ def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] |
     for f in fields:
         value = item.get(f.name)
         if f.kind == "date":
-            out.extend((value.raw, *value.parts().values()) if value is not None else (None,) * 7)
+            out.extend((value.raw, *value.parts().values()) if value is not None else (None,) * model.DATE_WIDTH)
         else:
             out.append(value)
     return out
