@@ -187,6 +187,7 @@ FIELDS: tuple[Field, ...] = (
         "membership",
         vocab="years_qualifier",
         sortable=False,
+        example="more_than",
     ),
     Field(
         "left_from",

@@ -329,7 +329,10 @@ class Validator:
             try:
                 candidates.append(dates.parse_date(text, order=order))
             except dates.DateError as exc:
-                if self.options.keep_unparsed_dates or given.get("precision") == "unknown":
+                unread = given.get("precision") == "unknown"  # kept so by whoever wrote the file
+                if not unread and (relative := relative_dates.unanchored(text, None)) is not None:
+                    candidates.append(relative)
+                elif self.options.keep_unparsed_dates or unread:
                     candidates.append(FuzzyDate(text, precision="unknown"))
                 elif not (given.keys() - {"note"}):
                     raise _Unreadable.of(exc) from None
@@ -426,7 +429,7 @@ def _ref(value: Any) -> str | None:
 
 
 def _with_note(fd: FuzzyDate, note: str) -> FuzzyDate:
-    return FuzzyDate(fd.raw, fd.edtf, fd.min, fd.max, fd.precision, fd.corrected, note)
+    return dataclasses.replace(fd, note=note)
 
 
 def _year(value: Any) -> int | None:
