@@ -98,7 +98,8 @@ def _likely(written: str | None, birth: int | None, today: str) -> str | None:
 _MISSING = {
     "source": "the primary source's publication date, which the account does not have yet (--source-date)",
     "birth_year": "the birth year, which the account does not have yet (--birth-year)",
-    "event": "another date of the account, not named yet (--anchor left=joined, or <date>_anchor)",
+    "event": "another date of the account, not named yet (add --anchor left=joined, event add --anchor joined, or "
+    "<date>_anchor)",
 }
 
 

@@ -94,6 +94,15 @@ def test_a_date_counted_from_another_date_of_the_account(cli) -> None:
     assert "--anchor left=joined" in finding["message"]
 
 
+def test_event_add_takes_an_anchor(cli) -> None:
+    account = add(cli, "--name", "A", "--joined", "1990")
+    ok(cli("event", "add", account, "--type", "exit_blocked", "--date", "one more year", "--anchor", "joined"))
+    [event] = record(cli, account)["events"]
+    assert (event["date"], event["date_edtf"], event["date_anchor"]) == ("one more year", "1991", "joined 1990")
+    result = cli("event", "add", account, "--type", "left", "--date", "1995", "--anchor", "joined")
+    assert result.exit_code == 1 and result.stderr.startswith("error: --date: "), result.stderr
+
+
 def test_an_age_counts_from_the_birth_year(cli) -> None:
     account = add(cli, "--name", "A", "--birth-year", "1988", "--joined", "at the age of 13")
     data = record(cli, account)
