@@ -66,9 +66,7 @@ _TWO_DIGIT_YEAR = "the year must be written with four digits"
 _SHORT_NUMBER = "a number of one to three digits is not a year; write the year with four digits"
 _MAYBE_SOLAR_HIJRI = "numeric date before 1600; if it is a Solar Hijri date, add 'SH'"
 _SOLAR_HIJRI_YEAR = "a Solar Hijri date needs a year"
-_RELATIVE = (
-    "relative dates need a reference date; casefile derives forms such as 'two years ago' (README: Relative dates)"
-)
+_RELATIVE = "relative dates need a reference date; casefile derives forms such as 'two years ago' (see README)"
 _WEEKDAY = "the weekday does not match the date"
 _BACKWARDS = "the interval ends before it starts"
 
