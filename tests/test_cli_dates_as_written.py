@@ -140,6 +140,15 @@ def test_relative_dates_of_events_and_anchors_in_an_import(cli, tmp_path: Path) 
     assert (data["events"][0]["date_edtf"], data["events"][0]["date_anchor"]) == ("1991", "joined 1990")
 
 
+def test_the_primary_shared_source_is_the_anchor(cli, tmp_path: Path) -> None:
+    path = tmp_path / "a.json"
+    source = {"id": "5e0000000000000a", "title": "T", "date": "21.03.2010", "role": "primary"}
+    path.write_text(json.dumps([{"name": "A", "left": "earlier this month", "sources": [source]}]), encoding="utf-8")
+    ok(cli("import", path))
+    [data] = json.loads(ok(cli("export", "--format", "json")).stdout)
+    assert (data["left_edtf"], data["left_anchor"]) == ("2010-03-01/2010-03-21", "source 2010-03-21")
+
+
 def test_bad_anchors_name_the_option_and_the_forms(cli, db: Path) -> None:
     result = cli("add", "--no-input", "--name", "A", "--left", "last year", "--anchor", "lfet=joined")
     assert result.exit_code == 2 and "--anchor takes DATE=FROM" in result.stderr
