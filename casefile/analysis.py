@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from . import model
+from . import model, reconciling
 from .errors import UsageError
 from .errors import quote as quote_text
 from .model import Account, Filter
@@ -217,6 +217,8 @@ RULES: dict[str, Rule] = {
     "years-in-org": Rule("warning", "years_in_org disagrees with joined and left by more than a year"),
     "date-no-year": Rule("warning", "a date without a year (e.g. New Year's Eve)"),
     "date-unread": Rule("info", "a date casefile could not read, kept as written"),
+    "date-no-anchor": Rule("warning", "a relative date ('last year') with nothing to count from yet"),
+    "date-anchor-changed": Rule("warning", "a derived date whose anchor has changed since it was derived"),
     "no-source": Rule("warning", "an account without any source"),
     "source-ungraded": Rule("warning", "a source without an Admiralty reliability or credibility grade"),
     "org-near-duplicate": Rule("warning", "an organisation name that nearly matches another (a missing alias?)"),
@@ -246,7 +248,6 @@ _COURSE = {
     "testified": 8,
 }
 _ACCOUNT_COURSE = {"joined": 3, "left": 7, "announced": 8}
-_OLD_YEAR = re.compile(r"(?<!\d)1[0-8]\d\d(?!\d)")
 
 
 def _finding(
@@ -299,38 +300,24 @@ def _date_rules(account: Account, today: str) -> Iterable[dict[str, Any]]:
             yield _finding("date-future", account, where, "the date is in the future")
         if birth is not None and fd.max is not None and fd.max < f"{birth:04d}-01-01" and where != "birth_year":
             yield _finding("date-before-birth", account, where, "the date is before the birth year")
-        if fd.max is not None and fd.max < "1900-01-01":
-            yield _finding("date-before-1900", account, where, "the date is before 1900")
-        elif fd.corrected and _OLD_YEAR.search(fd.raw):
-            message = "written as a year before 1900 and corrected; check the correction and its note"
-            yield _finding("date-before-1900", account, where, message, "info")
         if fd.edtf is not None and fd.edtf.startswith("X"):
             yield _finding("date-no-year", account, where, "the date has no year")
-        elif fd.edtf is None and fd.min is None:
+        elif fd.edtf is None and fd.min is None and not fd.derived:
             yield _finding("date-unread", account, where, "the date could not be read; it is kept as written")
-
-
-def _years(a: str, b: str) -> float:
-    from datetime import date
-
-    return (date.fromisoformat(b) - date.fromisoformat(a)).days / 365.25
+    dated = [(where, fd) for where, fd, _ in _dates(account)]
+    for rule, where, message, severity in (
+        *reconciling.old_years(dated, account.values, today),
+        *reconciling.relative(dated, account.values),
+    ):
+        yield _finding(rule, account, where, message, severity)
 
 
 def _membership_rules(account: Account) -> Iterable[dict[str, Any]]:
     joined, left = account.values.get("joined"), account.values.get("left")
     if joined and left and joined.min and left.max and left.max < joined.min:
         yield _finding("left-before-joined", account, "left", "the person left before they joined")
-    stated = account.values.get("years_in_org")
-    if stated is not None and joined and left and joined.min and joined.max and left.min and left.max:
-        low, high = _years(joined.max, left.min), _years(joined.min, left.max)
-        if stated < low - 1 or stated > high + 1:
-            span = f"{max(low, 0):.0f}–{high:.0f}"
-            yield _finding(
-                "years-in-org",
-                account,
-                "years_in_org",
-                f"states {model.format_number(stated)} years; joined and left allow {span}",
-            )
+    for rule, where, message, severity in reconciling.years_in_org(account.values):
+        yield _finding(rule, account, where, message, severity)
     dated = [(w, fd, c) for w, fd, c in _dates(account) if c is not None and fd.min and fd.max]
     for w1, d1, c1 in dated:
         for w2, d2, c2 in dated:
@@ -425,6 +412,30 @@ def _organization_rules(store: Store) -> tuple[list[dict[str, Any]], int]:
         finding["organizations"] = [pair.keep, pair.other]
         findings.append(finding)
     return findings, silenced
+
+
+#: How many of the accounts one write touched are checked after it (``check`` checks them all).
+WRITE_CHECK_LIMIT = 1000
+
+
+def findings_after_write(store: Store, today: str | None = None) -> list[dict[str, Any]]:
+    """The date and membership findings (warnings and errors, not those ``check --ignore`` silenced) on the
+    accounts the last write (``store.last_batch``) created or changed: ``add``, ``edit`` and ``import`` show them."""
+    from datetime import date
+
+    if store.last_batch is None:
+        return []
+    ids = store.batch_record_ids(store.last_batch, "account", WRITE_CHECK_LIMIT)
+    if not ids:
+        return []
+    today = today or date.today().isoformat()
+    ignored = store.check_ignores()
+    found = []
+    for account in store.query(Filter(ids=ids), nested=True):
+        for finding in (*_date_rules(account, today), *_membership_rules(account)):
+            if finding["severity"] != "info" and (finding["rule"], account.id) not in ignored:
+                found.append(finding)
+    return found
 
 
 def ignore_finding(store: Store, rule: str, account_ref: str, note: str) -> str:

@@ -17,8 +17,8 @@ EDTF-style value, the earliest and latest possible ISO day and a precision. The 
    month or day before 1600 is refused with a hint that it may be Solar Hijri), decades, centuries, seasons, parts
    of a year, holidays, and month names. An approximate date (EDTF ``~``, or ``%`` with ``?``) has min/max widened
    by 15 days (day precision), a month (month, season), a year, two years (decade) or ten years (century); an
-   uncertain one (``?``) keeps them. Relative dates ("yesterday", "34 years ago") are refused: they need a reference
-   date.
+   uncertain one (``?``) keeps them. Relative dates ("yesterday", "34 years ago") are refused here: they need a
+   reference date (:mod:`casefile.relative_dates`). A few forms are first rewritten (:mod:`casefile.date_forms`).
 5. **Month names.** A guard checks that the text is nothing but one month name, at most one day and at most one
    four-digit year (plus "of", commas, a weekday). With a year and no weekday ("Jan.14, 2006", "14th of January
    2006", "March 2016", the bulk of an archive's distinct month-name dates) the guard's tokens are the reading;
@@ -29,9 +29,8 @@ EDTF-style value, the earliest and latest possible ISO day and a precision. The 
 6. **Solar Hijri** dates (marked ``SH``, written with a Persian month name, or with Persian digits and a year
    1200-1500) are converted with ``jdatetime``; their EDTF and min/max are Gregorian.
 
-Nothing here reads the clock: a year that is not written stays unknown (``XXXX-12-31``, min/max ``None``).
-dateutil and jdatetime are imported on first use, to keep start-up fast. A :class:`DateError` message is a short
-English reason that never quotes the input, which may be sensitive testimony.
+Nothing here reads the clock: a year not written stays unknown (``XXXX-12-31``, min/max ``None``). dateutil and
+jdatetime are imported on first use. A :class:`DateError` message never quotes the input (it may be testimony).
 """
 
 from __future__ import annotations
@@ -43,6 +42,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Literal, NamedTuple, TypeAlias
 
+from casefile.date_forms import rewrite
 from casefile.model import FuzzyDate
 
 __all__ = ["DateError", "Order", "correct_date", "interpretations", "parse_date"]
@@ -60,13 +60,13 @@ _EMPTY = "empty date"
 _TOO_LONG = "too long to be a date"
 _UNREADABLE = "cannot read this as a date"
 _INVALID = "no such date in the calendar"
-_NO_SUCH_MONTH = "not a year and month (there is no month above 12); write a span of years in full, e.g. 1986-1990"
+_NO_SUCH_MONTH = "not a year and month (there is no month above 12); a span of years is written 1986-1990 or 1986-90"
 _AMBIGUOUS = "ambiguous day/month order; use --dayfirst or --monthfirst"
 _TWO_DIGIT_YEAR = "the year must be written with four digits"
 _SHORT_NUMBER = "a number of one to three digits is not a year; write the year with four digits"
 _MAYBE_SOLAR_HIJRI = "numeric date before 1600; if it is a Solar Hijri date, add 'SH'"
 _SOLAR_HIJRI_YEAR = "a Solar Hijri date needs a year"
-_RELATIVE = "relative dates need a reference date; write the date itself"
+_RELATIVE = "relative dates need a reference date; casefile derives forms such as 'two years ago' (see README)"
 _WEEKDAY = "the weekday does not match the date"
 _BACKWARDS = "the interval ends before it starts"
 
@@ -199,7 +199,7 @@ def _normalise(raw: str) -> tuple[str, bool]:
     text = " ".join(text.translate(_TRANSLATE).lower().split())
     if not text:  # blank, or nothing but invisible marks
         raise DateError(_EMPTY)
-    return _LEADING_WORD.sub("", text.rstrip(".,;: "), count=1), persian_digits
+    return rewrite(_LEADING_WORD.sub("", text.rstrip(".,;: "), count=1)), persian_digits
 
 
 # --- grammar: intervals ---------------------------------------------------------------------------------------------

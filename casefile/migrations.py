@@ -667,6 +667,26 @@ def m013c_coded_items(db: Database) -> None:
 
 
 @migrations()
+def m014_date_anchors(db: Database) -> None:
+    """Dates relative to another date (issue 19): beside every date, ``<date>_anchor`` — what a derived date counts
+    from. Added to every table that has a date (a ``<date>_corrected`` column) when this step runs, so the dates
+    of parts added by earlier steps get one too."""
+    for (table,) in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall():
+        columns = [row[1] for row in db.execute(f"PRAGMA table_info([{table}])").fetchall()]
+        for column in columns:
+            if column.endswith("_corrected") and f"{column.removesuffix('_corrected')}_note" in columns:
+                anchor = f"{column.removesuffix('_corrected')}_anchor"
+                if anchor not in columns:
+                    db.execute(f"ALTER TABLE [{table}] ADD COLUMN [{anchor}] TEXT")
+
+
+@migrations()
+def m014b_years_qualifier(db: Database) -> None:
+    """``years_in_org`` keeps its qualifier (issue 19): "more than seven years" is 7 with ``more_than``."""
+    db.execute("ALTER TABLE accounts ADD COLUMN years_in_org_qualifier TEXT")
+
+
+@migrations()
 def m015_evidence(db: Database) -> None:
     """Evidence preservation (issue 21): the bytes of captured pages and attached files, content-addressed by
     SHA-256 inside this file (one copy however many sources point at it, stored in chunks written and read

@@ -21,7 +21,9 @@ MULTI_SEPARATOR = ";"
 PRECISIONS = ("day", "month", "season", "year", "decade", "century", "interval", "unknown")
 
 #: Suffixes of the parsed-date companion columns stored beside each date field's raw text.
-DATE_PARTS = ("edtf", "min", "max", "precision", "corrected", "note")
+DATE_PARTS = ("edtf", "min", "max", "precision", "corrected", "note", "anchor")
+#: How many columns a date occupies: its raw text and its parts.
+DATE_WIDTH = 1 + len(DATE_PARTS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +33,10 @@ class FuzzyDate:
     ``min``/``max`` are the earliest and latest possible ISO days (``None`` when unknown, e.g. the
     year of "New Year's Eve"); ``edtf`` is an EDTF-style value (``1990``, ``2016-03``, ``XXXX-12-31``,
     ``2008~``, ``1986?``, ``1986/1990``); ``corrected`` holds the researcher's correction of an
-    obviously wrong raw value (raw ``1886`` → corrected ``1986``), with ``note`` saying why.
+    obviously wrong raw value (raw ``1886`` → corrected ``1986``), with ``note`` saying why. ``anchor`` marks a
+    date *derived* from another one ("last December", "four years later"): what it counts from (``source``, a
+    date field such as ``joined``, ``birth_year``, or a date), followed once derived by that date's EDTF
+    (``source 2010-03-21``); the parsed parts then hold the derived interval (:mod:`casefile.relative_dates`).
     """
 
     raw: str
@@ -41,9 +46,23 @@ class FuzzyDate:
     precision: str = "unknown"
     corrected: str | None = None
     note: str | None = None
+    anchor: str | None = None
 
     def parts(self) -> dict[str, Any]:
         return {p: getattr(self, p) for p in DATE_PARTS}
+
+    @property
+    def derived(self) -> bool:
+        """Counted from another date ("last December" from the source's date), not stated."""
+        return self.anchor is not None and self.corrected is None
+
+    def derivation(self) -> str:
+        """A derived date as every view shows it, never as if stated: ``2009-12 (from "last December", source
+        2010-03-21)``; before it can be derived: ``"last year" (from source, which has no date yet)``."""
+        anchor = self.anchor or ""
+        if self.edtf is None:
+            return f'"{self.raw}" (from {anchor}, which has no date yet)'
+        return f'{self.edtf} (from "{self.raw}", {anchor})'
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +186,24 @@ FIELDS: tuple[Field, ...] = (
         example="around 2023",
     ),
     Field("announced", "date", "When the defection was announced (fuzzy date).", "exit", example="New Year's Eve"),
-    Field("years_in_org", "number", "Years in the organisation as stated by the source.", "membership", example="34"),
+    Field(
+        "years_in_org",
+        "number",
+        "Years in the organisation as stated by the source: 34, 'for 34 years', 'more than seven years', 'almost a "
+        "decade', '>7', '~10' (the qualifier goes to years_in_org_qualifier).",
+        "membership",
+        example="34",
+    ),
+    Field(
+        "years_in_org_qualifier",
+        "enum",
+        "How years_in_org was stated: more_than, at_least, less_than, at_most, about, almost; empty when exact. "
+        "Set from the words of --years-in-org.",
+        "membership",
+        vocab="years_qualifier",
+        sortable=False,
+        example="more_than",
+    ),
     Field(
         "left_from",
         "text",

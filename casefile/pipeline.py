@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from . import model
+from . import model, relative_dates
 from .errors import InvalidRecord, Problem
 from .model import Account
 from .orgresolve import NEW, NewOrganization, Organizations, OrgChoices
@@ -111,6 +111,7 @@ def merge(stored: Account | None, item: Validated) -> tuple[Account, list[Proble
                     )
                 )
             values[flat] = shared
+    relative_dates.derive(values)  # "last December" follows the source's date as it is now
     return Account(values), problems
 
 

@@ -63,6 +63,7 @@ _DATE_PART_HELP = {
     "precision": "precision",
     "corrected": "the researcher's correction",
     "note": "note on the date",
+    "anchor": "what a derived date counts from (empty when the date is stated)",
 }
 #: Canned queries: name → (title, SQL).
 QUERIES = {

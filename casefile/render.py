@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
-from . import model
+from . import durations, model
 from .model import Account, FuzzyDate
 from .text import UNSAFE as _UNSAFE
 from .text import visible as visible  # defined beside the folding: messages (errors.quote) use it too
@@ -79,6 +79,8 @@ def date_text(fd: FuzzyDate | None) -> str:
         return ""
     if fd.corrected:
         text = f"{fd.raw} → {fd.corrected} (corrected)"
+    elif fd.derived:
+        text = fd.derivation()
     elif fd.precision == "unknown" and fd.edtf is None:
         text = f"{fd.raw} (unread)"
     else:
@@ -109,8 +111,8 @@ def list_cells(account: Account, short: bool) -> list[str]:
             cells.append(str(value)[:SHORT_ID])
         elif name == "name":
             cells.append(account.display_name)
-        elif model.FIELD_BY_NAME[name].kind == "date":  # as written, like the plain list: no reading
-            cells.append(value.raw if value is not None else "")
+        elif model.FIELD_BY_NAME[name].kind == "date":  # as written, like the plain list (a derived one: from what)
+            cells.append("" if value is None else value.derivation() if value.derived else value.raw)
         else:
             cells.append(value_text(model.FIELD_BY_NAME[name], value))
     return cells
@@ -144,6 +146,10 @@ def show_lines(account: Account) -> Iterator[tuple[str, list[tuple[str, str]]]]:
         text = account.display_name if f.name == "name" else value_text(f, account.values.get(f.name))
         if text and f.name == "allegations":
             text = f"alleged: {text}"
+        if f.name == "years_in_org_qualifier":
+            continue  # shown with the number: >7, ~10 (<10)
+        if text and f.name == "years_in_org":
+            text = durations.shown(text, account.values.get("years_in_org_qualifier"))
         if text:
             groups.setdefault(f.group, []).append((f.name, text))
     for group in ("record", "person", "membership", "exit", "coding", "source"):

@@ -51,7 +51,7 @@ def when(date: model.FuzzyDate | None) -> str | None:
         return None
     edtf = date.edtf
     if edtf is None:
-        return "(unread)"
+        return "(not derived yet)" if date.derived else "(unread)"
     if "/" in edtf:
         shown = "–".join(edtf.split("/", 1))
     elif edtf.endswith("~"):
@@ -62,7 +62,7 @@ def when(date: model.FuzzyDate | None) -> str | None:
         shown = f"{_SUB_YEARS[edtf[5:7]]} {edtf[:4]}"
     else:
         shown = edtf
-    return f"{shown} (corrected)" if date.corrected else shown
+    return f"{shown} (corrected)" if date.corrected else f"{shown} (derived)" if date.derived else shown
 
 
 def _in_range(date: model.FuzzyDate | None, since: str | None, until: str | None) -> bool:

@@ -10,6 +10,7 @@ update some columns of an existing record and leave the others alone.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import re
@@ -17,7 +18,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import dates, model, vocab
+from . import dates, durations, model, relative_dates, vocab
 from .errors import LISTED_NAMES, InvalidRecord, Problem, column_names, looks_like_a_name, quote
 from .model import Account, FuzzyDate
 from .text import noun, plural
@@ -125,6 +126,8 @@ class Validator:
 
     def validate(self, raw: Mapping[str, Any], line: int | None = None) -> Validated:
         """Check one record; raise :class:`InvalidRecord` listing every problem found."""
+        if "years_in_org" in raw:
+            raw = _years_stated(raw)
         if KNOWN_KEYS.issuperset(raw) and _COMPANION_KEYS.isdisjoint(raw):
             return self._validate_plain(raw, line)
         problems: list[Problem] = []
@@ -332,6 +335,8 @@ class Validator:
             try:
                 return dates.parse_date(text, order=self.options.order)
             except dates.DateError as exc:
+                if (relative := relative_dates.unanchored(text, None)) is not None:
+                    return relative
                 if self.options.keep_unparsed_dates:
                     return FuzzyDate(text, precision="unknown")
                 raise _Unreadable.of(exc) from None
@@ -343,6 +348,14 @@ class Validator:
             except ValueError as exc:
                 raise ValueError(f"the date's {part} {exc}") from None
         corrected, note = given.get("corrected"), given.get("note")
+        if "anchor" in given and corrected is None:  # its parsed parts are derived again when it is written
+            relative = relative_dates.unanchored(text, given["anchor"], note)
+            if relative is None:
+                raise ValueError(
+                    "has an anchor but is not a date relative to another ('last year', 'four years later', "
+                    "'18 August'); leave the anchor empty"
+                )
+            return relative
         order = self.options.order
         if corrected is not None:
             base = dates.parse_date(text, order=order, keep_unparsed=True)
@@ -355,7 +368,10 @@ class Validator:
             try:
                 candidates.append(dates.parse_date(text, order=order))
             except dates.DateError as exc:
-                if self.options.keep_unparsed_dates or given.get("precision") == "unknown":
+                unread = given.get("precision") == "unknown"  # kept so by whoever wrote the file
+                if not unread and (relative := relative_dates.unanchored(text, None)) is not None:
+                    candidates.append(relative)
+                elif self.options.keep_unparsed_dates or unread:
                     candidates.append(FuzzyDate(text, precision="unknown"))
                 elif not (given.keys() - {"note"}):
                     raise _Unreadable.of(exc) from None
@@ -364,6 +380,8 @@ class Validator:
             if note is not None:
                 candidates = [_with_note(c, note) for c in candidates]
         parsed = ("edtf", "min", "max", "precision")
+        if "anchor" in given:  # a correction of a relative date: what it was counted from stays on record
+            candidates = [dataclasses.replace(c, anchor=given["anchor"]) for c in candidates]
         if not given.keys() & set(parsed):
             return candidates[0]
         for candidate in candidates:
@@ -472,7 +490,7 @@ def _ref(value: Any) -> str | None:
 
 
 def _with_note(fd: FuzzyDate, note: str) -> FuzzyDate:
-    return FuzzyDate(fd.raw, fd.edtf, fd.min, fd.max, fd.precision, fd.corrected, note)
+    return dataclasses.replace(fd, note=note)
 
 
 def _year(value: Any) -> int | None:
@@ -501,13 +519,31 @@ def _number(value: Any) -> float | None:
         if text == "":
             return None
         if not NUMBER_RE.match(text):
-            raise ValueError("must be a number of years like 34 or 2.5; put approximations in the summary")
+            raise ValueError(f"must be {durations.FORMS}")
         number = float(text)
     else:
         raise ValueError(f"must be a number, not {_json_type(value)}")
     if not 0 <= number <= 120 or number != number:
         raise ValueError("must be a number of years between 0 and 120")
     return number
+
+
+def _years_stated(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``years_in_org`` in words ("more than seven years") as its number, and its qualifier unless one is given
+    beside it; a number alone leaves no qualifier (``--set years_in_org=34`` is exact)."""
+    value, given = raw["years_in_org"], raw.get("years_in_org_qualifier")
+    out = dict(raw)
+    if isinstance(value, str) and value.strip() and not NUMBER_RE.match(value.strip()):
+        try:
+            years, qualifier = durations.parse_years(value)
+        except durations.DurationError:
+            return raw  # _number says what is wrong
+        out["years_in_org"] = model.format_number(years)
+        if given in (None, ""):
+            out["years_in_org_qualifier"] = qualifier
+    elif "years_in_org_qualifier" not in raw:
+        out["years_in_org_qualifier"] = None
+    return out
 
 
 def _json_type(value: Any) -> str:

@@ -243,6 +243,16 @@ BARRIERS: tuple[Code, ...] = _codes(
     ("fear_of_home_state", "Fear of the home state", "Fear of arrest or punishment on return home."),
 )
 
+YEARS_QUALIFIERS: tuple[Code, ...] = _codes(
+    "",
+    ("more_than", "More than (>)", "'more than seven years', 'over twenty years': at least that many."),
+    ("at_least", "At least (≥)", "'at least seven years'."),
+    ("less_than", "Less than (<)", "'less than two years', 'under a year'."),
+    ("at_most", "At most (≤)", "'up to five years'."),
+    ("about", "About (~)", "'about ten years', 'some twenty years': a year or a tenth either side."),
+    ("almost", "Almost (~, less than)", "'almost a decade', 'nearly ten years': a little less."),
+)
+
 #: Vocabulary name (as used by ``Field.vocab``) → its shipped codes.
 VOCABULARIES: dict[str, tuple[Code, ...]] = {
     "exit_reason": EXIT_REASONS,
@@ -260,6 +270,7 @@ VOCABULARIES: dict[str, tuple[Code, ...]] = {
     "source_role": SOURCE_ROLES,
     "place_role": PLACE_ROLES,
     "relation": RELATIONS,
+    "years_qualifier": YEARS_QUALIFIERS,
 }
 
 #: Vocabularies users may extend with ``casefile vocab add``; the others are fixed standards.

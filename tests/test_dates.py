@@ -140,6 +140,20 @@ PARSED: dict[str, tuple[str, str | None, str | None, str]] = {
     "2015-": ("2015/..", "2015-01-01", None, "interval"),
     "2015 onwards": ("2015/..", "2015-01-01", None, "interval"),
     "until March 2016": ("../2016-03", None, "2016-03-31", "interval"),
+    # spans written short, open intervals that exclude the year named (issue 19, item 2)
+    "1986\u201390": ("1986/1990", "1986-01-01", "1990-12-31", "interval"),
+    "1986-90": ("1986/1990", "1986-01-01", "1990-12-31", "interval"),
+    "2023/24": ("2023/2024", "2023-01-01", "2024-12-31", "interval"),
+    "1986/1987": ("1986/1987", "1986-01-01", "1987-12-31", "interval"),
+    "before 2024": ("../2023", None, "2023-12-31", "interval"),
+    "after 1990": ("1991/..", "1991-01-01", None, "interval"),
+    "antes de 2024": ("../2023", None, "2023-12-31", "interval"),
+    # publication dates as news sites print them (issue 19, item 1): the time of day is dropped
+    "Sunday 21 March 2010 01:00 GMT": ("2010-03-21", "2010-03-21", "2010-03-21", "day"),
+    "March 21, 2010 at 1:00 am": ("2010-03-21", "2010-03-21", "2010-03-21", "day"),
+    "21.03.2010": ("2010-03-21", "2010-03-21", "2010-03-21", "day"),
+    "2010-03-21T01:00:00Z": ("2010-03-21", "2010-03-21", "2010-03-21", "day"),
+    "Sun, 21 Mar 2010 01:00:00 +0000": ("2010-03-21", "2010-03-21", "2010-03-21", "day"),
     # Solar Hijri (1403 SH = 2024-03-20 .. 2025-03-20; 1 Farvardin 1403 = 2024-03-20)
     "1403-01-15 SH": ("2024-04-03", "2024-04-03", "2024-04-03", "day"),
     "1403/01/15 SH": ("2024-04-03", "2024-04-03", "2024-04-03", "day"),
@@ -190,6 +204,7 @@ REFUSED: dict[str, str] = {
     "2023-02-29": "no such date",
     "February 30, 2024": "no such date",
     "2016-13": "there is no month above 12",
+    "1995-13": "there is no month above 12",
     "13/14/2021": "no such date",
     "0000": "no such date",
     "30 Esfand 1402": "no such date",

@@ -80,7 +80,7 @@ def run_with_field(
 def date_columns(name: str) -> list[str]:
     return [
         f"ALTER TABLE accounts ADD COLUMN {name}{suffix} TEXT"
-        for suffix in ("", "_edtf", "_min", "_max", "_precision", "_corrected", "_note")
+        for suffix in ("", "_edtf", "_min", "_max", "_precision", "_corrected", "_note", "_anchor")
     ]
 
 

@@ -21,11 +21,19 @@ def columns(db: Path, table: str) -> list[str]:
 
 
 def test_fresh_database_has_exactly_the_registry_columns(db: Path) -> None:
+    """Columns added by later steps come last in the table; every query names its columns."""
     Store.open(db, create=True).close()
     # a field added later gets its column at the end of the table (ALTER TABLE), wherever the registry puts it
     found = columns(db, "accounts")
     assert found[0] == "rowid" and sorted(found[1:]) == sorted(model.ACCOUNT_COLUMNS)
     assert len(found) == len(set(found)) == len(model.ACCOUNT_COLUMNS) + 1
+
+
+def test_every_date_of_every_part_has_an_anchor_column(db: Path) -> None:
+    """m014: a derived date ("last December") keeps what it counts from, in sources and events too."""
+    Store.open(db, create=True).close()
+    assert "date_anchor" in columns(db, "sources") and "date_anchor" in columns(db, "events")
+    assert {"joined_anchor", "left_anchor", "announced_anchor", "source_date_anchor"} <= set(columns(db, "accounts"))
 
 
 def test_fresh_database_uses_large_pages_and_rollback_journal(db: Path) -> None:

@@ -111,7 +111,22 @@ DATES = [
     "1403-01-15 SH",
     "۱۴۰۳/۰۱/۱۵",
     "sometime after the war",  # unreadable: kept as written with --keep-unparsed-dates
+    # issue 19: spans written short, open intervals, a news date with its time; relative dates (derived from the
+    # source's date, the birth year, or kept as written until the date they count from is named)
+    "1986-90",
+    "2023/24",
+    "before 2024",
+    "after 1990",
+    "Sunday 21 March 2010 01:00 GMT",
+    "last December",
+    "two years ago",
+    "el año pasado",
+    "four years later",
+    "at the age of 13",
 ]
+#: Relative dates with what they count from, named (only JSON and JSONL are generated with it here).
+RELATIVE_DATES = ["four years later", "one more year", "18 August", "in the spring", "last year", "about a month ago"]
+ANCHORS = ["joined", "left", "source", "birth_year", "2010-03-21", "1988/1989"]
 #: Only JSON and JSONL carry the reading of these (made with --dayfirst when ``x`` was stored).
 AMBIGUOUS_DATES = ["03/04/2021", "1/2/1999"]
 
@@ -129,10 +144,17 @@ def date_parts(name: str, full: bool) -> st.SearchStrategy[dict[str, Any]]:
     raw = st.sampled_from(DATES + AMBIGUOUS_DATES if full else DATES)
     if not full:
         return st.fixed_dictionaries({name: st.none() | raw})
-    return st.fixed_dictionaries(
-        {name: raw},
-        optional={f"{name}_corrected": st.sampled_from(["1986", "summer 2015", "around 1990"]), f"{name}_note": TEXT},
-    ) | st.fixed_dictionaries({name: st.none()})
+    return (
+        st.fixed_dictionaries(
+            {name: raw},
+            optional={
+                f"{name}_corrected": st.sampled_from(["1986", "summer 2015", "around 1990"]),
+                f"{name}_note": TEXT,
+            },
+        )
+        | st.fixed_dictionaries({name: st.sampled_from(RELATIVE_DATES), f"{name}_anchor": st.sampled_from(ANCHORS)})
+        | st.fixed_dictionaries({name: st.none()})
+    )
 
 
 def record(full: bool) -> st.SearchStrategy[dict[str, Any]]:

@@ -81,6 +81,20 @@ def report_new_organizations(names: list[str], shown: int = 10) -> None:
     err(f"{plural(len(names), 'new organisation')}: {listed}{more}")
 
 
+def report_findings(store: Any, shown: int = 10) -> None:
+    """After ``add``, ``edit`` and ``import``: what ``check`` finds on the accounts just written, as warnings on
+    stderr (never blocking, off with ``--quiet``); the dates as written, no other text of the record."""
+    if state.quiet:
+        return
+    from casefile import analysis
+
+    found = analysis.findings_after_write(store)
+    for f in found[:shown]:
+        err(f"{f['severity']}: {f['account']} {f['field']}: {f['message']} ({f['rule']})")
+    if len(found) > shown:
+        err(f"… and {len(found) - shown} more: casefile check")
+
+
 @contextmanager
 def named_as_typed(options: dict[str, str]) -> Iterator[None]:
     """Problems with values the user typed as options name the option (``--left``, ``--date``), not the

@@ -19,6 +19,7 @@ from casefile.cli.common import (
     date_order,
     err,
     open_store,
+    report_findings,
     report_new_organizations,
     stdin_is_terminal,
     validator_for,
@@ -165,6 +166,7 @@ def edit(
         if expect is None:
             return
     _report(editing.edit(store, ids, changes, validator, expect=expect, orgs=orgs))
+    report_findings(store)
 
 
 def _lists(lists: dict[str, list[str]]) -> tuple[dict[str, list[str]], dict[str, list[str]]]:
@@ -233,6 +235,7 @@ def _edit_in_editor(store: Any, account_id: str, validator: Any, no_input: bool,
         err("no change: nothing written")
     else:
         _report(outcome)
+        report_findings(store)
 
 
 # ------------------------------------------------------------------------------- delete, restore, purge

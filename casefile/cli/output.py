@@ -17,7 +17,7 @@ def _text(value: Any) -> str:
     if isinstance(value, list):
         return "; ".join(_text(v) for v in value)
     if hasattr(value, "raw"):
-        return str(value.raw)
+        return value.derivation() if value.derived else str(value.raw)
     if isinstance(value, dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

@@ -45,6 +45,14 @@ def _emit(rows: list[dict[str, Any]], fmt: ReadFormat, columns: list[str], title
 EventType = Annotated[str, typer.Option("--type", help="captured, recruited, left, … (`casefile vocab event_type`).")]
 DateOpt = Annotated[Optional[str], typer.Option("--date", help="When (fuzzy; the text is kept as written).")]
 Correct = Annotated[Optional[str], typer.Option("--correct", help="What the date means when it is written wrongly.")]
+AnchorOpt = Annotated[
+    Optional[str],
+    typer.Option(
+        "--anchor",
+        metavar="FROM",
+        help="What a relative --date counts from: joined, left, announced, source, birth_year or a date.",
+    ),
+]
 NoteOpt = Annotated[Optional[str], typer.Option("--note", help="Why the date reads so (e.g. a correction's reason).")]
 Locator = Annotated[Optional[str], typer.Option("--locator", help="Where in the source: page, paragraph.")]
 SourceRef = Annotated[Optional[str], typer.Option("--source", help="Id (or prefix) of the source it comes from.")]
@@ -58,6 +66,7 @@ def event_add(
     date: DateOpt = None,
     correct: Correct = None,
     note: NoteOpt = None,
+    anchor: AnchorOpt = None,
     place: Annotated[Optional[str], typer.Option("--place", help="Where.")] = None,
     description: Annotated[Optional[str], typer.Option("--description", help="What happened.")] = None,
     source: SourceRef = None,
@@ -77,12 +86,14 @@ def event_add(
         "date": date,
         "date_corrected": correct,
         "date_note": note,
+        "date_anchor": anchor,
         "place": place,
         "description": description,
         "source": source,
     }
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
     typed = {"type": "--type", "date": "--date", "date_corrected": "--correct", "date_note": "--note"}
+    typed["date_anchor"] = "--anchor"
     with named_as_typed({**typed, "place": "--place", "description": "--description", "source": "--source"}):
         research.append_part(store, validator, account_id, "events", entry)
     typer.echo("event added", err=True)

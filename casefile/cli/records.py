@@ -21,6 +21,7 @@ from casefile.cli.common import (
     named_as_typed,
     open_store,
     read_id,
+    report_findings,
     report_new_organizations,
     stdin_is_terminal,
     stdout_is_terminal,
@@ -151,9 +152,34 @@ def _codes(vocabulary: str) -> frozenset[str]:
     return vocab.codes(vocabulary)
 
 
+def _anchors(given: list[str], fields: dict[str, Any]) -> dict[str, str]:
+    """``--anchor left=joined`` as the ``left_anchor`` companion of a date given on the command line."""
+    out = {}
+    for item in given:
+        name, _, value = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if name not in model.DATE_FIELDS or not value.strip():
+            raise errors.UsageError(
+                f"--anchor takes DATE=FROM with DATE one of {', '.join(model.DATE_FIELDS)}, e.g. --anchor left=joined"
+            )
+        if name not in fields:
+            raise errors.UsageError(f"--anchor {name}=… needs --{name.replace('_', '-')} too")
+        out[f"{name}_anchor"] = value.strip()
+    return out
+
+
 FromJson = Annotated[
     Optional[str],
     typer.Option("--from-json", metavar="FILE", help="Add the records in this JSON file ('-': stdin)."),
+]
+Anchors = Annotated[
+    Optional[list[str]],
+    typer.Option(
+        "--anchor",
+        metavar="DATE=FROM",
+        help="What a relative date counts from: left=joined ('four years later'), joined=source (the default for "
+        "'last year', '18 August'), left=birth_year, or left=2010-03-21. Repeat for several.",
+    ),
 ]
 NoInput = Annotated[
     bool, typer.Option("--no-input", help="Never prompt (casefile prompts only when stdin is a terminal).")
@@ -166,6 +192,7 @@ NoInput = Annotated[
 def add(
     fields: dict[str, Any],
     from_json: FromJson = None,
+    anchor: Anchors = None,
     no_input: NoInput = False,
     new_org: NewOrg = None,
     dayfirst: DayFirst = False,
@@ -189,6 +216,7 @@ def add(
         _prompt_missing(fields, checker)
     if from_json is None and not fields:
         raise errors.UsageError(_NOTHING_TO_ADD)
+    fields.update(_anchors(anchor or [], fields))
     store = open_store(create=True)
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
     use = "write {known} in the file" if from_json is not None else "give --org {known}"
@@ -205,6 +233,7 @@ def add(
         counts = pipeline.add_records(store, items, orgs=orgs)
     data_out().write("".join(f"{i}\n" for i in counts.ids))
     report_new_organizations(counts.new_organizations)
+    report_findings(store)
 
 
 # ---------------------------------------------------------------------------------------------- list

@@ -19,6 +19,7 @@ from casefile.cli.common import (
     open_store,
     progress,
     protected,
+    report_findings,
     report_new_organizations,
     settings,
     validator_for,
@@ -134,6 +135,8 @@ def import_(
                 finish=write_rejects,
                 orgs=orgs,
             )
+    if not dry_run:
+        report_findings(store)
     raise typer.Exit(
         _report(result, plan, skip_bad=skip_bad_rows, dry_run=dry_run, rejects=rejects, max_errors=max_errors)
     )

@@ -159,6 +159,8 @@ def describe_date(label: str, fd: FuzzyDate) -> str:
         details.append("earliest and latest day unknown")
     if fd.precision:
         details.append(f"precision {fd.precision}")
+    if fd.derived:
+        details.append(f"derived, not stated: counted from {fd.anchor}")
     if fd.note:
         details.append(f"note: {fd.note}")
     return f"{text} ({'; '.join(details)})"

@@ -91,6 +91,8 @@ def _fuzzy(date: FuzzyDate) -> str:
         text += f" (corrected: {date.corrected}" + (f"; {date.note})" if date.note else ")")
     elif date.note:
         text += f" (note: {date.note})"
+    if date.derived:
+        return text + f" — derived, not stated: {date.derivation()}"
     if date.edtf is None:
         return text + " — not read (precision unknown)"
     span = f", {date.min} to {date.max}" if date.min else ""

@@ -57,7 +57,7 @@ def row_to_account(row: Sequence[Any]) -> Account:
 
 #: ``json.dumps(value, ensure_ascii=False)`` without building an encoder for every call (bulk imports).
 _encode_multi = json.JSONEncoder(ensure_ascii=False).encode
-_NO_DATE = (None,) * 7
+_NO_DATE = (None,) * model.DATE_WIDTH
 
 
 def account_to_row(account: Account) -> list[Any]:
@@ -71,7 +71,18 @@ def account_to_row(account: Account) -> list[Any]:
             if value is None:
                 extend(_NO_DATE)
             else:
-                extend((value.raw, value.edtf, value.min, value.max, value.precision, value.corrected, value.note))
+                extend(
+                    (
+                        value.raw,
+                        value.edtf,
+                        value.min,
+                        value.max,
+                        value.precision,
+                        value.corrected,
+                        value.note,
+                        value.anchor,
+                    )
+                )
         elif kind == "multi":
             append(_encode_multi(value) if value else None)
         elif kind == "coded":
@@ -79,6 +90,16 @@ def account_to_row(account: Account) -> list[Any]:
         else:
             append(value)
     return out
+
+
+def _derivation_sql(c: str) -> str:
+    """SQL giving what :meth:`FuzzyDate.derivation` gives for a derived date, else the date's raw text."""
+    a = f'accounts."{c}'
+    return (
+        f'CASE WHEN {a}_anchor" IS NULL OR {a}_corrected" IS NOT NULL THEN {a}" '
+        f"""WHEN {a}_edtf" IS NULL THEN '"' || {a}" || '" (from ' || {a}_anchor" || ', which has no date yet)' """
+        f"""ELSE {a}_edtf" || ' (from "' || {a}" || '", ' || {a}_anchor" || ')' END"""
+    )
 
 
 def field_columns_equal(a: Account, b: Account) -> bool:
@@ -332,7 +353,9 @@ class Accounts(StoreBase):
     def list_rows(self, flt: Filter) -> Iterator[tuple[Any, ...]]:
         """Just the ``list`` columns (``model.LIST_COLUMNS``; a date as its raw text), for plain output: reading
         and decoding all ~50 columns of every row cost most of a large ``list > file``."""
-        columns = ", ".join(f'accounts."{c}"' for c in model.LIST_COLUMNS)
+        columns = ", ".join(
+            _derivation_sql(c) if c in model.DATE_FIELDS else f'accounts."{c}"' for c in model.LIST_COLUMNS
+        )
         return iter(self.conn.execute(*self._select(columns, flt)))
 
     def count(self, flt: Filter) -> int:

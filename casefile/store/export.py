@@ -88,7 +88,7 @@ def _json_members(members: Sequence[tuple[str, str]], before: str, after: str) -
 
 def _json_value(f: model.Field, columns: Sequence[str]) -> str:
     """SQL giving the JSON text of a field's value from its stored ``columns``. A date's is its raw text and
-    then its six parsed members, all null when the raw text is (row_to_account makes no date then)."""
+    then its parts, all null when the raw text is (row_to_account makes no date then)."""
     if f.kind == "date":  # || is cheaper than printf for these short texts
         keys = [f"{f.name}_{p}" for p in model.DATE_PARTS]
         nulls = "null" + "".join(f', "{key}": null' for key in keys)

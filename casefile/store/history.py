@@ -19,6 +19,16 @@ from .base import StoreBase
 class History(StoreBase):
     """The audit log read back, and records put back or taken away."""
 
+    def batch_record_ids(self, batch_id: str, kind_name: str, limit: int) -> list[str]:
+        """The ids of the records of one kind a batch created or changed (not those it deleted), first written
+        first, at most ``limit``."""
+        cursor = self.conn.execute(  # no GROUP BY: a bulk import's batch has an entry per record
+            "SELECT l.record_id FROM audit_log l JOIN audit_batches b ON b.rowid = l.batch_rowid WHERE b.id = ? "
+            "AND l.kind = ? AND l.action != 'delete' ORDER BY l.rowid LIMIT ?",
+            (batch_id, kind_name, 4 * limit),
+        )
+        return list(dict.fromkeys(str(row[0]) for row in cursor))[:limit]
+
     def audit_batches(self) -> list[dict[str, Any]]:
         cursor = self.conn.execute("SELECT rowid, id, ts, actor, command, undoes FROM audit_batches ORDER BY rowid")
         names = [d[0] for d in cursor.description]

@@ -55,7 +55,7 @@ _NESTED_FROM = {
     "people": ("people", "m", "LEFT JOIN sources s ON s.rowid = m.source_rowid"),
     "codes": ("coded_items", "c", ""),
 }
-#: The columns of each part's rows, in _NESTED_ORDER order (a date's raw text, then its six parsed columns).
+#: The columns of each part's rows, in _NESTED_ORDER order (a date's raw text, then its parts).
 _NESTED_COLUMNS = {
     "sources": ["s.id", *(f"s.{c}" for c in _SOURCE_COLUMNS), "l.role", "l.locator", "l.reliability", "l.credibility"],
     "events": [*(f"e.{c}" for c in _EVENT_COLUMNS), "s.id"],
@@ -100,7 +100,7 @@ def _nested_item(part: str, row: Sequence[Any]) -> dict[str, Any]:
     i = 0
     for name in _NESTED_ORDER[part]:
         if fields[name].kind == "date":
-            item[name] = FuzzyDate(row[i], *row[i + 1 : i + 7]) if row[i] is not None else None
+            item[name] = FuzzyDate(row[i], *row[i + 1 : i + model.DATE_WIDTH]) if row[i] is not None else None
         else:  # a coded field's code, stored beside it, is derived again when needed
             item[name] = row[i]
         i += len(fields[name].columns())
@@ -117,7 +117,7 @@ def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] |
     for f in fields:
         value = item.get(f.name)
         if f.kind == "date":
-            out.extend((value.raw, *value.parts().values()) if value is not None else (None,) * 7)
+            out.extend((value.raw, *value.parts().values()) if value is not None else (None,) * model.DATE_WIDTH)
         elif f.coded:
             out.extend((value, f.code(value)))
         else:
