@@ -1,0 +1,100 @@
+"""Whose account a text is: the subject among the people it names, and how sure the choice is.
+
+News reports name the defector first and most, with the words of leaving around the name; a letter is
+signed by its writer; an interview's header names the interviewee; a pseudonym is announced ("identified
+only as Maryam"). When two people are reported leaving with equal weight ("two soldiers, Ri and Choe"),
+the first is drafted and the draft says it is unsure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .names import Cast, Person
+
+LEAVING = re.compile(
+    r"\b(?:left|leave|leaving|defect(?:ed|ion|or|ors)?|escap(?:ed|e|ing)|fled|flee|desert(?:ed|er)|"
+    r"surrender(?:ed|s)?|walked out|crossed|abducted|joined|join|recruited|spent|former (?:member|fighter|"
+    r"commander|soldier)|ex-(?:member|fighter|combatant)|returnee|repatriated|handed (?:him|her)self)\b",
+    re.I,
+)
+OTHER_ROLES = re.compile(
+    r"\b(?:lawyer|attorney|spokes(?:man|woman|person)|prosecutor|judge|director|governor|chair|interviewer|"
+    r"reporter|correspondent|official|officer|corporal|soldier who|minister|emir|recruiter|commander|leader|"
+    r"father|mother|brother|sister)\b",
+    re.I,
+)
+SUBJECT_ROLES = (
+    "defendant", "accused", "angeklagte", "man", "woman", "girl", "boy", "defector", "former member",
+    "former fighter", "former commander", "returnee", "ex-combatant", "deserter",
+)  # fmt: skip
+
+
+@dataclass
+class Choice:
+    person: Person | None
+    why: str
+    unsure: str | None = None
+
+
+def choose(cast: Cast) -> Choice:
+    text = cast.text
+    if not cast.people:
+        return Choice(None, "the text names nobody")
+    header = re.search(r"Interviewee:\s*([^,(\n]+)", text)
+    if header:
+        person = next((p for p in cast.people if header.group(1).strip() in p.name or p.name in header.group(1)), None)
+        if person is not None:
+            return _with_roles(cast, Choice(person, "named as the interviewee"))
+    signed = [p for p in cast.people if "signature" in p.evidence]
+    if signed and re.match(r"\s*(?:To|Dear)\b", text):
+        return _with_roles(cast, Choice(signed[0], "signs the letter"))
+    if re.search(r"^(?:Posted|Published)\b.*\bby\s+", text, re.M | re.I) and re.search(r"\bI\b", text):
+        byline = re.search(r"^(?:Posted|Published)\b.*\bby\s+([^\n]+)", text, re.M | re.I)
+        person = next((p for p in cast.people if byline and p.name in byline.group(1)), None)
+        if person is not None and len(re.findall(r"\bI\b", text)) >= 5:
+            return _with_roles(cast, Choice(person, "writes in the first person"))
+    scored = []
+    for rank, person in enumerate(sorted(cast.people, key=lambda p: p.mentions[0].start)):
+        score = 0.0
+        for span in person.mentions:
+            window = text[max(0, span.start - 120) : span.end + 160]
+            near = text[max(0, span.start - 60) : span.start]
+            if LEAVING.search(window):
+                score += 2
+            if OTHER_ROLES.search(near):
+                score -= 3
+            score += 1
+        if "identified" in person.evidence or "initials" in person.evidence:
+            score += 3
+        score -= rank * 0.5
+        scored.append((score, rank, person))
+    scored.sort(key=lambda s: (-s[0], s[1]))
+    best = scored[0]
+    if best[0] <= 0:
+        return Choice(None, "no one named is reported leaving")
+    choice = Choice(best[2], "named most, with the words of leaving around the name")
+    pair = re.search(r"\b(?:two|three|both)\b[^.]{0,80}?\b(?:men|women|soldiers|defectors|fighters|members)\b", text, re.I)
+    if pair:
+        others = [p.name for _, _, p in scored[1:] if _named_together(text, best[2], p)]
+        if others:
+            choice.unsure = f"the text reports more than one person leaving: {best[2].name}, " + ", ".join(others)
+    return _with_roles(cast, choice)
+
+
+def _named_together(text: str, a: Person, b: Person) -> bool:
+    for span in a.mentions:
+        for other in b.mentions:
+            between = text[min(span.end, other.end) : max(span.start, other.start)]
+            if 0 < len(between) <= 12 and re.fullmatch(r"\s*(?:and|,|&)\s*", between):
+                return True
+    return False
+
+
+def _with_roles(cast: Cast, choice: Choice) -> Choice:
+    if choice.person is not None and not choice.unsure:
+        for role in SUBJECT_ROLES:
+            cast.roles[role] = choice.person
+    cast.subject = choice.person
+    return choice
