@@ -28,7 +28,20 @@ ROLE_WORDS = (
     "friend|colleague|interpreter|researcher|official|officer|soldier|emir|recruiter|reporter|correspondent|"
     "editor|founder|head|minister|president|investigator|psychologist|counsellor|teacher|priest|imam"
 )
-_APPOSITION = re.compile(rf"\b(?:{ROLE_WORDS})\s*,\s*$", re.I)
+_APPOSITION = re.compile(
+    rf"\b(?:{ROLE_WORDS})\s*,\s*$|\b(?:[Aa]n?|[Tt]he|[Aa]nother|[Hh]is|[Hh]er|[Tt]heir|[Ii]ts|[Oo]ur)\s+(?:[a-z'’-]+\s+){{0,3}}[a-z'’-]+\s*,\s*$|"
+    rf"\b(?:named|called)\s+$"
+)
+FEMALE = re.compile(
+    r"\b(?:mother|wife|sister|daughter|woman|girl|aunt|niece|grandmother|spokeswoman|chairwoman|businesswoman|"
+    r"actress|widow|Mrs|Ms|Miss|Madame|Mme|Frau|Señora|Sra)\b\.?[^.;]{0,30}$",
+    re.I,
+)
+MALE = re.compile(
+    r"\b(?:father|husband|brother|son|man|boy|uncle|nephew|grandfather|spokesman|chairman|businessman|salesman|"
+    r"widower|Mr|Herr|Señor|Sr|Monsieur)\b\.?[^.;]{0,30}$",
+    re.I,
+)
 _NAME_TOKEN = r"(?:[A-Z][a-zà-ÿ'’]+(?:-[A-Z]?[a-zà-ÿ'’]+)*|[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z][a-z]?\.|[A-ZÀ-Þ][a-zà-ÿ]+)"
 _PARTICLE = r"(?:de|da|dos|van|von|der|den|el|El|al|al-|Al-|bin|ibn|Abu|Abd|Abdel|Abdul|ul|la|le|du|de la)"
 _CANDIDATE = re.compile(
@@ -75,10 +88,14 @@ LIFE_VERBS = (
     r"announces|speaks|spoke|recounted|recounts|says|insisted|admitted"
 )
 _LIFE_AFTER = re.compile(rf"^\s*(?:,\s*(?:who|whose)\b|,?\s(?:{LIFE_VERBS})\b|,\s*\d{{1,3}}\s*,|\s*\(\d{{1,3}}\))")
-_AGE_AFTER = re.compile(r"^\s*,\s*\d{1,3}\s*,|^\s*\(\d{1,3}\)|^\s*,\s*(?:an?|now)\s+\d{1,3}-year-old|^\s*,\s*(?:who is|aged)\s+\d{1,3}\b")
+_AGE_AFTER = re.compile(
+    r"^\s*,\s*\d{1,3}\s*,|^\s*\(\d{1,3}\)|^\s*,\s*(?:an?|now)\s+\d{1,3}-year-old|^\s*,\s*(?:who is|aged)\s+\d{1,3}\b|"
+    r"^\s*,\s*de\s+\d{1,3}\s+años"
+)
 _IDENTIFIED = re.compile(
     r"(?:identified\b[^.]{0,40}?(?:only |just )?(?:as|by (?:his|her|their) (?:initials|first name|family names?)),?|"
-    r"known (?:only )?as|called|named|asked to be identified only as|whose full name cannot be published[^.]*?,?)\s*$",
+    r"known (?:only )?as|called|named|asked to be identified only as|whose full name cannot be published[^.]*?,?|"
+    r"identificad[oa] como|conocid[oa] como|llamad[oa]|alias)\s*$",
     re.I,
 )
 
@@ -95,6 +112,7 @@ class Person:
     name: str  # the fullest form seen
     mentions: list[Span] = field(default_factory=list)
     evidence: set[str] = field(default_factory=set)  # why we think this is a person
+    gender: str | None = None  # "f" or "m" when the text says (a title, "her mother, X", "She" after X)
 
 
 @dataclass
@@ -131,7 +149,7 @@ class Cast:
         found = None
         for span, _ in self.mentions():
             if start <= span.start and span.end <= end:
-                found = found or span
+                found = span
         return found
 
     def pronoun_before(self, offset: int, pronoun: str) -> Span | None:
@@ -143,7 +161,12 @@ class Cast:
         before = [span for span, _ in self.mentions() if floor <= span.start < offset]
         forms = {"he": r"he|him", "she": r"she"}[pronoun]
         skipped: set[int] = set()
+        want = {"he": "m", "she": "f"}[pronoun]
         for span in reversed(before):
+            person = self.person_of(span)
+            if person is not None and person.gender not in (None, want):
+                skipped.add(id(person))
+                continue
             # "Brandt asked why he had stayed": a pronoun in the named person's own sentence is someone else
             rest = self.text[span.end : offset]
             sentence_rest = re.split(r"(?<=[.!?])[\"”»']?\s", rest, maxsplit=1)[0]
@@ -223,9 +246,33 @@ def find(text: str, not_people: Iterable[str] = ()) -> Cast:
             _add(cast, span, cues)
     for person in cast.people:
         person.mentions.sort(key=lambda s: s.start)
+        person.gender = _gender(text, person)
     _header_initials(cast)
     _signature(cast)
     return cast
+
+
+def _gender(text: str, person: Person) -> str | None:
+    """What the text says of a person's gender: a title or relation just before a mention ("her mother,
+    Fatima Hamidi", "Mr Sadeghi"), or a sentence that begins with She/He right after one that names them."""
+    for span in person.mentions:
+        before = text[max(0, span.start - 45) : span.start]
+        f, m = FEMALE.search(before), MALE.search(before)
+        if f or m:
+            return "f" if f and (not m or f.start() > m.start()) else "m"
+    for span in person.mentions:
+        end = re.search(r"[.!?][\"”»']?\s+", text[span.end :])
+        if end is None:
+            continue
+        sentence_start = text.rfind(". ", 0, span.start)
+        if re.search(r"\b(?:he|she|his|her)\b", text[sentence_start + 1 : span.start], re.I):
+            continue  # a pronoun before the name in its own sentence may be someone else
+        follow = text[span.end + end.end() : span.end + end.end() + 4]
+        if follow.startswith("She "):
+            return "f"
+        if follow.startswith("He "):
+            return "m"
+    return None
 
 
 def _trim(text: str, start: int, end: int) -> Span | None:
@@ -263,7 +310,7 @@ def _cues(text: str, span: Span) -> set[str]:
         cues.add("age")
     if _LIFE_AFTER.match(after):
         cues.add("life")
-    if re.match(r"^\s*,?\s+(?:said|says|told|added|recalled|wrote|answered|asked)\b", after):
+    if re.match(r"^\s*,?\s+(?:said|says|told|added|recalled|wrote|answered|asked|dijo|afirmó|sagte)\b", after):
         cues.add("speech")
     if re.search(r"\b(?:said|says|told|added|recalled|answered|sagte|dijo)\s+$", before) and re.match(r"^\s*[.,]", after):
         cues.add("speech")

@@ -55,6 +55,12 @@ def _marks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
     i = start
     while i < end:
         c = text[i]
+        if c in "‘'" and _opens_single(text, i, start):
+            close = _SINGLE_CLOSE.search(text, i + 2, end)
+            if close is not None:
+                yield i, close.start() + 1
+                i = close.end()
+                continue
         if c in PAIRS and _opens(text, i, start):
             closers = PAIRS[c]
             j = i + 1
@@ -73,6 +79,18 @@ def _marks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
                 i = j + 1
                 continue
         i += 1
+
+
+#: A closing single quote after the punctuation British style keeps inside it: ``…insults,' Jafari said``.
+_SINGLE_CLOSE = re.compile(r"[,.!?…][’'](?![\w])")
+
+
+def _opens_single(text: str, i: int, floor: int) -> bool:
+    """A single quotation mark opening speech: at a word's start, before a capital letter, in a text that
+    does not use it as an apostrophe there (``'They showed us…``, not ``parents' house``)."""
+    before = text[i - 1] if i > floor else " "
+    after = text[i + 1] if i + 1 < len(text) else " "
+    return (before.isspace() or before in "(—–-") and (after.isupper() or after.isdigit())
 
 
 def _opens(text: str, i: int, floor: int) -> bool:
@@ -126,6 +144,8 @@ def find(text: str, cast: Cast) -> list[Quote]:
             before, after = text[pstart:i], text[j + 1 : pend]
             if _scare(stripped, before, after):
                 continue
+            if text[i] in "‘'":
+                stripped = stripped.rstrip("’'")
             lead = len(words) - len(words.lstrip())
             quote = Quote(inner_start + lead, inner_start + lead + len(stripped), stripped)
             _attribute(text, quote, i, j, para, previous, cast)
@@ -157,7 +177,7 @@ def _attribute(
     if m:
         who = m.group("who1") or m.group("who2")
         offset = j + 1 + m.start("who1" if m.group("who1") else "who2")
-        _speaker_from(text, quote, who, offset, cast, rule="after")
+        _speaker_from(text, quote, who, offset, cast, rule="after-verb" if m.group("who1") else "after")
         return
     m = _BEFORE.search(before)
     if m and m.group("who").strip():
@@ -204,7 +224,11 @@ def _speaker_from(text: str, quote: Quote, who: str, offset: int, cast: Cast, ru
     if role is not None:
         _set(quote, role, cast, f"{rule}+role")
         return
-    span = cast.person_in(words_start, words_start + len(words))
+    # the name nearest the verb: the first after "said", the last before it ("Jo's colleague Kim Chon said")
+    if rule == "after-verb":
+        span = cast.person_in(words_start, words_start + len(words))
+    else:
+        span = cast.last_person_in(words_start, words_start + len(words))
     if span is not None:
         _set(quote, span, cast, rule)
         return

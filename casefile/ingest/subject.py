@@ -16,7 +16,9 @@ from .names import Cast, Person
 LEAVING = re.compile(
     r"\b(?:left|leave|leaving|defect(?:ed|ion|or|ors)?|escap(?:ed|e|ing)|fled|flee|desert(?:ed|er)|"
     r"surrender(?:ed|s)?|walked out|crossed|abducted|joined|join|recruited|spent|former (?:member|fighter|"
-    r"commander|soldier)|ex-(?:member|fighter|combatant)|returnee|repatriated|handed (?:him|her)self)\b",
+    r"commander|soldier)|ex-(?:member|fighter|combatant)|returnee|repatriated|handed (?:him|her)self|"
+    r"fought|fighting|served|serving|disappeared|lived under|has been living|"
+    r"se entregó|desertó|abandonó|huyó|ingresó|se unió|verließ|floh|flüchtete|reiste|schloss sich)\b",
     re.I,
 )
 OTHER_ROLES = re.compile(
@@ -55,25 +57,28 @@ def choose(cast: Cast) -> Choice:
         person = next((p for p in cast.people if byline and p.name in byline.group(1)), None)
         if person is not None and len(re.findall(r"\bI\b", text)) >= 5:
             return _with_roles(cast, Choice(person, "writes in the first person"))
+    masked = _mask_quotes(text)
     scored = []
     for rank, person in enumerate(sorted(cast.people, key=lambda p: p.mentions[0].start)):
-        score = 0.0
+        score, acts = 0.0, False
         for span in person.mentions:
-            window = text[max(0, span.start - 120) : span.end + 160]
             near = text[max(0, span.start - 60) : span.start]
-            if LEAVING.search(window):
-                score += 2
             if OTHER_ROLES.search(near):
                 score -= 3
             score += 1
+            if _acts(masked, span, cast):
+                score += 3
+                acts = True
         if "identified" in person.evidence or "initials" in person.evidence:
             score += 3
+            acts = True
         score -= rank * 0.5
-        scored.append((score, rank, person))
+        if acts:
+            scored.append((score, rank, person))
+    if not scored:
+        return Choice(None, "no one named is reported joining or leaving")
     scored.sort(key=lambda s: (-s[0], s[1]))
     best = scored[0]
-    if best[0] <= 0:
-        return Choice(None, "no one named is reported leaving")
     choice = Choice(best[2], "named most, with the words of leaving around the name")
     pair = re.search(r"\b(?:two|three|both)\b[^.]{0,80}?\b(?:men|women|soldiers|defectors|fighters|members)\b", text, re.I)
     if pair:
@@ -81,6 +86,30 @@ def choose(cast: Cast) -> Choice:
         if others:
             choice.unsure = f"the text reports more than one person leaving: {best[2].name}, " + ", ".join(others)
     return _with_roles(cast, choice)
+
+
+def _mask_quotes(text: str) -> str:
+    """The text with quoted speech blanked out (same length): what people *say* is not what they did."""
+    return re.sub(r"[“\"«„][^“”\"«»„\n]{0,600}[”\"»“]", lambda m: " " * len(m.group()), text)
+
+
+def _acts(masked: str, span: object, cast: Cast) -> bool:
+    """A joining or leaving word after the name in its own sentence, before anyone else is named, or in
+    the next sentence when it begins with He/She."""
+    start, end = span.start, span.end  # type: ignore[attr-defined]
+    stop = re.search(r"[.!?](?:\s|$)", masked[end:])
+    sentence_end = end + (stop.start() if stop else len(masked) - end)
+    others = [m.start for m, _ in cast.mentions() if end <= m.start < sentence_end]
+    limit = min([sentence_end, *others])
+    if LEAVING.search(masked, end, min(limit, end + 160)):
+        return True
+    if stop is not None:
+        nxt = masked[sentence_end + 1 : sentence_end + 1 + 200].lstrip()
+        first = re.match(r"(?:He|She)\b[^.!?]*", nxt)
+        if first and LEAVING.search(first.group()):
+            return True
+    del start
+    return False
 
 
 def _named_together(text: str, a: Person, b: Person) -> bool:
