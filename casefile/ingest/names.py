@@ -244,6 +244,14 @@ def find(text: str, not_people: Iterable[str] = ()) -> Cast:
             owner.mentions.append(span)
         elif cues & {"title", "age", "apposition", "identified", "speech", "byline"}:
             _add(cast, span, cues)
+    for span, _cues_ in candidates:  # "Ha Tae-keung" after "Ha" was taken for a person: the fuller name
+        if cast.person_of(span) is not None or len(span.words.split()) < 2:
+            continue
+        tokens = _tokens(span.words)
+        fuller = [p for p in cast.people if _tokens(p.name) < tokens and len(_tokens(p.name)) == 1]
+        if len(fuller) == 1:
+            fuller[0].mentions.append(span)
+            fuller[0].name = span.words
     for person in cast.people:
         person.mentions.sort(key=lambda s: s.start)
         person.gender = _gender(text, person)
@@ -321,8 +329,8 @@ def _cues(text: str, span: Span) -> set[str]:
         cues.add("byline")
     if re.fullmatch(r"[A-Z]\.(?:\s?[A-Z]\.)+", span.words):
         cues.add("initials")
-    if PLACE_CUE.search(before) and not (cues & {"title", "apposition", "age", "speech"}):
-        return set()
+    if PLACE_CUE.search(before) and not (cues & {"title", "apposition", "age"}):
+        return set()  # "lives in Cologne, said": the place, not a speaker
     return cues
 
 

@@ -237,7 +237,8 @@ def score_one(scores: Scores, label: dict[str, Any], draft: dict[str, Any], wher
 
     for key in ("joined", "left"):
         lab = label.get(key)
-        value = record.get(key)
+        # the value a reader would take: a correction of what was written, else the derived value, else it
+        value = record.get(f"{key}_corrected") or record.get(f"{key}_derived") or record.get(key)
         years = years_of(value)
         if lab is None:
             ok = False
@@ -290,9 +291,14 @@ def score_one(scores: Scores, label: dict[str, Any], draft: dict[str, Any], wher
     resolved = draft.get("dates", [])
 
     def date_match(d: dict[str, Any], lab: dict[str, Any]) -> bool:
-        return fold(lab["phrase"]) in fold(str(d.get("words", ""))) and str(d.get("value")) == lab["value"]
+        words = fold(str(d.get("words", "")))
+        overlap = fold(lab["phrase"]) in words or words in fold(lab["phrase"])
+        value = _date_value(d.get("value"))
+        inside = "/" in value and all(end.startswith(lab["value"]) for end in value.split("/"))
+        return overlap and (value == lab["value"] or inside)
 
-    relative = [d for d in resolved if isinstance(d, dict) and d.get("relative") and reproduces(text, d)]
+    # a phrase the draft could not resolve is kept as written: only the values it gives are scored
+    relative = [d for d in resolved if isinstance(d, dict) and d.get("relative") and d.get("value") and reproduces(text, d)]
     _items(scores, "relative dates", relative, label.get("relative_dates", []), date_match, where)
 
     flags = [f for f in draft.get("flags", []) if isinstance(f, dict) and f.get("as_written")]
@@ -301,6 +307,17 @@ def score_one(scores: Scores, label: dict[str, Any], draft: dict[str, Any], wher
         return str(f.get("as_written")) == lab["as_written"] and str(f.get("likely")) == lab["likely"]
 
     _items(scores, "typos", flags, label.get("typos", []), typo_match, where)
+
+
+def _date_value(value: Any) -> str:
+    """An EDTF value compared by what it names: qualifiers (``~ ? %``) dropped, an open interval by its
+    known end ("2018/.." names 2018)."""
+    text = re.sub(r"[~?%]", "", str(value))
+    if text.endswith("/.."):
+        return text[:-3]
+    if text.startswith("../"):
+        return text[3:]
+    return text
 
 
 def _places(record: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -1,0 +1,123 @@
+"""Which organisation a text is about: known groups found under any of their names, and a group the text
+names that nobody knows yet.
+
+Known groups are the organisations and aliases of the user's database and the shipped gazetteer
+(:mod:`casefile.gazetteer`, extended by the user's own file), matched as written and through the
+gazetteer's folding ("Mujahedeen-e Khalq" is the MEK). A group nobody knows is proposed from the words
+of membership around a capitalised name ("a member of the Circle of the Living Flame for nine years").
+The group *left* is the one named nearest the subject's joining and leaving; the others named (a
+ministry that comments, the army that received a deserter) are decoys and never drafted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .names import Span
+
+MEMBERSHIP = re.compile(
+    r"\b(?:member|members|membership|joined|join|joining|left|leave|leaving|quit|defected from|deserted|"
+    r"fought (?:for|with)|inside|within|recruited (?:by|into)|walked (?:out of|away from)|escaped from|"
+    r"fled|broke with|years? (?:in|with)|ranks of|former|ex-)\b",
+    re.I,
+)
+_UNKNOWN = re.compile(
+    r"\b(?:member of|members of|joined|left|leaving|leave|quit|inside|walked (?:out of|away from)|escaped from|"
+    r"broke with|years (?:in|with)|called itself|calls itself|known as)\s+(?:the\s+)?"
+    r"(?P<name>[A-Z][\w'’-]+(?:[ \t]+(?:of[ \t]+the|of|the|de|del|la)[ \t]+[A-Z][\w'’-]+|[ \t]+[A-Z][\w'’-]+){1,5})"
+)
+_NOT_GROUP = re.compile(r"^(?:Camp|Hotel|United|Iraq|Iran|Syria|Albania|North|South|The)\b")
+
+
+@dataclass
+class Group:
+    name: str  # the name to draft: the user's organisation, else the gazetteer's main name, else as written
+    mentions: list[Span] = field(default_factory=list)
+    known: str = ""  # "database", "gazetteer" or "" (proposed)
+    why: str = ""
+
+
+def _pattern(name: str) -> re.Pattern[str]:
+    escaped = re.escape(name).replace(r"\ ", r"\s+").replace(r"\-", r"[-\s]?")
+    if len(name) <= 6 and any(c.isupper() for c in name[1:]) or len(name) <= 4:
+        return re.compile(rf"(?<![\w-]){escaped}(?![\w-])")  # acronyms (MEK, LeT): as written, case and all
+    tail = r"(?:n|ns)?" if name.endswith("a") else ""  # "North Korean soldiers" names North Korea
+    return re.compile(rf"(?<![\w-]){escaped}{tail}(?![\w-])", re.I)
+
+
+def find(text: str, known: Iterable[tuple[str, Iterable[str], str]]) -> list[Group]:
+    """Every known group ``text`` names. ``known``: (name to draft, its names, where it is known)."""
+    groups: dict[str, Group] = {}
+    taken: list[tuple[int, int]] = []
+    for name, names, origin in known:
+        for alias in sorted(set([name, *names]), key=len, reverse=True):
+            if len(alias) < 2 or not re.search(r"[A-Za-z]", alias):
+                continue
+            for m in _pattern(alias).finditer(text):
+                if any(s < m.end() and m.start() < e for s, e in taken) or _shouting(text, m.start()):
+                    continue
+                taken.append((m.start(), m.end()))
+                group = groups.setdefault(name, Group(name, known=origin, why=f"a name of {name} ({origin})"))
+                group.mentions.append(Span(m.start(), m.end(), m.group()))
+    for group in groups.values():
+        group.mentions.sort(key=lambda s: s.start)
+    return list(groups.values())
+
+
+def _shouting(text: str, at: int) -> bool:
+    """A line in capitals (a dateline, a headline kicker): acronyms there are words, not groups."""
+    start = text.rfind("\n", 0, at) + 1
+    end = text.find("\n", at)
+    line = text[start : end if end >= 0 else len(text)]
+    letters = [c for c in line if c.isalpha()]
+    return len(letters) > 12 and sum(c.isupper() for c in letters) > 0.8 * len(letters)
+
+
+def folded_matches(text: str, lookup: object) -> list[Group]:
+    """Groups named in a spelling no list has but the gazetteer folds to a known group
+    ("Mujahedeen-e Khalq"): capitalised runs of words looked up one by one."""
+    found: dict[str, Group] = {}
+    for m in re.finditer(r"(?<![\w-])[A-Z][\w'’]*(?:[-\s]+(?:e|of|the|al|el|[A-Z][\w'’]*))*(?:[-\s]+[A-Z][\w'’]*)", text):
+        entry = lookup(m.group())  # type: ignore[operator]
+        if entry is not None:
+            group = found.setdefault(entry.name, Group(entry.name, known="gazetteer", why=f"spelt as {m.group()!r}"))
+            group.mentions.append(Span(m.start(), m.end(), m.group()))
+    return list(found.values())
+
+
+def proposed(text: str, taken: Iterable[Span]) -> list[Group]:
+    """Groups nobody knows, named with the words of membership ("member of the Circle of the Living
+    Flame"): proposed as new organisations, never matched to a known one."""
+    spans = list(taken)
+    out: dict[str, Group] = {}
+    for m in _UNKNOWN.finditer(text):
+        name = m.group("name").rstrip(".,;:")
+        start = m.start("name")
+        if _NOT_GROUP.match(name) or any(s.start <= start < s.end for s in spans):
+            continue
+        group = out.setdefault(name, Group(name, known="", why="named with the words of membership; not a known group"))
+        group.mentions.append(Span(start, start + len(name), name))
+    return list(out.values())
+
+
+def choose(text: str, groups: list[Group], subject_spans: list[Span]) -> Group | None:
+    """The group the subject was in: named close to the words of membership and to the subject."""
+    best, best_score = None, 0.0
+    for group in groups:
+        score = 0.0
+        for span in group.mentions:
+            window = text[max(0, span.start - 80) : span.end + 40]
+            if MEMBERSHIP.search(window):
+                score += 2
+            if re.search(r"\b(?:run by|spokes\w+ for|statement|according to|told|reporters?|agency)\b", text[max(0, span.start - 40) : span.start], re.I):
+                score -= 1.5
+            if any(abs(s.start - span.start) < 250 for s in subject_spans):
+                score += 1
+            score += 0.5
+        if group.known:
+            score += 0.5
+        if score > best_score:
+            best, best_score = group, score
+    return best
