@@ -134,7 +134,7 @@ def relative(text: str, anchor: date | None, masked: str | None = None, age_now:
             except Exception:
                 value = None
         out.append(Dated(m.group(), m.start(), m.end(), value, True, "relative: an age, from the year of birth"))
-    for phrase in relative_dates.find(masked):
+    for phrase in _phrases(relative_dates, masked):
         if phrase.rule == "age":
             continue  # read above, with the birth year
         if phrase.rule == "later" and re.match(r"(?:after|within|nach)\b", phrase.text, re.I):
@@ -196,6 +196,31 @@ def born(text: str, anchor: date | None, age_now: int | None) -> str | None:
     if age_now is not None and anchor is not None:
         return f"{anchor.year - age_now - 1}/{anchor.year - age_now}"
     return None
+
+
+_DATE_WORDS = re.compile(
+    r"\b(?:ago|last|later|this|since|until|till|age|aged|yesterday|today|more|another|previous|earlier|after|"
+    r"within|following|next|pasad[oa]|hace|vor|letzte[nsm]?|gestern|heute|spring|summer|autumn|winter|"
+    r"January|February|March|April|May|June|July|August|September|October|November|December)\b",
+    re.I,
+)
+
+
+def _phrases(relative_dates: Any, masked: str) -> list[Any]:
+    """The grammar's phrases, looked for only in the sentences that have a word they could start with
+    (the grammar is thorough and slow; most sentences have no date word)."""
+    out = []
+    for m in re.finditer(r"[^.!?\n]+[.!?]?", masked):
+        if _DATE_WORDS.search(m.group()):
+            for phrase in relative_dates.find(m.group()):
+                out.append(_shifted(phrase, m.start()))
+    return out
+
+
+def _shifted(phrase: Any, by: int) -> Any:
+    import dataclasses
+
+    return dataclasses.replace(phrase, start=phrase.start + by, end=phrase.end + by)
 
 
 def _no_overlap(found: list[Dated]) -> list[Dated]:

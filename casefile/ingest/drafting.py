@@ -28,6 +28,22 @@ def _ev(span: Span, rule: str) -> dict[str, Any]:
     return {"start": span.start, "end": span.end, "words": span.words, "rule": rule}
 
 
+def _gazetteer_lookup() -> Any:
+    """The gazetteer's lookup with its index built once for the draft (the user's file read once)."""
+    from casefile import gazetteer
+
+    index = {}
+    for entry in gazetteer.entries():
+        for name in entry.names:
+            index.setdefault(gazetteer.org_key(name), entry)
+
+    def lookup(name: str) -> Any:
+        base, inner = gazetteer.split_alias(name)
+        return index.get(gazetteer.org_key(base)) or (index.get(gazetteer.org_key(inner)) if inner else None)
+
+    return lookup
+
+
 def known_groups(orgs: Iterable[tuple[str, list[str]]] = ()) -> list[tuple[str, list[str], str]]:
     """The organisations of the user's database, then the gazetteer's groups they do not already cover."""
     from casefile import gazetteer
@@ -58,7 +74,7 @@ def draft(
     known = known_groups(orgs)
     found_groups = groups.find(text, known)
     group_spans = [m for g in found_groups for m in g.mentions]
-    for g in groups.folded_matches(text, gazetteer.lookup):
+    for g in groups.folded_matches(text, _gazetteer_lookup()):
         if not any(m.start < s.end and s.start < m.end for m in g.mentions for s in group_spans):
             found_groups.append(g)
             group_spans.extend(g.mentions)

@@ -11,6 +11,7 @@ ministry that comments, the army that received a deserter) are decoys and never 
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -44,26 +45,51 @@ def _pattern(name: str) -> re.Pattern[str]:
     if len(name) <= 6 and any(c.isupper() for c in name[1:]) or len(name) <= 4:
         return re.compile(rf"(?<![\w-]){escaped}(?![\w-])")  # acronyms (MEK, LeT): as written, case and all
     tail = r"(?:n|ns)?" if name.endswith("a") else ""  # "North Korean soldiers" names North Korea
-    return re.compile(rf"(?<![\w-]){escaped}{tail}(?![\w-])", re.I)
+    return re.compile(rf"(?<![\w-])(?i:{escaped}){tail}(?![\w-])")
+
+
+@functools.lru_cache(maxsize=8)
+def _matcher(known: tuple[tuple[str, tuple[str, ...], str], ...]) -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
+    """One pattern for every name of every known group (longest first), and each name's group."""
+    owner: dict[str, tuple[str, str]] = {}
+    parts = []
+    for name, names, origin in known:
+        for alias in {name, *names}:
+            if len(alias) < 2 or not re.search(r"[A-Za-z]", alias) or alias.casefold() in owner:
+                continue
+            owner[alias.casefold()] = (name, origin)
+            parts.append(alias)
+    parts.sort(key=len, reverse=True)
+    pattern = "|".join(_pattern(alias).pattern for alias in parts) or r"(?!x)x"
+    return re.compile(pattern), owner
 
 
 def find(text: str, known: Iterable[tuple[str, Iterable[str], str]]) -> list[Group]:
     """Every known group ``text`` names. ``known``: (name to draft, its names, where it is known)."""
+    frozen = tuple((name, tuple(names), origin) for name, names, origin in known)
+    pattern, owner = _matcher(frozen)
     groups: dict[str, Group] = {}
-    taken: list[tuple[int, int]] = []
-    for name, names, origin in known:
-        for alias in sorted(set([name, *names]), key=len, reverse=True):
-            if len(alias) < 2 or not re.search(r"[A-Za-z]", alias):
-                continue
-            for m in _pattern(alias).finditer(text):
-                if any(s < m.end() and m.start() < e for s, e in taken) or _shouting(text, m.start()):
-                    continue
-                taken.append((m.start(), m.end()))
-                group = groups.setdefault(name, Group(name, known=origin, why=f"a name of {name} ({origin})"))
-                group.mentions.append(Span(m.start(), m.end(), m.group()))
-    for group in groups.values():
-        group.mentions.sort(key=lambda s: s.start)
+    for m in pattern.finditer(text):
+        if _shouting(text, m.start()):
+            continue
+        words = m.group()
+        key = words.casefold()
+        hit = owner.get(key) or owner.get(re.sub(r"\s+", " ", key)) or _owner_of(words, owner)
+        if hit is None:
+            continue
+        name, origin = hit
+        group = groups.setdefault(name, Group(name, known=origin, why=f"a name of {name} ({origin})"))
+        group.mentions.append(Span(m.start(), m.end(), words))
     return list(groups.values())
+
+
+def _owner_of(words: str, owner: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
+    """The group of a match the folded lookup missed ("North Korean" for North Korea, a hyphen spaced)."""
+    key = re.sub(r"[-\s]+", " ", words.casefold())
+    for alias, hit in owner.items():
+        if re.sub(r"[-\s]+", " ", alias) == key or (alias.endswith("a") and key in (alias + "n", alias + "ns")):
+            return hit
+    return None
 
 
 def _shouting(text: str, at: int) -> bool:

@@ -11,6 +11,7 @@ evidence, and by the cast of organisations and places the caller knows.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -345,8 +346,9 @@ def _add(cast: Cast, span: Span, cues: set[str]) -> None:
     cast.people.append(Person(span.words, [span], set(cues)))
 
 
-def _tokens(name: str) -> set[str]:
-    return {t.casefold() for t in re.findall(r"[\w.]+", name) if t not in {"Mr", "Mrs", "Ms", "Dr"}}
+@functools.lru_cache(maxsize=4096)
+def _tokens(name: str) -> frozenset[str]:
+    return frozenset(t.casefold() for t in re.findall(r"[\w.]+", name) if t not in {"Mr", "Mrs", "Ms", "Dr"})
 
 
 def _owner(cast: Cast, span: Span) -> Person | None:

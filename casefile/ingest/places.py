@@ -6,6 +6,7 @@ guessed one). People, organisations, months and words inside quotes are not plac
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -25,6 +26,7 @@ _NOT_PLACE = re.compile(
 _PLACE_WORDS = re.compile(r"\b(?:Camp|camp|forest|River|Mountains|mountains|Province|province|region|Region|district|department)\b")
 
 
+@functools.lru_cache(maxsize=1024)
 def _country(name: str) -> str | None:
     try:
         import pycountry
