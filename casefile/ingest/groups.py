@@ -48,48 +48,68 @@ def _pattern(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])(?i:{escaped}){tail}(?![\w-])")
 
 
+_TOKEN = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+
+
+def _tokens_of(name: str) -> tuple[str, ...]:
+    return tuple(t for t in _TOKEN.findall(name))
+
+
 @functools.lru_cache(maxsize=8)
-def _matcher(known: tuple[tuple[str, tuple[str, ...], str], ...]) -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
-    """One pattern for every name of every known group (longest first), and each name's group."""
-    owner: dict[str, tuple[str, str]] = {}
-    parts = []
+def _index(known: tuple[tuple[str, tuple[str, ...], str], ...]) -> dict[str, list[tuple[tuple[str, ...], bool, str, str]]]:
+    """First word (folded) → (the name's words, whether case must match, group, where known), longest first.
+    An acronym (MEK, LeT, IS) matches only as written; other names in any case."""
+    index: dict[str, list[tuple[tuple[str, ...], bool, str, str]]] = {}
     for name, names, origin in known:
         for alias in {name, *names}:
-            if len(alias) < 2 or not re.search(r"[A-Za-z]", alias) or alias.casefold() in owner:
+            words = _tokens_of(alias)
+            if not words or not re.search(r"[A-Za-z]", alias):
                 continue
-            owner[alias.casefold()] = (name, origin)
-            parts.append(alias)
-    parts.sort(key=len, reverse=True)
-    pattern = "|".join(_pattern(alias).pattern for alias in parts) or r"(?!x)x"
-    return re.compile(pattern), owner
+            exact = len(alias) <= 6 and any(c.isupper() for c in alias[1:]) or len(alias) <= 4
+            index.setdefault(words[0].casefold(), []).append((words, exact, name, origin))
+    for entries in index.values():
+        entries.sort(key=lambda e: -len(e[0]))
+    return index
 
 
 def find(text: str, known: Iterable[tuple[str, Iterable[str], str]]) -> list[Group]:
-    """Every known group ``text`` names. ``known``: (name to draft, its names, where it is known)."""
-    frozen = tuple((name, tuple(names), origin) for name, names, origin in known)
-    pattern, owner = _matcher(frozen)
+    """Every known group ``text`` names. ``known``: (name to draft, its names, where it is known). Words are
+    compared in order, so "Mojahedin-e Khalq" and "Mojahedin e Khalq" are one name; "North Korean" names
+    North Korea."""
+    index = _index(tuple((name, tuple(names), origin) for name, names, origin in known))
+    words = list(_TOKEN.finditer(text))
     groups: dict[str, Group] = {}
-    for m in pattern.finditer(text):
-        if _shouting(text, m.start()):
+    i = 0
+    while i < len(words):
+        hit = None
+        for alias, exact, name, origin in index.get(words[i].group().casefold(), ()):
+            n = len(alias)
+            got = words[i : i + n]
+            if len(got) < n:
+                continue
+            same = all(
+                (g.group() == a if exact else g.group().casefold() == a.casefold())
+                or (k == n - 1 and not exact and a.endswith("a") and g.group().casefold() in (a.casefold() + "n", a.casefold() + "ns"))
+                for k, (g, a) in enumerate(zip(got, alias))
+            )
+            if same and _joined(text, got):
+                hit = (name, origin, got[0].start(), got[-1].end())
+                break
+        if hit is None or _shouting(text, words[i].start()):
+            i += 1
             continue
-        words = m.group()
-        key = words.casefold()
-        hit = owner.get(key) or owner.get(re.sub(r"\s+", " ", key)) or _owner_of(words, owner)
-        if hit is None:
-            continue
-        name, origin = hit
+        name, origin, start, end = hit
         group = groups.setdefault(name, Group(name, known=origin, why=f"a name of {name} ({origin})"))
-        group.mentions.append(Span(m.start(), m.end(), words))
+        group.mentions.append(Span(start, end, text[start:end]))
+        i += 1
+        while i < len(words) and words[i].start() < end:
+            i += 1
     return list(groups.values())
 
 
-def _owner_of(words: str, owner: dict[str, tuple[str, str]]) -> tuple[str, str] | None:
-    """The group of a match the folded lookup missed ("North Korean" for North Korea, a hyphen spaced)."""
-    key = re.sub(r"[-\s]+", " ", words.casefold())
-    for alias, hit in owner.items():
-        if re.sub(r"[-\s]+", " ", alias) == key or (alias.endswith("a") and key in (alias + "n", alias + "ns")):
-            return hit
-    return None
+def _joined(text: str, words: list[re.Match[str]]) -> bool:
+    """The words of a name follow each other (a space or a hyphen between them, never a sentence's end)."""
+    return all(re.fullmatch(r"[\s-]{1,3}", text[a.end() : b.start()]) for a, b in zip(words, words[1:]))
 
 
 def _shouting(text: str, at: int) -> bool:
@@ -106,10 +126,11 @@ def folded_matches(text: str, lookup: object) -> list[Group]:
     ("Mujahedeen-e Khalq"): capitalised runs of words looked up one by one."""
     found: dict[str, Group] = {}
     for m in re.finditer(r"(?<![\w-])[A-Z][\w'’]*(?:[-\s]+(?:e|of|the|al|el|[A-Z][\w'’]*))*(?:[-\s]+[A-Z][\w'’]*)", text):
-        entry = lookup(m.group())  # type: ignore[operator]
+        words = re.sub(r"['’]s$", "", m.group())  # "the Unification Church's youth wing"
+        entry = lookup(words)  # type: ignore[operator]
         if entry is not None:
-            group = found.setdefault(entry.name, Group(entry.name, known="gazetteer", why=f"spelt as {m.group()!r}"))
-            group.mentions.append(Span(m.start(), m.end(), m.group()))
+            group = found.setdefault(entry.name, Group(entry.name, known="gazetteer", why=f"spelt as {words!r}"))
+            group.mentions.append(Span(m.start(), m.start() + len(words), words))
     return list(found.values())
 
 
