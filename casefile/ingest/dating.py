@@ -43,7 +43,7 @@ _IN_MONTH = re.compile(
     r"\bin\s+(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)\b"
     r"(?!\s+(?:of\s+)?(?:\d|last|this|next))"
 )
-_YEAR = re.compile(r"(?<![\d./-])(1[89]\d\d|20[0-4]\d)(?![\d./-])")
+_YEAR = re.compile(r"(?<![\d./-])(1[89]\d\d|20[0-4]\d)(?![\d/-]|\.\d)")
 
 
 @dataclass
@@ -87,7 +87,9 @@ def published(text: str, metadata_date: str | None = None) -> tuple[date, Span |
     """The publication date: a full date in the dateline or byline (a short line near the top, a line that
     starts "Published"/"Posted", or "CITY, date —"); for a letter, the date it closes with; else the page's
     metadata. A date in the body ("I left on 3 February 2017") is never taken for it."""
-    letter = re.match(r"\s*(?:To|Dear)\b", text) is not None
+    from .subject import LETTER_OPENING
+
+    letter = re.match(LETTER_OPENING, text) is not None
     if not letter:
         for m in FULL_DATE.finditer(text[:500]):
             line_start = text.rfind("\n", 0, m.start()) + 1

@@ -19,7 +19,7 @@ from .names import Span
 JOIN = re.compile(
     r"\b(?:joined|joining|join|recruited|enlisted|(?:first )?approached|abducted|was taken|were taken|taken from|went to join|"
     r"travelled to|traveled to|crossed into|was sent to|arrived at|member since|"
-    r"(?:fought|served|member|been (?:with|a member|in the group|in the organi[sz]ation))\b[^.;]{0,60}?\bsince|"
+    r"(?:fought|served|worked for|member|been (?:with|a member|in the group|in the organi[sz]ation))\b[^.;]{0,60}?\bsince|"
     r"(?:been |was |were )?(?:with|in) (?:them|the group|the organi[sz]ation|the movement|it) since|"
     r"ingresó|se unió|se incorporó|trat (?:der|dem)|schloss sich)\b",
     re.I,

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from .names import NOT_NAMES, Span
 
 _PLACE = re.compile(
-    r"\b(?i:in|from|to|at|near|into|across|outside|via|towards|reached|inside|en|desde|aus|nach|bei|"
+    r"\b(?i:in|from|to|at|near|into|across|outside|via|through|towards|reached|inside|en|desde|aus|nach|bei|"
     r"outskirts of|province of|city of|region of|department of|state of|hometown of|town of|village of|"
     r"north of|south of|east of|west of|out of)[ \t]+(?:the[ \t]+)?"
 )
@@ -68,6 +68,8 @@ def _capitalised_run(rest: str) -> str:
         pos = m.end() + len(re.match(r"[ \t]+", rest[m.end() :]).group())  # type: ignore[union-attr]
     name = " ".join(out)
     if out and out[-1] in NOT_NAMES:  # "South Korean radio": a people's name, not a place
+        return ""
+    if re.match(r"[ \t]+of[ \t]+the[ \t]+[A-Z]", rest[len(" ".join(out)) :]):  # "the Community of the New Dawn"
         return ""
     if not name or _ORG_TAIL.search(name) or name in {"North", "South", "East", "West"}:
         return ""

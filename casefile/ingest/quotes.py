@@ -115,13 +115,15 @@ def _is_headline(text: str, para: tuple[int, int]) -> bool:
 
 
 def _scare(words: str, before: str, after: str) -> bool:
-    """A few words in quotation marks with no speech around them: a scare quote or a term, not speech."""
+    """Fewer than four words in quotation marks inside a sentence — a scare quote, a label ("a
+    distortion") — are not speech. A short quote that stands as its own utterance (after a colon, at
+    the start of a sentence, followed by its attribution) is."""
     n = len(_WORD.findall(words))
     if n >= 4:
         return False
-    if _SPEECH.search(before[-60:]) or _SPEECH.search(after[:40]) or before.rstrip().endswith(":"):
-        return n < 2 and not re.search(r"[.!?]$", words.strip())
-    return True
+    tail = before.rstrip()
+    stands = not tail or tail.endswith((":", ".", "!", "?", "\n")) or re.match(r"\s*,?\s*\w+\s+(?:" + SPEECH + r")\b", after, re.I)
+    return not (stands and (n >= 2 or re.search(r"[.!?]$", words.strip())))
 
 
 def find(text: str, cast: Cast) -> list[Quote]:

@@ -295,6 +295,9 @@ def score_one(scores: Scores, label: dict[str, Any], draft: dict[str, Any], wher
         overlap = fold(lab["phrase"]) in words or words in fold(lab["phrase"])
         value = _date_value(d.get("value"))
         inside = "/" in value and all(end.startswith(lab["value"]) for end in value.split("/"))
+        if "/" in lab["value"] and "/" in value and re.fullmatch(r"\d{4}/\d{4}", lab["value"]):
+            low, high = (int(y) for y in lab["value"].split("/"))
+            inside = inside or all(low <= int(end[:4]) <= high for end in value.split("/") if end[:4].isdigit())
         return overlap and (value == lab["value"] or inside)
 
     # a phrase the draft could not resolve is kept as written: only the values it gives are scored

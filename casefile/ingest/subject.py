@@ -17,7 +17,7 @@ LEAVING = re.compile(
     r"\b(?:left|leave|leaving|defect(?:ed|ion|or|ors)?|escap(?:ed|e|ing)|fled|flee|desert(?:ed|er)|"
     r"surrender(?:ed|s)?|walked out|crossed|abducted|joined|join|recruited|spent|former (?:member|fighter|"
     r"commander|soldier)|ex-(?:member|fighter|combatant)|returnee|repatriated|handed (?:him|her)self|"
-    r"fought|fighting|served|serving|disappeared|lived under|has been living|"
+    r"fought|fighting|served|serving|disappeared|lived under|has been living|worked for|married an?|"
     r"se entregó|desertó|abandonó|huyó|ingresó|se unió|verließ|floh|flüchtete|reiste|schloss sich)\b",
     re.I,
 )
@@ -50,7 +50,7 @@ def choose(cast: Cast) -> Choice:
         if person is not None:
             return _with_roles(cast, Choice(person, "named as the interviewee"))
     signed = [p for p in cast.people if "signature" in p.evidence]
-    if signed and re.match(r"\s*(?:To|Dear)\b", text):
+    if signed and re.match(LETTER_OPENING, text):
         return _with_roles(cast, Choice(signed[0], "signs the letter"))
     if re.search(r"^(?:Posted|Published)\b.*\bby\s+", text, re.M | re.I) and re.search(r"\bI\b", text):
         byline = re.search(r"^(?:Posted|Published)\b.*\bby\s+([^\n]+)", text, re.M | re.I)
@@ -76,6 +76,9 @@ def choose(cast: Cast) -> Choice:
         if acts:
             scored.append((score, rank, person))
     if not scored:
+        lede = _lede_subject(masked, cast)
+        if lede is not None:
+            return _with_roles(cast, Choice(lede, "the first person named after a lede about someone leaving"))
         return Choice(None, "no one named is reported joining or leaving")
     scored.sort(key=lambda s: (-s[0], s[1]))
     best = scored[0]
@@ -86,6 +89,28 @@ def choose(cast: Cast) -> Choice:
         if others:
             choice.unsure = f"the text reports more than one person leaving: {best[2].name}, " + ", ".join(others)
     return _with_roles(cast, choice)
+
+
+LETTER_OPENING = r"\s*(?:To|Dear|Dearest|My dear|Querid[oa]|Estimad[oa]|Liebe[rs]?|Cher|Chère|Hi|Hello)\b"
+
+
+def _lede_subject(masked: str, cast: Cast) -> Person | None:
+    """"A former recruiter who surrendered in December says … Hussein Omar, 29, said": when the lede
+    reports someone leaving before naming them, the first person then named (not a reporter or an
+    official by the words before the name) is that someone."""
+    mentions = cast.mentions()
+    if not mentions:
+        return None
+    first = mentions[0][0]
+    lede = masked[: first.start]
+    body_start = lede.find("\n\n")
+    if not LEAVING.search(lede[max(0, body_start) :] if body_start >= 0 else lede):
+        return None
+    for span, person in mentions:
+        near = masked[max(0, span.start - 60) : span.start]
+        if not OTHER_ROLES.search(near) and "byline" not in person.evidence:
+            return person
+    return None
 
 
 def _mask_quotes(text: str) -> str:
