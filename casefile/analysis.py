@@ -208,6 +208,7 @@ RULES: dict[str, Rule] = {
     "date-before-birth": Rule("error", "a date lies before the person's birth year"),
     "date-before-1900": Rule("warning", "a date before 1900; info when it was written so and corrected"),
     "left-before-joined": Rule("error", "left before joined"),
+    "unreviewed-draft": Rule("warning", "drafted by ingest and filed without review: check every value"),
     "event-order": Rule("warning", "timeline events, or joined/left/announced, in an impossible order"),
     "years-in-org": Rule("warning", "years_in_org disagrees with joined and left by more than a year"),
     "date-no-year": Rule("warning", "a date without a year (e.g. New Year's Eve)"),
@@ -291,6 +292,13 @@ def _years(a: str, b: str) -> float:
     return (date.fromisoformat(b) - date.fromisoformat(a)).days / 365.25
 
 
+def _review_rules(account: Account) -> Iterable[dict[str, Any]]:
+    if account.values.get("review") == "unreviewed":
+        yield _finding(
+            "unreviewed-draft", account, "review", "drafted by ingest and not yet reviewed against its source"
+        )
+
+
 def _membership_rules(account: Account) -> Iterable[dict[str, Any]]:
     joined, left = account.values.get("joined"), account.values.get("left")
     if joined and left and joined.min and left.max and left.max < joined.min:
@@ -343,7 +351,12 @@ def check(
     findings: list[dict[str, Any]] = []
     silenced = 0
     for account in store.query(flt, nested=True):
-        for finding in (*_date_rules(account, today), *_membership_rules(account), *_source_rules(account)):
+        for finding in (
+            *_date_rules(account, today),
+            *_membership_rules(account),
+            *_source_rules(account),
+            *_review_rules(account),
+        ):
             if rule not in (None, finding["rule"]):
                 continue
             if (finding["rule"], account.id) in ignored:

@@ -332,3 +332,10 @@ def m008_org_list_index(db: Database) -> None:
     rowid order, so the newest-last listing stops after 50 rows instead of sorting every match (issue 9, Q1:
     199 ms → 0.5 ms for an organisation with 190,000 accounts)."""
     db.execute("CREATE INDEX idx_accounts_org ON accounts (organization COLLATE NOCASE)")
+
+
+@migrations()
+def m017_review(db: Database) -> None:
+    """``review``: an account drafted by ``casefile ingest --accept`` and filed without a person's review
+    says so (``unreviewed``) until someone marks it ``reviewed`` (issue 22)."""
+    db.execute("ALTER TABLE accounts ADD COLUMN review TEXT")

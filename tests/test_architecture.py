@@ -32,6 +32,8 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.research",
         "casefile.organizing",
         "casefile.sourcing",
+        "casefile.ingesting",
+        "casefile.ingest",
         "casefile.audit",
         "casefile.maintenance",
         "casefile.privacy",

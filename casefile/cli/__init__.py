@@ -14,6 +14,7 @@ from casefile.cli import (
     config,
     editing,
     fastparams,
+    ingest,
     organizations,
     parts,
     records,
@@ -100,7 +101,7 @@ def _global(
     state.actor = actor
 
 
-for module in (records, transfer, research, analysis, editing):
+for module in (records, transfer, research, analysis, editing, ingest):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(organizations.org_app, name="org")
 app.add_typer(sources.source_app, name="source")

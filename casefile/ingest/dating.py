@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from casefile.dates import DateError
+
 from .names import Span
 
 _MONTH = (
@@ -33,7 +35,9 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _ON_WEEKDAY = re.compile(r"\bon\s+(?P<day>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
 _FOLLOWING = re.compile(r"\b(?:the following year|the next year|a year later|the year after)\b", re.I)
 _SEASON = {"spring": "21", "summer": "22", "autumn": "23", "fall": "23", "winter": "24"}
-_MONTH_NUMBER = {m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+_MONTH_NUMBER = {
+    m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
+}
 _MONTH_OF = re.compile(
     r"\b(?:the\s+)?(?P<part>spring|summer|autumn|fall|winter|January|February|March|April|May|June|July|August|"
     r"September|October|November|December)\s+(?:of\s+)?(?P<which>last|this)\s+year\b",
@@ -76,7 +80,7 @@ def to_day(words: str) -> date | None:
     cleaned = re.sub(r"\s+de\s+", " ", words)
     try:
         parsed = dates.parse_date(cleaned)
-    except Exception:
+    except (DateError, ValueError):
         return None
     if parsed.precision != "day" or parsed.min is None:
         return None
@@ -133,7 +137,7 @@ def relative(text: str, anchor: date | None, masked: str | None = None, age_now:
         if birth is not None:
             try:
                 value = relative_dates.resolve(f"at the age of {m.group('n')}", birth).edtf
-            except Exception:
+            except (DateError, ValueError):
                 value = None
         out.append(Dated(m.group(), m.start(), m.end(), value, True, "relative: an age, from the year of birth"))
     for phrase in _phrases(relative_dates, masked):
@@ -151,15 +155,26 @@ def relative(text: str, anchor: date | None, masked: str | None = None, age_now:
         if base is not None:
             try:
                 value = relative_dates.resolve(phrase, base, text=masked).edtf
-            except Exception:
+            except (DateError, ValueError):
                 value = None
-        out.append(Dated(text[phrase.start : phrase.end], phrase.start, phrase.end, value, True, f"relative: {phrase.rule}"))
+        out.append(
+            Dated(text[phrase.start : phrase.end], phrase.start, phrase.end, value, True, f"relative: {phrase.rule}")
+        )
     for m in _ON_WEEKDAY.finditer(masked):
         value = None
         if anchor is not None:
             back = (anchor.weekday() - WEEKDAYS.index(m.group("day").lower())) % 7
             value = (anchor - timedelta(days=back)).isoformat()
-        out.append(Dated(text[m.start() : m.end()], m.start(), m.end(), value, True, "relative: the weekday on or before publication"))
+        out.append(
+            Dated(
+                text[m.start() : m.end()],
+                m.start(),
+                m.end(),
+                value,
+                True,
+                "relative: the weekday on or before publication",
+            )
+        )
     for m in _MONTH_OF.finditer(masked):
         value = None
         if anchor is not None:
@@ -167,17 +182,25 @@ def relative(text: str, anchor: date | None, masked: str | None = None, age_now:
             part = m.group("part").lower()
             code = _SEASON.get(part) or f"{_MONTH_NUMBER[part[:3]]:02d}"
             value = f"{year}-{code}"
-        out.append(Dated(m.group(), m.start(), m.end(), value, True, "relative: a month or season of this or last year"))
+        out.append(
+            Dated(m.group(), m.start(), m.end(), value, True, "relative: a month or season of this or last year")
+        )
     for m in _IN_MONTH.finditer(masked):
         value = None
         if anchor is not None:
             month = _MONTH_NUMBER[m.group("month")[:3].lower()]
             year = anchor.year if month <= anchor.month else anchor.year - 1
             value = f"{year}-{month:02d}"
-        out.append(Dated(m.group(), m.start(), m.end(), value, True, "relative: a month with no year, on or before publication"))
+        out.append(
+            Dated(
+                m.group(), m.start(), m.end(), value, True, "relative: a month with no year, on or before publication"
+            )
+        )
     for m in _FOLLOWING.finditer(masked):
         year = _year_before(text, m.start())
-        out.append(Dated(m.group(), m.start(), m.end(), str(year + 1) if year else None, True, "relative: the year after"))
+        out.append(
+            Dated(m.group(), m.start(), m.end(), str(year + 1) if year else None, True, "relative: the year after")
+        )
     out.sort(key=lambda d: d.start)
     return _no_overlap(out)
 

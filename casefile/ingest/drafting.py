@@ -63,7 +63,6 @@ def draft(
     metadata: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The draft of one text (already reduced to its main text). ``orgs``: the user's organisations."""
-    from casefile import gazetteer
 
     metadata = metadata or {}
     record: dict[str, Any] = {}
@@ -112,7 +111,9 @@ def draft(
 
     others = [m for p in cast.people if p is not choice.person for m in p.mentions]
     first_person = "letter" in choice.why or "first person" in choice.why or "interviewee" in choice.why
-    sentences = facts.about_subject(text, subject_spans, others, first_person) if subject_spans else facts._sentences(text)
+    sentences = (
+        facts.about_subject(text, subject_spans, others, first_person) if subject_spans else facts._sentences(text)
+    )
     spanned = facts.span_of_years(text, sentences)
     for key, trigger in (("joined", facts.JOIN), ("left", facts.LEAVE)):
         found = facts.when_near(text, sentences, trigger, key, relatives, skip=pub[1] if pub else None)
@@ -130,8 +131,16 @@ def draft(
             record[f"{key}_derived"] = value
         evidence[key] = [_ev(found.span, found.rule)]
     for span, likely in facts.implausible_years(text):
-        flags.append({"as_written": span.words, "likely": likely, "start": span.start, "end": span.end,
-                      "words": span.words, "why": "a year before 1900 in a life told today; likely a typo"})
+        flags.append(
+            {
+                "as_written": span.words,
+                "likely": likely,
+                "start": span.start,
+                "end": span.end,
+                "words": span.words,
+                "why": "a year before 1900 in a life told today; likely a typo",
+            }
+        )
     dur = facts.duration(text, sentences)
     if dur is not None:
         record["years_in_org"] = dur.value
@@ -207,7 +216,9 @@ def _derive_membership(record: dict[str, Any], evidence: dict[str, list[dict[str
         evidence[want] = [*evidence.get(have, []), *evidence.get("years_in_org", [])]
         for ev in evidence[want]:
             ev = dict(ev)
-        evidence[want] = [dict(ev, rule=f"derived: {have} {value} {'-' if sign < 0 else '+'} {years} years") for ev in evidence[want]]
+        evidence[want] = [
+            dict(ev, rule=f"derived: {have} {value} {'-' if sign < 0 else '+'} {years} years") for ev in evidence[want]
+        ]
 
 
 def _age_of(text: str, person: Any) -> int | None:

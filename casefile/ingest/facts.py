@@ -14,12 +14,16 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from casefile.dates import DateError
+
 from .names import Span
 
 JOIN = re.compile(
-    r"\b(?:joined|joining|join|recruited|enlisted|(?:first )?approached|abducted|was taken|were taken|taken from|went to join|"
+    r"\b(?:joined|joining|join|recruited|enlisted|(?:first )?approached|abducted|was taken|were taken|taken from|"
+    r"went to join|"
     r"travelled to|traveled to|crossed into|was sent to|arrived at|member since|"
-    r"(?:fought|served|worked for|member|been (?:with|a member|in the group|in the organi[sz]ation))\b[^.;]{0,60}?\bsince|"
+    r"(?:fought|served|worked for|member|been (?:with|a member|in the group|in the organi[sz]ation))"
+    r"\b[^.;]{0,60}?\bsince|"
     r"(?:been |was |were )?(?:with|in) (?:them|the group|the organi[sz]ation|the movement|it) since|"
     r"ingresó|se unió|se incorporó|trat (?:der|dem)|schloss sich)\b",
     re.I,
@@ -38,7 +42,11 @@ NUMBER_WORDS = {
     "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
     "a": 1, "an": 1,
 }  # fmt: skip
-_NUM = r"(?:\d{1,2}(?:\.\d)?|(?:twenty|thirty|forty|fifty)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen)"
+_NUM = (
+    r"(?:\d{1,2}(?:\.\d)?|(?:twenty|thirty|forty|fifty)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?|"
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|"
+    r"eighteen|nineteen)"
+)
 DURATION = re.compile(
     rf"(?P<qual>more than|over|nearly|almost|about|around|some|roughly|close to|at least|less than|under)?\s*"
     rf"(?P<n>{_NUM}|a|two|three)\s+(?P<unit>years?|decades?)\b",
@@ -132,7 +140,9 @@ def when_near(
             clause_end = _clause_end(sentence, t.end())
             lo, hi = s + t.end(), s + clause_end
             rel = next((r for r in relatives if lo <= r.start < hi and r.value), None)
-            year = next((y for y in YEAR.finditer(sentence, t.end(), clause_end) if not _is_age_or_count(sentence, y)), None)
+            year = next(
+                (y for y in YEAR.finditer(sentence, t.end(), clause_end) if not _is_age_or_count(sentence, y)), None
+            )
             if year is None and rel is None and trigger is JOIN:  # "in April 2014 … crossed into Syria to join"
                 lead_start = max(0, t.start() - 70)
                 lead = sentence[lead_start : t.start()]
@@ -140,15 +150,15 @@ def when_near(
                     x for x in LEAVE.finditer(lead) if not _left_something_else(sentence, lead_start + x.end())
                 ]
                 if not real_leaving:
-                    years = [y for y in YEAR.finditer(sentence, max(0, t.start() - 70), t.start())]
+                    years = list(YEAR.finditer(sentence, max(0, t.start() - 70), t.start()))
                     year = years[-1] if years and not _is_age_or_count(sentence, years[-1]) else None
             if rel is not None and (year is None or rel.start < s + year.start()):
-                return Found(rel.value, Span(rel.start, rel.end, rel.words), f"{rule}: '{t.group()}' … {rel.rule} (derived)")
+                return Found(
+                    rel.value, Span(rel.start, rel.end, rel.words), f"{rule}: '{t.group()}' … {rel.rule} (derived)"
+                )
             if year is not None:
                 wide = _with_month(text, s + year.start(), s + year.end())
-                return Found(
-                    _edtf_of(wide.words, year.group()), wide, f"{rule}: '{t.group()}' … year"
-                )
+                return Found(_edtf_of(wide.words, year.group()), wide, f"{rule}: '{t.group()}' … year")
     return None
 
 
@@ -160,7 +170,7 @@ _GROUP_NOUNS = re.compile(
 
 
 def _left_something_else(sentence: str, at: int) -> bool:
-    """"left her parents' house", "fled his village": the verb's object is not the group."""
+    """ "left her parents' house", "fled his village": the verb's object is not the group."""
     verb = re.search(r"(\w+)\W*$", sentence[:at])
     if verb is None or verb.group(1).lower() not in {"left", "leaving", "fled", "fleeing", "quit", "abandonó"}:
         return False
@@ -180,7 +190,7 @@ SPAN = re.compile(
 
 
 def span_of_years(text: str, sentences: list[tuple[int, int]]) -> tuple[Found, Found] | None:
-    """"from 2011 until the autumn of 2020" in a sentence about the subject's membership: joined and left."""
+    """ "from 2011 until the autumn of 2020" in a sentence about the subject's membership: joined and left."""
     for s, e in sentences:
         m = SPAN.search(text, s, e)
         if m and IN_GROUP.search(text[s : m.start()]) or (m and re.search(r"member|with them|in the group", text[s:e])):
@@ -219,7 +229,7 @@ def _edtf_of(words: str, year: str) -> str:
             parsed = dates.parse_date(words)
             if parsed.edtf:
                 return parsed.edtf
-        except Exception:
+        except (DateError, ValueError):
             pass
     return year
 
@@ -240,22 +250,28 @@ def _is_age_or_count(sentence: str, year: re.Match[str]) -> bool:
 
 
 def duration(text: str, sentences: list[tuple[int, int]]) -> Found | None:
-    """"for 34 years", "after 24 years", "more than seven years with the rebels" → ``34``/``>7``."""
+    """ "for 34 years", "after 24 years", "more than seven years with the rebels" → ``34``/``>7``."""
     masked = _mask_quotes(text)
     for s, e in sentences:
         sentence = masked[s:e]
         for m in DURATION.finditer(sentence):
             before = sentence[max(0, m.start() - 70) : m.start()]
             after = sentence[m.end() : m.end() + 60]
-            opening = not sentence[: m.start()].strip(" \n\"'“(").lower().rstrip() in ("", "for") and False
-            if re.fullmatch(r"\s*for\s*", sentence[: m.start()], re.I) and re.match(r",?\s+[^.]{0,60}\b(?:lived|was|spent|served|fought|belonged)\b", after):
+            opening = sentence[: m.start()].strip(" \n\"'“(").lower().rstrip() not in ("", "for") and False
+            if re.fullmatch(r"\s*for\s*", sentence[: m.start()], re.I) and re.match(
+                r",?\s+[^.]{0,60}\b(?:lived|was|spent|served|fought|belonged)\b", after
+            ):
                 before = "spent "  # "For eleven years, Ruth Abernathy lived on a farm run by a group"
             del opening
-            if re.match(r"\s+(?:ago|old|later|earlier|since)\b", after) or re.search(r"(?:sentenced to|prison|jail)\s*$", before[-20:]):
+            if re.match(r"\s+(?:ago|old|later|earlier|since)\b", after) or re.search(
+                r"(?:sentenced to|prison|jail)\s*$", before[-20:]
+            ):
                 continue
             if re.search(r"\baged?\b|\bat\s*$", before):
                 continue
-            if not (IN_GROUP.search(before) or IN_GROUP.search(after[:40]) or re.match(r"\s+(?:inside|in|with)\b", after)):
+            if not (
+                IN_GROUP.search(before) or IN_GROUP.search(after[:40]) or re.match(r"\s+(?:inside|in|with)\b", after)
+            ):
                 continue
             n = number(m.group("n"))
             if n is None:
@@ -265,7 +281,9 @@ def duration(text: str, sentences: list[tuple[int, int]]) -> Found | None:
             qual = QUALIFIER.get((m.group("qual") or "").lower(), "")
             words_start = s + (m.start("qual") if m.group("qual") else m.start("n"))
             value = f"{qual}{int(n) if n == int(n) else n}"
-            return Found(value, Span(words_start, s + m.end(), text[words_start : s + m.end()]), "duration in the group")
+            return Found(
+                value, Span(words_start, s + m.end(), text[words_start : s + m.end()]), "duration in the group"
+            )
     return None
 
 

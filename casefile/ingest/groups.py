@@ -56,7 +56,9 @@ def _tokens_of(name: str) -> tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=8)
-def _index(known: tuple[tuple[str, tuple[str, ...], str], ...]) -> dict[str, list[tuple[tuple[str, ...], bool, str, str]]]:
+def _index(
+    known: tuple[tuple[str, tuple[str, ...], str], ...],
+) -> dict[str, list[tuple[tuple[str, ...], bool, str, str]]]:
     """First word (folded) → (the name's words, whether case must match, group, where known), longest first.
     An acronym (MEK, LeT, IS) matches only as written; other names in any case."""
     index: dict[str, list[tuple[tuple[str, ...], bool, str, str]]] = {}
@@ -89,8 +91,13 @@ def find(text: str, known: Iterable[tuple[str, Iterable[str], str]]) -> list[Gro
                 continue
             same = all(
                 (g.group() == a if exact else g.group().casefold() == a.casefold())
-                or (k == n - 1 and not exact and a.endswith("a") and g.group().casefold() in (a.casefold() + "n", a.casefold() + "ns"))
-                for k, (g, a) in enumerate(zip(got, alias))
+                or (
+                    k == n - 1
+                    and not exact
+                    and a.endswith("a")
+                    and g.group().casefold() in (a.casefold() + "n", a.casefold() + "ns")
+                )
+                for k, (g, a) in enumerate(zip(got, alias, strict=True))
             )
             if same and _joined(text, got):
                 hit = (name, origin, got[0].start(), got[-1].end())
@@ -109,7 +116,7 @@ def find(text: str, known: Iterable[tuple[str, Iterable[str], str]]) -> list[Gro
 
 def _joined(text: str, words: list[re.Match[str]]) -> bool:
     """The words of a name follow each other (a space or a hyphen between them, never a sentence's end)."""
-    return all(re.fullmatch(r"[\s-]{1,3}", text[a.end() : b.start()]) for a, b in zip(words, words[1:]))
+    return all(re.fullmatch(r"[\s-]{1,3}", text[a.end() : b.start()]) for a, b in zip(words, words[1:], strict=False))
 
 
 def _shouting(text: str, at: int) -> bool:
@@ -125,7 +132,9 @@ def folded_matches(text: str, lookup: object) -> list[Group]:
     """Groups named in a spelling no list has but the gazetteer folds to a known group
     ("Mujahedeen-e Khalq"): capitalised runs of words looked up one by one."""
     found: dict[str, Group] = {}
-    for m in re.finditer(r"(?<![\w-])[A-Z][\w'’]*(?:[-\s]+(?:e|of|the|al|el|[A-Z][\w'’]*))*(?:[-\s]+[A-Z][\w'’]*)", text):
+    for m in re.finditer(
+        r"(?<![\w-])[A-Z][\w'’]*(?:[-\s]+(?:e|of|the|al|el|[A-Z][\w'’]*))*(?:[-\s]+[A-Z][\w'’]*)", text
+    ):
         words = re.sub(r"['’]s$", "", m.group())  # "the Unification Church's youth wing"
         entry = lookup(words)  # type: ignore[operator]
         if entry is not None:
@@ -158,7 +167,11 @@ def choose(text: str, groups: list[Group], subject_spans: list[Span]) -> Group |
             window = text[max(0, span.start - 80) : span.end + 40]
             if MEMBERSHIP.search(window):
                 score += 2
-            if re.search(r"\b(?:run by|spokes\w+ for|statement|according to|told|reporters?|agency)\b", text[max(0, span.start - 40) : span.start], re.I):
+            if re.search(
+                r"\b(?:run by|spokes\w+ for|statement|according to|told|reporters?|agency)\b",
+                text[max(0, span.start - 40) : span.start],
+                re.I,
+            ):
                 score -= 1.5
             if any(abs(s.start - span.start) < 250 for s in subject_spans):
                 score += 1

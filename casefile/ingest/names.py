@@ -45,9 +45,7 @@ MALE = re.compile(
 )
 _NAME_TOKEN = r"(?:[A-Z][a-zà-ÿ'’]+(?:-[A-Z]?[a-zà-ÿ'’]+)*|[A-Z]\.(?:\s?[A-Z]\.)*|[A-Z][a-z]?\.|[A-ZÀ-Þ][a-zà-ÿ]+)"
 _PARTICLE = r"(?:de|da|dos|van|von|der|den|el|El|al|al-|Al-|bin|ibn|Abu|Abd|Abdel|Abdul|ul|la|le|du|de la)"
-_CANDIDATE = re.compile(
-    rf"(?<![\w-])(?:{_NAME_TOKEN})(?:[ \t]+(?:{_PARTICLE}[ \t]+)?(?:{_NAME_TOKEN}))*(?![\w-])"
-)
+_CANDIDATE = re.compile(rf"(?<![\w-])(?:{_NAME_TOKEN})(?:[ \t]+(?:{_PARTICLE}[ \t]+)?(?:{_NAME_TOKEN}))*(?![\w-])")
 NOT_NAMES = {
     # capitalised function words, months, days, and words that start sentences
     *"""A An The This That These Those He She It We They I You His Her Its Our Their My Your In On At By For From
@@ -245,7 +243,7 @@ def find(text: str, not_people: Iterable[str] = ()) -> Cast:
             owner.mentions.append(span)
         elif cues & {"title", "age", "apposition", "identified", "speech", "byline"}:
             _add(cast, span, cues)
-    for span, _cues_ in candidates:  # "Ha Tae-keung" after "Ha" was taken for a person: the fuller name
+    for span, _ in candidates:  # "Ha Tae-keung" after "Ha" was taken for a person: the fuller name
         if cast.person_of(span) is not None or len(span.words.split()) < 2:
             continue
         tokens = _tokens(span.words)
@@ -321,7 +319,9 @@ def _cues(text: str, span: Span) -> set[str]:
         cues.add("life")
     if re.match(r"^\s*,?\s+(?:said|says|told|added|recalled|wrote|answered|asked|dijo|afirmó|sagte)\b", after):
         cues.add("speech")
-    if re.search(r"\b(?:said|says|told|added|recalled|answered|sagte|dijo)\s+$", before) and re.match(r"^\s*[.,]", after):
+    if re.search(r"\b(?:said|says|told|added|recalled|answered|sagte|dijo)\s+$", before) and re.match(
+        r"^\s*[.,]", after
+    ):
         cues.add("speech")
     if _IDENTIFIED.search(before):
         cues.add("identified")
@@ -390,7 +390,9 @@ def _signature(cast: Cast) -> None:
         if k > 0 and re.search(r"^(?:Your|Yours|With love|Love|Sincerely|Regards|Best)\b.*,\s*$", lines[k - 1].group()):
             words = line.group().strip()
             if _CANDIDATE.fullmatch(words):
-                span = Span(line.start() + line.group().find(words), line.start() + line.group().find(words) + len(words), words)
+                span = Span(
+                    line.start() + line.group().find(words), line.start() + line.group().find(words) + len(words), words
+                )
                 person = next((p for p in cast.people if _tokens(words) <= _tokens(p.name)), None)
                 if person is None:
                     person = Person(words, [span], {"signature"})

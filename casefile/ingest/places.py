@@ -23,7 +23,9 @@ _NOT_PLACE = re.compile(
     r"Human|Islamic State|Taliban|Mojahedin|Mujahedin|Mujahedeen|People|Revolutionary|Lord|Exit|World|UN\b|"
     r"God|Paradise)",
 )
-_PLACE_WORDS = re.compile(r"\b(?:Camp|camp|forest|River|Mountains|mountains|Province|province|region|Region|district|department)\b")
+_PLACE_WORDS = re.compile(
+    r"\b(?:Camp|camp|forest|River|Mountains|mountains|Province|province|region|Region|district|department)\b"
+)
 
 
 @functools.lru_cache(maxsize=1024)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from .names import Cast, Span
 
 #: Opening mark → the closing marks that may end it. Straight double quotes pair with themselves.
-PAIRS = {"“": "”\"", "\"": "\"”“", "«": "»", "„": "“\"”", "‹": "›", "»": "«"}
+PAIRS = {"“": '”"', '"': '"”“', "«": "»", "„": '“"”', "‹": "›", "»": "«"}
 SPEECH = (
     r"said|says|say|told|tells|added|adds|recalled|recalls|explained|explains|wrote|writes|asked|asks|"
     r"answered|answers|replied|stated|states|continued|insisted|admitted|noted|remembered|remembers|"
@@ -67,7 +67,7 @@ def _marks(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
             depth_single = False
             while j < end:
                 d = text[j]
-                if d in closers and (d != "\"" or _closes(text, j, end)):
+                if d in closers and (d != '"' or _closes(text, j, end)):
                     break
                 if d == "“" and c == "“":  # an opening curly quote before the close: unbalanced, give up
                     j = end
@@ -94,7 +94,7 @@ def _opens_single(text: str, i: int, floor: int) -> bool:
 
 
 def _opens(text: str, i: int, floor: int) -> bool:
-    if text[i] != "\"":
+    if text[i] != '"':
         return True
     before = text[i - 1] if i > floor else " "
     return not (before.isalnum() or before in ".,;:!?")
@@ -122,7 +122,11 @@ def _scare(words: str, before: str, after: str) -> bool:
     if n >= 4:
         return False
     tail = before.rstrip()
-    stands = not tail or tail.endswith((":", ".", "!", "?", "\n")) or re.match(r"\s*,?\s*\w+\s+(?:" + SPEECH + r")\b", after, re.I)
+    stands = (
+        not tail
+        or tail.endswith((":", ".", "!", "?", "\n"))
+        or re.match(r"\s*,?\s*\w+\s+(?:" + SPEECH + r")\b", after, re.I)
+    )
     return not (stands and (n >= 2 or re.search(r"[.!?]$", words.strip())))
 
 
@@ -201,10 +205,20 @@ def _attribute(
         if span is not None:
             _set(quote, span, cast, "colon")
             return
-    if previous is not None and previous.speaker and text[previous.end : i].strip(" ,.\"”“«»„'\n") .lower() in _CONTINUATION:
+    if (
+        previous is not None
+        and previous.speaker
+        and text[previous.end : i].strip(" ,.\"”“«»„'\n").lower() in _CONTINUATION
+    ):
         quote.speaker, quote.speaker_span, quote.rule = previous.speaker, previous.speaker_span, "continues"
         return
-    if previous is not None and previous.speaker and re.fullmatch(r"[\"”»']?\s*(?:[,.]?\s*\w+\s+(?:" + SPEECH + r")[^\"“«„]*)?", text[previous.end + 1 : i], re.I):
+    if (
+        previous is not None
+        and previous.speaker
+        and re.fullmatch(
+            r"[\"”»']?\s*(?:[,.]?\s*\w+\s+(?:" + SPEECH + r")[^\"“«„]*)?", text[previous.end + 1 : i], re.I
+        )
+    ):
         quote.speaker, quote.speaker_span, quote.rule = previous.speaker, previous.speaker_span, "continues"
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from casefile.errors import InputError
 
 #: Longest text drafted (characters of the working copy). A 50 MB text is not an article.
 MAX_CHARS = 2_000_000
@@ -78,7 +78,13 @@ def _html(page: str, name: str) -> Document:
     title = (doc.title or "").strip()
     body = re.sub(r"\n+", "\n\n", doc.text.strip())  # one paragraph a line → blank lines between them
     text = f"{title}\n\n{body}" if title and not body.startswith(title) else body
-    meta = {"title": title or None, "author": doc.author, "published": doc.date, "sitename": doc.sitename, "url": doc.url}
+    meta = {
+        "title": title or None,
+        "author": doc.author,
+        "published": doc.date,
+        "sitename": doc.sitename,
+        "url": doc.url,
+    }
     return Document(text, "text/html", {k: v for k, v in meta.items() if v})
 
 
@@ -92,7 +98,7 @@ def _pdf(data: bytes, name: str) -> Document:
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]
-    except Exception as exc:  # pypdf raises many kinds for a damaged file
+    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds (and plain ones) for a damaged file
         raise InputError(f"{name}: not a readable PDF ({type(exc).__name__})") from None
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:

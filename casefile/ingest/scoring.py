@@ -44,7 +44,7 @@ GOALS: dict[str, tuple[str, float]] = {
     "places": ("precision", 0.80),
 }
 
-_QUOTE_MARKS = str.maketrans({c: '"' for c in "“”„‟«»‹›″"} | {c: "'" for c in "‘’‚‛′`"})
+_QUOTE_MARKS = str.maketrans(dict.fromkeys("“”„‟«»‹›″", '"') | dict.fromkeys("‘’‚‛′`", "'"))
 _EDGE = " \t\n\"'.,;:!?…—–-"
 
 
@@ -233,7 +233,9 @@ def score_one(scores: Scores, label: dict[str, Any], draft: dict[str, Any], wher
 
     org = record.get("organization")
     accept = {fold(n) for n in [label["organisation"]["name"], *label["organisation"]["accept"]]}
-    _single(scores, "organisation", org, bool(org) and fold(org) in accept and backed(draft, "organization"), True, where)
+    _single(
+        scores, "organisation", org, bool(org) and fold(org) in accept and backed(draft, "organization"), True, where
+    )
 
     for key in ("joined", "left"):
         lab = label.get(key)
@@ -286,7 +288,14 @@ def score_one(scores: Scores, label: dict[str, Any], draft: dict[str, Any], wher
 
     _items(scores, "places", places, label.get("places", []), place_match, where)
     _items(scores, "reasons", list(record.get("reasons", [])), label.get("reasons", []), lambda a, b: a == b, where)
-    _items(scores, "allegations", list(record.get("allegations", [])), label.get("allegations", []), lambda a, b: a == b, where)
+    _items(
+        scores,
+        "allegations",
+        list(record.get("allegations", [])),
+        label.get("allegations", []),
+        lambda a, b: a == b,
+        where,
+    )
 
     resolved = draft.get("dates", [])
 
@@ -301,7 +310,9 @@ def score_one(scores: Scores, label: dict[str, Any], draft: dict[str, Any], wher
         return overlap and (value == lab["value"] or inside)
 
     # a phrase the draft could not resolve is kept as written: only the values it gives are scored
-    relative = [d for d in resolved if isinstance(d, dict) and d.get("relative") and d.get("value") and reproduces(text, d)]
+    relative = [
+        d for d in resolved if isinstance(d, dict) and d.get("relative") and d.get("value") and reproduces(text, d)
+    ]
     _items(scores, "relative dates", relative, label.get("relative_dates", []), date_match, where)
 
     flags = [f for f in draft.get("flags", []) if isinstance(f, dict) and f.get("as_written")]
@@ -330,7 +341,7 @@ def _places(record: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _same_duration(drafted: Any, labelled: dict[str, Any]) -> bool:
-    """"34", 34, ">7", "~10" against ``{"value": 34, "qualifier": "="}``."""
+    """ "34", 34, ">7", "~10" against ``{"value": 34, "qualifier": "="}``."""
     if drafted is None:
         return False
     m = re.fullmatch(r"\s*([<>~=]?)\s*(\d+(?:\.\d+)?)\s*", str(drafted))
@@ -364,7 +375,9 @@ def cases(labels: Path) -> Iterable[Case]:
             continue
         if "quotes_by_offset" in label:
             content = text_path.read_text(encoding="utf-8")
-            label["quotes"] = [{"text": content[q["start"] : q["end"]], "speaker": q["speaker"]} for q in label["quotes_by_offset"]]
+            label["quotes"] = [
+                {"text": content[q["start"] : q["end"]], "speaker": q["speaker"]} for q in label["quotes_by_offset"]
+            ]
         yield Case(path.stem, label, text_path)
 
 

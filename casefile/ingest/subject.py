@@ -83,7 +83,9 @@ def choose(cast: Cast) -> Choice:
     scored.sort(key=lambda s: (-s[0], s[1]))
     best = scored[0]
     choice = Choice(best[2], "named most, with the words of leaving around the name")
-    pair = re.search(r"\b(?:two|three|both)\b[^.]{0,80}?\b(?:men|women|soldiers|defectors|fighters|members)\b", text, re.I)
+    pair = re.search(
+        r"\b(?:two|three|both)\b[^.]{0,80}?\b(?:men|women|soldiers|defectors|fighters|members)\b", text, re.I
+    )
     if pair:
         others = [p.name for _, _, p in scored[1:] if _named_together(text, best[2], p)]
         if others:
@@ -95,7 +97,7 @@ LETTER_OPENING = r"\s*(?:To|Dear|Dearest|My dear|Querid[oa]|Estimad[oa]|Liebe[rs
 
 
 def _lede_subject(masked: str, cast: Cast) -> Person | None:
-    """"A former recruiter who surrendered in December says … Hussein Omar, 29, said": when the lede
+    """ "A former recruiter who surrendered in December says … Hussein Omar, 29, said": when the lede
     reports someone leaving before naming them, the first person then named (not a reporter or an
     official by the words before the name) is that someone."""
     mentions = cast.mentions()
