@@ -94,7 +94,8 @@ _AGE_AFTER = re.compile(
 _IDENTIFIED = re.compile(
     r"(?:identified\b[^.]{0,40}?(?:only |just )?(?:as|by (?:his|her|their) (?:initials|first name|family names?)),?|"
     r"known (?:only )?as|called|named|asked to be identified only as|whose full name cannot be published[^.]*?,?|"
-    r"identificad[oa] como|conocid[oa] como|llamad[oa]|alias)\s*$",
+    r"identificad[oa] como|conocid[oa] como|llamad[oa]|alias)"
+    r"(?:\s*[A-Z][\w'’.-]*(?:\s+[A-Z][\w'’.-]*)?\s*(?:,|and))?\s*$",  # "… family names, Ri and Choe"
     re.I,
 )
 
