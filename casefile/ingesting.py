@@ -98,7 +98,11 @@ def draft(item: Input, orgs: list[tuple[str, list[str]]]) -> dict[str, Any]:
 def record_of(draft: dict[str, Any]) -> dict[str, Any]:
     """The record ``import`` reads, from a draft: values as written (a relative date as its words, with
     the publication date it counts from), derived values only where the words cannot be filed."""
-    record = {k: v for k, v in draft.get("record", {}).items() if not _NOT_FIELDS.search(k)}
+    from . import model
+
+    known = set(model.JSON_KEYS) | set(model.NESTED)
+    # what this database's registry can hold (a part a newer casefile drafts, e.g. places, is left out)
+    record = {k: v for k, v in draft.get("record", {}).items() if not _NOT_FIELDS.search(k) and k in known}
     for key in ("joined", "left"):
         written = record.get(key)
         derived = draft["record"].get(f"{key}_derived")

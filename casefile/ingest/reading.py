@@ -15,6 +15,8 @@ from typing import Any
 
 from casefile.errors import InputError
 
+#: Fewest words of main text an HTML page must have to be read as an article.
+MIN_WORDS = 15
 #: Longest text drafted (characters of the working copy). A 50 MB text is not an article.
 MAX_CHARS = 2_000_000
 
@@ -73,8 +75,9 @@ def _html(page: str, name: str) -> Document:
     doc = trafilatura.bare_extraction(
         page, include_comments=False, include_tables=False, favor_precision=True, with_metadata=True
     )
-    if doc is None or not (doc.text or "").strip():
-        raise InputError(f"{name}: no article text found in the page")
+    words = len((doc.text or "").split()) if doc is not None else 0
+    if doc is None or words < MIN_WORDS:  # navigation, a login wall, a cookie banner: not an article
+        raise InputError(f"{name}: no article text found in the page ({words} words of main text)")
     title = (doc.title or "").strip()
     body = re.sub(r"\n+", "\n\n", doc.text.strip())  # one paragraph a line → blank lines between them
     text = f"{title}\n\n{body}" if title and not body.startswith(title) else body
