@@ -143,13 +143,13 @@ def test_review_in_the_editor_files_what_the_user_saved(tmp_path: Path) -> None:
         "import sys, pathlib\n"
         "p = pathlib.Path(sys.argv[1]); text = p.read_text(encoding='utf-8')\n"
         f"pathlib.Path({str(seen)!r}).write_text(text, encoding='utf-8')\n"
-        "p.write_text(text.replace('\"Reza Tavakoli\"', '\"Reza T.\"', 1), encoding='utf-8')\n",
+        'p.write_text(text.replace(\'"name": "Abdul Ghafoor"\', \'"name": "A. Ghafoor"\', 1), encoding=\'utf-8\')\n',
         encoding="utf-8",
     )
     leader, follower = pty.openpty()
     try:
         done = subprocess.run(
-            [sys.executable, "-m", "casefile", "--db", str(db), "ingest", str(EVAL / "01-news-camp-ashraf.txt")],
+            [sys.executable, "-m", "casefile", "--db", str(db), "ingest", str(EVAL / "13-taliban-reintegration.txt")],
             stdin=follower,
             capture_output=True,
             env={**os.environ, "EDITOR": f"{sys.executable} {editor}"},
@@ -161,11 +161,11 @@ def test_review_in_the_editor_files_what_the_user_saved(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     review = seen.read_text(encoding="utf-8")
     assert "# casefile ingest: a drafted account" in review
-    assert '# from "Reza Tavakoli"' in review or '# from "Reza Tavakoli' in review
+    assert '# from "Abdul Ghafoor"' in review or '# from "Mullah Abdul Ghafoor' in review
     new_id = done.stdout.decode().strip()
     record = json.loads(run(db, "show", new_id, "-f", "json").stdout)
     record = record[0] if isinstance(record, list) else record
-    assert record["name"] == "Reza T." and record["review"] == "reviewed"
+    assert record["name"] == "A. Ghafoor" and record["review"] == "reviewed"
 
 
 def test_emptying_the_review_files_nothing(tmp_path: Path) -> None:

@@ -1,7 +1,9 @@
 """``casefile ingest``: draft an account from an article, a letter or an interview, review it, file it."""
 
+import contextlib
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, Optional
 
@@ -69,7 +71,7 @@ def ingest(
     orgs = ingesting.known_organisations(store)
     several = len(sources) > 1 or any(Path(s).is_dir() for s in sources)
     done = 0
-    with progress("drafting") as advance:
+    with progress("drafting") if not interactive else _no_progress() as advance:
         for item in ingesting.inputs(sources, sys.stdin):  # one text in memory at a time
             done += 1
             draft = ingesting.draft(item, orgs)
@@ -89,6 +91,11 @@ def ingest(
         raise errors.InputError("no text to ingest: the folders hold no .txt, .md, .html or .pdf file")
     if draft_out is not None:
         typer.echo(f"{done} draft{'s' if done != 1 else ''} written to {draft_out}", err=True)
+
+
+@contextlib.contextmanager
+def _no_progress() -> Iterator[None]:
+    yield None  # the editor has the terminal while a draft is reviewed
 
 
 def _store(create: bool) -> Any:
