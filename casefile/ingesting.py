@@ -106,9 +106,12 @@ def record_of(draft: dict[str, Any]) -> dict[str, Any]:
     for key in ("joined", "left"):
         written = record.get(key)
         derived = draft["record"].get(f"{key}_derived")
-        if derived and isinstance(written, str) and re.match(r"(?:left|joined) [-+] ", written):
-            record[key] = derived  # arithmetic ("left - 34 years"): file the result, say how in the note
-            record[f"{key}_note"] = f"derived by ingest: {written}"
+        if derived and isinstance(written, str) and not _readable(written):
+            # arithmetic ("left - 34 years") or a phrase the date grammar does not read ("on Sunday"):
+            # file what it means, and say in the note where it came from
+            record[key] = derived
+            anchor = f", source {record['source_date']}" if record.get("source_date") else ""
+            record[f"{key}_note"] = f"derived by ingest from {json.dumps(written)}{anchor}"
     if record.get("places") == []:
         del record["places"]
     for empty in ("quotes", "reasons", "allegations"):
@@ -117,6 +120,20 @@ def record_of(draft: dict[str, Any]) -> dict[str, Any]:
     if isinstance(record.get("years_in_org"), str) and re.fullmatch(r"\d+", record["years_in_org"]):
         record["years_in_org"] = int(record["years_in_org"])
     return record
+
+
+def _readable(written: str) -> bool:
+    """Whether casefile's own date grammar reads ``written`` (a date, or a relative phrase it resolves)."""
+    from . import relative_dates
+    from .dates import DateError, parse_date
+
+    if relative_dates.match(written) is not None:
+        return True
+    try:
+        parse_date(written)
+    except DateError:
+        return False
+    return True
 
 
 # ------------------------------------------------------------------------------------------ the review file
