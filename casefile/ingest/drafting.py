@@ -172,8 +172,17 @@ def draft(
         if span.words not in person_names
     ]
     for i, (span, country) in enumerate(found_places):
-        record["places"].append({"name": span.words, **({"country": country} if country else {})})
+        role = places.role_of(masked, span.start)
+        record["places"].append({"role": role, "name": span.words, **({"country": country} if country else {})})
         evidence[f"places[{i}].name"] = [_ev(span, "a name after a word of place")]
+
+    record["people"] = []
+    for person, relation, span in names.relations(cast, choice.person):
+        evidence[f"people[{len(record['people'])}].name"] = [_ev(span, f"a person named with {relation['word']!r}")]
+        item = {"name": person.name, "relation": relation["code"]}
+        if relation["code"] == "other":
+            item["note"] = relation["word"]
+        record["people"].append(item)
 
     subject_quotes = _subject_quote_mask(text, masked, quotes_found, choice.person)
     record["reasons"], record["allegations"] = [], []

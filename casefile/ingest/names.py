@@ -402,3 +402,35 @@ def _signature(cast: Cast) -> None:
                     person.mentions.append(span)
                 person.evidence.add("signature")
             return
+
+
+#: The words before a person's name that say how they relate to the subject → the relation vocabulary.
+RELATION_WORDS = {
+    "mother": "mother", "father": "father", "brother": "brother", "sister": "sister", "wife": "spouse",
+    "husband": "spouse", "partner": "spouse", "son": "child", "daughter": "child", "aunt": "relative",
+    "uncle": "relative", "cousin": "relative", "grandmother": "relative", "grandfather": "relative",
+    "recruiter": "recruiter", "commander": "commander", "emir": "commander", "leader": "commander",
+    "reporter": "reporter", "correspondent": "reporter", "interviewer": "reporter", "friend": "fellow_member",
+}  # fmt: skip
+_RELATION_BEFORE = re.compile(
+    rf"\b(?P<word>{ROLE_WORDS}|wife|husband|partner|grandmother|grandfather|recruiter|correspondent|interviewer)"
+    r"\b[^.;]{0,30}?[,:]?\s*(?:(?:Mr|Mrs|Ms|Dr|Corporal|Maître|Mother|Father)\.?\s+)?$",
+    re.I,
+)
+
+
+def relations(cast: Cast, subject: Person | None) -> list[tuple[Person, dict[str, str], Span]]:
+    """Other people named with a word that says who they are (``His lawyer, Ann Verstraete``, ``her
+    father, Hossein Sadeghi``, ``a man he knew only as Abu Hafs`` after "recruiter"): each once, with the
+    relation code (``other`` with the word when the vocabulary has none) and the mention it came from."""
+    out = []
+    for person in cast.people:
+        if person is subject:
+            continue
+        for span in person.mentions:
+            m = _RELATION_BEFORE.search(cast.text[max(0, span.start - 45) : span.start])
+            if m:
+                word = m.group("word").lower()
+                out.append((person, {"code": RELATION_WORDS.get(word, "other"), "word": word}, span))
+                break
+    return out

@@ -78,6 +78,35 @@ def _capitalised_run(rest: str) -> str:
     return name
 
 
+_ROLES = (
+    (
+        "lives_now",
+        re.compile(r"\b(?:now )?(?:lives|living|settled|resides|is now|now studies|now works)\b[^.]{0,40}$", re.I),
+    ),
+    ("held", re.compile(r"\b(?:held|detained|imprisoned|jailed|locked|prison|camp|captivity)\b[^.]{0,30}$", re.I)),
+    (
+        "left_from",
+        re.compile(r"\b(?:walked out of|escaped from|fled from|left|out of|deserted from)\b[^.]{0,25}$", re.I),
+    ),
+    (
+        "went_to",
+        re.compile(
+            r"\b(?:reached|arrived in|arrived at|fled to|went to|crossed into|moved to|returned to)\b[^.]{0,25}$", re.I
+        ),
+    ),
+    ("origin", re.compile(r"\b(?:from|born in|grew up in|hometown of|native)\b[^.]{0,10}$", re.I)),
+)
+
+
+def role_of(masked: str, start: int) -> str:
+    """The place's role in the story from the words just before it (place_role vocabulary); "other"."""
+    before = masked[max(0, start - 60) : start]
+    for role, pattern in _ROLES:
+        if pattern.search(before):
+            return role
+    return "other"
+
+
 def find(text: str, masked: str, taken: Iterable[Span]) -> list[tuple[Span, str | None]]:
     """(span, country code or None) for each distinct place named outside quotes."""
     spans = list(taken)
