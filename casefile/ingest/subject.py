@@ -63,7 +63,7 @@ def choose(cast: Cast) -> Choice:
         score, acts = 0.0, False
         for span in person.mentions:
             near = text[max(0, span.start - 60) : span.start]
-            if OTHER_ROLES.search(near):
+            if _role_before(near):
                 score -= 3
             score += 1
             if _acts(masked, span, cast):
@@ -110,9 +110,18 @@ def _lede_subject(masked: str, cast: Cast) -> Person | None:
         return None
     for span, person in mentions:
         near = masked[max(0, span.start - 60) : span.start]
-        if not OTHER_ROLES.search(near) and "byline" not in person.evidence:
+        if not _role_before(near) and "byline" not in person.evidence:
             return person
     return None
+
+
+def _role_before(near: str) -> bool:
+    """A role word naming this person ("His lawyer, Ann Verstraete", "Corporal Emeka Obi", "the group's
+    spokesman in Paris, Shahin Gobadi"), not a role word of someone else earlier in the sentence ("The
+    official said Ri")."""
+    return re.search(OTHER_ROLES.pattern + r"[^.;]{0,25}?,?\s*$", near, re.I) is not None and not re.search(
+        r"\b(?:said|says|told|added|according to)\s+$", near
+    )
 
 
 def _mask_quotes(text: str) -> str:
