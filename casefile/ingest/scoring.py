@@ -287,6 +287,8 @@ def score_one(scores: Scores, label: dict[str, Any], draft: dict[str, Any], wher
         return name_ok and country_ok
 
     _items(scores, "places", places, label.get("places", []), place_match, where)
+    people = [p for p in record.get("people", []) or [] if isinstance(p, dict) and p.get("name")]
+    _items(scores, "people", people, label.get("people", []), lambda p, lab: same_person(p["name"], lab["name"]), where)
     _items(scores, "reasons", list(record.get("reasons", [])), label.get("reasons", []), lambda a, b: a == b, where)
     _items(
         scores,
