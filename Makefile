@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DEMO_DB := $(VENV)/demo/casefile.db
 CASEFILE := $(BIN)/casefile
 
-.PHONY: demo install test lint docs soak fuzz bench clean
+.PHONY: demo install test lint docs soak fuzz bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ soak: $(VENV)/.installed-test
 	CASEFILE_CRASH_ROWS=200000 $(BIN)/python -m pytest -m slow -q
 
 # BENCH_ROWS=1000000 make bench for the full run; docs/PERFORMANCE.md explains the table.
+# ingest's drafts scored against the labelled texts of tests/eval (precision and recall per field; exits 1
+# when a goal of issue 22 is missed). Any folder of labels: make eval EVAL_LABELS="path/to/labels"
+eval: $(VENV)/.installed-test
+	$(BIN)/python -m casefile.ingest.evaluate $(EVAL_LABELS) --strict
+
 bench: $(VENV)/.installed-test
 	@command -v sqlite3 >/dev/null || { echo "make bench needs the sqlite3 shell for its yardsticks: apt-get install sqlite3"; exit 1; }
 	$(BIN)/python benchmarks/run.py

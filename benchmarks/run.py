@@ -722,6 +722,75 @@ def x1_dupes(ctx: Context) -> list[Row]:
     ]
 
 
+def _article(words: int) -> str:
+    """An article of about ``words`` words, paragraphs of the labelled eval texts one after another."""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "tests" / "eval" / "texts").glob("*.txt"))]
+    out: list[str] = []
+    count = 0
+    while count < words:
+        for text in texts:
+            for para in text.split("\n\n"):
+                out.append(para)
+                count += len(para.split())
+                if count >= words:
+                    return "\n\n".join(out)
+    return "\n\n".join(out)
+
+
+@measure("G1,G2", needs="ingest")
+def g_ingest_speed(ctx: Context) -> list[Row]:
+    """drafting one article: 1,500 and 5,000 words, after start-up (issue 22)"""
+    from casefile.ingest import drafting
+
+    rows = []
+    for ident, words, must in (("G1", 1500, 0.3), ("G2", 5000, 1.0)):
+        text = _article(words)
+        seconds = in_process(lambda text=text: drafting.draft(text), repeat=7)
+        rows.append(
+            Row(
+                ident,
+                f"draft a {words:,}-word article",
+                ms(seconds),
+                "",
+                "",
+                f"≤ {ms(must)}",
+                "",
+                verdict(seconds, must, at_most=True),
+            )
+        )
+    return rows
+
+
+@measure("G3", needs="ingest")
+def g3_ingest_dir(ctx: Context) -> list[Row]:
+    """`ingest DIR --draft-out` of 1,000 articles: peak RSS (issue 22: ≤ 200 MiB)"""
+    folder = OUT / "ingest-1000"
+    texts = sorted((ROOT / "tests" / "eval" / "texts").glob("*.txt"))
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        for n in range(1000):
+            shutil.copy(texts[n % len(texts)], folder / f"{n:04d}-{texts[n % len(texts)].name}")
+    drafts = Path(tempfile.mkdtemp(dir=OUT))
+    try:
+        seconds, kib = timed_rss(
+            [*CASEFILE, "--db", str(OUT / "ingest.db"), "ingest", str(folder), "--draft-out", str(drafts)]
+        )
+    finally:
+        shutil.rmtree(drafts, ignore_errors=True)
+    return [
+        Row(
+            "G3",
+            "`ingest DIR --draft-out` of 1,000 articles: peak RSS",
+            f"{mib(kib)} ({seconds:.1f} s)",
+            "",
+            "",
+            "≤ 200 MiB",
+            "",
+            verdict(kib / 1024, 200, at_most=True),
+        )
+    ]
+
+
 # ------------------------------------------------------------------------------------------------ main
 
 COLUMNS = ("id", "measure", "casefile", "baseline (same run)", "ratio", "must", "target", "verdict")

@@ -213,6 +213,7 @@ RULES: dict[str, Rule] = {
     "date-before-birth": Rule("error", "a date lies before the person's birth year"),
     "date-before-1900": Rule("warning", "a date before 1900; info when it was written so and corrected"),
     "left-before-joined": Rule("error", "left before joined"),
+    "unreviewed-draft": Rule("warning", "drafted by ingest and filed without review: check every value"),
     "event-order": Rule("warning", "timeline events, or joined/left/announced, in an impossible order"),
     "years-in-org": Rule("warning", "years_in_org disagrees with joined and left by more than a year"),
     "date-no-year": Rule("warning", "a date without a year (e.g. New Year's Eve)"),
@@ -312,6 +313,13 @@ def _date_rules(account: Account, today: str) -> Iterable[dict[str, Any]]:
         yield _finding(rule, account, where, message, severity)
 
 
+def _review_rules(account: Account) -> Iterable[dict[str, Any]]:
+    if account.values.get("review") == "unreviewed":
+        yield _finding(
+            "unreviewed-draft", account, "review", "drafted by ingest and not yet reviewed against its source"
+        )
+
+
 def _membership_rules(account: Account) -> Iterable[dict[str, Any]]:
     joined, left = account.values.get("joined"), account.values.get("left")
     if joined and left and joined.min and left.max and left.max < joined.min:
@@ -378,6 +386,7 @@ def check(
             *_membership_rules(account),
             *_source_rules(account),
             *_code_rules(account),
+            *_review_rules(account),
         )
         for finding in (*rules, *_evidence_rules(store, account)):
             if rule not in (None, finding["rule"]):

@@ -786,3 +786,10 @@ def m015b_artifact_texts(db: Database) -> None:
         "CREATE TRIGGER artifacts_forget_text AFTER DELETE ON artifacts BEGIN DELETE FROM artifact_texts WHERE "
         "artifact_rowid = OLD.rowid; END"
     )
+
+
+@migrations()
+def m017_review(db: Database) -> None:
+    """``review``: an account drafted by ``casefile ingest --accept`` and filed without a person's review
+    says so (``unreviewed``) until someone marks it ``reviewed`` (issue 22)."""
+    db.execute("ALTER TABLE accounts ADD COLUMN review TEXT")

@@ -271,6 +271,15 @@ FIELDS: tuple[Field, ...] = (
         example="internal",
     ),
     Field(
+        "review",
+        "enum",
+        "unreviewed: drafted by `casefile ingest --accept` and not yet checked by a person; reviewed: checked.",
+        "coding",
+        vocab="review",
+        filterable=True,
+        example="",
+    ),
+    Field(
         "source_title",
         "text",
         "Title of the primary source.",

@@ -91,6 +91,12 @@ CONFIDENTIALITY: tuple[Code, ...] = _codes(
     ("restricted", "Restricted", "Left out of exports unless explicitly included."),
 )
 
+REVIEW: tuple[Code, ...] = _codes(
+    "",
+    ("unreviewed", "Unreviewed", "Drafted by `casefile ingest` and filed without a person's review."),
+    ("reviewed", "Reviewed", "A person checked every drafted value against the source."),
+)
+
 RELIABILITY: tuple[Code, ...] = _codes(
     "admiralty",
     ("A", "Completely reliable", "No doubt of authenticity, trustworthiness or competency."),
@@ -261,6 +267,7 @@ VOCABULARIES: dict[str, tuple[Code, ...]] = {
     "barrier": BARRIERS,
     "exit_type": EXIT_TYPES,
     "confidentiality": CONFIDENTIALITY,
+    "review": REVIEW,
     "reliability": RELIABILITY,
     "credibility": CREDIBILITY,
     "event_type": EVENT_TYPES,

@@ -35,6 +35,8 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.sourcing",
         "casefile.citing",
         "casefile.correcting",
+        "casefile.ingesting",
+        "casefile.ingest",
         "casefile.audit",
         "casefile.maintenance",
         "casefile.privacy",

@@ -17,6 +17,7 @@ from casefile.cli import (
     editing,
     evidence,
     fastparams,
+    ingest,
     organizations,
     parts,
     records,
@@ -103,7 +104,7 @@ def _global(
     state.actor = actor
 
 
-for module in (records, transfer, research, analysis, editing, evidence):
+for module in (records, transfer, research, analysis, editing, evidence, ingest):
     app.registered_commands.extend(module.app.registered_commands)
 app.add_typer(organizations.org_app, name="org")
 evidence.register(sources.source_app)  # source capture, source attach

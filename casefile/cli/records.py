@@ -184,6 +184,13 @@ Anchors = Annotated[
 NoInput = Annotated[
     bool, typer.Option("--no-input", help="Never prompt (casefile prompts only when stdin is a terminal).")
 ]
+FromDraft = Annotated[
+    Optional[str],
+    typer.Option("--from-draft", metavar="FILE", help="File a draft written by `ingest --draft-out` (as amended)."),
+]
+Reviewed = Annotated[
+    bool, typer.Option("--reviewed", help="With --from-draft: a person checked the draft (else review=unreviewed).")
+]
 
 
 @app.command()
@@ -193,6 +200,8 @@ def add(
     fields: dict[str, Any],
     from_json: FromJson = None,
     anchor: Anchors = None,
+    from_draft: FromDraft = None,
+    reviewed: Reviewed = False,
     no_input: NoInput = False,
     new_org: NewOrg = None,
     dayfirst: DayFirst = False,
@@ -208,6 +217,8 @@ def add(
     """
     from casefile import pipeline
 
+    if from_draft is not None:
+        return _add_from_draft(from_draft, reviewed, fields)
     if from_json is not None and fields:
         raise errors.UsageError("--from-json takes the fields from the file; leave out the field options")
     if from_json is None and not no_input and stdin_is_terminal():
@@ -234,6 +245,19 @@ def add(
     data_out().write("".join(f"{i}\n" for i in counts.ids))
     report_new_organizations(counts.new_organizations)
     report_findings(store)
+
+
+def _add_from_draft(path: str, reviewed: bool, fields: dict[str, Any]) -> None:
+    """File a draft written by `ingest --draft-out` (as amended): marked unreviewed unless --reviewed."""
+    from casefile import ingesting
+
+    if fields:
+        raise errors.UsageError("--from-draft takes the fields from the draft; leave out the field options")
+    draft = ingesting.load_draft(path)
+    store = open_store(create=True)
+    new_id, new_orgs = ingesting.file_record(store, ingesting.record_of(draft), reviewed=reviewed, name=path)
+    data_out().write(new_id + "\n")
+    report_new_organizations(new_orgs)
 
 
 # ---------------------------------------------------------------------------------------------- list

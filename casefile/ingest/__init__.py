@@ -1,0 +1,1 @@
+"""Drafting an account from an article, a letter or an interview (issue 22)."""
