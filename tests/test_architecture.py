@@ -26,6 +26,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
     "core": (
         "casefile.pipeline",
         "casefile.analysis",
+        "casefile.pairing",
         "casefile.counting",
         "casefile.editing",
         "casefile.merging",
@@ -52,6 +53,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
     "store": ("casefile.store",),
     "base": (
         "casefile.model",
+        "casefile.searchable",
         "casefile.partkinds",
         "casefile.vocab",
         "casefile.dates",
@@ -69,6 +71,8 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.config",
         "casefile.gazetteer",
         "casefile.migrations",
+        "casefile.migrations_base",
+        "casefile.migrations_later",
         "casefile.codes",
     ),
 }

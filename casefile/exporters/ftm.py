@@ -1,7 +1,7 @@
 """FollowTheMoney (FtM) entities for Aleph and OpenAleph, one JSON object per line: ``export --format ftm``.
 
-Built with the ``followthemoney`` library itself (the optional extra ``casefile[ftm]``), which is imported
-only when this format is used: it pulls in pydantic, PyICU and rdflib. Each line is the library's
+Built with the ``followthemoney`` library itself (the extra ``casefile[ftm]``), imported only when this format
+is used (it pulls in pydantic, PyICU and rdflib). Each line is the library's
 ``{"id", "schema", "properties": {name: [value, …]}}`` with sorted keys, so the same accounts always give
 the same bytes. Ids come from the library's ``make_id`` under the dataset name as key prefix, from keys
 that survive export and re-import (casefile's account and source ids, organisation names, place texts,

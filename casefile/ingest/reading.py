@@ -72,7 +72,7 @@ def _html(page: str, name: str) -> Document:
         import trafilatura
     except ImportError:
         raise InputError(f"{name}: reading HTML needs the ingest extra: pip install 'casefile[ingest]'") from None
-    doc = trafilatura.bare_extraction(
+    doc: Any = trafilatura.bare_extraction(
         page, include_comments=False, include_tables=False, favor_precision=True, with_metadata=True
     )
     words = len((doc.text or "").split()) if doc is not None else 0

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from casefile.model import SEARCH_COLUMNS, SEARCH_INDEXED
+from casefile.searchable import SEARCH_COLUMNS, SEARCH_INDEXED
 
 from .base import StoreBase
 from .connection import PAGE_SIZE, _map_sqlite_error, database_errors

@@ -13,7 +13,9 @@ from collections.abc import Callable, Sequence
 
 from casefile import model
 from casefile.errors import CasefileError, DatabaseBusy
-from casefile.model import SEARCH_COLUMNS, SEARCH_INDEXED, Account, Filter, searchable_texts
+from casefile.model import Account, Filter
+from casefile.searchable import SEARCH_COLUMNS, SEARCH_INDEXED, searchable_texts
+from casefile.searchable import searchable as is_searchable
 from casefile.text import index_form, name_keys, plural, words
 
 from .accounts import _SELECT_COLUMNS, order_sql, row_to_account
@@ -27,7 +29,7 @@ _INDEXED_SQL = (
 )
 _COLUMNS = ", ".join(SEARCH_COLUMNS)
 #: The account fields search reads (their parts are loaded beside them): the registry's searchable ones.
-_TEXT_FIELDS = tuple(f for f in model.FIELDS if model.searchable(f))
+_TEXT_FIELDS = tuple(f for f in model.FIELDS if is_searchable(f))
 _TEXT_SELECT = ", ".join(f'"{f.name}"' for f in _TEXT_FIELDS)
 _MARKS = ", ".join("?" for _ in SEARCH_COLUMNS)
 _DOC_COLUMNS = ", ".join(f"{c}, {c}_more" for c in SEARCH_COLUMNS)
@@ -52,7 +54,7 @@ def _name_terms(name: str) -> tuple[str, frozenset[str]]:
 
 def search_doc(account: Account, organization_names: tuple[str, ...] = ()) -> tuple[str, ...]:
     """What ``accounts_fts`` indexes for one account, a text per :data:`~casefile.model.SEARCH_COLUMNS`, folded:
-    everything :func:`~casefile.model.searchable_texts` finds in the registry's fields and parts and the
+    everything :func:`~casefile.searchable.searchable_texts` finds in the registry's fields and parts and the
     organisation's names. The names column also holds the keys each name is found by (Hassan → hasan,
     Gholam Reza → qulamraza), so a search for one romanisation finds the others as an FTS query."""
     texts: dict[str, list[str]] = {c: [] for c in SEARCH_COLUMNS}
@@ -92,8 +94,8 @@ class Search(StoreBase):
         if self._tracking:
             return
         touch = "INSERT OR IGNORE INTO search_touched (rowid)"
-        account_columns = [f.name for f in model.FIELDS if model.searchable(f)]
-        source_columns = [f.name for f in model.SOURCE_FIELDS if model.searchable(f)]
+        account_columns = [f.name for f in model.FIELDS if is_searchable(f)]
+        source_columns = [f.name for f in model.SOURCE_FIELDS if is_searchable(f)]
         present = {r[0] for r in self.conn.execute("SELECT name FROM pragma_table_info('sources')")}
         # an organisation's accounts: those naming it by its canonical name or by one of its names
         org_accounts = (
