@@ -25,8 +25,8 @@ What an account becomes (entities shared between accounts are written once, befo
   event ("<Type>: <person>", keyword ``event_type:…``, its place and its source as proof, else the
   account's primary source).
 * **Note**, one per quote: description is the exact text, summary the translation, entity the Person.
-* **Address**, one per distinct place text (left_from, went_to, event places), linked from the Events;
-  the places and people of an account are :mod:`.ftm_parts`'.
+* **Address**, one per distinct place text (left_from, went_to, event places), linked from the Events
+  (places and people of an account: :mod:`.ftm_parts`).
 
 The library's traps, verified on followthemoney 4.11, and what is done about each:
 
