@@ -44,10 +44,9 @@ The library's traps, verified on followthemoney 4.11, and what is done about eac
   from the two days; a Membership start or end, a birth or publication date gets no date and is reported.
   Every date is also written out in its entity's description as written, with its EDTF value, days,
   precision, correction and note, so nothing is lost ("New Year's Eve" stays "XXXX-12-31" there).
-* Found here too: the text cleaner deletes invisible formatting characters, among them the zero-width
-  non-joiner (ZWNJ) that Persian spelling needs ("می‌خواهم" becomes "میخواهم"), and control characters,
-  from every value, descriptions included. No FtM property can keep them, so such a value is carried
-  without them and reported; casefile's JSON export keeps the text exactly.
+* Found here too: the text cleaner deletes invisible formatting characters, among them the ZWNJ Persian
+  spelling needs ("می‌خواهم" becomes "میخواهم"), and control characters, from every value: no FtM
+  property can keep them, so such a value is carried without them and reported (JSON keeps them).
 """
 
 from __future__ import annotations
