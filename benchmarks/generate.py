@@ -39,11 +39,12 @@ SEED = 20240601
 #: tests/test_bench_generator.py checks the two agree).
 CSV_COLUMNS = (
     "id", "external_id", "name", "aliases", "gender", "birth_year", "nationality", "organization", "role",
-    "joined", "left", "announced", "years_in_org", "left_from", "went_to", "exit_type", "reasons",
-    "allegations", "summary", "tags", "confidentiality", "source_title", "source_url", "source_publisher",
-    "source_date", "source_reliability", "source_credibility",
+    "joined", "left", "announced", "years_in_org", "years_in_org_qualifier", "left_from", "went_to", "exit_type",
+    "reasons", "allegations", "summary", "tags", "confidentiality", "review", "source_title", "source_url",
+    "source_publisher", "source_publisher_type", "source_stance", "source_date", "source_reliability",
+    "source_credibility", "join_reasons", "barriers",
 )  # fmt: skip
-MULTI = frozenset({"aliases", "reasons", "allegations", "tags"})
+MULTI = frozenset({"aliases", "reasons", "allegations", "tags", "join_reasons", "barriers"})
 
 # Codes from casefile.vocab (checked by the test as well).
 EXIT_REASONS = (
@@ -321,7 +322,7 @@ def csv_lines(records: Iterator[dict[str, Any]]) -> Iterator[str]:
     """RFC 4180 with CRLF line ends and minimal quoting (as ``csv.writer``, written by hand for speed)."""
     yield ",".join(CSV_COLUMNS) + "\r\n"
     for record in records:
-        yield ",".join([_csv_cell(record[c]) for c in CSV_COLUMNS]) + "\r\n"
+        yield ",".join([_csv_cell(record.get(c)) for c in CSV_COLUMNS]) + "\r\n"  # columns it leaves empty
 
 
 _JSON = json.JSONEncoder(ensure_ascii=False)

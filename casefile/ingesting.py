@@ -222,7 +222,10 @@ def file_record(store: Any, record: dict[str, Any], *, reviewed: bool, name: str
 def load_draft(path: str) -> dict[str, Any]:
     """A draft written by ``ingest --draft-out``: checked to be one, never trusted further than its record."""
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        import sys
+
+        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
+        data = json.loads(text)
     except OSError as exc:
         raise InputError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

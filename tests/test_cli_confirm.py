@@ -78,4 +78,5 @@ def test_purge_wants_the_word_typed(seeded_db: Path) -> None:
     code, _, terminal = on_terminal(["purge", "DEMO-0005"], "yes")
     assert code == 1 and "Type 'purge' to confirm" in terminal and file_hash(seeded_db) == before
     code, _, terminal = on_terminal(["purge", "DEMO-0005"], "purge")
-    assert code == 0 and "1 account and 0 sources purged" in terminal
+    # its article is a shared source no other account cites (issue 18, item 4): purged with it
+    assert code == 0 and "1 account and 1 source purged" in terminal

@@ -22,9 +22,13 @@ FILE_PARAMETERS = {
     ("import", "rejects"): "stdout",
     ("export", "output"): "stdout",
     ("org import", "file"): "stdin",
+    ("add", "from_draft"): "stdin",
+    ("ingest", "sources"): "stdin",
 }
 #: Parameters that name a file but cannot be a stream, and why.
 NOT_STREAMS = {
+    ("import", "org_map"): "the map is read whole before the records, which may come on stdin: a file by name",
+    ("source attach", "files"): "an archived copy is a regular file, its name and size recorded with its hashes",
     ("", "db"): "a database is a file SQLite opens by name; '-' is refused",
     ("backup", "path"): "a backup is an SQLite database written by the backup API, not a stream",
     ("restore-backup", "path"): "a backup is an SQLite database opened by name, not a stream",

@@ -68,6 +68,16 @@ COMMANDS: dict[str, Command] = {
     # findings name accounts by id; the JSON forms also carry each account's external id
     "check": Command(("check",), shown=("json", "jsonl"), exact=("json", "jsonl")),
     "dupes": Command(("dupes", "--min-score", "50")),
+    # the parts of one account, by id (issue 19): events and quotes hold the hostile text; the others are
+    # codes or parts the hostile records do not have, and must still leak nothing
+    "event list": Command(("event", "list", "HOSTILE-1")),
+    "quote list": Command(("quote", "list", "HOSTILE-1")),
+    "reason list": Command(("reason", "list", "HOSTILE-1"), shown=(), exact=()),
+    "join-reason list": Command(("join-reason", "list", "HOSTILE-1"), shown=(), exact=()),
+    "barrier list": Command(("barrier", "list", "HOSTILE-1"), shown=(), exact=()),
+    "allegation list": Command(("allegation", "list", "HOSTILE-1"), shown=(), exact=()),
+    "place list": Command(("place", "list", "HOSTILE-1"), shown=(), exact=()),
+    "person list": Command(("person", "list", "HOSTILE-1"), shown=(), exact=()),
 }
 
 #: Commands with ``--format`` that show no record text: import reads a format, doctor reports on the file;

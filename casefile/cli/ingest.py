@@ -28,7 +28,7 @@ def ingest(
     sources: Annotated[
         list[str],
         typer.Argument(
-            metavar="FILE|DIR|-...", help="Texts to draft from: files (text, HTML, PDF), folders, '-' (stdin)."
+            metavar="FILE|DIR|-...", help="Texts to draft from: files (text, HTML, PDF), folders; '-': stdin."
         ),
     ],
     draft_out: Annotated[

@@ -186,7 +186,7 @@ NoInput = Annotated[
 ]
 FromDraft = Annotated[
     Optional[str],
-    typer.Option("--from-draft", metavar="FILE", help="File a draft written by `ingest --draft-out` (as amended)."),
+    typer.Option("--from-draft", metavar="FILE", help="File a draft written by `ingest --draft-out` ('-': stdin)."),
 ]
 Reviewed = Annotated[
     bool, typer.Option("--reviewed", help="With --from-draft: a person checked the draft (else review=unreviewed).")
