@@ -32,6 +32,7 @@ def everything() -> dict:
     for name in model.DATE_FIELDS:
         record.update({name: "1886", f"{name}_corrected": "1986", f"{name}_note": f"{name} note"})
     record["external_id"] = "EVERY-1"
+    record["review"] = "unreviewed"  # the template leaves it empty: a record typed by a person is no draft
     parts = {part: [filled(part)] for part in model.NESTED}
     parts["codes"][0].update(field="reasons", code=record["reasons"][0])  # the id of a code the record holds
     return {**record, **parts}

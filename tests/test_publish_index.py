@@ -14,6 +14,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import generate  # noqa: E402
 
+from casefile.searchable import SEARCH_COLUMNS, SEARCH_INDEXED  # noqa: E402
 from casefile.store import publish as store_publish  # noqa: E402
 
 SHADOWS = ("data", "idx", "docsize")
@@ -32,9 +33,8 @@ def in_place(published: Path, settings: tuple[tuple[str, int], ...]) -> dict[str
     conn.execute(sql)
     for option, value in settings:
         conn.execute("INSERT INTO accounts_fts (accounts_fts, rank) VALUES (?, ?)", (option, value))
-    conn.execute(
-        "INSERT INTO accounts_fts (rowid, name, summary, source_title) SELECT d.rowid, coalesce(d.name, a.name, ''), "
-        "coalesce(d.summary, a.summary, ''), coalesce(d.source_title, a.source_title, '') "
+    conn.execute(  # what the working file indexes for each account (m011's rule, casefile.searchable)
+        f"INSERT INTO accounts_fts (rowid, {', '.join(SEARCH_COLUMNS)}) SELECT d.rowid, {', '.join(SEARCH_INDEXED)} "
         "FROM pub.accounts_fts_docs AS d JOIN pub.accounts AS a ON a.rowid = d.rowid ORDER BY d.rowid"
     )
     return shadows(conn, "main.accounts_fts")
