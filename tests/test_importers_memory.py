@@ -15,7 +15,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ROWS = 200_000
-LIMIT_KIB = 64 * 1024
+LIMIT_KIB = 64 * 1024  # the reader's bar (issue 9)
+WRITE_LIMIT_KIB = 96 * 1024  # the whole import's (issue 23, I4 must; its target is 64 MiB)
 
 SPAWN = "import subprocess, sys; sys.exit(subprocess.run([sys.executable, *sys.argv[1:]]).returncode)"
 
@@ -75,11 +76,13 @@ print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def test_a_whole_import_stays_flat_in_memory(tmp_path: Path) -> None:
-    """The write side too (issue 9, I4): importing four times as many records takes no more memory. (It once
-    kept the id of every imported record: ~70 MB at a million.)"""
+    """The write side too (issue 9, I4; issue 23's bar: <= 96 MiB, flat in N): importing twice as many records
+    takes no more memory. (It once kept the id of every imported record: ~70 MB at a million.) Since the search
+    index reads every typed text (issue 18), the page caches fill until about 100,000 rows - 70.6, 75.4, 79.4
+    and 79.5 MiB at 30k, 60k, 120k and 240k - so flatness is measured past that."""
     summary = "Testimony text long enough to fill a page or two of the database. " * 4
     peaks = []
-    for rows in (30_000, 120_000):
+    for rows in (120_000, 240_000):
         path = tmp_path / f"in-{rows}.csv"
         with path.open("w", encoding="utf-8", newline="") as out:
             out.write("external_id,name,organization,left,summary\r\n")
@@ -93,5 +96,5 @@ def test_a_whole_import_stays_flat_in_memory(tmp_path: Path) -> None:
         )
         assert result.returncode == 0, result.stderr[:800]
         peaks.append(int(result.stdout.split()[-1]))
-    assert peaks[1] < LIMIT_KIB, f"peak RSS {peaks} KiB"
+    assert peaks[1] < WRITE_LIMIT_KIB, f"peak RSS {peaks} KiB"
     assert peaks[1] - peaks[0] < 4 * 1024, f"peak RSS grew from {peaks[0]} to {peaks[1]} KiB"
