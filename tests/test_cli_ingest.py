@@ -132,10 +132,26 @@ def test_a_draft_file_that_is_not_a_draft_is_refused(tmp_path: Path) -> None:
     assert dump(db) == before
 
 
-def test_review_in_the_editor_files_what_the_user_saved(tmp_path: Path) -> None:
-    """On a terminal the draft opens in $EDITOR as a commented document; what is saved is filed, reviewed."""
+def ingest_on_a_terminal(db: Path, text: Path, editor: Path) -> subprocess.CompletedProcess[bytes]:
+    """`casefile ingest TEXT` with stdin a terminal (a pty) and $EDITOR the script ``editor``."""
     import pty
 
+    leader, follower = pty.openpty()
+    try:
+        return subprocess.run(
+            [sys.executable, "-m", "casefile", "--db", str(db), "ingest", str(text)],
+            stdin=follower,
+            capture_output=True,
+            env={**os.environ, "EDITOR": f"{sys.executable} {editor}"},
+            timeout=120,
+        )
+    finally:
+        os.close(leader)
+        os.close(follower)
+
+
+def test_review_in_the_editor_files_what_the_user_saved(tmp_path: Path) -> None:
+    """On a terminal the draft opens in $EDITOR as a commented document; what is saved is filed, reviewed."""
     db = init(tmp_path)
     editor = tmp_path / "editor.py"
     seen = tmp_path / "seen.txt"
@@ -146,18 +162,7 @@ def test_review_in_the_editor_files_what_the_user_saved(tmp_path: Path) -> None:
         'p.write_text(text.replace(\'"name": "Abdul Ghafoor"\', \'"name": "A. Ghafoor"\', 1), encoding=\'utf-8\')\n',
         encoding="utf-8",
     )
-    leader, follower = pty.openpty()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "casefile", "--db", str(db), "ingest", str(EVAL / "13-taliban-reintegration.txt")],
-            stdin=follower,
-            capture_output=True,
-            env={**os.environ, "EDITOR": f"{sys.executable} {editor}"},
-            timeout=120,
-        )
-    finally:
-        os.close(leader)
-        os.close(follower)
+    done = ingest_on_a_terminal(db, EVAL / "13-taliban-reintegration.txt", editor)
     assert done.returncode == 0, done.stderr
     review = seen.read_text(encoding="utf-8")
     assert "# casefile ingest: a drafted account" in review
@@ -169,24 +174,11 @@ def test_review_in_the_editor_files_what_the_user_saved(tmp_path: Path) -> None:
 
 
 def test_emptying_the_review_files_nothing(tmp_path: Path) -> None:
-    import pty
-
     db = init(tmp_path)
     before = dump(db)
     editor = tmp_path / "editor.py"
     editor.write_text("import sys, pathlib\npathlib.Path(sys.argv[1]).write_text('')\n", encoding="utf-8")
-    leader, follower = pty.openpty()
-    try:
-        done = subprocess.run(
-            [sys.executable, "-m", "casefile", "--db", str(db), "ingest", str(EVAL / "01-news-camp-ashraf.txt")],
-            stdin=follower,
-            capture_output=True,
-            env={**os.environ, "EDITOR": f"{sys.executable} {editor}"},
-            timeout=120,
-        )
-    finally:
-        os.close(leader)
-        os.close(follower)
+    done = ingest_on_a_terminal(db, EVAL / "01-news-camp-ashraf.txt", editor)
     assert done.returncode == 0, done.stderr
     assert done.stdout == b"" and b"nothing filed" in done.stderr
     assert dump(db) == before
