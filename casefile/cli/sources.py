@@ -32,6 +32,9 @@ def _emit(rows: list[dict[str, Any]], fmt: ReadFormat, columns: list[str], title
 PublisherType = Annotated[Optional[str], typer.Option("--publisher-type", help="news_media, advocacy_ngo, …")]
 Stance = Annotated[Optional[str], typer.Option("--stance", help="adversarial, aligned, independent, unknown.")]
 Role = Annotated[str, typer.Option("--role", help="primary, corroborating or contradicting.")]
+Publisher = Annotated[Optional[str], typer.Option("--publisher", help="Publisher.")]
+SourceDate = Annotated[Optional[str], typer.Option("--date", help="Publication date (fuzzy).")]
+Language = Annotated[Optional[str], typer.Option("--language", help="ISO 639 code.")]
 Locator = Annotated[Optional[str], typer.Option("--locator", help="Where in the source: page, paragraph.")]
 Reliability = Annotated[Optional[str], typer.Option("--reliability", help="Admiralty source reliability A–F.")]
 Credibility = Annotated[Optional[str], typer.Option("--credibility", help="Admiralty information credibility 1–6.")]
@@ -42,11 +45,11 @@ Credibility = Annotated[Optional[str], typer.Option("--credibility", help="Admir
 def source_add(
     title: Annotated[Optional[str], typer.Option("--title", help="Title.")] = None,
     url: Annotated[Optional[str], typer.Option("--url", help="Address; one URL is one source.")] = None,
-    publisher: Annotated[Optional[str], typer.Option("--publisher", help="Publisher.")] = None,
+    publisher: Publisher = None,
     publisher_type: PublisherType = None,
     stance: Stance = None,
-    date: Annotated[Optional[str], typer.Option("--date", help="Publication date (fuzzy).")] = None,
-    language: Annotated[Optional[str], typer.Option("--language", help="ISO 639 code.")] = None,
+    date: SourceDate = None,
+    language: Language = None,
 ) -> None:
     """Add a shared source; prints its id. Link it to accounts with `casefile source link`.
 
@@ -133,11 +136,11 @@ def source_edit(
     source_id: SourceRef,
     title: Annotated[Optional[str], typer.Option("--title", help="Title ('' clears it).")] = None,
     url: Annotated[Optional[str], typer.Option("--url", help="Address ('' clears it).")] = None,
-    publisher: Annotated[Optional[str], typer.Option("--publisher", help="Publisher.")] = None,
+    publisher: Publisher = None,
     publisher_type: PublisherType = None,
     stance: Stance = None,
-    date: Annotated[Optional[str], typer.Option("--date", help="Publication date (fuzzy).")] = None,
-    language: Annotated[Optional[str], typer.Option("--language", help="ISO 639 code.")] = None,
+    date: SourceDate = None,
+    language: Language = None,
 ) -> None:
     """Change a shared source for every account that cites it (their flat source columns follow); undo with
     `casefile undo`.
