@@ -405,15 +405,15 @@ def derived(fd: FuzzyDate | None, values: dict[str, Any]) -> FuzzyDate | None:
 
 
 def derive(values: dict[str, Any]) -> None:
-    """Derive, in place, every relative date of an account (its date fields, its events' dates) from what they
-    count from. A date may count from another derived one (left from joined, joined from the source): a few
-    passes settle any chain; a circle stays underived."""
+    """Derive, in place, every relative date of an account (its date fields, its events' and sources' dates)
+    from what they count from. A date may count from another derived one (left from joined, joined from the
+    source): a few passes settle any chain; a circle stays underived."""
     for _ in range(len(DATE_FIELDS)):
         before = [values.get(name) for name in DATE_FIELDS]
         for name in DATE_FIELDS:
             values[name] = derived(values.get(name), values)
         if before == [values.get(name) for name in DATE_FIELDS]:
             break
-    for event in values.get("events") or ():
-        if event.get("date") is not None:
-            event["date"] = derived(event["date"], values)
+    for part in (*(values.get("events") or ()), *(values.get("sources") or ())):
+        if part.get("date") is not None:  # a source's own date, as its flat copy above (source_date)
+            part["date"] = derived(part["date"], values)

@@ -315,6 +315,8 @@ class Validator:
             result.account.values[name] = FuzzyDate(text, precision="unknown", note=given.get("note"))
             result.deferred[name] = Problem(line, name, exc.reason)
             return
+        if name == "source_date":
+            value = _publication_date(value, "anchor" in given, self.options.keep_unparsed_dates)
         result.account.values[name] = value
         if given:
             result.explicit_dates.add(name)
@@ -424,6 +426,10 @@ class Validator:
                     if f.kind == "date":
                         try:
                             item[f.name] = self.read_date(entry[f.name], _date_parts(f.name, entry))
+                            if part == "sources":
+                                anchored = f"{f.name}_anchor" in entry
+                                keep = self.options.keep_unparsed_dates
+                                item[f.name] = _publication_date(item[f.name], anchored, keep)
                         except _Unreadable as exc:
                             raise ValueError(exc.reason) from None
                     elif f.kind == "ref":
@@ -550,3 +556,19 @@ def _json_type(value: Any) -> str:
     return {dict: "an object", list: "a list", bool: "true/false", int: "a number", float: "a number"}.get(
         type(value), type(value).__name__
     )
+
+
+def _publication_date(value: FuzzyDate | None, anchored: bool, keep_unparsed: bool) -> FuzzyDate | None:
+    """A source's own date, which several accounts may cite: it may count from a date written out
+    ("two years ago" from 2010-03-21) but never from one account's dates, its birth year or itself. With
+    --keep-unparsed-dates a phrase given with no anchor is kept as written, like any date it cannot read."""
+    if value is None or value.anchor is None or value.corrected is not None:
+        return value
+    if relative_dates.anchor_name(value.anchor) in relative_dates.ANCHOR_NAMES:
+        if keep_unparsed and not anchored:
+            return FuzzyDate(value.raw, precision="unknown", note=value.note)
+        raise ValueError(
+            "a source's publication date cannot count from an account's dates (several accounts may cite the "
+            "source): write the date itself, or the date it counts from as its anchor (e.g. 2010-03-21)"
+        )
+    return value

@@ -149,6 +149,38 @@ def test_the_primary_shared_source_is_the_anchor(cli, tmp_path: Path) -> None:
     assert (data["left_edtf"], data["left_anchor"]) == ("2010-03-01/2010-03-21", "source 2010-03-21")
 
 
+def test_a_source_date_never_counts_from_one_account_of_the_many_that_may_cite_it(
+    cli, db: Path, tmp_path: Path
+) -> None:
+    """Found by the round-trip soak: two accounts citing one article, its date "four years later" counted from
+    each account's own joined year, gave the shared source two dates (the second import was refused)."""
+    add(cli, "--name", "Z")
+    path = tmp_path / "a.json"
+    for raw in (
+        {
+            "name": "A",
+            "joined": "1990",
+            "source_url": "https://example.org/a",
+            "source_date": "four years later",
+            "source_date_anchor": "joined",
+        },
+        {"name": "A", "birth_year": 1980, "source_date": "at the age of 13"},
+        {"name": "A", "sources": [{"title": "T", "date": "last year", "date_anchor": "birth_year", "role": "primary"}]},
+    ):
+        path.write_text(json.dumps([raw]), encoding="utf-8")
+        before = ok(cli("export", "--format", "json")).stdout
+        result = cli("import", path)
+        assert result.exit_code == 1, result.stderr
+        assert "date" in result.stderr and "write the date itself" in result.stderr
+        assert ok(cli("export", "--format", "json")).stdout == before
+    result = cli("add", "--no-input", "--name", "A", "--source-date", "two years ago", "--anchor", "source_date=left")
+    assert result.exit_code == 1 and "--source-date" in result.stderr and "write the date itself" in result.stderr
+    # counted from a date written out, it is one date for everyone
+    account = add(cli, "--name", "A", "--source-date", "two years ago", "--anchor", "source_date=2010-03-21")
+    data = record(cli, account)
+    assert (data["source_date_edtf"], data["source_date_anchor"]) == ("2008", "2010-03-21")
+
+
 def test_bad_anchors_name_the_option_and_the_forms(cli, db: Path) -> None:
     result = cli("add", "--no-input", "--name", "A", "--left", "last year", "--anchor", "lfet=joined")
     assert result.exit_code == 2 and "--anchor takes DATE=FROM" in result.stderr
