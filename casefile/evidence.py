@@ -121,29 +121,9 @@ def capture(
 
     fetched = fetching.fetch(url, max_bytes=max_bytes, timeout=timeout)
     try:
-        record = {**fetched.record, "collector": collector(store, collected_by)}
         with store.transaction():
             source_rowid = _source_for(store, None, url, {**fetched.meta, **given})
-            source_id = store.source_id_of(source_rowid)
-            detail = {"source": source_id, "url": url, "final_url": record["final_url"]}
-            body = _store_one(
-                store,
-                fetched.body,
-                (record["sha256"], record["sha1"], record["size"]),
-                record["media_type"],
-                "captured",
-                {**detail, "role": "response body"},
-                next((v for k, v in record["headers"] if k.lower() == "content-type"), ""),
-            )
-            warc = _store_one(
-                store,
-                fetched.warc,
-                fetched.warc_hashes,
-                "application/warc",
-                "captured",
-                {**detail, "role": "WARC record of the exchange"},
-            )
-            store.add_capture(source_rowid, body, warc, record)
+            source_id = keep_capture(store, source_rowid, fetched, collected_by)
             if account is not None:
                 sourcing.link_source(store, account, source_id, {"role": role})
     finally:
@@ -152,12 +132,39 @@ def capture(
     return source_id
 
 
+def keep_capture(store: Store, source_rowid: int, fetched: Any, collected_by: str | None) -> str:
+    """Store a fetched page (:func:`casefile.capture.fetch`) - its body and its WARC record, each with its
+    custody entry - as a capture of the source ``source_rowid``, inside the caller's transaction; returns the
+    source id. ``source capture`` and ``ingest URL`` both keep a page through here."""
+    record = {**fetched.record, "collector": collector(store, collected_by)}
+    source_id = store.source_id_of(source_rowid)
+    detail = {"source": source_id, "url": record["request_url"], "final_url": record["final_url"]}
+    body = _store_one(
+        store,
+        fetched.body,
+        (record["sha256"], record["sha1"], record["size"]),
+        record["media_type"],
+        "captured",
+        {**detail, "role": "response body"},
+        next((v for k, v in record["headers"] if k.lower() == "content-type"), ""),
+    )
+    warc = _store_one(
+        store,
+        fetched.warc,
+        fetched.warc_hashes,
+        "application/warc",
+        "captured",
+        {**detail, "role": "WARC record of the exchange"},
+    )
+    store.add_capture(source_rowid, body, warc, record)
+    return source_id
+
+
 def attach(store: Store, source_ref: str, files: list[str], *, url: str | None, collected_by: str | None) -> list[str]:
     """Keep files (a PDF, a scan, a page saved from the researcher's browser) as captures of a source; with
     ``url`` they are recorded as captures of that address. Every file is read and hashed before anything is
     written; one transaction for them all. Returns the capture ids."""
     from . import capture as fetching
-    from .store import now
 
     opened: list[tuple[str, IO[bytes], tuple[str, str, int]]] = []
     fh: IO[bytes]
@@ -178,42 +185,57 @@ def attach(store: Store, source_ref: str, files: list[str], *, url: str | None, 
                 opened[-1] = (name, fh, fetching.hash_stream(fh))
             except OSError as exc:
                 raise InputError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
-        ids = []
-        who = collector(store, collected_by)
         with store.transaction():
             source_rowid = store.source_rowid(store.resolve_source_id(source_ref)) or 0
-            source_id = store.source_id_of(source_rowid)
-            for name, fh, hashes in opened:
-                media = _media_type(name)
-                fh.seek(0)
-                rowid = _store_one(
-                    store, fh, hashes, media, "attached", {"source": source_id, "file": Path(name).name, "url": url}
-                )
-                ids.append(
-                    store.add_capture(
-                        source_rowid,
-                        rowid,
-                        None,
-                        {
-                            "method": "attach",
-                            "file_name": Path(name).name,
-                            "request_url": url,
-                            "final_url": url,
-                            "media_type": media,
-                            "size": hashes[2],
-                            "sha256": hashes[0],
-                            "sha1": hashes[1],
-                            "captured_at": now(),
-                            "tool": "casefile",
-                            "tool_version": fetching.version(),
-                            "collector": who,
-                        },
-                    )
-                )
-        return ids
+            return [
+                keep_file(store, source_rowid, name, fh, hashes, url=url, collected_by=collected_by)
+                for name, fh, hashes in opened
+            ]
     finally:
         for _name, fh, _hashes in opened:
             fh.close()
+
+
+def keep_file(
+    store: Store,
+    source_rowid: int,
+    name: str,
+    fh: IO[bytes],
+    hashes: tuple[str, str, int],
+    *,
+    url: str | None,
+    collected_by: str | None,
+    media_type: str | None = None,
+) -> str:
+    """Store one file (read from ``fh``'s start, already hashed) with its custody entry as an attachment of the
+    source ``source_rowid``, inside the caller's transaction; returns the capture id. ``source attach`` and
+    ``ingest`` (the text an account was drafted from) both keep a file through here."""
+    from . import capture as fetching
+    from .store import now
+
+    source_id = store.source_id_of(source_rowid)
+    media = media_type or _media_type(name)
+    fh.seek(0)
+    rowid = _store_one(store, fh, hashes, media, "attached", {"source": source_id, "file": Path(name).name, "url": url})
+    return store.add_capture(
+        source_rowid,
+        rowid,
+        None,
+        {
+            "method": "attach",
+            "file_name": Path(name).name,
+            "request_url": url,
+            "final_url": url,
+            "media_type": media,
+            "size": hashes[2],
+            "sha256": hashes[0],
+            "sha1": hashes[1],
+            "captured_at": now(),
+            "tool": "casefile",
+            "tool_version": fetching.version(),
+            "collector": collector(store, collected_by),
+        },
+    )
 
 
 def _media_type(name: str) -> str | None:

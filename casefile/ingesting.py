@@ -29,8 +29,12 @@ _NOT_FIELDS = re.compile(r"_derived$")
 
 @dataclass
 class Input:
-    name: str  # the path as given, or "-" for stdin
+    """A text handed to ``ingest``, kept whole: its bytes become the archived original when it is filed."""
+
+    name: str  # the path as given, "-" for stdin, or the address of a page
     data: bytes
+    fetched: Any = None  # the capture (casefile.capture.Fetched) of a page ingested by its address
+    path: str | None = None  # the file's absolute path (a draft names it for ``add --from-draft``)
 
 
 def inputs(sources: list[str], stdin: Any = None) -> Iterator[Input]:
@@ -44,9 +48,33 @@ def inputs(sources: list[str], stdin: Any = None) -> Iterator[Input]:
         path = Path(source)
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES):
-                yield Input(str(child), _read(child))
+                yield Input(str(child), _read(child), path=str(child.resolve()))
             continue
-        yield Input(source, _read(path))
+        if is_address(source):
+            yield _captured(source)
+            continue
+        yield Input(source, _read(path), path=str(path.resolve()))
+
+
+def is_address(source: str) -> bool:
+    return source.lower().startswith(("http://", "https://"))
+
+
+def _captured(url: str) -> Input:
+    """A page fetched through ``source capture``'s code (its limits: timeouts, redirects, a size cap, no
+    cookies or credentials); the caller closes the capture's files (:func:`done_with`)."""
+    from . import capture as fetching
+
+    fetched = fetching.fetch(url, max_bytes=MAX_BYTES, timeout=fetching.DEFAULT_TIMEOUT)
+    data = fetched.body.read()
+    fetched.body.seek(0)
+    return Input(url, data, fetched=fetched)
+
+
+def done_with(item: Input) -> None:
+    if item.fetched is not None:
+        item.fetched.body.close()
+        item.fetched.warc.close()
 
 
 def _read(path: Path) -> bytes:
@@ -74,24 +102,37 @@ def known_organisations(store: Any) -> list[tuple[str, list[str]]]:
 
 def draft(item: Input, orgs: list[tuple[str, list[str]]]) -> dict[str, Any]:
     """The draft of one input: its working text, record, evidence, dates, flags and doubts."""
-    from .ingest import drafting, reading
-
-    doc = reading.read_bytes(item.data, item.name)
-    result = drafting.draft(doc.text, orgs=orgs, metadata=doc.metadata)
     import hashlib
 
+    from .ingest import drafting, reading
+
+    kind = None
+    if item.fetched is not None:
+        kind = "text/html" if item.fetched.record.get("media_type") in ("text/html", "application/xhtml+xml") else None
+    doc = reading.read_bytes(item.data, item.name, kind)
+    result = drafting.draft(doc.text, orgs=orgs, metadata=doc.metadata)
+    # the original drafted from, so that `add --from-draft` can archive it (and tell when it changed) ...
     result["input"] = {
         "name": item.name,
+        "path": item.path,
         "media_type": doc.media_type,
         "sha256": hashlib.sha256(item.data).hexdigest(),
         "bytes": len(item.data),
         **({"metadata": doc.metadata} if doc.metadata else {}),
     }
+    if item.fetched is not None:
+        captured = item.fetched.record
+        result["input"].update(
+            url=captured["request_url"], final_url=captured["final_url"], captured_at=captured["captured_at"]
+        )
+    # ... and the text every evidence offset counts in
+    result["text_sha256"] = hashlib.sha256(doc.text.encode("utf-8")).hexdigest()
     record = result["record"]
     if doc.metadata.get("title") and "source_title" not in record:
         record["source_title"] = doc.metadata["title"]
-    if doc.metadata.get("url") and "source_url" not in record:
-        record["source_url"] = doc.metadata["url"]
+    url = item.name if item.fetched is not None else doc.metadata.get("url")
+    if url and "source_url" not in record:
+        record["source_url"] = url
     return result
 
 
@@ -205,18 +246,90 @@ def read_review(text: str) -> tuple[dict[str, Any] | None, list[str]]:
     return read_form(text)
 
 
-def file_record(store: Any, record: dict[str, Any], *, reviewed: bool, name: str = "draft") -> tuple[str, list[str]]:
-    """File one record through the same validation and pipeline as ``add`` (one transaction); returns its
-    id and the organisations it created. A record filed unread is marked ``review: unreviewed``."""
-    from . import pipeline
+def file_record(
+    store: Any, record: dict[str, Any], *, reviewed: bool, name: str = "draft", original: Input | None = None
+) -> tuple[str, list[str]]:
+    """File one record through the same validation and pipeline as ``add``, with the ``original`` it was
+    drafted from archived as its primary source's capture (one transaction: both or neither); returns its id
+    and the organisations it created. A record filed unread is marked ``review: unreviewed``."""
+    from . import model, pipeline
     from .validation import Validator
 
     record = dict(record)
     record["review"] = "reviewed" if reviewed else "unreviewed"
+    if original is not None and not record.get("sources") and not any(k in record for k in model.FLAT_SOURCE):
+        # the original needs a source to belong to: named after the file, as `source attach` names it
+        record["source_title"] = _file_name(original)
     validator = Validator(pipeline.options_for(store))
     items = pipeline.validate_items([(name, None, None, record, None)], validator)
-    counts = pipeline.add_records(store, items)
-    return str(counts.ids[0]), list(counts.new_organizations)
+    with store.transaction():
+        counts = pipeline.add_records(store, items)
+        new_id = str(counts.ids[0])
+        if original is not None:
+            _archive(store, new_id, original)
+    return new_id, list(counts.new_organizations)
+
+
+def _file_name(original: Input) -> str:
+    return "stdin" if original.name == "-" else original.name if original.fetched else Path(original.name).name
+
+
+def _archive(store: Any, account_id: str, original: Input) -> None:
+    """The original kept as a capture of the account's primary source, through ``source capture``'s and
+    ``source attach``'s own code (:mod:`casefile.evidence`): the same fixity record and custody entry."""
+    import io
+
+    from . import evidence
+    from .capture import hash_stream
+
+    primary = next(s["id"] for s in store.get(account_id).values["sources"] if s.get("role") == "primary")
+    source_rowid = store.source_rowid(primary)
+    if original.fetched is not None:
+        evidence.keep_capture(store, source_rowid, original.fetched, None)
+        return
+    data = io.BytesIO(original.data)
+    media = None
+    if original.name == "-":
+        from .ingest.reading import sniff
+
+        media = sniff(original.data)
+    hashes = hash_stream(data)
+    evidence.keep_file(
+        store, source_rowid, _file_name(original), data, hashes, url=None, collected_by=None, media_type=media
+    )
+
+
+def original_of(draft: dict[str, Any], path: str, without: bool) -> Input | None:
+    """The original a draft was made from, read again for ``add --from-draft`` to archive: the file it names
+    (which must hash as it did), or the page at its address captured again (likewise). None with
+    ``without`` (``--without-original``) or for a draft that names no original."""
+    import hashlib
+
+    given = draft.get("input")
+    if without or not isinstance(given, dict):
+        return None
+    advice = "; file the draft without it: add --from-draft FILE --without-original"
+    if given.get("url"):
+        item = _captured(str(given["url"]))
+        where = str(given["url"])
+    elif given.get("path"):
+        where = str(given["path"])
+        try:
+            item = Input(where, Path(where).read_bytes(), path=where)
+        except FileNotFoundError:
+            raise InputError(f"{path}: the original it was drafted from, {where}, is gone{advice}") from None
+        except OSError as exc:
+            raise InputError(f"{path}: cannot read its original {where} ({exc.strerror or exc}){advice}") from None
+    elif given.get("name") == "-":
+        raise InputError(
+            f"{path}: drafted from stdin, whose bytes a draft does not keep; ingest it again with --accept{advice}"
+        )
+    else:
+        return None
+    if hashlib.sha256(item.data).hexdigest() != given.get("sha256"):
+        done_with(item)
+        raise InputError(f"{path}: the original {where} changed since it was drafted (its SHA-256 differs){advice}")
+    return item
 
 
 def load_draft(path: str) -> dict[str, Any]:

@@ -28,7 +28,9 @@ def ingest(
     sources: Annotated[
         list[str],
         typer.Argument(
-            metavar="FILE|DIR|-...", help="Texts to draft from: files (text, HTML, PDF), folders; '-': stdin."
+            metavar="FILE|DIR|URL|-...",
+            help="Texts to draft from: files (text, HTML, PDF), folders, web pages (captured as `source capture` "
+            "does); '-': stdin.",
         ),
     ],
     draft_out: Annotated[
@@ -62,11 +64,6 @@ def ingest(
         raise errors.UsageError(
             "ingest reviews each draft in $EDITOR on a terminal; in a script use --draft-out FILE or --accept"
         )
-    for source in sources:
-        if source.startswith(("http://", "https://")):
-            raise errors.UsageError(
-                f"ingest reads files; capture the page first: casefile source capture {source}, then ingest the file"
-            )
     store = _store(create=draft_out is None)
     orgs = ingesting.known_organisations(store)
     several = len(sources) > 1 or any(Path(s).is_dir() for s in sources)
@@ -74,23 +71,32 @@ def ingest(
     with progress("drafting") if not interactive else _no_progress() as advance:
         for item in ingesting.inputs(sources, sys.stdin):  # one text in memory at a time
             done += 1
-            draft = ingesting.draft(item, orgs)
-            if draft_out is not None:
-                _write_draft(draft, item.name, draft_out, several)
-            elif accept:
-                new_id, new_orgs = ingesting.file_record(
-                    store, ingesting.record_of(draft), reviewed=False, name=item.name
-                )
-                data_out().write(new_id + "\n")
-                report_new_organizations(new_orgs)
-            else:
-                _review(store, draft, item.name)
+            try:
+                _one(store, item, orgs, draft_out, several, accept)
+            finally:
+                ingesting.done_with(item)
             if advance is not None:
                 advance(1)
     if done == 0:
         raise errors.InputError("no text to ingest: the folders hold no .txt, .md, .html or .pdf file")
     if draft_out is not None:
         typer.echo(f"{done} draft{'s' if done != 1 else ''} written to {draft_out}", err=True)
+
+
+def _one(store: Any, item: Any, orgs: Any, draft_out: Optional[str], several: bool, accept: bool) -> None:
+    """Draft one text; write the draft, or file it (accepted unread, or as reviewed) with its original."""
+    from casefile import ingesting
+
+    draft = ingesting.draft(item, orgs)
+    if draft_out is not None:
+        _write_draft(draft, item.name, draft_out, several)
+    elif accept:
+        record = ingesting.record_of(draft)
+        new_id, new_orgs = ingesting.file_record(store, record, reviewed=False, name=item.name, original=item)
+        data_out().write(new_id + "\n")
+        report_new_organizations(new_orgs)
+    else:
+        _review(store, draft, item)
 
 
 @contextlib.contextmanager
@@ -120,12 +126,13 @@ def _write_draft(draft: dict[str, Any], name: str, out: str, several: bool) -> N
         fh.write(json.dumps(draft, ensure_ascii=False, indent=2) + "\n")
 
 
-def _review(store: Any, draft: dict[str, Any], name: str) -> None:
+def _review(store: Any, draft: dict[str, Any], item: Any) -> None:
     """Open the draft in $EDITOR until it is valid or emptied; file it when saved (reviewed)."""
     import shlex
 
     from casefile import editing, errors, ingesting
 
+    name = item.name
     command = shlex.split(os.environ.get("EDITOR") or "vi")
     if not command:
         raise errors.UsageError("$EDITOR is blank; set it to an editor, e.g. nano")
@@ -141,7 +148,7 @@ def _review(store: Any, draft: dict[str, Any], name: str) -> None:
                 return
             if record is not None:
                 try:
-                    new_id, new_orgs = ingesting.file_record(store, record, reviewed=True, name=name)
+                    new_id, new_orgs = ingesting.file_record(store, record, reviewed=True, name=name, original=item)
                 except errors.InvalidRecord as exc:
                     problems = [f"{p.field}: {p.reason}" if p.field else p.reason for p in exc.problems]
                 else:

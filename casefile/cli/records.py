@@ -191,6 +191,13 @@ FromDraft = Annotated[
 Reviewed = Annotated[
     bool, typer.Option("--reviewed", help="With --from-draft: a person checked the draft (else review=unreviewed).")
 ]
+WithoutOriginal = Annotated[
+    bool,
+    typer.Option(
+        "--without-original",
+        help="With --from-draft: file it without archiving the text it was drafted from (gone, changed, stdin).",
+    ),
+]
 
 
 @app.command()
@@ -202,6 +209,7 @@ def add(
     anchor: Anchors = None,
     from_draft: FromDraft = None,
     reviewed: Reviewed = False,
+    without_original: WithoutOriginal = False,
     no_input: NoInput = False,
     new_org: NewOrg = None,
     dayfirst: DayFirst = False,
@@ -218,7 +226,7 @@ def add(
     from casefile import pipeline
 
     if from_draft is not None:
-        return _add_from_draft(from_draft, reviewed, fields)
+        return _add_from_draft(from_draft, reviewed, without_original, fields)
     if from_json is not None and fields:
         raise errors.UsageError("--from-json takes the fields from the file; leave out the field options")
     if from_json is None and not no_input and stdin_is_terminal():
@@ -247,15 +255,22 @@ def add(
     report_findings(store)
 
 
-def _add_from_draft(path: str, reviewed: bool, fields: dict[str, Any]) -> None:
-    """File a draft written by `ingest --draft-out` (as amended): marked unreviewed unless --reviewed."""
+def _add_from_draft(path: str, reviewed: bool, without_original: bool, fields: dict[str, Any]) -> None:
+    """File a draft written by `ingest --draft-out` (as amended): marked unreviewed unless --reviewed; the
+    original it names is archived with it (refused when it changed or is gone, unless --without-original)."""
     from casefile import ingesting
 
     if fields:
         raise errors.UsageError("--from-draft takes the fields from the draft; leave out the field options")
     draft = ingesting.load_draft(path)
-    store = open_store(create=True)
-    new_id, new_orgs = ingesting.file_record(store, ingesting.record_of(draft), reviewed=reviewed, name=path)
+    original = ingesting.original_of(draft, path, without_original)
+    try:
+        store = open_store(create=True)
+        record = ingesting.record_of(draft)
+        new_id, new_orgs = ingesting.file_record(store, record, reviewed=reviewed, name=path, original=original)
+    finally:
+        if original is not None:
+            ingesting.done_with(original)
     data_out().write(new_id + "\n")
     report_new_organizations(new_orgs)
 

@@ -37,11 +37,12 @@ def sniff(data: bytes, name: str = "") -> str:
     return "text/plain"
 
 
-def read_bytes(data: bytes, name: str) -> Document:
-    """``data`` read as the kind of document it is; a clear :class:`InputError` when there is no text."""
+def read_bytes(data: bytes, name: str, kind: str | None = None) -> Document:
+    """``data`` read as the kind of document it is (``kind``: as a web server said, else sniffed); a clear
+    :class:`InputError` when there is no text."""
     if not data.strip():
         raise InputError(f"{name}: the file is empty")
-    kind = sniff(data, name)
+    kind = kind or sniff(data, name)
     if kind == "application/pdf":
         return _pdf(data, name)
     if b"\x00" in data[:4096]:
