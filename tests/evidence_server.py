@@ -29,6 +29,22 @@ JSON_LD = (
 PERSIAN = "<html><head><title>شهادة عضو سابق</title></head><body>نص</body></html>".encode("cp1256")
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
 BIG = b"A" * 5000
+#: An invented news report with a main text for ``ingest URL`` to draft from, between navigation and a footer.
+STORY = (
+    "<!doctype html><html><head><meta charset='utf-8'><title>Former guard leaves the movement | Example Herald</title>"
+    "<meta property='og:title' content='Former guard tells of twelve years inside the movement'>"
+    "<meta property='og:site_name' content='Example Herald'>"
+    "<meta property='article:published_time' content='2019-05-14T09:00:00Z'></head><body>"
+    "<nav><a href='/'>Home</a> <a href='/world'>World</a> <a href='/login'>Sign in</a></nav>"
+    "<article><h1>Former guard tells of twelve years inside the movement</h1>"
+    "<p>Tomas Elvander, 41, joined the Brotherhood of the Dawn in 2004 and left it last December, after twelve "
+    "years in which he says he was not allowed to call his mother.</p>"
+    "<p>\u201cI stopped believing long before I found the courage to walk out,\u201d Elvander said in an "
+    "interview at his sister\u2019s flat in Uppsala.</p>"
+    "<p>A spokesman for the group did not answer questions sent by email. Elvander now works at a bakery and "
+    "says he wants other members to know that leaving is possible.</p></article>"
+    "<footer>Copyright Example Herald. All rights reserved.</footer></body></html>"
+).encode("utf-8")
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -58,6 +74,10 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path
         if path == "/article":
             self._send(200, ARTICLE)
+        elif path == "/story":
+            self._send(200, STORY)
+        elif path == "/story-moved":
+            self._redirect(302, "/story")
         elif path == "/jsonld":
             self._send(200, JSON_LD, {"Content-Type": "text/html"})
         elif path == "/persian":
