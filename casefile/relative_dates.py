@@ -48,8 +48,10 @@ class Phrase:
     count: int = 0
     unit: Unit = "year"
     approximate: bool = False
-    month: int = 0  # last_month_name
+    month: int = 0  # last_month_name, month_of
     bound: str = ""  # "until" (open start) or "since" (open end) or ""
+    weekday: int = 0  # weekday: 1 (Monday) to 7
+    season: str = ""  # month_of: spring, summer, autumn, fall, winter
 
 
 @dataclass(frozen=True)
@@ -104,8 +106,21 @@ _PREVIOUS = (
     r"(?:last|the previous|the past|the preceding|previous|letzte[nsm]?|vergangene[nsm]?|im letzten|im vergangenen)"
 )
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_SEASONS = ("spring", "summer", "autumn", "fall", "winter")
+_ENGLISH_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+
 # (rule, needs, pattern); tried in order, the first that matches wins
 _RULES: tuple[tuple[str, Needs, str], ...] = (
+    # "December of last year", "the summer of last year", "February this year": before "last year" itself
+    ("month_of", "source", r"(?:the )?(?P<part>" + "|".join(_SEASONS) + "|" + _ENGLISH_MONTHS +
+     r") (?:of )?(?P<which>last|this) year"),
+    # "on Wednesday" in a news report: the latest such day on or before the publication date
+    ("weekday", "source", r"on (?-i:(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday))"),
+    # "in September" (not "in September 2009", "in May last year"): the latest September that began by then;
+    # unlike a bare "18 August", read as relative wherever it is written (see :func:`relative_first`)
+    ("in_month", "source", r"in (?-i:(?P<month>" + _ENGLISH_MONTHS + r"))(?! (?:of )?(?:\d|last|this|next))"),
+    ("later", "event", r"the (?:following|next) year|the year after"),
     ("ago", "source", _ABOUT + _NUMBER + " " + _UNIT + " ago"),
     ("ago", "source", r"hace " + _ABOUT + _NUMBER + " " + _UNIT),
     ("ago", "source", r"vor " + _ABOUT + _NUMBER + " " + _UNIT),
@@ -157,6 +172,10 @@ def _phrase(rule: str, needs: Needs, m: re.Match[str], text: str) -> Phrase:
     if rule == "yesterday":
         count, unit = _DAYS_OF[groups["word"].lower()], "day"
     bound = "until" if "until" in groups else "since" if "since" in groups else ""
+    part = groups.get("part", "").lower()
+    if rule == "month_of":
+        count = 1 if groups["which"].lower() == "last" else 0
+        groups["month"] = part if part not in _SEASONS else ""
     return Phrase(
         text=text[m.start() : m.end()],
         start=m.start(),
@@ -168,6 +187,8 @@ def _phrase(rule: str, needs: Needs, m: re.Match[str], text: str) -> Phrase:
         approximate="about" in groups,
         month=_MONTHS.get(groups.get("month", "").lower(), 0),
         bound=bound,
+        weekday=_WEEKDAYS.index(groups["weekday"].lower()) + 1 if "weekday" in groups else 0,
+        season=part if part in _SEASONS else "",
     )
 
 
@@ -181,6 +202,14 @@ def match(text: str) -> Phrase | None:
         if m := pattern.fullmatch(copy, start, end):
             return _phrase(rule, needs, m, text)
     return _no_year(text, start, end)
+
+
+def relative_first(text: str) -> bool:
+    """Whether ``text``, which the date parser reads as a date with no year, is read as relative to the source
+    date instead: "in September", as ingest reads it in an article. A bare "18 August" stays a yearless date
+    unless an anchor is named (issue 19)."""
+    phrase = match(text)
+    return phrase is not None and phrase.rule == "in_month"
 
 
 def _no_year(text: str, start: int, end: int) -> Phrase | None:
@@ -264,6 +293,16 @@ def _at(p: Phrase, raw: str, day: date) -> _Span:
     if p.rule == "last_month_name":
         year = day.year if p.month < day.month else day.year - 1
         return _unit_span(date(year, p.month, 1), "month")
+    if p.rule == "weekday":
+        return _unit_span(day - timedelta(days=(day.weekday() - (p.weekday - 1)) % 7), "day")
+    if p.rule == "month_of":
+        year = day.year - p.count
+        if p.month:
+            return _unit_span(date(year, p.month, 1), "month")
+        season = parse_date(f"{p.season} {year:04d}")
+        if season.min is None or season.max is None:
+            raise DateError("cannot read this as a date")
+        return _Span(date.fromisoformat(season.min), date.fromisoformat(season.max), season.edtf or "", "season")
     if p.rule == "age":  # someone aged N was so from their Nth birthday to the day before the next
         return _Span(date(day.year + p.count, 1, 1), date(day.year + p.count + 1, 12, 31), "", "year")
     return _no_year_at(raw, p, day)

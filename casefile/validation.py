@@ -335,7 +335,10 @@ class Validator:
         _check_text(text)
         if not given:  # the common case: the raw text alone (what the general code below does with no parts)
             try:
-                return dates.parse_date(text, order=self.options.order)
+                reading = dates.parse_date(text, order=self.options.order)
+                if (reading.edtf or "").startswith("XXXX") and relative_dates.relative_first(text):
+                    return relative_dates.unanchored(text, None)
+                return reading
             except dates.DateError as exc:
                 if (relative := relative_dates.unanchored(text, None)) is not None:
                     return relative

@@ -56,6 +56,19 @@ def test_a_relative_date_is_derived_from_the_source_date_and_never_shown_as_stat
     assert ok(cli("list", "--since", "2009-12-15", "--until", "2009-12-20")).stdout.startswith(account)
 
 
+def test_add_reads_the_phrases_ingest_drafts_the_same_way(cli) -> None:
+    """One grammar (issue 22): "in September", "on Wednesday", "the summer of last year" given to `add` are
+    derived from the source date as ingest derives them from an article's publication date."""
+    for words, edtf in (
+        ("in September", "2009-09"),
+        ("on Wednesday", "2010-03-17"),
+        ("the summer of last year", "2009-22"),
+    ):
+        account = add(cli, "--name", "A", "--left", words, "--source-date", NEWS_DATE)
+        data = record(cli, account)
+        assert (data["left"], data["left_edtf"], data["left_anchor"]) == (words, edtf, "source 2010-03-21")
+
+
 def test_without_a_source_date_it_is_kept_as_written_until_one_is_added(cli) -> None:
     account = add(cli, "--name", "A", "--left", "el año pasado")
     data = record(cli, account)

@@ -22,6 +22,16 @@ RESOLVED: dict[str, tuple[str, str, str | None, str | None, str]] = {
     "since last December": ("source", "2009-12/..", "2009-12-01", None, "interval"),
     "last March": ("source", "2009-03", "2009-03-01", "2009-03-31", "month"),
     "one more year": ("event", "1987", "1987-01-01", "1987-12-31", "year"),
+    # the rules ingest had of its own (issue 22), now the one grammar's
+    "on Sunday": ("source", "2010-03-21", "2010-03-21", "2010-03-21", "day"),
+    "on Wednesday": ("source", "2010-03-17", "2010-03-17", "2010-03-17", "day"),
+    "in September": ("source", "2009-09", "2009-09-01", "2009-09-30", "month"),
+    "in March": ("source", "2010-03", "2010-03-01", "2010-03-31", "month"),
+    "December of last year": ("source", "2009-12", "2009-12-01", "2009-12-31", "month"),
+    "the summer of last year": ("source", "2009-22", "2009-06-01", "2009-08-31", "season"),
+    "February this year": ("source", "2010-02", "2010-02-01", "2010-02-28", "month"),
+    "the following year": ("event", "1987", "1987-01-01", "1987-12-31", "year"),
+    "the year after": ("event", "1987", "1987-01-01", "1987-12-31", "year"),
     "four years later": ("event", "1990", "1990-01-01", "1990-12-31", "year"),
     "after two years": ("event", "1988", "1988-01-01", "1988-12-31", "year"),
     "about a month ago": ("source", "2010-02~", "2010-01-01", "2010-03-31", "month"),
@@ -91,3 +101,41 @@ def test_find_gives_the_words_and_their_offsets_in_an_article() -> None:
     assert all(text[p.start : p.end] == p.text for p in found)
     assert [resolve(p, SOURCE, text=text).edtf for p in found[:3]] == ["2009-12", "2010-02~", "2008"]
     assert resolve(found[3], "1986", text=text).edtf == "1990"
+
+
+def test_find_reads_weekdays_months_seasons_and_the_following_year_in_an_article() -> None:
+    text = (
+        "He crossed on Wednesday. She had joined in September and fled in the summer of last year; "
+        "the following year she spoke. In May 2016 nothing, in March of 2011 nothing."
+    )
+    found = [(p.text, p.rule) for p in find(text)]
+    assert found == [
+        ("on Wednesday", "weekday"),
+        ("in September", "in_month"),
+        ("the summer of last year", "month_of"),
+        ("the following year", "later"),
+    ]
+    assert [resolve(p, SOURCE, text=text).edtf for p in find(text)][:3] == ["2010-03-17", "2009-09", "2009-22"]
+
+
+def test_ingest_reads_relative_dates_only_through_this_grammar() -> None:
+    """Every relative phrase ingest resolves in the labelled texts is one this grammar reads as a whole, with
+    the same meaning against the same anchor: `add --left "<the words>"` means what ingest drafted."""
+    from pathlib import Path
+
+    from casefile.ingest import dating, facts
+
+    checked = 0
+    for path in sorted((Path(__file__).parent / "eval" / "texts").glob("*.txt")):
+        text = path.read_text(encoding="utf-8")
+        pub = dating.published(text)
+        for d in dating.relative(text, pub[0] if pub else None, facts._mask_quotes(text)):
+            if d.value is None or d.rule.startswith("relative: an age"):
+                continue
+            phrase = match(d.words)
+            assert phrase is not None, (path.name, d.words)
+            if phrase.needs == "source":
+                assert pub is not None
+                assert resolve(d.words, pub[0].isoformat()).edtf == d.value, (path.name, d.words)
+            checked += 1
+    assert checked >= 20

@@ -2,8 +2,9 @@
 and left — every value with its words, derived values marked derived.
 
 The publication date is the full date of the dateline or byline (or the page's metadata); relative
-phrases ("last December", "two years ago", "on Wednesday") resolve against it through
-:mod:`casefile.relative_dates`, the grammar fuzzy dates use too. A phrase that counts from another date
+phrases ("last December", "two years ago", "on Wednesday", "in September", "the summer of last year")
+resolve against it through :mod:`casefile.relative_dates` only - the grammar ``add`` and ``import`` read
+dates with, so a phrase filed as written means what it meant here. A phrase that counts from another date
 ("four years later", "one more year after that", "the following year") counts from the year named just
 before it. Without a publication date a relative phrase is kept as written and the draft says it is
 unresolved.
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from casefile.dates import DateError
@@ -30,22 +31,6 @@ FULL_DATE = re.compile(
     rf"(?:\d{{1,2}}\s+(?:de\s+)?{_MONTH}(?:\s+de)?,?\s+\d{{4}}|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|"
     rf"\d{{4}}-\d{{2}}-\d{{2}}|\d{{1,2}}[./]\d{{1,2}}[./]\d{{4}})(?!\d)"
     rf"(?:,?\s+(?:at\s+)?\d{{1,2}}[:.]\d{{2}}(?:\s*[ap]\.?m\.?)?(?:\s+[A-Z]{{2,4}})?)?",
-)
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-_ON_WEEKDAY = re.compile(r"\bon\s+(?P<day>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b")
-_FOLLOWING = re.compile(r"\b(?:the following year|the next year|a year later|the year after)\b", re.I)
-_SEASON = {"spring": "21", "summer": "22", "autumn": "23", "fall": "23", "winter": "24"}
-_MONTH_NUMBER = {
-    m: i for i, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)
-}
-_MONTH_OF = re.compile(
-    r"\b(?:the\s+)?(?P<part>spring|summer|autumn|fall|winter|January|February|March|April|May|June|July|August|"
-    r"September|October|November|December)\s+(?:of\s+)?(?P<which>last|this)\s+year\b",
-    re.I,
-)
-_IN_MONTH = re.compile(
-    r"\bin\s+(?P<month>January|February|March|April|May|June|July|August|September|October|November|December)\b"
-    r"(?!\s+(?:of\s+)?(?:\d|last|this|next))"
 )
 _YEAR = re.compile(r"(?<![\d./-])(1[89]\d\d|20[0-4]\d)(?![\d/-]|\.\d)")
 
@@ -160,47 +145,6 @@ def relative(text: str, anchor: date | None, masked: str | None = None, age_now:
         out.append(
             Dated(text[phrase.start : phrase.end], phrase.start, phrase.end, value, True, f"relative: {phrase.rule}")
         )
-    for m in _ON_WEEKDAY.finditer(masked):
-        value = None
-        if anchor is not None:
-            back = (anchor.weekday() - WEEKDAYS.index(m.group("day").lower())) % 7
-            value = (anchor - timedelta(days=back)).isoformat()
-        out.append(
-            Dated(
-                text[m.start() : m.end()],
-                m.start(),
-                m.end(),
-                value,
-                True,
-                "relative: the weekday on or before publication",
-            )
-        )
-    for m in _MONTH_OF.finditer(masked):
-        value = None
-        if anchor is not None:
-            year = anchor.year - (1 if m.group("which").lower() == "last" else 0)
-            part = m.group("part").lower()
-            code = _SEASON.get(part) or f"{_MONTH_NUMBER[part[:3]]:02d}"
-            value = f"{year}-{code}"
-        out.append(
-            Dated(m.group(), m.start(), m.end(), value, True, "relative: a month or season of this or last year")
-        )
-    for m in _IN_MONTH.finditer(masked):
-        value = None
-        if anchor is not None:
-            month = _MONTH_NUMBER[m.group("month")[:3].lower()]
-            year = anchor.year if month <= anchor.month else anchor.year - 1
-            value = f"{year}-{month:02d}"
-        out.append(
-            Dated(
-                m.group(), m.start(), m.end(), value, True, "relative: a month with no year, on or before publication"
-            )
-        )
-    for m in _FOLLOWING.finditer(masked):
-        year = _year_before(text, m.start())
-        out.append(
-            Dated(m.group(), m.start(), m.end(), str(year + 1) if year else None, True, "relative: the year after")
-        )
     out.sort(key=lambda d: d.start)
     return _no_overlap(out)
 
@@ -225,8 +169,9 @@ def born(text: str, anchor: date | None, age_now: int | None) -> str | None:
 
 _DATE_WORDS = re.compile(
     r"\b(?:ago|last|later|this|since|until|till|age|aged|yesterday|today|more|another|previous|earlier|after|"
-    r"within|following|next|pasad[oa]|hace|vor|letzte[nsm]?|gestern|heute|spring|summer|autumn|winter|"
-    r"January|February|March|April|May|June|July|August|September|October|November|December)\b",
+    r"within|following|next|pasad[oa]|hace|vor|letzte[nsm]?|gestern|heute|spring|summer|autumn|fall|winter|"
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b",
     re.I,
 )
 

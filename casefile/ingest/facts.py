@@ -178,9 +178,6 @@ def _left_something_else(sentence: str, at: int) -> bool:
     return m is not None and not _GROUP_NOUNS.search(m.group(1))
 
 
-_SEASONS = {"spring": "21", "summer": "22", "autumn": "23", "fall": "23", "winter": "24"}
-
-
 SPAN = re.compile(
     r"\bfrom\s+(?:(?:the\s+)?(?:spring|summer|autumn|fall|winter)\s+(?:of\s+)?)?(?P<a>1[89]\d\d|20[0-4]\d)\s+"
     r"(?:until|to|till|through|and)\s+(?:(?:the\s+)?(?:spring|summer|autumn|fall|winter|early|late|mid)\s+(?:of\s+)?)?"
@@ -221,10 +218,7 @@ def _with_month(text: str, start: int, end: int) -> Span:
 def _edtf_of(words: str, year: str) -> str:
     from casefile import dates
 
-    for season, code in _SEASONS.items():
-        if season in words.lower():
-            return f"{year}-{code}"
-    if words != year:
+    if words != year:  # "October 2014", "the summer of 1991": read by casefile's own date parser
         try:
             parsed = dates.parse_date(words)
             if parsed.edtf:
