@@ -153,6 +153,11 @@ def record_of(draft: dict[str, Any]) -> dict[str, Any]:
             record[key] = derived
             anchor = f", source {record['source_date']}" if record.get("source_date") else ""
             record[f"{key}_note"] = f"derived by ingest from {json.dumps(written)}{anchor}"
+        elif isinstance(written, str) and not _readable(written):
+            # an EDTF form casefile does not read as written ("1991-22", a season): file the words it came from
+            words = next((ev["words"] for ev in draft.get("evidence", {}).get(key, []) if _readable(ev["words"])), None)
+            if words is not None:
+                record[key] = words
     if record.get("places") == []:
         del record["places"]
     for empty in ("quotes", "reasons", "allegations"):

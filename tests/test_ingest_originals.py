@@ -157,3 +157,14 @@ def test_a_reviewed_draft_is_filed_with_its_original(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     ((_method, name, *_rest, stored),) = _archived(db, done.stdout.decode().strip())
     assert name == TEXT.name and stored == TEXT.read_bytes()
+
+
+def test_a_season_with_its_year_is_filed_as_written(tmp_path: Path) -> None:
+    """ "in the summer of 1991" is drafted as the season's EDTF (1991-22), which `add` reads as a year and a
+    month: filed, it is the words, read as the season (found by benchmark G3's `ingest DIR --accept`)."""
+    db = init(tmp_path)
+    done = run(db, "ingest", str(EVAL / "02-letter-first-person.txt"), "--accept")
+    assert done.returncode == 0, done.stderr
+    shown = json.loads(run(db, "show", done.stdout.decode().strip(), "-f", "json").stdout)
+    record = shown[0] if isinstance(shown, list) else shown
+    assert record["joined_edtf"] == "1991-22" and "1991" in record["joined"]
