@@ -51,7 +51,8 @@ def ingest(
     quotes with their speakers, suggested reasons — every value with the words it came from. Nothing is
     filed without review: on a terminal each draft opens in $EDITOR and is filed when you save it;
     --draft-out writes drafts for `casefile add --from-draft`; --accept files them marked unreviewed
-    (`check` lists them until someone sets review=reviewed).
+    (`check` lists them until someone sets review=reviewed). Whatever is filed keeps the file or page it
+    was drafted from as its primary source's archived copy (as `source attach` / `source capture` keep one).
 
     Example: casefile ingest article.html --draft-out draft.json
     """
