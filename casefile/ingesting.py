@@ -262,7 +262,8 @@ def file_record(
 
     record = dict(record)
     record["review"] = "reviewed" if reviewed else "unreviewed"
-    if original is not None and not record.get("sources") and not any(k in record for k in model.FLAT_SOURCE):
+    primary = any(isinstance(s, dict) and s.get("role") == "primary" for s in record.get("sources") or ())
+    if original is not None and not primary and not any(k in record for k in model.FLAT_SOURCE):
         # the original needs a source to belong to: named after the file, as `source attach` names it
         record["source_title"] = _file_name(original)
     validator = Validator(pipeline.options_for(store))

@@ -58,6 +58,7 @@ def test_accept_archives_the_file_as_its_primary_source_s_artifact_like_source_a
     ((event, detail),) = _custody(db, sha256)
     assert event == "attached" and json.loads(detail)["file"] == TEXT.name
     assert run(db, "verify").returncode == 0
+    assert b"source-not-archived" not in run(db, "check", "-f", "json").stdout
     # the same fixity record `source attach` makes: every column filled alike
     source = rows(db, "SELECT s.id FROM sources s JOIN captures c ON c.source_rowid = s.rowid")[0][0]
     copy = tmp_path / "copy.txt"
@@ -135,6 +136,24 @@ def test_add_from_draft_refuses_an_original_changed_or_gone_unless_told_to_file_
     filed = run(db, "add", "--from-draft", str(out), "--without-original")
     assert filed.returncode == 0, filed.stderr
     assert _archived(db, filed.stdout.decode().strip()) == []
+
+
+def test_a_draft_amended_to_cite_only_another_source_gets_a_primary_one_for_its_original(tmp_path: Path) -> None:
+    db = init(tmp_path)
+    other = run(db, "source", "add", "--title", "Another paper").stdout.decode().strip()
+    out = tmp_path / "draft.json"
+    assert run(db, "ingest", str(TEXT), "--draft-out", str(out)).returncode == 0
+    draft = json.loads(out.read_text(encoding="utf-8"))
+    draft["record"] = {k: v for k, v in draft["record"].items() if not k.startswith("source_")}
+    draft["record"]["sources"] = [{"id": other, "role": "corroborating"}]
+    out.write_text(json.dumps(draft), encoding="utf-8")
+    filed = run(db, "add", "--from-draft", str(out))
+    assert filed.returncode == 0, filed.stderr
+    ((_method, name, *_rest, stored),) = _archived(db, filed.stdout.decode().strip())
+    assert name == TEXT.name and stored == TEXT.read_bytes()
+    assert rows(
+        db, "SELECT count(*) FROM captures c JOIN sources s ON s.rowid = c.source_rowid WHERE s.id = ?", (other,)
+    ) == [(0,)]
 
 
 def test_a_draft_of_stdin_cannot_archive_later_and_says_how_to_proceed(tmp_path: Path) -> None:
