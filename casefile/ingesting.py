@@ -37,35 +37,35 @@ class Input:
     path: str | None = None  # the file's absolute path (a draft names it for ``add --from-draft``)
 
 
-def inputs(sources: list[str], stdin: Any = None) -> Iterator[Input]:
+def inputs(sources: list[str], stdin: Any = None, max_bytes: int = MAX_BYTES) -> Iterator[Input]:
     """The texts named: files, ``-`` (stdin), and the files of a folder (sorted, recursively, only the
-    kinds ingest reads). Each is read whole, up to :data:`MAX_BYTES`."""
+    kinds ingest reads). Each is read whole, up to ``max_bytes`` (``--max-bytes``)."""
     for source in sources:
         if source == "-":
-            data = (stdin.buffer if hasattr(stdin, "buffer") else stdin).read(MAX_BYTES + 1)
-            yield Input("-", _capped(data, "-"))
+            data = (stdin.buffer if hasattr(stdin, "buffer") else stdin).read(max_bytes + 1)
+            yield Input("-", _capped(data, "-", max_bytes))
             continue
         path = Path(source)
         if path.is_dir():
             for child in sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUFFIXES):
-                yield Input(str(child), _read(child), path=str(child.resolve()))
+                yield Input(str(child), _read(child, max_bytes), path=str(child.resolve()))
             continue
         if is_address(source):
-            yield _captured(source)
+            yield _captured(source, max_bytes)
             continue
-        yield Input(source, _read(path), path=str(path.resolve()))
+        yield Input(source, _read(path, max_bytes), path=str(path.resolve()))
 
 
 def is_address(source: str) -> bool:
     return source.lower().startswith(("http://", "https://"))
 
 
-def _captured(url: str) -> Input:
+def _captured(url: str, max_bytes: int) -> Input:
     """A page fetched through ``source capture``'s code (its limits: timeouts, redirects, a size cap, no
     cookies or credentials); the caller closes the capture's files (:func:`done_with`)."""
     from . import capture as fetching
 
-    fetched = fetching.fetch(url, max_bytes=MAX_BYTES, timeout=fetching.DEFAULT_TIMEOUT)
+    fetched = fetching.fetch(url, max_bytes=max_bytes, timeout=fetching.DEFAULT_TIMEOUT)
     data = fetched.body.read()
     fetched.body.seek(0)
     return Input(url, data, fetched=fetched)
@@ -77,19 +77,19 @@ def done_with(item: Input) -> None:
         item.fetched.warc.close()
 
 
-def _read(path: Path) -> bytes:
+def _read(path: Path, max_bytes: int) -> bytes:
     try:
         size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(f"{path}: {size:,} bytes; ingest reads texts up to {MAX_BYTES:,} bytes")
+        if size > max_bytes:
+            raise InputError(f"{path}: {size:,} bytes, over the cap of {max_bytes:,} (--max-bytes)")
         return path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read it ({exc.strerror or exc})") from None
 
 
-def _capped(data: bytes, name: str) -> bytes:
-    if len(data) > MAX_BYTES:
-        raise InputError(f"{name}: more than {MAX_BYTES:,} bytes; ingest reads texts up to that size")
+def _capped(data: bytes, name: str, max_bytes: int) -> bytes:
+    if len(data) > max_bytes:
+        raise InputError(f"{name}: more than {max_bytes:,} bytes, over the cap (--max-bytes)")
     return data
 
 
@@ -316,7 +316,8 @@ def original_of(draft: dict[str, Any], path: str, without: bool) -> Input | None
         return None
     advice = "; file the draft without it: add --from-draft FILE --without-original"
     if given.get("url"):
-        item = _captured(str(given["url"]))
+        size = given.get("bytes")  # drafted under a larger --max-bytes: the page as big as it was then
+        item = _captured(str(given["url"]), max(MAX_BYTES, size if isinstance(size, int) else 0))
         where = str(given["url"])
     elif given.get("path"):
         where = str(given["path"])

@@ -98,3 +98,19 @@ def test_only_web_addresses_are_fetched(tmp_path: Path) -> None:
     (line,) = done.stderr.decode().splitlines()
     assert "no credentials" in line and "secret" not in line
     assert dump(db) == before
+
+
+def test_a_page_or_a_file_over_the_cap_names_ingest_s_own_option(tmp_path: Path, site: str) -> None:
+    """The cap's error named --max-bytes, an option of `source capture` that ingest did not have."""
+    db = init(tmp_path)
+    before = dump(db)
+    text = tmp_path / "letter.txt"
+    text.write_bytes(b"I left the camp in 1991. " * 100)
+    for source in (f"{site}/big", f"{site}/big-chunked", str(text)):
+        done = run(db, "ingest", source, "--accept", "--max-bytes", "1000")
+        assert done.returncode == 1, done.stderr
+        (line,) = done.stderr.decode().splitlines()
+        assert "--max-bytes" in line and "1,000" in line
+        assert dump(db) == before
+    done = run(db, "ingest", str(text), "--draft-out", str(tmp_path / "d.json"), "--max-bytes", "2500")
+    assert done.returncode == 0, done.stderr

@@ -18,6 +18,7 @@ from casefile.cli.common import (
     report_new_organizations,
     stdin_is_terminal,
 )
+from casefile.ingesting import MAX_BYTES  # light: the extractors load when a text is read
 
 app = typer.Typer(rich_markup_mode=None)
 
@@ -46,6 +47,9 @@ def ingest(
         typer.Option("--accept", help="File every draft without review, marked review=unreviewed (for scripts)."),
     ] = False,
     no_input: Annotated[bool, typer.Option("--no-input", help="Never open an editor.")] = False,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", min=1, help="Refuse a text or page larger than this, in bytes.")
+    ] = MAX_BYTES,
 ) -> None:
     """Draft an account from each text — the subject, the organisation, when they joined and left, places,
     quotes with their speakers, suggested reasons — every value with the words it came from. Nothing is
@@ -70,7 +74,7 @@ def ingest(
     several = len(sources) > 1 or any(Path(s).is_dir() for s in sources)
     done = 0
     with progress("drafting") if not interactive else _no_progress() as advance:
-        for item in ingesting.inputs(sources, sys.stdin):  # one text in memory at a time
+        for item in ingesting.inputs(sources, sys.stdin, max_bytes):  # one text in memory at a time
             done += 1
             try:
                 _one(store, item, orgs, draft_out, several, accept)
