@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from .model import Account
     from .store import Store
+    from .timestamping import Stamper
 
 _ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$")
 
@@ -86,6 +87,7 @@ def _store_one(
     event: str,
     detail: dict[str, Any],
     content_type: str = "",
+    stamps: list[dict[str, Any]] | None = None,
 ) -> int:
     from . import worktext
     from .store import now
@@ -100,7 +102,35 @@ def _store_one(
         if text is not None:
             store.set_text(rowid, text[0], text[1], now())
     store.custody_append(rowid, event, actor=_actor(store), tool=_tool(), detail=detail, stamp=now())
+    _keep_stamps(store, rowid, stamps or [])
     return rowid
+
+
+def _keep_stamps(store: Store, rowid: int, stamps: list[dict[str, Any]]) -> None:
+    """Keep an artifact's new RFC 3161 timestamps, each with a ``timestamped`` custody entry."""
+    from .store import now
+
+    for stamp in stamps:
+        store.add_timestamp(rowid, stamp, now())
+        detail = {k: stamp[k] for k in ("tsa_url", "gen_time", "serial", "hash_algorithm")}
+        store.custody_append(rowid, "timestamped", actor=_actor(store), tool=_tool(), detail=detail, stamp=now())
+
+
+def _stamps(stamper: Stamper | None, sha256: str) -> list[dict[str, Any]]:
+    return stamper.stamp(sha256) if stamper is not None else []
+
+
+def timestamp(store: Store, refs: list[str], stamper: Stamper) -> int:
+    """Timestamp artifacts already kept (named by SHA-256 prefix or capture id): the authorities are asked
+    first, with no transaction open; then one transaction keeps every stamp. Returns how many were kept."""
+    arts = store.artifacts(refs)
+    stamped = [(art, stamper.stamp(art["sha256"])) for art in arts]
+    with store.transaction():
+        for art, stamps in stamped:
+            if store.artifact_labels([art["rowid"]]) != [(art["rowid"], art["sha256"])]:
+                raise CasefileError(f"artifact {art['sha256']} was removed meanwhile; nothing stored")
+            _keep_stamps(store, art["rowid"], stamps)
+    return sum(len(stamps) for _art, stamps in stamped)
 
 
 def capture(
@@ -113,6 +143,7 @@ def capture(
     collected_by: str | None,
     account: str | None = None,
     role: str = "primary",
+    stamper: Stamper | None = None,
 ) -> str:
     """Fetch ``url`` and keep it as a capture of its source (found by URL, or new); returns the source id.
     The network exchange happens before the transaction, which then stores everything or nothing."""
@@ -122,6 +153,7 @@ def capture(
     fetched = fetching.fetch(url, max_bytes=max_bytes, timeout=timeout)
     try:
         record = {**fetched.record, "collector": collector(store, collected_by)}
+        body_stamps, warc_stamps = _stamps(stamper, record["sha256"]), _stamps(stamper, fetched.warc_hashes[0])
         with store.transaction():
             source_rowid = _source_for(store, None, url, {**fetched.meta, **given})
             source_id = store.source_id_of(source_rowid)
@@ -134,6 +166,7 @@ def capture(
                 "captured",
                 {**detail, "role": "response body"},
                 next((v for k, v in record["headers"] if k.lower() == "content-type"), ""),
+                body_stamps,
             )
             warc = _store_one(
                 store,
@@ -142,6 +175,7 @@ def capture(
                 "application/warc",
                 "captured",
                 {**detail, "role": "WARC record of the exchange"},
+                stamps=warc_stamps,
             )
             store.add_capture(source_rowid, body, warc, record)
             if account is not None:
@@ -152,7 +186,15 @@ def capture(
     return source_id
 
 
-def attach(store: Store, source_ref: str, files: list[str], *, url: str | None, collected_by: str | None) -> list[str]:
+def attach(
+    store: Store,
+    source_ref: str,
+    files: list[str],
+    *,
+    url: str | None,
+    collected_by: str | None,
+    stamper: Stamper | None = None,
+) -> list[str]:
     """Keep files (a PDF, a scan, a page saved from the researcher's browser) as captures of a source; with
     ``url`` they are recorded as captures of that address. Every file is read and hashed before anything is
     written; one transaction for them all. Returns the capture ids."""
@@ -180,15 +222,15 @@ def attach(store: Store, source_ref: str, files: list[str], *, url: str | None, 
                 raise InputError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
         ids = []
         who = collector(store, collected_by)
+        stamps = {hashes[0]: _stamps(stamper, hashes[0]) for _name, _fh, hashes in opened}
         with store.transaction():
             source_rowid = store.source_rowid(store.resolve_source_id(source_ref)) or 0
             source_id = store.source_id_of(source_rowid)
             for name, fh, hashes in opened:
                 media = _media_type(name)
                 fh.seek(0)
-                rowid = _store_one(
-                    store, fh, hashes, media, "attached", {"source": source_id, "file": Path(name).name, "url": url}
-                )
+                detail = {"source": source_id, "file": Path(name).name, "url": url}
+                rowid = _store_one(store, fh, hashes, media, "attached", detail, stamps=stamps.pop(hashes[0], []))
                 ids.append(
                     store.add_capture(
                         source_rowid,
@@ -284,15 +326,25 @@ def verify(store: Store, refs: list[str] | None = None, advance: Callable[[int],
     from .store import now
 
     results: list[tuple[int, Checked, dict[str, Any]]] = []
+    trusted = _trusted_ca()
     for art in store.artifacts(refs):
         sha256, sha1, size = rehash(store, art["rowid"])
         problems = []
         bytes_ok = (sha256, sha1, size) == (art["sha256"], art["sha1"], art["size"])
         if not bytes_ok:
             problems.append(f"its bytes now hash to {sha256[:16]}… ({size:,} bytes)")
+        stamped = _check_stamps(store.timestamps(art["rowid"]), sha256, trusted)
+        problems += [p for _, p in stamped if p]
         chain = chain_problems(art["sha256"], store.custody_entries(art["rowid"]))
-        result = Checked(art["sha256"], art["size"], bytes_ok, not chain, problems + chain)
+        result = Checked(
+            art["sha256"], art["size"], bytes_ok and not any(p for _, p in stamped), not chain, problems + chain
+        )
         detail: dict[str, Any] = {"result": "ok" if result.ok else "mismatch", "algorithm": "sha256", "sha256": sha256}
+        if stamped:
+            detail["timestamps"] = [
+                {"tsa": t["tsa_url"], "gen_time": t["gen_time"], "result": "mismatch" if p else "ok"}
+                for t, p in stamped
+            ]
         if not result.ok:
             detail["problems"] = result.problems
         results.append((art["rowid"], result, detail))
@@ -313,6 +365,39 @@ def verify(store: Store, refs: list[str] | None = None, advance: Callable[[int],
     return checked
 
 
+def _trusted_ca() -> str | None:
+    """The CA certificates ``timestamp_ca`` names now, if it is set: a stamp is checked against them rather than
+    the ones kept with it (which a person editing the file could have replaced along with the stamp)."""
+    from .config import Settings
+
+    path = Settings().get("timestamp_ca")
+    if not path:
+        return None
+    from .timestamping import load_ca
+
+    return load_ca(path)
+
+
+def _check_stamps(stamps: list[dict[str, Any]], sha256: str, trusted: str | None) -> list[tuple[dict[str, Any], str]]:
+    """Each timestamp with what is wrong with it ("" when it proves these bytes existed at its time)."""
+    import base64
+
+    if not stamps:
+        return []
+    from .timestamping import EXTRA, TimestampError, check
+
+    try:
+        import rfc3161_client  # noqa: F401
+    except ImportError:
+        raise TimestampError(f"checking the artifacts' timestamps needs the optional extra: {EXTRA}") from None
+    out = []
+    for stamp in stamps:
+        problem = check(base64.b64decode(stamp["response"]), sha256, trusted or stamp["ca_pem"])
+        said = f"its timestamp from {stamp['tsa_url']} of {stamp['gen_time']} {problem}" if problem else ""
+        out.append((stamp, said))
+    return out
+
+
 def source_evidence(store: Store, source_id: str) -> list[dict[str, Any]]:
     """The captures of a source, each with the custody log of its artifact."""
     out = []
@@ -321,6 +406,12 @@ def source_evidence(store: Store, source_id: str) -> list[dict[str, Any]]:
         for entry in entries:
             entry["detail"] = json.loads(entry["detail"]) if entry["detail"] else None
         cap["custody"] = entries
+        cap["timestamps"] = [
+            {**{k: v for k, v in t.items() if k not in ("response", "ca_pem", "digest")}, "artifact": sha}
+            for rowid, sha in ((cap["artifact_rowid"], cap["sha256"]), (cap["warc_rowid"], cap["warc_sha256"]))
+            if rowid is not None
+            for t in store.timestamps(rowid)
+        ]
         out.append(cap)
     return out
 

@@ -47,6 +47,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.capture",
         "casefile.bundling",
         "casefile.worktext",
+        "casefile.timestamping",
         "casefile.reconciling",
     ),
     "formats": ("casefile.importers", "casefile.exporters"),

@@ -47,6 +47,17 @@ _CAPTURE_COLUMNS = (
     "ip_address",
 )
 _JSON_CAPTURE = ("redirects", "headers")
+_TIMESTAMP_COLUMNS = (
+    "tsa_url",
+    "hash_algorithm",
+    "digest",
+    "gen_time",
+    "serial",
+    "policy",
+    "tsa_name",
+    "response",
+    "ca_pem",
+)
 
 
 def _read_exactly(data: IO[bytes], length: int) -> bytes:
@@ -152,6 +163,24 @@ class Artifacts(StoreBase):
                 raise UsageError(f"artifact prefix {quote(ref)} is ambiguous; give more of its SHA-256")
             out[matches[0]["rowid"]] = matches[0]
         return list(out.values())
+
+    def add_timestamp(self, artifact_rowid: int, stamp: dict[str, Any], created_at: str) -> None:
+        """Keep an RFC 3161 timestamp of an artifact (the row :mod:`casefile.timestamping` made)."""
+        columns = _TIMESTAMP_COLUMNS
+        self.conn.execute(
+            f"INSERT INTO artifact_timestamps (artifact_rowid, created_at, {', '.join(columns)}) "
+            f"VALUES (?, ?, {', '.join('?' for _ in columns)})",
+            (artifact_rowid, created_at, *(stamp.get(c) for c in columns)),
+        )
+
+    def timestamps(self, artifact_rowid: int) -> list[dict[str, Any]]:
+        """An artifact's timestamps, in the order they were kept."""
+        cursor = self.conn.execute(
+            f"SELECT {', '.join(_TIMESTAMP_COLUMNS)} FROM artifact_timestamps WHERE artifact_rowid = ? ORDER BY rowid",
+            (artifact_rowid,),
+        )
+        names = [d[0] for d in cursor.description]
+        return [dict(zip(names, r, strict=True)) for r in cursor]
 
     def artifacts_of_sources(self, source_rowids: list[int]) -> list[int]:
         """The artifacts (bodies and WARC records) the captures of these sources hold."""
