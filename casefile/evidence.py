@@ -477,37 +477,3 @@ def search_sources(store: Store, query: str, limit: int | None = None) -> list[d
             if limit is not None and len(rows) >= limit:
                 break
     return rows
-
-
-def export_warc(store: Store, flt: Any, out: IO[bytes]) -> tuple[int, int]:
-    """Write the stored WARC records of every capture of the sources the selected accounts cite to ``out``,
-    appending an ``exported`` custody entry to each, in one transaction; returns (captures written, sources
-    left out because a restricted account cites them and ``flt`` leaves restricted accounts out)."""
-    from .store import now
-
-    written = left_out = 0
-    seen: set[str] = set()
-    stamp = now()
-    with store.transaction():
-        for account in list(store.query(flt, nested=True)):
-            for link in account.values.get("sources") or ():
-                source_id = link.get("id")
-                if not source_id or source_id in seen:
-                    continue
-                seen.add(source_id)
-                if not flt.include_restricted and store.restricted_source(source_id):
-                    left_out += 1
-                    continue
-                for cap in store.captures(source_id):
-                    if cap["warc_rowid"] is None:
-                        continue
-                    for piece in store.artifact_bytes(cap["warc_rowid"]):
-                        out.write(piece)
-                    detail = {"export": "warc", "source": source_id, "capture": cap["id"]}
-                    store.custody_append(
-                        cap["warc_rowid"], "exported", actor=_actor(store), tool=_tool(), detail=detail, stamp=stamp
-                    )
-                    written += 1
-        out.flush()
-        os.fsync(out.fileno())
-    return written, left_out

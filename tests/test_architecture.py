@@ -48,6 +48,7 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.bundling",
         "casefile.worktext",
         "casefile.timestamping",
+        "casefile.webarchive",
         "casefile.reconciling",
     ),
     "formats": ("casefile.importers", "casefile.exporters"),

@@ -226,18 +226,23 @@ def search_sources(store: Any, query: str, flt: Any, raw: bool, fmt: ReadFormat)
     emit_rows(rows, fmt.value, ["source", "title", "capture", "snippet"], "sources")
 
 
-def export_warc(store: Any, flt: Any, output: Optional[str], protect: dict[str, str]) -> None:
-    """`export --format warc`: the WARC records of the pages captured for the sources of the accounts ``flt``
-    selects, one WARC file (each capture's records as stored, one after another)."""
-    from casefile import evidence
+def export_web(store: Any, flt: Any, output: Optional[str], protect: dict[str, str], fmt: str) -> None:
+    """`export --format warc|wacz`: the pages captured for the sources of the accounts ``flt`` selects, as one
+    WARC file (each capture's records as stored) or a WACZ package of them; each an `exported` custody entry."""
+    from casefile import webarchive
     from casefile.cli.common import db_path
     from casefile.exporters import output as outputs
     from casefile.text import plural
 
     scratch = str(db_path().resolve().parent)
     with store.transaction():  # the custody entries are committed only once the file is in place
-        with outputs.output_path(output or "-", protect=protect, scratch=scratch) as temp, open(temp, "wb") as out:
-            written, left_out = evidence.export_warc(store, flt, out)
+        with outputs.output_path(output or "-", protect=protect, scratch=scratch) as temp:
+            if fmt == "wacz":
+                written, left_out = webarchive.write_wacz(store, flt, temp)
+            else:
+                with open(temp, "wb") as out:
+                    written, left_out = webarchive.write_warc(store, flt, out)
     if left_out:
         err(f"left out the captures of {plural(left_out, 'source')} a restricted account cites; --include-restricted")
-    err(f"{plural(written, 'capture')} written as WARC" + (f" to {output}" if output not in (None, "-") else ""))
+    where = f" to {output}" if output not in (None, "-") else ""
+    err(f"{plural(written, 'capture')} written as {fmt.upper()}{where}")
