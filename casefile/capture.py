@@ -31,7 +31,7 @@ EXTRA = "pip install 'casefile[evidence]'"
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
 MAX_REDIRECTS = 10
-_PIECE = 64 * 1024
+_PIECE = 1024 * 1024
 
 
 class FetchError(CasefileError):
@@ -99,7 +99,8 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
     body = tempfile.TemporaryFile()
     # uncompressed: warcio gzips at level 9, which took half a 5 MB capture's time (benchmarks/evidence.py); the
     # body is often compressed already, and the database (encrypted or not) holds it either way
-    writer = WARCWriter(warc, gzip=False)
+    out = _Hashing(warc)  # the WARC's own hashes, as it is written (not read back afterwards)
+    writer = WARCWriter(out, gzip=False)
     writer.write_record(
         writer.create_warcinfo_record(
             "", {"software": f"casefile {version()} ({library_versions()})", "format": "WARC File Format 1.0"}
@@ -116,8 +117,10 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
             try:
                 wire = tempfile.TemporaryFile()
                 try:
-                    hashes = _read_body(response, wire, body, requests, max_bytes, deadline, current)
-                    _write_exchange(writer, response, wire)
+                    head = _response_head(response)
+                    digests = [hashlib.sha1(head.headers_buff), hashlib.sha1()]  # the WARC's block and payload
+                    hashes = _read_body(response, wire, body, requests, max_bytes, deadline, current, digests)
+                    _write_exchange(writer, response, wire, head, digests)
                 finally:
                     wire.close()
             finally:
@@ -162,7 +165,7 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
         "ip_address": _peer(response),
     }
     fetched = Fetched(body, warc, record)
-    fetched.warc_hashes = hash_stream(warc)
+    fetched.warc_hashes = out.hashes()
     body.seek(0)
     fetched.meta = page_metadata(body.read(2 * 1024 * 1024), content_type) if _is_html(record["media_type"]) else {}
     body.seek(0)
@@ -174,8 +177,48 @@ def _peer(response: Any) -> str | None:
     return getattr(response, "casefile_peer", None)
 
 
-def _write_exchange(writer: Any, response: Any, wire: IO[bytes]) -> None:
-    """A request and a response record for one hop; the response's payload is the body as received."""
+class _Hashing:
+    """A file being written, with the SHA-256, the SHA-1 and the size of what went in."""
+
+    def __init__(self, out: IO[bytes]) -> None:
+        self.out = out
+        self.sha256, self.sha1, self.size = hashlib.sha256(), hashlib.sha1(), 0
+
+    def write(self, data: bytes) -> int:
+        self.out.write(data)
+        self.sha256.update(data)
+        self.sha1.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def hashes(self) -> tuple[str, str, int]:
+        return self.sha256.hexdigest(), self.sha1.hexdigest(), self.size
+
+
+def _response_head(response: Any) -> Any:
+    """The HTTP status line and headers of a response as its WARC record holds them (``headers_buff``)."""
+    from warcio.statusandheaders import StatusAndHeaders
+
+    version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(response.raw, "version", 11), "HTTP/1.1")
+    head = StatusAndHeaders(
+        f"{response.status_code} {response.reason or ''}".strip(), list(response.raw.headers.items()), protocol=version
+    )
+    head.compute_headers_buffer()
+    return head
+
+
+def _warc_digest(digest: Any) -> str:
+    import base64
+
+    return "sha1:" + base64.b32encode(digest.digest()).decode("ascii")
+
+
+def _write_exchange(writer: Any, response: Any, wire: IO[bytes], head: Any, digests: list[Any]) -> None:
+    """A request and a response record for one hop; the response's payload is the body as received. Its block
+    and payload digests were computed as the body was read, so warcio does not read it twice more for them."""
     from warcio.statusandheaders import StatusAndHeaders
 
     request = response.request
@@ -183,15 +226,16 @@ def _write_exchange(writer: Any, response: Any, wire: IO[bytes]) -> None:
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     sent = [("Host", parts.netloc), *request.headers.items()]
     req_headers = StatusAndHeaders(f"{request.method} {target} HTTP/1.1", sent, is_http_request=True)
-    version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(response.raw, "version", 11), "HTTP/1.1")
-    resp_headers = StatusAndHeaders(
-        f"{response.status_code} {response.reason or ''}".strip(), list(response.raw.headers.items()), protocol=version
-    )
-    warc_headers = {"WARC-IP-Address": _peer(response)} if _peer(response) else None
+    warc_headers: dict[str, str | None] = {
+        "WARC-Block-Digest": _warc_digest(digests[0]),
+        "WARC-Payload-Digest": _warc_digest(digests[1]),
+    }
+    if _peer(response):
+        warc_headers["WARC-IP-Address"] = _peer(response)
     length = wire.seek(0, 2)
     wire.seek(0)
     resp = writer.create_warc_record(
-        request.url, "response", payload=wire, length=length, http_headers=resp_headers, warc_headers_dict=warc_headers
+        request.url, "response", payload=wire, length=length, http_headers=head, warc_headers_dict=warc_headers
     )
     import io
 
@@ -211,11 +255,20 @@ def _get(session: Any, requests: Any, url: str, deadline: float, timeout: float)
 
 
 def _read_body(
-    response: Any, wire: IO[bytes], out: IO[bytes], requests: Any, max_bytes: int, deadline: float, url: str
+    response: Any,
+    wire: IO[bytes],
+    out: IO[bytes],
+    requests: Any,
+    max_bytes: int,
+    deadline: float,
+    url: str,
+    digests: list[Any],
 ) -> tuple[str, str, int]:
     """Read the body as it comes off the wire into ``wire``, and its Content-Encoding decoded into ``out``
-    (a redirect's body is read too, for the WARC, but not kept), hashing the decoded bytes; refuse either past
-    ``max_bytes`` or the deadline."""
+    (a redirect's body is read too, for the WARC, but not kept), hashing the decoded bytes (SHA-256, SHA-1)
+    and the wire's (the WARC's block and payload SHA-1 ``digests``: each byte is hashed once per digest, in
+    the one pass that reads it; for a body with no Content-Encoding the payload digest is its SHA-1, copied
+    in); refuse either past ``max_bytes`` or the deadline."""
     import zlib
 
     declared = response.headers.get("Content-Length", "")
@@ -226,6 +279,8 @@ def _read_body(
     decoder = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
     keep = not response.is_redirect
     sha256, sha1, size, received = hashlib.sha256(), hashlib.sha1(), 0, 0
+    block, payload = digests
+    same = decoder is None and keep  # the payload digest is the body's own SHA-1: computed once, copied after
 
     def take(piece: bytes) -> None:
         nonlocal size
@@ -249,6 +304,9 @@ def _read_body(
             if time.monotonic() > deadline:
                 raise FetchError(f"{quote(url)} took longer than the timeout to send; nothing stored")
             wire.write(raw)
+            block.update(raw)
+            if not same:
+                payload.update(raw)
             take(decoder.decompress(raw, max_bytes + 1 - size) if decoder is not None else raw)
             if decoder is not None and decoder.unconsumed_tail:
                 raise FetchError(
@@ -269,6 +327,8 @@ def _read_body(
             raise FetchError(f"{quote(url)} stopped sending within the timeout; nothing stored") from None
         raise
     out.flush()
+    if same:
+        digests[1] = sha1.copy()
     return sha256.hexdigest(), sha1.hexdigest(), size
 
 

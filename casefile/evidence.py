@@ -88,13 +88,14 @@ def _store_one(
     detail: dict[str, Any],
     content_type: str = "",
     stamps: list[dict[str, Any]] | None = None,
+    private: bool = False,
 ) -> int:
     from . import worktext
     from .store import now
 
     start = data.tell()
     rowid, new = store.store_artifact(
-        data, sha256=hashes[0], sha1=hashes[1], size=hashes[2], media_type=media_type, stamp=now()
+        data, sha256=hashes[0], sha1=hashes[1], size=hashes[2], media_type=media_type, stamp=now(), private=private
     )
     if new:
         data.seek(start)
@@ -167,6 +168,7 @@ def capture(
                 {**detail, "role": "response body"},
                 next((v for k, v in record["headers"] if k.lower() == "content-type"), ""),
                 body_stamps,
+                private=True,
             )
             warc = _store_one(
                 store,
@@ -176,6 +178,7 @@ def capture(
                 "captured",
                 {**detail, "role": "WARC record of the exchange"},
                 stamps=warc_stamps,
+                private=True,
             )
             store.add_capture(source_rowid, body, warc, record)
             if account is not None:
