@@ -99,7 +99,8 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
     body = tempfile.TemporaryFile()
     # uncompressed: warcio gzips at level 9, which took half a 5 MB capture's time (benchmarks/evidence.py); the
     # body is often compressed already, and the database (encrypted or not) holds it either way
-    out = _Hashing(warc)  # the WARC's own hashes, as it is written (not read back afterwards)
+    aside = _Aside()
+    out = _Hashing(warc, aside)  # the WARC's own hashes, as it is written (not read back afterwards)
     writer = WARCWriter(out, gzip=False)
     writer.write_record(
         writer.create_warcinfo_record(
@@ -119,7 +120,7 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
                 try:
                     head = _response_head(response)
                     digests = [hashlib.sha1(head.headers_buff), hashlib.sha1()]  # the WARC's block and payload
-                    hashes = _read_body(response, wire, body, requests, max_bytes, deadline, current, digests)
+                    hashes = _read_body(response, wire, body, requests, max_bytes, deadline, current, digests, aside)
                     _write_exchange(writer, response, wire, head, digests)
                 finally:
                     wire.close()
@@ -140,12 +141,14 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
             if response.status_code >= 400:
                 raise FetchError(f"{quote(current)} answered HTTP {response.status_code}; nothing stored")
             break
+        warc_hashes = out.hashes()
     except BaseException:
         body.close()
         warc.close()
         raise
     finally:
         session.close()
+        aside.close()
     content_type = response.headers.get("Content-Type", "")
     record = {
         "method": "capture",
@@ -165,7 +168,7 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
         "ip_address": _peer(response),
     }
     fetched = Fetched(body, warc, record)
-    fetched.warc_hashes = out.hashes()
+    fetched.warc_hashes = warc_hashes
     body.seek(0)
     fetched.meta = page_metadata(body.read(2 * 1024 * 1024), content_type) if _is_html(record["media_type"]) else {}
     body.seek(0)
@@ -177,24 +180,62 @@ def _peer(response: Any) -> str | None:
     return getattr(response, "casefile_peer", None)
 
 
-class _Hashing:
-    """A file being written, with the SHA-256, the SHA-1 and the size of what went in."""
+class _Aside:
+    """Hash updates run in a helper thread, in the order given, while this thread goes on reading and writing:
+    hashlib releases the GIL over large buffers, so on a second core the SHA-256s of a capture cost no time of
+    their own. At most one piece waits at a time, so memory stays bounded."""
 
-    def __init__(self, out: IO[bytes]) -> None:
-        self.out = out
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="casefile-hash")
+        self.pending: Any = None
+
+    def update(self, digest: Any, piece: bytes) -> None:
+        self.wait()
+        self.pending = self.pool.submit(digest.update, piece)
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def close(self) -> None:
+        self.pending = None
+        self.pool.shutdown(wait=True)
+
+
+class _Hashing:
+    """A file being written, with the SHA-256 (hashed aside), the SHA-1 and the size of what went in; small
+    writes are hashed a megabyte at a time."""
+
+    def __init__(self, out: IO[bytes], aside: _Aside) -> None:
+        self.out, self.aside = out, aside
         self.sha256, self.sha1, self.size = hashlib.sha256(), hashlib.sha1(), 0
+        self.buffered: list[bytes] = []
+        self.waiting = 0
 
     def write(self, data: bytes) -> int:
         self.out.write(data)
-        self.sha256.update(data)
-        self.sha1.update(data)
+        self.buffered.append(bytes(data))
+        self.waiting += len(data)
         self.size += len(data)
+        if self.waiting >= _PIECE:
+            self._hash()
         return len(data)
+
+    def _hash(self) -> None:
+        piece = b"".join(self.buffered)
+        self.buffered, self.waiting = [], 0
+        self.aside.update(self.sha256, piece)
+        self.sha1.update(piece)
 
     def flush(self) -> None:
         self.out.flush()
 
     def hashes(self) -> tuple[str, str, int]:
+        self._hash()
+        self.aside.wait()
         return self.sha256.hexdigest(), self.sha1.hexdigest(), self.size
 
 
@@ -263,6 +304,7 @@ def _read_body(
     deadline: float,
     url: str,
     digests: list[Any],
+    aside: _Aside,
 ) -> tuple[str, str, int]:
     """Read the body as it comes off the wire into ``wire``, and its Content-Encoding decoded into ``out``
     (a redirect's body is read too, for the WARC, but not kept), hashing the decoded bytes (SHA-256, SHA-1)
@@ -290,7 +332,7 @@ def _read_body(
                 f"{quote(url)} is larger than the cap of {max_bytes:,} bytes (--max-bytes); nothing stored"
             )
         if keep:
-            sha256.update(piece)
+            aside.update(sha256, piece)
             sha1.update(piece)
             out.write(piece)
 
@@ -327,6 +369,7 @@ def _read_body(
             raise FetchError(f"{quote(url)} stopped sending within the timeout; nothing stored") from None
         raise
     out.flush()
+    aside.wait()
     if same:
         digests[1] = sha1.copy()
     return sha256.hexdigest(), sha1.hexdigest(), size

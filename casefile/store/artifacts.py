@@ -110,17 +110,21 @@ class Artifacts(StoreBase):
         )
         rowid = int(cursor.lastrowid or 0)
         check = _NoCheck() if private else hashlib.sha256()
-        with self._roomy_cache():
+        with self._roomy_cache(size):
             self._write_chunks(data, rowid, size, check)
         if data.read(1) or (not private and check.hexdigest() != sha256):
             raise DatabaseError("the file changed while it was being stored; nothing was kept")
         return rowid, True
 
     @contextmanager
-    def _roomy_cache(self) -> Iterator[None]:
-        """A page cache of :data:`CACHE_KIB` while bytes are stored: with SQLite's default 2 MiB, the pages of a
-        5 MB capture spill to the file in the middle of the transaction, each spill syncing the journal first
-        (a third of a capture's storing time, benchmarks/evidence.py). The memory is bounded all the same."""
+    def _roomy_cache(self, size: int) -> Iterator[None]:
+        """A page cache of :data:`CACHE_KIB` while bytes that fit in it are stored: with SQLite's default 2 MiB,
+        the pages of a 5 MB capture spill to the file in the middle of the transaction, each spill syncing the
+        journal first (a third of a capture's storing time, benchmarks/evidence.py). Larger files spill
+        whatever the cache, and keep the default (a 200 MB attachment stays near 34 MiB of memory)."""
+        if size > CACHE_KIB * 1024:
+            yield
+            return
         before = self.conn.execute("PRAGMA cache_size").fetchone()[0]
         self.conn.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
         try:
