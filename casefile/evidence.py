@@ -329,7 +329,7 @@ def verify(store: Store, refs: list[str] | None = None, advance: Callable[[int],
     from .store import now
 
     results: list[tuple[int, Checked, dict[str, Any]]] = []
-    trusted = _trusted_ca()
+    trusted: list[str | None] = []  # timestamp_ca, read when the first stamp is checked
     for art in store.artifacts(refs):
         sha256, sha1, size = rehash(store, art["rowid"])
         problems = []
@@ -381,21 +381,23 @@ def _trusted_ca() -> str | None:
     return load_ca(path)
 
 
-def _check_stamps(stamps: list[dict[str, Any]], sha256: str, trusted: str | None) -> list[tuple[dict[str, Any], str]]:
-    """Each timestamp with what is wrong with it ("" when it proves these bytes existed at its time)."""
+def _check_stamps(
+    stamps: list[dict[str, Any]], sha256: str, trusted: list[str | None]
+) -> list[tuple[dict[str, Any], str]]:
+    """Each timestamp with what is wrong with it ("" when it proves these bytes existed at its time).
+    ``trusted`` holds the configured CA once read (read here, the first time a stamp needs it)."""
     import base64
 
     if not stamps:
         return []
-    from .timestamping import EXTRA, TimestampError, check
+    from .timestamping import check, require
 
-    try:
-        import rfc3161_client  # noqa: F401
-    except ImportError:
-        raise TimestampError(f"checking the artifacts' timestamps needs the optional extra: {EXTRA}") from None
+    require("checking the artifacts' timestamps")
+    if not trusted:
+        trusted.append(_trusted_ca())
     out = []
     for stamp in stamps:
-        problem = check(base64.b64decode(stamp["response"]), sha256, trusted or stamp["ca_pem"])
+        problem = check(base64.b64decode(stamp["response"]), sha256, trusted[0] or stamp["ca_pem"])
         said = f"its timestamp from {stamp['tsa_url']} of {stamp['gen_time']} {problem}" if problem else ""
         out.append((stamp, said))
     return out

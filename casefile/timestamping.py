@@ -74,6 +74,7 @@ def configured() -> Stamper:
     a usage error (exit 2) naming the setting when either is not set, exit 1 when the CA file is unusable."""
     from .config import Settings
 
+    require()
     settings = Settings()
     urls = (settings.get("timestamp_urls") or "").split()
     if not urls:
@@ -90,6 +91,16 @@ def configured() -> Stamper:
             "timestamp_ca to a PEM file (config file or CASEFILE_TIMESTAMP_CA)"
         )
     return Stamper(urls, load_ca(ca), ca)
+
+
+def require(what: str = "--timestamp") -> None:
+    """Refuse, naming the extra to install, when rfc3161-client (and cryptography with it) is not there."""
+    try:
+        import cryptography.x509  # noqa: F401
+        import requests  # noqa: F401
+        import rfc3161_client  # noqa: F401
+    except ImportError:
+        raise TimestampError(f"{what} needs the optional extra: {EXTRA}") from None
 
 
 def load_ca(path: str) -> str:
@@ -115,11 +126,8 @@ def _roots(pem: str) -> list[Any]:
 
 
 def _stamp_one(url: str, sha256: str, ca_pem: str, ca_origin: str) -> dict[str, Any]:
-    try:
-        import requests
-        import rfc3161_client  # noqa: F401 - only to say which extra is missing before any network
-    except ImportError:
-        raise TimestampError(f"--timestamp needs the optional extra: {EXTRA}") from None
+    import requests
+
     from .store import now
 
     where = f"timestamp authority {quote(url, 200)}"

@@ -296,3 +296,21 @@ def test_the_bundle_carries_the_stamps_and_openssl_verifies_them_without_casefil
     original.write_bytes(bytes(data))
     refused = subprocess.run(command, cwd=out, capture_output=True, text=True)
     assert refused.returncode != 0 and "Verification: OK" not in refused.stdout
+
+
+def test_without_the_timestamp_extra_the_command_says_which_to_install(
+    cli, db, source, letter, tsa, monkeypatch
+):
+    import sys
+
+    cli("source", "attach", source, str(letter), "--timestamp")
+    for name in ("rfc3161_client", "cryptography", "cryptography.x509"):
+        monkeypatch.setitem(sys.modules, name, None)  # an import of it now fails, as when it is not installed
+    before = dump(db)
+    result = cli("source", "attach", source, str(letter), "--timestamp")
+    assert result.exit_code == 1
+    (line,) = error_lines(result)
+    assert "casefile[timestamp]" in line and "Traceback" not in result.stderr
+    assert dump(db) == before
+    checked = cli("verify")  # the stamps kept cannot be checked without it either: said, not a traceback
+    assert checked.exit_code == 1 and "casefile[timestamp]" in checked.stderr
