@@ -425,11 +425,14 @@ def doctor_check(store: Store) -> tuple[str, str, str]:
     """``doctor``'s evidence check: :func:`verify` over every artifact, as (status, detail, fix)."""
     from .errors import DatabaseBusy
     from .text import plural
+    from .timestamping import TimestampError
 
     try:
         results = verify(store)
     except VerifyFailed as exc:
         return "problem", str(exc), "restore a backup that `casefile verify` passes; the custody logs say when"
+    except TimestampError as exc:  # the stamps cannot be checked here: the extra is missing, or timestamp_ca
+        return "problem", str(exc), "install the extra, or fix timestamp_ca (casefile config show)"
     except DatabaseBusy:
         return "note", "not checked: another casefile command is writing to the database", "run doctor again"
     if not results:

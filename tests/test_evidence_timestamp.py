@@ -298,9 +298,7 @@ def test_the_bundle_carries_the_stamps_and_openssl_verifies_them_without_casefil
     assert refused.returncode != 0 and "Verification: OK" not in refused.stdout
 
 
-def test_without_the_timestamp_extra_the_command_says_which_to_install(
-    cli, db, source, letter, tsa, monkeypatch
-):
+def test_without_the_timestamp_extra_the_command_says_which_to_install(cli, db, source, letter, tsa, monkeypatch):
     import sys
 
     cli("source", "attach", source, str(letter), "--timestamp")
@@ -314,3 +312,6 @@ def test_without_the_timestamp_extra_the_command_says_which_to_install(
     assert dump(db) == before
     checked = cli("verify")  # the stamps kept cannot be checked without it either: said, not a traceback
     assert checked.exit_code == 1 and "casefile[timestamp]" in checked.stderr
+    doctor = cli("doctor", "--format", "json")  # doctor runs verify: its evidence row says it
+    evidence = {r["check"]: r for r in json.loads(doctor.stdout)}["evidence"]
+    assert evidence["status"] == "problem" and "casefile[timestamp]" in evidence["detail"]
