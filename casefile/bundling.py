@@ -8,6 +8,7 @@ only if the bundle is. See docs/EVIDENCE.md.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -35,8 +36,13 @@ artifacts/       the files as they were captured, named by their SHA-256.
 custody/         the custody log of each artifact, one JSON entry a line; each entry's "hash" is the
                  SHA-256 of the canonical JSON of the artifact's SHA-256 and the entry's other fields,
                  and "prev_hash" is the hash of the entry before (64 zeros for the first).
+timestamps/      RFC 3161 timestamps of artifacts, if any: <sha256>.<n>.tsr is the authority's reply (DER
+                 TimeStampResp) and <sha256>.<n>.ca.pem the CA certificate it was checked against.
 
 Check every file without casefile:  sha256sum -c SHA256SUMS
+Check a timestamp without casefile (the file names are in manifest.json, under "timestamps"):
+  openssl ts -verify -in timestamps/<sha256>.1.tsr -data artifacts/<sha256>.<ext> -CAfile timestamps/<sha256>.1.ca.pem
+  (compare the CA certificate with the one the timestamp authority publishes first)
 """
 
 
@@ -131,6 +137,13 @@ def bundle(
                     raise OutputError(f"artifact {art['sha256']} no longer matches its hash; run `casefile verify`")
                 log = store.custody_entries(rowid)
                 put(f"custody/{art['sha256']}.jsonl", ["".join(_json_line(e) for e in log).encode()])
+                stamps = []
+                for n, tsr in enumerate(store.timestamps(rowid), 1):
+                    base = f"timestamps/{art['sha256']}.{n}"
+                    put(f"{base}.tsr", [base64.b64decode(tsr["response"])])
+                    put(f"{base}.ca.pem", [tsr["ca_pem"].encode("ascii")])
+                    fields = ("tsa_url", "gen_time", "serial", "tsa_name", "hash_algorithm")
+                    stamps.append({**{k: tsr[k] for k in fields}, "reply": f"{base}.tsr", "ca": f"{base}.ca.pem"})
                 files.append(
                     {
                         "path": name,
@@ -142,6 +155,7 @@ def bundle(
                         "source": art["source"],
                         "capture": art["capture"],
                         "custody": f"custody/{art['sha256']}.jsonl",
+                        "timestamps": stamps,
                     }
                 )
             manifest = {

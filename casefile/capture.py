@@ -31,7 +31,7 @@ EXTRA = "pip install 'casefile[evidence]'"
 DEFAULT_MAX_BYTES = 100 * 1024 * 1024
 DEFAULT_TIMEOUT = 30.0
 MAX_REDIRECTS = 10
-_PIECE = 64 * 1024
+_PIECE = 1024 * 1024
 
 
 class FetchError(CasefileError):
@@ -99,7 +99,9 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
     body = tempfile.TemporaryFile()
     # uncompressed: warcio gzips at level 9, which took half a 5 MB capture's time (benchmarks/evidence.py); the
     # body is often compressed already, and the database (encrypted or not) holds it either way
-    writer = WARCWriter(warc, gzip=False)
+    aside = _Aside()
+    out = _Hashing(warc, aside)  # the WARC's own hashes, as it is written (not read back afterwards)
+    writer = WARCWriter(out, gzip=False)
     writer.write_record(
         writer.create_warcinfo_record(
             "", {"software": f"casefile {version()} ({library_versions()})", "format": "WARC File Format 1.0"}
@@ -116,8 +118,10 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
             try:
                 wire = tempfile.TemporaryFile()
                 try:
-                    hashes = _read_body(response, wire, body, requests, max_bytes, deadline, current)
-                    _write_exchange(writer, response, wire)
+                    head = _response_head(response)
+                    digests = [hashlib.sha1(head.headers_buff), hashlib.sha1()]  # the WARC's block and payload
+                    hashes = _read_body(response, wire, body, requests, max_bytes, deadline, current, digests, aside)
+                    _write_exchange(writer, response, wire, head, digests)
                 finally:
                     wire.close()
             finally:
@@ -137,12 +141,14 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
             if response.status_code >= 400:
                 raise FetchError(f"{quote(current)} answered HTTP {response.status_code}; nothing stored")
             break
+        warc_hashes = out.hashes()
     except BaseException:
         body.close()
         warc.close()
         raise
     finally:
         session.close()
+        aside.close()
     content_type = response.headers.get("Content-Type", "")
     record = {
         "method": "capture",
@@ -162,7 +168,7 @@ def fetch(url: str, *, max_bytes: int = DEFAULT_MAX_BYTES, timeout: float = DEFA
         "ip_address": _peer(response),
     }
     fetched = Fetched(body, warc, record)
-    fetched.warc_hashes = hash_stream(warc)
+    fetched.warc_hashes = warc_hashes
     body.seek(0)
     fetched.meta = page_metadata(body.read(2 * 1024 * 1024), content_type) if _is_html(record["media_type"]) else {}
     body.seek(0)
@@ -174,8 +180,86 @@ def _peer(response: Any) -> str | None:
     return getattr(response, "casefile_peer", None)
 
 
-def _write_exchange(writer: Any, response: Any, wire: IO[bytes]) -> None:
-    """A request and a response record for one hop; the response's payload is the body as received."""
+class _Aside:
+    """Hash updates run in a helper thread, in the order given, while this thread goes on reading and writing:
+    hashlib releases the GIL over large buffers, so on a second core the SHA-256s of a capture cost no time of
+    their own. At most one piece waits at a time, so memory stays bounded."""
+
+    def __init__(self) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="casefile-hash")
+        self.pending: Any = None
+
+    def update(self, digest: Any, piece: bytes) -> None:
+        self.wait()
+        self.pending = self.pool.submit(digest.update, piece)
+
+    def wait(self) -> None:
+        if self.pending is not None:
+            pending, self.pending = self.pending, None
+            pending.result()
+
+    def close(self) -> None:
+        self.pending = None
+        self.pool.shutdown(wait=True)
+
+
+class _Hashing:
+    """A file being written, with the SHA-256 (hashed aside), the SHA-1 and the size of what went in; small
+    writes are hashed a megabyte at a time."""
+
+    def __init__(self, out: IO[bytes], aside: _Aside) -> None:
+        self.out, self.aside = out, aside
+        self.sha256, self.sha1, self.size = hashlib.sha256(), hashlib.sha1(), 0
+        self.buffered: list[bytes] = []
+        self.waiting = 0
+
+    def write(self, data: bytes) -> int:
+        self.out.write(data)
+        self.buffered.append(bytes(data))
+        self.waiting += len(data)
+        self.size += len(data)
+        if self.waiting >= _PIECE:
+            self._hash()
+        return len(data)
+
+    def _hash(self) -> None:
+        piece = b"".join(self.buffered)
+        self.buffered, self.waiting = [], 0
+        self.aside.update(self.sha256, piece)
+        self.sha1.update(piece)
+
+    def flush(self) -> None:
+        self.out.flush()
+
+    def hashes(self) -> tuple[str, str, int]:
+        self._hash()
+        self.aside.wait()
+        return self.sha256.hexdigest(), self.sha1.hexdigest(), self.size
+
+
+def _response_head(response: Any) -> Any:
+    """The HTTP status line and headers of a response as its WARC record holds them (``headers_buff``)."""
+    from warcio.statusandheaders import StatusAndHeaders
+
+    version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(response.raw, "version", 11), "HTTP/1.1")
+    head = StatusAndHeaders(
+        f"{response.status_code} {response.reason or ''}".strip(), list(response.raw.headers.items()), protocol=version
+    )
+    head.compute_headers_buffer()
+    return head
+
+
+def _warc_digest(digest: Any) -> str:
+    import base64
+
+    return "sha1:" + base64.b32encode(digest.digest()).decode("ascii")
+
+
+def _write_exchange(writer: Any, response: Any, wire: IO[bytes], head: Any, digests: list[Any]) -> None:
+    """A request and a response record for one hop; the response's payload is the body as received. Its block
+    and payload digests were computed as the body was read, so warcio does not read it twice more for them."""
     from warcio.statusandheaders import StatusAndHeaders
 
     request = response.request
@@ -183,15 +267,16 @@ def _write_exchange(writer: Any, response: Any, wire: IO[bytes]) -> None:
     target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     sent = [("Host", parts.netloc), *request.headers.items()]
     req_headers = StatusAndHeaders(f"{request.method} {target} HTTP/1.1", sent, is_http_request=True)
-    version = {10: "HTTP/1.0", 11: "HTTP/1.1"}.get(getattr(response.raw, "version", 11), "HTTP/1.1")
-    resp_headers = StatusAndHeaders(
-        f"{response.status_code} {response.reason or ''}".strip(), list(response.raw.headers.items()), protocol=version
-    )
-    warc_headers = {"WARC-IP-Address": _peer(response)} if _peer(response) else None
+    warc_headers: dict[str, str | None] = {
+        "WARC-Block-Digest": _warc_digest(digests[0]),
+        "WARC-Payload-Digest": _warc_digest(digests[1]),
+    }
+    if _peer(response):
+        warc_headers["WARC-IP-Address"] = _peer(response)
     length = wire.seek(0, 2)
     wire.seek(0)
     resp = writer.create_warc_record(
-        request.url, "response", payload=wire, length=length, http_headers=resp_headers, warc_headers_dict=warc_headers
+        request.url, "response", payload=wire, length=length, http_headers=head, warc_headers_dict=warc_headers
     )
     import io
 
@@ -211,11 +296,21 @@ def _get(session: Any, requests: Any, url: str, deadline: float, timeout: float)
 
 
 def _read_body(
-    response: Any, wire: IO[bytes], out: IO[bytes], requests: Any, max_bytes: int, deadline: float, url: str
+    response: Any,
+    wire: IO[bytes],
+    out: IO[bytes],
+    requests: Any,
+    max_bytes: int,
+    deadline: float,
+    url: str,
+    digests: list[Any],
+    aside: _Aside,
 ) -> tuple[str, str, int]:
     """Read the body as it comes off the wire into ``wire``, and its Content-Encoding decoded into ``out``
-    (a redirect's body is read too, for the WARC, but not kept), hashing the decoded bytes; refuse either past
-    ``max_bytes`` or the deadline."""
+    (a redirect's body is read too, for the WARC, but not kept), hashing the decoded bytes (SHA-256, SHA-1)
+    and the wire's (the WARC's block and payload SHA-1 ``digests``: each byte is hashed once per digest, in
+    the one pass that reads it; for a body with no Content-Encoding the payload digest is its SHA-1, copied
+    in); refuse either past ``max_bytes`` or the deadline."""
     import zlib
 
     declared = response.headers.get("Content-Length", "")
@@ -226,6 +321,8 @@ def _read_body(
     decoder = zlib.decompressobj(47) if encoding in ("gzip", "x-gzip", "deflate") else None
     keep = not response.is_redirect
     sha256, sha1, size, received = hashlib.sha256(), hashlib.sha1(), 0, 0
+    block, payload = digests
+    same = decoder is None and keep  # the payload digest is the body's own SHA-1: computed once, copied after
 
     def take(piece: bytes) -> None:
         nonlocal size
@@ -235,7 +332,7 @@ def _read_body(
                 f"{quote(url)} is larger than the cap of {max_bytes:,} bytes (--max-bytes); nothing stored"
             )
         if keep:
-            sha256.update(piece)
+            aside.update(sha256, piece)
             sha1.update(piece)
             out.write(piece)
 
@@ -249,6 +346,9 @@ def _read_body(
             if time.monotonic() > deadline:
                 raise FetchError(f"{quote(url)} took longer than the timeout to send; nothing stored")
             wire.write(raw)
+            block.update(raw)
+            if not same:
+                payload.update(raw)
             take(decoder.decompress(raw, max_bytes + 1 - size) if decoder is not None else raw)
             if decoder is not None and decoder.unconsumed_tail:
                 raise FetchError(
@@ -269,6 +369,9 @@ def _read_body(
             raise FetchError(f"{quote(url)} stopped sending within the timeout; nothing stored") from None
         raise
     out.flush()
+    aside.wait()
+    if same:
+        digests[1] = sha1.copy()
     return sha256.hexdigest(), sha1.hexdigest(), size
 
 

@@ -122,6 +122,22 @@ SETTINGS: tuple[Setting, ...] = (
         "the actor",
         "`--collector`",
     ),
+    Setting(
+        "timestamp_urls",
+        str,
+        "The RFC 3161 timestamp authorities `--timestamp` asks (their URLs, separated by spaces).",
+        lambda: (None, "not set (--timestamp is refused)"),
+        "none",
+        "",
+    ),
+    Setting(
+        "timestamp_ca",
+        str,
+        "A PEM file with the CA certificate of those timestamp authorities: their replies must chain to it.",
+        lambda: (None, "not set (--timestamp is refused)"),
+        "none",
+        "",
+    ),
 )
 SETTING_BY_NAME: dict[str, Setting] = {s.name: s for s in SETTINGS}
 

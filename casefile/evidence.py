@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from .model import Account
     from .store import Store
+    from .timestamping import Stamper
 
 _ISO_DAY = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:[T ].*)?$")
 
@@ -86,13 +87,15 @@ def _store_one(
     event: str,
     detail: dict[str, Any],
     content_type: str = "",
+    stamps: list[dict[str, Any]] | None = None,
+    private: bool = False,
 ) -> int:
     from . import worktext
     from .store import now
 
     start = data.tell()
     rowid, new = store.store_artifact(
-        data, sha256=hashes[0], sha1=hashes[1], size=hashes[2], media_type=media_type, stamp=now()
+        data, sha256=hashes[0], sha1=hashes[1], size=hashes[2], media_type=media_type, stamp=now(), private=private
     )
     if new:
         data.seek(start)
@@ -100,7 +103,35 @@ def _store_one(
         if text is not None:
             store.set_text(rowid, text[0], text[1], now())
     store.custody_append(rowid, event, actor=_actor(store), tool=_tool(), detail=detail, stamp=now())
+    _keep_stamps(store, rowid, stamps or [])
     return rowid
+
+
+def _keep_stamps(store: Store, rowid: int, stamps: list[dict[str, Any]]) -> None:
+    """Keep an artifact's new RFC 3161 timestamps, each with a ``timestamped`` custody entry."""
+    from .store import now
+
+    for stamp in stamps:
+        store.add_timestamp(rowid, stamp, now())
+        detail = {k: stamp[k] for k in ("tsa_url", "gen_time", "serial", "hash_algorithm")}
+        store.custody_append(rowid, "timestamped", actor=_actor(store), tool=_tool(), detail=detail, stamp=now())
+
+
+def _stamps(stamper: Stamper | None, sha256: str) -> list[dict[str, Any]]:
+    return stamper.stamp(sha256) if stamper is not None else []
+
+
+def timestamp(store: Store, refs: list[str], stamper: Stamper) -> int:
+    """Timestamp artifacts already kept (named by SHA-256 prefix or capture id): the authorities are asked
+    first, with no transaction open; then one transaction keeps every stamp. Returns how many were kept."""
+    arts = store.artifacts(refs)
+    stamped = [(art, stamper.stamp(art["sha256"])) for art in arts]
+    with store.transaction():
+        for art, stamps in stamped:
+            if store.artifact_labels([art["rowid"]]) != [(art["rowid"], art["sha256"])]:
+                raise CasefileError(f"artifact {art['sha256']} was removed meanwhile; nothing stored")
+            _keep_stamps(store, art["rowid"], stamps)
+    return sum(len(stamps) for _art, stamps in stamped)
 
 
 def capture(
@@ -113,6 +144,7 @@ def capture(
     collected_by: str | None,
     account: str | None = None,
     role: str = "primary",
+    stamper: Stamper | None = None,
 ) -> str:
     """Fetch ``url`` and keep it as a capture of its source (found by URL, or new); returns the source id.
     The network exchange happens before the transaction, which then stores everything or nothing."""
@@ -121,9 +153,10 @@ def capture(
 
     fetched = fetching.fetch(url, max_bytes=max_bytes, timeout=timeout)
     try:
+        body_stamps, warc_stamps = _stamps(stamper, fetched.record["sha256"]), _stamps(stamper, fetched.warc_hashes[0])
         with store.transaction():
             source_rowid = _source_for(store, None, url, {**fetched.meta, **given})
-            source_id = keep_capture(store, source_rowid, fetched, collected_by)
+            source_id = keep_capture(store, source_rowid, fetched, collected_by, (body_stamps, warc_stamps))
             if account is not None:
                 sourcing.link_source(store, account, source_id, {"role": role})
     finally:
@@ -132,10 +165,17 @@ def capture(
     return source_id
 
 
-def keep_capture(store: Store, source_rowid: int, fetched: Any, collected_by: str | None) -> str:
+def keep_capture(
+    store: Store,
+    source_rowid: int,
+    fetched: Any,
+    collected_by: str | None,
+    stamps: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], []),
+) -> str:
     """Store a fetched page (:func:`casefile.capture.fetch`) - its body and its WARC record, each with its
-    custody entry - as a capture of the source ``source_rowid``, inside the caller's transaction; returns the
-    source id. ``source capture`` and ``ingest URL`` both keep a page through here."""
+    custody entry and any timestamps (``stamps``: the body's, the WARC's) - as a capture of the source
+    ``source_rowid``, inside the caller's transaction; returns the source id. ``source capture`` and
+    ``ingest URL`` both keep a page through here."""
     record = {**fetched.record, "collector": collector(store, collected_by)}
     source_id = store.source_id_of(source_rowid)
     detail = {"source": source_id, "url": record["request_url"], "final_url": record["final_url"]}
@@ -147,6 +187,8 @@ def keep_capture(store: Store, source_rowid: int, fetched: Any, collected_by: st
         "captured",
         {**detail, "role": "response body"},
         next((v for k, v in record["headers"] if k.lower() == "content-type"), ""),
+        stamps[0],
+        private=True,
     )
     warc = _store_one(
         store,
@@ -155,12 +197,22 @@ def keep_capture(store: Store, source_rowid: int, fetched: Any, collected_by: st
         "application/warc",
         "captured",
         {**detail, "role": "WARC record of the exchange"},
+        stamps=stamps[1],
+        private=True,
     )
     store.add_capture(source_rowid, body, warc, record)
     return source_id
 
 
-def attach(store: Store, source_ref: str, files: list[str], *, url: str | None, collected_by: str | None) -> list[str]:
+def attach(
+    store: Store,
+    source_ref: str,
+    files: list[str],
+    *,
+    url: str | None,
+    collected_by: str | None,
+    stamper: Stamper | None = None,
+) -> list[str]:
     """Keep files (a PDF, a scan, a page saved from the researcher's browser) as captures of a source; with
     ``url`` they are recorded as captures of that address. Every file is read and hashed before anything is
     written; one transaction for them all. Returns the capture ids."""
@@ -185,10 +237,13 @@ def attach(store: Store, source_ref: str, files: list[str], *, url: str | None, 
                 opened[-1] = (name, fh, fetching.hash_stream(fh))
             except OSError as exc:
                 raise InputError(f"cannot read the file: {exc.strerror or exc}", file=name) from None
+        stamps = {hashes[0]: _stamps(stamper, hashes[0]) for _name, _fh, hashes in opened}
         with store.transaction():
             source_rowid = store.source_rowid(store.resolve_source_id(source_ref)) or 0
             return [
-                keep_file(store, source_rowid, name, fh, hashes, url=url, collected_by=collected_by)
+                keep_file(
+                    store, source_rowid, name, fh, hashes, url=url, collected_by=collected_by, stamps=stamps[hashes[0]]
+                )
                 for name, fh, hashes in opened
             ]
     finally:
@@ -206,9 +261,10 @@ def keep_file(
     url: str | None,
     collected_by: str | None,
     media_type: str | None = None,
+    stamps: list[dict[str, Any]] | None = None,
 ) -> str:
-    """Store one file (read from ``fh``'s start, already hashed) with its custody entry as an attachment of the
-    source ``source_rowid``, inside the caller's transaction; returns the capture id. ``source attach`` and
+    """Store one file (read from ``fh``'s start, already hashed) with its custody entry and any timestamps as
+    an attachment of the source ``source_rowid``, inside the caller's transaction; returns the capture id. ``source attach`` and
     ``ingest`` (the text an account was drafted from) both keep a file through here."""
     from . import capture as fetching
     from .store import now
@@ -216,7 +272,8 @@ def keep_file(
     source_id = store.source_id_of(source_rowid)
     media = media_type or _media_type(name)
     fh.seek(0)
-    rowid = _store_one(store, fh, hashes, media, "attached", {"source": source_id, "file": Path(name).name, "url": url})
+    detail = {"source": source_id, "file": Path(name).name, "url": url}
+    rowid = _store_one(store, fh, hashes, media, "attached", detail, stamps=stamps)
     return store.add_capture(
         source_rowid,
         rowid,
@@ -306,15 +363,25 @@ def verify(store: Store, refs: list[str] | None = None, advance: Callable[[int],
     from .store import now
 
     results: list[tuple[int, Checked, dict[str, Any]]] = []
+    trusted: list[str | None] = []  # timestamp_ca, read when the first stamp is checked
     for art in store.artifacts(refs):
         sha256, sha1, size = rehash(store, art["rowid"])
         problems = []
         bytes_ok = (sha256, sha1, size) == (art["sha256"], art["sha1"], art["size"])
         if not bytes_ok:
             problems.append(f"its bytes now hash to {sha256[:16]}… ({size:,} bytes)")
+        stamped = _check_stamps(store.timestamps(art["rowid"]), sha256, trusted)
+        problems += [p for _, p in stamped if p]
         chain = chain_problems(art["sha256"], store.custody_entries(art["rowid"]))
-        result = Checked(art["sha256"], art["size"], bytes_ok, not chain, problems + chain)
+        result = Checked(
+            art["sha256"], art["size"], bytes_ok and not any(p for _, p in stamped), not chain, problems + chain
+        )
         detail: dict[str, Any] = {"result": "ok" if result.ok else "mismatch", "algorithm": "sha256", "sha256": sha256}
+        if stamped:
+            detail["timestamps"] = [
+                {"tsa": t["tsa_url"], "gen_time": t["gen_time"], "result": "mismatch" if p else "ok"}
+                for t, p in stamped
+            ]
         if not result.ok:
             detail["problems"] = result.problems
         results.append((art["rowid"], result, detail))
@@ -335,6 +402,41 @@ def verify(store: Store, refs: list[str] | None = None, advance: Callable[[int],
     return checked
 
 
+def _trusted_ca() -> str | None:
+    """The CA certificates ``timestamp_ca`` names now, if it is set: a stamp is checked against them rather than
+    the ones kept with it (which a person editing the file could have replaced along with the stamp)."""
+    from .config import Settings
+
+    path = Settings().get("timestamp_ca")
+    if not path:
+        return None
+    from .timestamping import load_ca
+
+    return load_ca(path)
+
+
+def _check_stamps(
+    stamps: list[dict[str, Any]], sha256: str, trusted: list[str | None]
+) -> list[tuple[dict[str, Any], str]]:
+    """Each timestamp with what is wrong with it ("" when it proves these bytes existed at its time).
+    ``trusted`` holds the configured CA once read (read here, the first time a stamp needs it)."""
+    import base64
+
+    if not stamps:
+        return []
+    from .timestamping import check, require
+
+    require("checking the artifacts' timestamps")
+    if not trusted:
+        trusted.append(_trusted_ca())
+    out = []
+    for stamp in stamps:
+        problem = check(base64.b64decode(stamp["response"]), sha256, trusted[0] or stamp["ca_pem"])
+        said = f"its timestamp from {stamp['tsa_url']} of {stamp['gen_time']} {problem}" if problem else ""
+        out.append((stamp, said))
+    return out
+
+
 def source_evidence(store: Store, source_id: str) -> list[dict[str, Any]]:
     """The captures of a source, each with the custody log of its artifact."""
     out = []
@@ -343,6 +445,12 @@ def source_evidence(store: Store, source_id: str) -> list[dict[str, Any]]:
         for entry in entries:
             entry["detail"] = json.loads(entry["detail"]) if entry["detail"] else None
         cap["custody"] = entries
+        cap["timestamps"] = [
+            {**{k: v for k, v in t.items() if k not in ("response", "ca_pem", "digest")}, "artifact": sha}
+            for rowid, sha in ((cap["artifact_rowid"], cap["sha256"]), (cap["warc_rowid"], cap["warc_sha256"]))
+            if rowid is not None
+            for t in store.timestamps(rowid)
+        ]
         out.append(cap)
     return out
 
@@ -351,11 +459,14 @@ def doctor_check(store: Store) -> tuple[str, str, str]:
     """``doctor``'s evidence check: :func:`verify` over every artifact, as (status, detail, fix)."""
     from .errors import DatabaseBusy
     from .text import plural
+    from .timestamping import TimestampError
 
     try:
         results = verify(store)
     except VerifyFailed as exc:
         return "problem", str(exc), "restore a backup that `casefile verify` passes; the custody logs say when"
+    except TimestampError as exc:  # the stamps cannot be checked here: the extra is missing, or timestamp_ca
+        return "problem", str(exc), "install the extra, or fix timestamp_ca (casefile config show)"
     except DatabaseBusy:
         return "note", "not checked: another casefile command is writing to the database", "run doctor again"
     if not results:
@@ -408,37 +519,3 @@ def search_sources(store: Store, query: str, limit: int | None = None) -> list[d
             if limit is not None and len(rows) >= limit:
                 break
     return rows
-
-
-def export_warc(store: Store, flt: Any, out: IO[bytes]) -> tuple[int, int]:
-    """Write the stored WARC records of every capture of the sources the selected accounts cite to ``out``,
-    appending an ``exported`` custody entry to each, in one transaction; returns (captures written, sources
-    left out because a restricted account cites them and ``flt`` leaves restricted accounts out)."""
-    from .store import now
-
-    written = left_out = 0
-    seen: set[str] = set()
-    stamp = now()
-    with store.transaction():
-        for account in list(store.query(flt, nested=True)):
-            for link in account.values.get("sources") or ():
-                source_id = link.get("id")
-                if not source_id or source_id in seen:
-                    continue
-                seen.add(source_id)
-                if not flt.include_restricted and store.restricted_source(source_id):
-                    left_out += 1
-                    continue
-                for cap in store.captures(source_id):
-                    if cap["warc_rowid"] is None:
-                        continue
-                    for piece in store.artifact_bytes(cap["warc_rowid"]):
-                        out.write(piece)
-                    detail = {"export": "warc", "source": source_id, "capture": cap["id"]}
-                    store.custody_append(
-                        cap["warc_rowid"], "exported", actor=_actor(store), tool=_tool(), detail=detail, stamp=stamp
-                    )
-                    written += 1
-        out.flush()
-        os.fsync(out.fileno())
-    return written, left_out

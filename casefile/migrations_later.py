@@ -470,3 +470,38 @@ def m017_review(db: Database) -> None:
     """``review``: an account drafted by ``casefile ingest --accept`` and filed without a person's review
     says so (``unreviewed``) until someone marks it ``reviewed`` (issue 22)."""
     db.execute("ALTER TABLE accounts ADD COLUMN review TEXT")
+
+
+@migrations()
+def m020_artifact_timestamps(db: Database) -> None:
+    """Trusted time (issue 21): the RFC 3161 timestamps of an artifact - each the TSA's DER TimeStampResp as it
+    came (base64, so the audit log's JSON before-images can hold it), what it says (time, serial, policy, the
+    TSA's name, the imprint's algorithm and hash) and the CA certificate it was checked against. No UPDATE;
+    gone with its artifact (purge, undo)."""
+    db.execute(
+        """
+        CREATE TABLE artifact_timestamps (
+            rowid INTEGER PRIMARY KEY,
+            artifact_rowid INTEGER NOT NULL REFERENCES artifacts(rowid),
+            tsa_url TEXT NOT NULL,
+            hash_algorithm TEXT NOT NULL,
+            digest TEXT NOT NULL,
+            gen_time TEXT NOT NULL,
+            serial TEXT NOT NULL,
+            policy TEXT,
+            tsa_name TEXT,
+            response TEXT NOT NULL,
+            ca_pem TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_artifact_timestamps_artifact ON artifact_timestamps (artifact_rowid)")
+    db.execute(
+        "CREATE TRIGGER artifact_timestamps_kept BEFORE UPDATE ON artifact_timestamps BEGIN "
+        "SELECT RAISE(ABORT, 'a timestamp is kept as the authority gave it'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER artifacts_forget_timestamps AFTER DELETE ON artifacts BEGIN DELETE FROM artifact_timestamps "
+        "WHERE artifact_rowid = OLD.rowid; END"
+    )

@@ -49,6 +49,8 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         "CASEFILE_DAYFIRST",
         "CASEFILE_EXPORT_FORMAT",
         "CASEFILE_PAGER",
+        "CASEFILE_TIMESTAMP_URLS",
+        "CASEFILE_TIMESTAMP_CA",
     ):
         monkeypatch.delenv(name, raising=False)  # the developer's own settings must not leak into a test
     monkeypatch.delenv("PAGER", raising=False)

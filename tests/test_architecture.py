@@ -47,6 +47,8 @@ ROOMS: dict[str, tuple[str, ...]] = {
         "casefile.capture",
         "casefile.bundling",
         "casefile.worktext",
+        "casefile.timestamping",
+        "casefile.webarchive",
         "casefile.reconciling",
     ),
     "formats": ("casefile.importers", "casefile.exporters"),

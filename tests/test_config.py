@@ -37,6 +37,7 @@ def test_file_values_are_used(config_file: Path, monkeypatch: pytest.MonkeyPatch
     config_file.write_text(
         'db = "~/research/cases.db"\nactor = "R. Researcher"\ndayfirst = true\nexport_format = "jsonl"\npager = ""\n'
         'new_org = true\ngazetteer = "~/research/groups.json"\ncollector = "Field Team 2"\n'
+        'timestamp_urls = "https://tsa.example/a https://tsa.example/b"\ntimestamp_ca = "~/research/tsa-ca.pem"\n'
     )
     s = Settings()
     assert s.get("new_org") is True
@@ -46,6 +47,8 @@ def test_file_values_are_used(config_file: Path, monkeypatch: pytest.MonkeyPatch
     assert s.get("export_format") == "jsonl"
     assert s.get("pager") == ""
     assert s.get("collector") == "Field Team 2"
+    assert s.get("timestamp_urls").split() == ["https://tsa.example/a", "https://tsa.example/b"]
+    assert s.get("timestamp_ca") == "~/research/tsa-ca.pem"
     assert {r.source for r in s.effective()} == {"config file"}
 
 

@@ -9,6 +9,24 @@ from casefile.cli.common import ReadFormat, boundary, data_out, err, open_store,
 
 app = typer.Typer(rich_markup_mode=None)
 
+Timestamp = Annotated[
+    bool,
+    typer.Option(
+        "--timestamp",
+        help="Have the configured RFC 3161 timestamp authorities (timestamp_urls) sign the SHA-256 of what is kept.",
+    ),
+]
+
+
+def _stamper(timestamp: bool) -> Any:
+    """The configured authorities when ``--timestamp`` is given (checked before any other work), else None."""
+    if not timestamp:
+        return None
+    from casefile import timestamping
+
+    return timestamping.configured()
+
+
 Collector = Annotated[
     Optional[str],
     typer.Option(
@@ -35,6 +53,7 @@ def capture(
         float, typer.Option("--timeout", min=0.1, help="Seconds for the whole exchange, redirects included.")
     ] = 30.0,
     collected_by: Collector = None,
+    timestamp: Timestamp = False,
 ) -> None:
     """Fetch a web page and keep it, as received, as evidence for a source; prints the source's id.
 
@@ -45,6 +64,7 @@ def capture(
     from casefile import evidence
 
     given = {k: v for k, v in {"title": title, "publisher": publisher, "date": date}.items() if v}
+    stamper = _stamper(timestamp)
     store = open_store(create=True)
     source_id = evidence.capture(
         store,
@@ -55,6 +75,7 @@ def capture(
         collected_by=collected_by,
         account=account,
         role=role,
+        stamper=stamper,
     )
     data_out().write(source_id + "\n")
 
@@ -68,6 +89,7 @@ def attach(
         Optional[str], typer.Option("--url", help="The address a saved page came from.", show_default=False)
     ] = None,
     collected_by: Collector = None,
+    timestamp: Timestamp = False,
 ) -> None:
     """Keep files as evidence for a source, with the same fixity record as a capture; prints the capture ids.
 
@@ -78,14 +100,35 @@ def attach(
 
     if url is not None:
         fetching.check_url(url)
-    for capture_id in evidence.attach(open_store(), source_id, files, url=url, collected_by=collected_by):
+    stamper = _stamper(timestamp)
+    ids = evidence.attach(open_store(), source_id, files, url=url, collected_by=collected_by, stamper=stamper)
+    for capture_id in ids:
         data_out().write(capture_id + "\n")
 
 
+def timestamp(
+    refs: Annotated[list[str], typer.Argument(metavar="ARTIFACT", help="SHA-256 prefixes or capture ids.")],
+) -> None:
+    """Have the configured RFC 3161 timestamp authorities sign the SHA-256 of artifacts already kept.
+
+    Only the hash is sent. Each reply is checked against timestamp_ca, kept with the artifact, and checked
+    again by `verify`; `undo` takes the stamps back. Needs the `timestamp` extra.
+
+    Example: casefile source timestamp 3b1f0c9a
+    """
+    from casefile import evidence
+    from casefile.text import plural
+
+    stamper = _stamper(True)
+    kept = evidence.timestamp(open_store(), refs, stamper)
+    err(f"kept {plural(kept, 'timestamp')}")
+
+
 def register(source_app: typer.Typer) -> None:
-    """Add `capture` and `attach` to the `source` group."""
+    """Add `capture`, `attach` and `timestamp` to the `source` group."""
     source_app.command("capture")(boundary(capture))
     source_app.command("attach")(boundary(attach))
+    source_app.command("timestamp")(boundary(timestamp))
 
 
 @app.command()
@@ -123,6 +166,10 @@ def show_evidence(store: Any, source_id: str, fmt: ReadFormat) -> list[dict[str,
             {"artifact": c["sha256"][:16], **e, "detail": _detail(e["detail"])} for c in captures for e in c["custody"]
         ]
         emit_rows(log, fmt.value, ["artifact", "seq", "ts", "event", "actor", "tool", "detail"], "custody log")
+        stamps = [{**t, "artifact": t["artifact"][:16]} for c in captures for t in c["timestamps"]]
+        if stamps:
+            columns = ["artifact", "gen_time", "tsa_url", "tsa_name", "serial", "hash_algorithm"]
+            emit_rows(stamps, fmt.value, columns, "timestamps")
     return captures
 
 
@@ -179,18 +226,23 @@ def search_sources(store: Any, query: str, flt: Any, raw: bool, fmt: ReadFormat)
     emit_rows(rows, fmt.value, ["source", "title", "capture", "snippet"], "sources")
 
 
-def export_warc(store: Any, flt: Any, output: Optional[str], protect: dict[str, str]) -> None:
-    """`export --format warc`: the WARC records of the pages captured for the sources of the accounts ``flt``
-    selects, one WARC file (each capture's records as stored, one after another)."""
-    from casefile import evidence
+def export_web(store: Any, flt: Any, output: Optional[str], protect: dict[str, str], fmt: str) -> None:
+    """`export --format warc|wacz`: the pages captured for the sources of the accounts ``flt`` selects, as one
+    WARC file (each capture's records as stored) or a WACZ package of them; each an `exported` custody entry."""
+    from casefile import webarchive
     from casefile.cli.common import db_path
     from casefile.exporters import output as outputs
     from casefile.text import plural
 
     scratch = str(db_path().resolve().parent)
     with store.transaction():  # the custody entries are committed only once the file is in place
-        with outputs.output_path(output or "-", protect=protect, scratch=scratch) as temp, open(temp, "wb") as out:
-            written, left_out = evidence.export_warc(store, flt, out)
+        with outputs.output_path(output or "-", protect=protect, scratch=scratch) as temp:
+            if fmt == "wacz":
+                written, left_out = webarchive.write_wacz(store, flt, temp)
+            else:
+                with open(temp, "wb") as out:
+                    written, left_out = webarchive.write_warc(store, flt, out)
     if left_out:
         err(f"left out the captures of {plural(left_out, 'source')} a restricted account cites; --include-restricted")
-    err(f"{plural(written, 'capture')} written as WARC" + (f" to {output}" if output not in (None, "-") else ""))
+    where = f" to {output}" if output not in (None, "-") else ""
+    err(f"{plural(written, 'capture')} written as {fmt.upper()}{where}")

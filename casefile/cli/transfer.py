@@ -49,6 +49,7 @@ class OutFormat(str, Enum):
     md = "md"
     ftm = "ftm"
     warc = "warc"
+    wacz = "wacz"
 
 
 class OnConflict(str, Enum):
@@ -210,9 +211,8 @@ OutFormatOpt = Annotated[
     typer.Option(
         "--format",
         "-f",
-        help="csv, json, jsonl, md, ftm (FollowTheMoney entities for Aleph) or warc (the captured pages); default: "
-        "export_format in the "
-        "config file, else csv.",
+        help="csv, json, jsonl, md, ftm (FollowTheMoney entities for Aleph), warc or wacz (the captured pages); "
+        "default: export_format in the config file, else csv.",
         show_default=False,
     ),
 ]
@@ -288,16 +288,16 @@ def export(
     protect = protected(pseudonym_key=pseudonym_key)
     outputs.check(output, protect=protect)  # before a key is made or the database read
     fmt = fmt or _default_export_format()
-    if fmt is OutFormat.warc:
-        from casefile.cli.evidence import export_warc
+    if fmt in (OutFormat.warc, OutFormat.wacz):
+        from casefile.cli.evidence import export_web
 
         if table is not None or redact or pseudonymise or dataset is not None or raw_csv:
             raise errors.UsageError(
-                "--format warc writes the captured pages as received: no --table, --redact, "
+                f"--format {fmt.value} writes the captured pages as received: no --table, --redact, "
                 "--pseudonymise, --dataset or --raw-csv"
             )
         flt.include_restricted = include_restricted
-        export_warc(open_store(), flt, output, protect)
+        export_web(open_store(), flt, output, protect, fmt.value)
         return
     if raw_csv and fmt is OutFormat.csv:
         err("warning: --raw-csv: cells starting with = + - @ may run as formulas in a spreadsheet")
@@ -472,7 +472,7 @@ def _ftm_options(fmt: OutFormat, dataset: Optional[str]) -> dict[str, Any]:
 
 def _default_export_format() -> OutFormat:
     resolved = settings().resolve("export_format")
-    formats = [f for f in OutFormat if f is not OutFormat.warc]  # warc is asked for, never a default
+    formats = [f for f in OutFormat if f not in (OutFormat.warc, OutFormat.wacz)]  # asked for, never a default
     if resolved.value not in [f.value for f in formats]:
         known = ", ".join(f.value for f in formats)
         raise resolved.error(f"unknown export format {quote(resolved.value)}; use one of {known}")

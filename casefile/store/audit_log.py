@@ -40,7 +40,8 @@ AUDITED: tuple[AuditKind, ...] = (
     # an artifact's bytes (artifact_chunks) and custody log are not audited: its creation is, and undoing that
     # deletes it, and with it its bytes and log (the trigger of migration m015). It comes before the sources
     # whose captures use it, so undo takes those away first.
-    AuditKind("artifact", "artifacts", (), ("sha256",)),
+    # Its timestamps are its parts: undo of `source timestamp` takes the stamps it added away.
+    AuditKind("artifact", "artifacts", (("artifact_timestamps", "artifact_rowid"),), ("sha256",)),
     AuditKind("source", "sources", (("captures", "source_rowid"),), ("id",)),
     AuditKind(
         "account",
@@ -61,6 +62,7 @@ AUDIT_KIND: dict[str, AuditKind] = {k.name: k for k in AUDITED}
 #: What a child table is called in a diff.
 _PART_NAMES = {
     "captures": "captures",
+    "artifact_timestamps": "timestamps",
     "account_sources": "sources",
     "events": "events",
     "quotes": "quotes",
