@@ -209,6 +209,7 @@ class Writer:
             for account in new:
                 if account.rowid is not None and "sources" in account.values:
                     self.store.sync_primary_columns(account_rowid=account.rowid, stamp=self.stamp)
+        self.citations.written()
         return failed
 
     def done(self) -> None:
