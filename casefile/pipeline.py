@@ -343,6 +343,13 @@ def run(
     class _Rollback(Exception):
         pass
 
+    import gc
+
+    # a load allocates a few objects per field of every record and frees them a batch later: the collector's
+    # default threshold (700) ran a young collection every few records for nothing (issue 23). Raised, not
+    # disabled: a cycle still goes within 50,000 allocations.
+    threshold = gc.get_threshold()
+    gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
     try:
         with store.transaction():
             writer = Writer(store, on_conflict=on_conflict, keep_ids=keep_ids, orgs=orgs)
@@ -368,6 +375,8 @@ def run(
                 raise _Rollback
     except _Rollback:
         pass
+    finally:
+        gc.set_threshold(*threshold)
     return result
 
 

@@ -16,9 +16,7 @@ from casefile.store import Store
 def _plans(db: Path, statements: list[str]) -> dict[str, str]:
     conn = sqlite3.connect(db)
     try:
-        return {
-            sql: " / ".join(str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql)) for sql in statements
-        }
+        return {sql: " / ".join(str(r[3]) for r in conn.execute("EXPLAIN QUERY PLAN " + sql)) for sql in statements}
     finally:
         conn.close()
 
