@@ -1,11 +1,12 @@
-"""casefile's benchmark suite: every goal of issue 9 as a ratio to a yardstick measured in the same run.
+"""casefile's benchmark suite: every goal of issues 9 and 23 as a ratio to a yardstick measured in the same run.
 
     make bench                         # BENCH_ROWS=200000 by default
     BENCH_ROWS=1000000 make bench      # the full run
 
 Environment: ``BENCH_ROWS`` (accounts, default 200,000), ``BENCH_REPEAT`` (runs of each bulk command,
 default 3), ``BENCH_PAIRS`` (A/B pairs for start-up and queries, default 15), ``BENCH_ONLY`` (comma-separated
-measure ids, e.g. ``S1,Q1``; the import still runs when a later measure needs its database).
+measure ids, e.g. ``S1,Q1``; the import still runs when a later measure needs its database), ``BENCH_BASE_ROWS``
+(accounts already stored for I3b, issue 23's upsert path; unset: I3b prints n/a).
 
 Each measure is a small function registered with :func:`measure`; one that needs a command casefile does
 not have yet (``search``, ``stats``, ``dupes``) prints "n/a (command not built yet)" until ``casefile <cmd>
