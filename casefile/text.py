@@ -149,7 +149,9 @@ def _is_vowel(word: str, i: int) -> bool:
     return c in _VOWELS
 
 
-@functools.lru_cache(maxsize=65536)
+#: 8,192 words: names recur (a given name, a family name), so a few thousand hold the common ones; 65,536 held
+#: ~25 MiB once a big import had filled it with the keys of every unique name (issue 23, I4)
+@functools.lru_cache(maxsize=8192)
 def translit_key(word: str) -> str:
     """One folded Latin word in the form every common romanisation of a Persian or Arabic name shares.
 
