@@ -55,7 +55,7 @@ docs: $(VENV)/.installed
 
 test: $(VENV)/.installed-test lint
 	$(BIN)/mypy casefile
-	$(BIN)/python -m pytest -m "not slow" -n auto --cov --cov-report=term:skip-covered -q
+	$(BIN)/python -m pytest -m "not slow" -n auto --dist worksteal --cov --cov-report=term:skip-covered -q
 
 soak: $(VENV)/.installed-test
 	CASEFILE_CRASH_ROWS=200000 $(BIN)/python -m pytest -m slow -q

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import typer.testing
 from hypothesis import settings
 from typer.testing import CliRunner
 
@@ -27,6 +28,27 @@ CORPORA = Path(__file__).resolve().parent / "corpora"
 # no per-example time limit: the machines are shared, and a slow example on a busy one is not a failure
 settings.register_profile("casefile", deadline=None)
 settings.load_profile("casefile")
+
+
+def _built_once(build: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """Typer's test runner turns the app into a click command on every ``invoke`` (~20 ms, more than most
+    commands take). casefile's app is built once per test process instead, as a real process builds it once:
+    the command holds no state between invocations (each gets its own click context), so every invocation
+    parses and runs exactly as before. Other apps (a test's own) are built per call as before."""
+    built: dict[int, Any] = {}
+
+    def get_command(app: Any) -> Any:
+        cli = sys.modules.get("casefile.cli")
+        if cli is None or app is not getattr(cli, "app", None):
+            return build(app)
+        if id(app) not in built:
+            built[id(app)] = build(app)
+        return built[id(app)]
+
+    return get_command
+
+
+typer.testing._get_command = _built_once(typer.testing._get_command)  # type: ignore[attr-defined]
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ and rename paths (``make test``). Real signals are sent to real processes as wel
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import random
@@ -105,7 +106,7 @@ def traced_run(args: list[str], interrupt_at: int | None) -> tuple[Any, list[tup
 
     def local(frame: FrameType, event: str, arg: object) -> Any:
         if event == "line":
-            lines.append((os.path.relpath(frame.f_code.co_filename, PACKAGE), frame.f_code.co_name))
+            lines.append((relative(frame.f_code.co_filename), frame.f_code.co_name))
             # like a real signal: while casefile holds SIGINT blocked, it is delivered on the first line after
             if interrupt_at is not None and len(lines) >= interrupt_at and not fired and not blocked():
                 fired.append(len(lines))
@@ -131,6 +132,12 @@ def traced_run(args: list[str], interrupt_at: int | None) -> tuple[Any, list[tup
     return result, lines
 
 
+@functools.cache
+def relative(filename: str) -> str:
+    """A module's path inside the package (os.path.relpath on every traced line cost more than the line)."""
+    return os.path.relpath(filename, PACKAGE)
+
+
 def points(lines: list[tuple[str, str]], spread: int | None) -> list[int]:
     """Which lines to interrupt at: all of them, or every ``spread``-th plus every critical one."""
     if spread is None:
@@ -148,28 +155,36 @@ def interrupt_everywhere(case: Case, spread: int | None) -> dict[str, int]:
     after = case.state()
     assert after != before
     tally = {"points": 0, "nothing_written": 0, "saved_in_full": 0, "half_written": 0}
-    for n in points(lines, spread):
-        case.reset()
-        result, _ = traced_run(case.args, n)
-        tally["points"] += 1
-        assert result.exit_code == 130, (n, lines[n - 1], result.stderr)
-        message = result.stderr.splitlines()[-1]
-        state = case.state()
-        if message == NOTHING:
-            tally["nothing_written"] += 1
-            ok = state == before
-        else:
-            assert message.startswith("interrupted after ") and "saved in full" in message, message
-            tally["saved_in_full"] += 1
-            ok = state == after
-        tally["half_written"] += not ok
-        assert ok, f"interrupt at line {n} ({lines[n - 1]}): the state does not match {message!r}"
-        assert CANARY not in result.stderr
-        # What an interrupt at an artificial point left open (a file, a cursor in the middle of a SELECT, which
-        # holds a read lock) is closed here, not in a later run: a real process exits after an interrupt, this
-        # loop runs the next command in the same one, where a leftover reader made its COMMIT wait and fail.
-        del result
-        gc.collect()
+    # Everything alive now (pytest, the loaded modules, their caches) is set aside from the collections below:
+    # each then looks only at what the runs made, where the leftovers it must close are (a full collection
+    # walked the whole heap every time, a quarter of the test's time).
+    gc.collect()
+    gc.freeze()
+    try:
+        for n in points(lines, spread):
+            case.reset()
+            result, _ = traced_run(case.args, n)
+            tally["points"] += 1
+            assert result.exit_code == 130, (n, lines[n - 1], result.stderr)
+            message = result.stderr.splitlines()[-1]
+            state = case.state()
+            if message == NOTHING:
+                tally["nothing_written"] += 1
+                ok = state == before
+            else:
+                assert message.startswith("interrupted after ") and "saved in full" in message, message
+                tally["saved_in_full"] += 1
+                ok = state == after
+            tally["half_written"] += not ok
+            assert ok, f"interrupt at line {n} ({lines[n - 1]}): the state does not match {message!r}"
+            assert CANARY not in result.stderr
+            # What an interrupt at an artificial point left open (a file, a cursor in the middle of a SELECT, which
+            # holds a read lock) is closed here, not in a later run: a real process exits after an interrupt, this
+            # loop runs the next command in the same one, where a leftover reader made its COMMIT wait and fail.
+            del result
+            gc.collect()
+    finally:
+        gc.unfreeze()
     return tally
 
 
