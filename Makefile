@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 DEMO_DB := $(VENV)/demo/casefile.db
 CASEFILE := $(BIN)/casefile
 
-.PHONY: demo install test lint docs soak fuzz bench eval clean
+.PHONY: demo install test lint docs soak bench eval clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
