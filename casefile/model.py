@@ -152,7 +152,17 @@ FIELDS: tuple[Field, ...] = (
         example="male",
         coded="gender",
     ),
-    Field("birth_year", "year", "Four-digit year of birth.", "person", example="1965"),
+    Field(
+        "birth_year", "year", "Four-digit year of birth, when the text gives one exact year.", "person", example="1965"
+    ),
+    Field(
+        "born",
+        "date",
+        "Year of birth as written when it is not one exact year: '1988/1989', '1986–90', 'before 1990' (raw text "
+        "kept, with its interval). Ages ('at the age of 13') count from birth_year, or from this when there is none.",
+        "person",
+        example="1988/1989",
+    ),
     Field(
         "nationality",
         "text",
