@@ -470,3 +470,19 @@ def m017_review(db: Database) -> None:
     """``review``: an account drafted by ``casefile ingest --accept`` and filed without a person's review
     says so (``unreviewed``) until someone marks it ``reviewed`` (issue 22)."""
     db.execute("ALTER TABLE accounts ADD COLUMN review TEXT")
+
+
+@migrations()
+def m018_born(db: Database) -> None:
+    """``born``: the year of birth as written when it is not one exact year ("1988/1989", "1986–90", "before
+    1990"; issue 19, item 2), a date with its parsed parts; ``birth_year`` keeps the exact year as before."""
+    for column in _date("born").split(", "):
+        db.execute(f"ALTER TABLE accounts ADD COLUMN {column}")
+    db.execute("ALTER TABLE accounts ADD COLUMN born_anchor TEXT")
+
+
+@migrations()
+def m018b_org_founded(db: Database) -> None:
+    """``founded``: when an organisation was founded, as written (issue 19, item 3); ``check`` flags a joined
+    date before it."""
+    db.execute("ALTER TABLE organizations ADD COLUMN founded TEXT")
