@@ -63,6 +63,8 @@ def edit_part(store: Store, validator: Validator, kind: partkinds.PartKind, ref:
         raise UsageError(f"nothing to change: give at least one option (casefile {kind.name} edit --help)")
     if changes.get("source"):
         changes = {**changes, "source": store.resolve_source_id(changes["source"])}
+    if changes.get("account"):  # a person's own account, resolved as `person add` resolves it
+        changes = {**changes, "account": store.resolve_id(changes["account"])}
     return _rewrite(store, validator, kind, ref, lambda entry: _changed(kind, entry, changes))
 
 

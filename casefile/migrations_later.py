@@ -482,7 +482,10 @@ def m018_born(db: Database) -> None:
 
 
 @migrations()
-def m018b_org_founded(db: Database) -> None:
+def m018b_org_founded_part_ids(db: Database) -> None:
     """``founded``: when an organisation was founded, as written (issue 19, item 3); ``check`` flags a joined
-    date before it."""
+    date before it. Places and people find their rows by id as events and quotes do (``place|person edit
+    PART-ID``, and a new id drawn against the whole table): an index on it."""
     db.execute("ALTER TABLE organizations ADD COLUMN founded TEXT")
+    for table in ("places", "people"):
+        db.execute(f"CREATE INDEX idx_{table}_id ON {table} (id)")

@@ -40,6 +40,13 @@ PART_KINDS: dict[str, PartKind] = {
         PartKind("join-reason", "codes", "coded_items", ("id", "code", "group"), coded="join_reasons"),
         PartKind("barrier", "codes", "coded_items", ("id", "code", "group"), coded="barriers"),
         PartKind("allegation", "codes", "coded_items", ("id", "code", "group"), coded="allegations"),
+        PartKind(
+            "place",
+            "places",
+            "places",
+            ("id", "role", "name", "country", "country_code", "since", "until", "note", "source"),
+        ),
+        PartKind("person", "people", "people", ("id", "relation", "name", "account", "note", "source")),
     )
 }
 

@@ -36,8 +36,6 @@ _ROW_PARTS = {
     "places": ("places", _PLACE_COLUMNS),
     "people": ("people", _PERSON_COLUMNS),
 }
-#: Parts whose rows carry a short id of their own (8 hex digits), kept while the account is rewritten.
-_SHORT_IDS = ("places", "people")
 #: Flat account column → the SQL expression giving it from a primary link ``l`` and its source ``s``: every
 #: column of each field model.FLAT_SOURCE names (a date's parsed ones too), from the link for the link's own
 #: parts (the grades), else from the source.
@@ -125,19 +123,6 @@ def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] |
     return out
 
 
-def _assign_short_ids(items: list[dict[str, Any]]) -> None:
-    """Give each entry without one a short id (8 hex digits) no other entry of the account has."""
-    import secrets
-
-    taken = {item.get("id") for item in items}
-    for item in items:
-        if not item.get("id"):
-            while (short := secrets.token_hex(4)) in taken:
-                pass  # pragma: no cover - one chance in four billion per entry
-            item["id"] = short
-            taken.add(short)
-
-
 class Parts(StoreBase):
     """Sources, events and quotes of accounts; shared sources."""
 
@@ -178,8 +163,6 @@ class Parts(StoreBase):
         for part, (table, columns) in _ROW_PARTS.items():
             if part not in values:
                 continue
-            if part in _SHORT_IDS:
-                _assign_short_ids(values[part])
             conn.execute(f"DELETE FROM {table} WHERE account_rowid = ?", (rowid,))
             self._give_part_ids(table, rowid, values[part])
             rows = [
