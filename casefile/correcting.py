@@ -82,7 +82,7 @@ def _rewrite(store: Store, validator: Validator, kind: partkinds.PartKind, ref: 
         entries = list_parts(store, account_id, kind)
         out = []
         for entry in entries:
-            if entry.get("id") == part_id:
+            if entry.get(kind.key) == part_id:
                 entry = change(entry)
                 if entry is None:
                     continue
@@ -102,7 +102,7 @@ def _changed(kind: partkinds.PartKind, entry: dict[str, Any], changes: dict[str,
             entry.pop(f"{f.name}_{part}", None)
     for key, value in changes.items():
         entry[key] = value if value != "" else None
-    return {k: v for k, v in entry.items() if v is not None or k == "id"}
+    return {k: v for k, v in entry.items() if v is not None or k in ("id", kind.key)}
 
 
 def _rewrite_code(

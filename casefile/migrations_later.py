@@ -485,7 +485,10 @@ def m018_born(db: Database) -> None:
 def m018b_org_founded_part_ids(db: Database) -> None:
     """``founded``: when an organisation was founded, as written (issue 19, item 3); ``check`` flags a joined
     date before it. Places and people find their rows by id as events and quotes do (``place|person edit
-    PART-ID``, and a new id drawn against the whole table): an index on it."""
+    PART-ID``, and a new id drawn against the whole table): an index on it. An account's link to a source gets
+    a short id of its own too (``source-link edit|remove``; issue 19, item 7)."""
     db.execute("ALTER TABLE organizations ADD COLUMN founded TEXT")
-    for table in ("places", "people"):
+    db.execute("ALTER TABLE account_sources ADD COLUMN id TEXT")
+    _unique_part_ids(db, "account_sources")
+    for table in ("places", "people", "account_sources"):
         db.execute(f"CREATE INDEX idx_{table}_id ON {table} (id)")

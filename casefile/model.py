@@ -466,6 +466,13 @@ SOURCE_FIELDS: tuple[Field, ...] = (
     Field("date", "date", "Publication date (fuzzy).", "sources", example="2024-01-02"),
     Field("language", "text", "Language of the source (ISO 639 code).", "sources", example="fa"),
     Field(
+        "link",
+        "part_id",
+        "The short id (8 hex digits) of this account's link to the source, as `source-link edit` takes it; assigned "
+        "when left out.",
+        "sources",
+    ),
+    Field(
         "role",
         "enum",
         "What the source is for this account (default primary).",

@@ -167,9 +167,8 @@ def show_lines(account: Account) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     for part, describe in parts:
         items = account.values.get(part) or []
         if items:
-            rows = [
-                (str(i.get("id") or n) if part != "sources" else str(n), describe(i)) for n, i in enumerate(items, 1)
-            ]
+            key = "link" if part == "sources" else "id"  # a source's id is the source's: its link has one too
+            rows = [(str(i.get(key) or n), describe(i)) for n, i in enumerate(items, 1)]
             yield ("timeline" if part == "events" else part), rows  # a part by its id, as `edit PART-ID` takes it
     stamps = [
         (k, v)

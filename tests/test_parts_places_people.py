@@ -1,6 +1,6 @@
-"""Places and people are parts like events and quotes (issue 19, item 7): `place|person list/edit/remove` by their
-short id, checked like `add`, audited and undoable; their ids stay the same while the account is rewritten, and
-every part kind shows its ids in `show`."""
+"""Places, people and source links are parts like events and quotes (issue 19, item 7): `place|person|source-link
+list/edit/remove` by their short id, checked like `add`, audited and undoable; their ids stay the same while the
+account is rewritten, and every part kind shows its ids in `show`."""
 
 from __future__ import annotations
 
@@ -88,6 +88,7 @@ def test_every_part_kind_has_list_edit_remove_and_its_ids_in_show(cli, account: 
     ok(cli("event", "add", account, "--type", "recruited", "--date", "1990"))
     ok(cli("quote", "add", account, "--text", "I could not see any future"))
     ok(cli("edit", account, "--set", "reasons=no_future", "--set", "allegations=psychological_abuse"))
+    ok(cli("edit", account, "--set", "source_title=A letter"))
     record = shown(cli, account)
     plain = ok(cli("show", account)).stdout
     for name, ids in (
@@ -97,9 +98,42 @@ def test_every_part_kind_has_list_edit_remove_and_its_ids_in_show(cli, account: 
         ("allegation", [c["id"] for c in record["codes"] if c["field"] == "allegations"]),
         ("place", [p["id"] for p in record["places"]]),
         ("person", [p["id"] for p in record["people"]]),
+        ("source-link", [s["link"] for s in record["sources"]]),
     ):
         assert ids and all(PART_ID.match(i) and i in plain for i in ids), name
         listed = json.loads(ok(cli(name, "list", account, "--format", "json")).stdout)
-        assert [r["id"] for r in listed] == ids, name
+        assert [r["link" if name == "source-link" else "id"] for r in listed] == ids, name
         for command in ("edit", "remove"):
             assert ok(cli(name, command, "--help")).exit_code == 0
+
+
+def test_source_links_have_ids_and_edit_remove_leave_the_shared_source(cli, account: str, db: Path, tmp_path) -> None:
+    ok(cli("edit", account, "--set", "source_title=The letter", "--set", "source_date=2017-03-03"))
+    source = ok(cli("source", "add", "--title", "A news report", "--date", "2017-04-01")).stdout.strip()
+    ok(cli("source", "link", account, source, "--role", "corroborating"))
+    other = ok(cli("add", "--no-input", "--name", "Other", "--source-title", "A news report")).stdout.strip()
+    links = json.loads(ok(cli("source-link", "list", account, "--format", "json")).stdout)
+    assert [(r["title"], r["role"]) for r in links] == [("The letter", "primary"), ("A news report", "corroborating")]
+    primary, second = links[0]["link"], links[1]["link"]
+    assert PART_ID.match(primary) and PART_ID.match(second) and primary != second
+    before = dump_data(db)
+    bad = cli("source-link", "edit", second, "--reliability", "Z")
+    assert bad.exit_code == 1 and "--reliability" in bad.stderr and dump_data(db) == before
+    assert cli("source-link", "edit", second, "--title", "x").exit_code == 2  # the source's own: `source edit`
+    ok(cli("source-link", "edit", second, "--reliability", "B", "--locator", "paragraph 4"))
+    record = shown(cli, account)
+    assert [(s["link"], s["reliability"], s["locator"]) for s in record["sources"]] == [
+        (primary, None, None),
+        (second, "B", "paragraph 4"),
+    ]
+    ok(cli("source-link", "remove", second))
+    assert [s["link"] for s in shown(cli, account)["sources"]] == [primary]
+    assert shown(cli, other)["sources"][0]["title"] == "A news report"  # the shared source stays for the other
+    ok(cli("undo"))
+    ok(cli("undo"))
+    assert dump_data(db) == before
+    out = tmp_path / "all.json"
+    ok(cli("export", "--format", "json", "-o", out))
+    copy = tmp_path / "copy.db"
+    ok(cli("--db", copy, "import", out))
+    assert json.loads(ok(cli("--db", copy, "show", account, "--format", "json")).stdout) == shown(cli, account)

@@ -17,8 +17,9 @@ import pytest
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data" / "three_reports"
 README = HERE.parent / "README.md"
-#: What an export holds that casefile makes up: the ids of the account, its source and its parts, the clock.
-GENERATED = frozenset({"id", "created_at", "updated_at"})
+#: What an export holds that casefile makes up: the ids of the account, its source, its parts and source links, the
+#: clock.
+GENERATED = frozenset({"id", "link", "created_at", "updated_at"})
 
 LETTER = [
     [
