@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -211,6 +211,7 @@ RULES: dict[str, Rule] = {
     "date-before-birth": Rule("error", "a date lies before the person's birth year"),
     "date-before-1900": Rule("warning", "a date before 1900; info when it was written so and corrected"),
     "left-before-joined": Rule("error", "left before joined"),
+    "joined-before-founded": Rule("warning", "joined before the organisation was founded (`org edit --founded`)"),
     "unreviewed-draft": Rule("warning", "drafted by ingest and filed without review: check every value"),
     "event-order": Rule("warning", "timeline events, or joined/left/announced, in an impossible order"),
     "years-in-org": Rule("warning", "years_in_org disagrees with joined and left by more than a year"),
@@ -290,7 +291,30 @@ def _code_rules(account: Account) -> Iterable[dict[str, Any]]:
             yield _finding("uncoded", account, where, message)
 
 
-def _date_rules(account: Account, today: str) -> Iterable[dict[str, Any]]:
+def founding_dates(store: Store) -> Callable[[str | None], reconciling.Founded | None]:
+    """When an organisation was founded, by its name: its own record (``org edit --founded``), else the
+    gazetteer's year for a group it knows."""
+    from . import gazetteer
+
+    known = store.founding_dates()
+    cache: dict[str, reconciling.Founded | None] = {}
+
+    def of(name: str | None) -> reconciling.Founded | None:
+        if not name:
+            return None
+        if name in known:
+            return known[name], ""
+        if name not in cache:
+            entry = gazetteer.entry(name)
+            cache[name] = (entry.founded, f"from the gazetteer: {entry.name}") if entry and entry.founded else None
+        return cache[name]
+
+    return of
+
+
+def _date_rules(
+    account: Account, today: str, founding: Callable[[str | None], reconciling.Founded | None] = lambda _: None
+) -> Iterable[dict[str, Any]]:
     birth = account.values.get("birth_year")
     if birth is not None and birth > int(today[:4]):
         yield _finding("date-future", account, "birth_year", "the birth year is in the future")
@@ -304,8 +328,10 @@ def _date_rules(account: Account, today: str) -> Iterable[dict[str, Any]]:
         elif fd.edtf is None and fd.min is None and not fd.derived:
             yield _finding("date-unread", account, where, "the date could not be read; it is kept as written")
     dated = [(where, fd) for where, fd, _ in _dates(account)]
+    founded = founding(account.values.get("organization"))
     for rule, where, message, severity in (
-        *reconciling.old_years(dated, account.values, today),
+        *reconciling.old_years(dated, account.values, today, founded),
+        *reconciling.joined_before_founded(account.values, founded),
         *reconciling.relative(dated, account.values),
     ):
         yield _finding(rule, account, where, message, severity)
@@ -378,9 +404,10 @@ def check(
     ignored = store.check_ignores()
     findings: list[dict[str, Any]] = []
     silenced = 0
+    founding = founding_dates(store)
     for account in store.query(flt, nested=True):
         rules = (
-            *_date_rules(account, today),
+            *_date_rules(account, today, founding),
             *_membership_rules(account),
             *_source_rules(account),
             *_code_rules(account),
@@ -438,8 +465,9 @@ def findings_after_write(store: Store, today: str | None = None) -> list[dict[st
     today = today or date.today().isoformat()
     ignored = store.check_ignores()
     found = []
+    founding = founding_dates(store)
     for account in store.query(Filter(ids=ids), nested=True):
-        for finding in (*_date_rules(account, today), *_membership_rules(account)):
+        for finding in (*_date_rules(account, today, founding), *_membership_rules(account)):
             if finding["severity"] != "info" and (finding["rule"], account.id) not in ignored:
                 found.append(finding)
     return found

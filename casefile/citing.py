@@ -109,7 +109,10 @@ class Citations:
         source_rowid, source_id = target
         self.linked.setdefault(source_id, set()).add(account_id)
         entry = {**self.store.source_entry(source_rowid), "role": "primary"}
-        entry["locator"] = primary.get("locator") if primary is not None and primary["id"] == source_id else None
+        same = primary is not None and primary["id"] == source_id
+        entry["locator"] = primary.get("locator") if same else None  # type: ignore[union-attr]
+        if same:  # the same link: it keeps its id
+            entry["link"] = primary.get("link")  # type: ignore[union-attr]
         for flat, part in model.FLAT_SOURCE.items():
             if part in LINK_PARTS:
                 entry[part] = values.get(flat)

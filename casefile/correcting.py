@@ -63,6 +63,8 @@ def edit_part(store: Store, validator: Validator, kind: partkinds.PartKind, ref:
         raise UsageError(f"nothing to change: give at least one option (casefile {kind.name} edit --help)")
     if changes.get("source"):
         changes = {**changes, "source": store.resolve_source_id(changes["source"])}
+    if changes.get("account"):  # a person's own account, resolved as `person add` resolves it
+        changes = {**changes, "account": store.resolve_id(changes["account"])}
     return _rewrite(store, validator, kind, ref, lambda entry: _changed(kind, entry, changes))
 
 
@@ -80,7 +82,7 @@ def _rewrite(store: Store, validator: Validator, kind: partkinds.PartKind, ref: 
         entries = list_parts(store, account_id, kind)
         out = []
         for entry in entries:
-            if entry.get("id") == part_id:
+            if entry.get(kind.key) == part_id:
                 entry = change(entry)
                 if entry is None:
                     continue
@@ -100,7 +102,7 @@ def _changed(kind: partkinds.PartKind, entry: dict[str, Any], changes: dict[str,
             entry.pop(f"{f.name}_{part}", None)
     for key, value in changes.items():
         entry[key] = value if value != "" else None
-    return {k: v for k, v in entry.items() if v is not None or k == "id"}
+    return {k: v for k, v in entry.items() if v is not None or k in ("id", kind.key)}
 
 
 def _rewrite_code(

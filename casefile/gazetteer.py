@@ -55,6 +55,7 @@ class Entry:
     aliases: tuple[str, ...]
     source: str
     origin: str  # "casefile" or the user's file
+    founded: str = ""  # the year it was founded, where well known (the same source says so)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -113,7 +114,8 @@ def _entries(path: Path, origin: str) -> list[Entry]:
         aliases = item.get("aliases", []) if isinstance(item, dict) else None
         if not ok or not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
             raise GazetteerError(f"{path}: entry {number} needs a name (text) and aliases (a list of text)")
-        entries.append(Entry(item["name"], tuple(aliases), str(item.get("source") or ""), origin))
+        founded = str(item.get("founded") or "")
+        entries.append(Entry(item["name"], tuple(aliases), str(item.get("source") or ""), origin, founded))
     return entries
 
 
@@ -131,6 +133,11 @@ def _index(user_file: str | None) -> dict[str, Entry]:
             if key:
                 index[key] = entry
     return index
+
+
+def entry(name: str) -> Entry | None:
+    """The gazetteer's entry one of whose names is ``name`` (spelled any way :func:`org_key` folds together)."""
+    return _index(_user_file()).get(org_key(name))
 
 
 def _user_file() -> str | None:

@@ -473,6 +473,28 @@ def m017_review(db: Database) -> None:
 
 
 @migrations()
+def m018_born(db: Database) -> None:
+    """``born``: the year of birth as written when it is not one exact year ("1988/1989", "1986–90", "before
+    1990"; issue 19, item 2), a date with its parsed parts; ``birth_year`` keeps the exact year as before."""
+    for column in _date("born").split(", "):
+        db.execute(f"ALTER TABLE accounts ADD COLUMN {column}")
+    db.execute("ALTER TABLE accounts ADD COLUMN born_anchor TEXT")
+
+
+@migrations()
+def m018b_org_founded_part_ids(db: Database) -> None:
+    """``founded``: when an organisation was founded, as written (issue 19, item 3); ``check`` flags a joined
+    date before it. Places and people find their rows by id as events and quotes do (``place|person edit
+    PART-ID``, and a new id drawn against the whole table): an index on it. An account's link to a source gets
+    a short id of its own too (``source-link edit|remove``; issue 19, item 7)."""
+    db.execute("ALTER TABLE organizations ADD COLUMN founded TEXT")
+    db.execute("ALTER TABLE account_sources ADD COLUMN id TEXT")
+    _unique_part_ids(db, "account_sources")
+    for table in ("places", "people", "account_sources"):
+        db.execute(f"CREATE INDEX idx_{table}_id ON {table} (id)")
+
+
+@migrations()
 def m020_artifact_timestamps(db: Database) -> None:
     """Trusted time (issue 21): the RFC 3161 timestamps of an artifact - each the TSA's DER TimeStampResp as it
     came (base64, so the audit log's JSON before-images can hold it), what it says (time, serial, policy, the

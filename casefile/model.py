@@ -152,7 +152,17 @@ FIELDS: tuple[Field, ...] = (
         example="male",
         coded="gender",
     ),
-    Field("birth_year", "year", "Four-digit year of birth.", "person", example="1965"),
+    Field(
+        "birth_year", "year", "Four-digit year of birth, when the text gives one exact year.", "person", example="1965"
+    ),
+    Field(
+        "born",
+        "date",
+        "Year of birth as written when it is not one exact year: '1988/1989', '1986–90', 'before 1990' (raw text "
+        "kept, with its interval). Ages ('at the age of 13') count from birth_year, or from this when there is none.",
+        "person",
+        example="1988/1989",
+    ),
     Field(
         "nationality",
         "text",
@@ -455,6 +465,13 @@ SOURCE_FIELDS: tuple[Field, ...] = (
     ),
     Field("date", "date", "Publication date (fuzzy).", "sources", example="2024-01-02"),
     Field("language", "text", "Language of the source (ISO 639 code).", "sources", example="fa"),
+    Field(
+        "link",
+        "part_id",
+        "The short id (8 hex digits) of this account's link to the source, as `source-link edit` takes it; assigned "
+        "when left out.",
+        "sources",
+    ),
     Field(
         "role",
         "enum",

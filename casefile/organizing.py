@@ -40,15 +40,49 @@ def add_organization(
     country: str | None,
     notes: str | None,
     new_org: bool = False,
+    founded: str | None = None,
 ) -> None:
     """``org add``; a name that nearly matches a known organisation is refused unless ``new_org``."""
     if not name.strip():
         raise UsageError("an organisation needs a name")
     _check_code(store, "org_type", type_)
+    founded = _founded(founded)
     with store.transaction():
         if not new_org:
             _refuse_near(store, name)
-        store.create_organization(name, stamp=now(), type_=type_, country=country, notes=notes, aliases=aliases)
+        store.create_organization(
+            name, stamp=now(), type_=type_, country=country, notes=notes, aliases=aliases, founded=founded
+        )
+
+
+def _founded(value: str | None) -> str | None:
+    """When an organisation was founded, as written: a date casefile can read ("1965", "September 1965", "around
+    1966"), or None for an empty one; UsageError names what is wrong."""
+    from .dates import DateError, parse_date
+
+    if value is None or not value.strip():
+        return None
+    try:
+        fd = parse_date(value.strip())
+    except DateError as exc:
+        raise UsageError(f"--founded: {exc}") from None
+    if fd is None or (fd.min is None and fd.max is None):
+        raise UsageError("--founded: needs a year (such as 1965)")
+    return value.strip()
+
+
+def edit_organization(store: Store, name: str, details: dict[str, str | None]) -> str:
+    """``org edit``: the details given (type, country, notes, founded; an empty text clears one); one audited
+    transaction. Returns the canonical name."""
+    if "type" in details:
+        details["type"] = _check_code(store, "org_type", details["type"] or None)
+    if "founded" in details:
+        details["founded"] = _founded(details["founded"])
+    details = {k: (v or None) for k, v in details.items()}
+    if not details:
+        raise UsageError("nothing to change: give --type, --country, --notes or --founded")
+    with store.transaction():
+        return store.set_organization_details(name, details)
 
 
 def _refuse_near(store: Store, name: str, **where: Any) -> None:
@@ -208,7 +242,7 @@ def import_organizations(store: Store, path: str, new_org: bool = False) -> tupl
                 raise InputError("needs a name (text)", file=path, line=row.line, field="name")
             if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
                 raise InputError("must be a list of text", file=path, line=row.line, field="aliases")
-            unknown = set(data) - {"name", "aliases", "type", "country", "notes"}
+            unknown = set(data) - {"name", "aliases", "type", "country", "notes", "founded"}
             if unknown:
                 raise InputError(
                     f"unknown {noun(len(unknown), 'key')} {', '.join(sorted(unknown))}", file=path, line=row.line
@@ -217,11 +251,21 @@ def import_organizations(store: Store, path: str, new_org: bool = False) -> tupl
                 _check_code(store, "org_type", data.get("type"))
             except UsageError as exc:
                 raise InputError(str(exc), file=path, line=row.line, field="type") from None
+            try:
+                founded = _founded(data.get("founded") if isinstance(data.get("founded"), str) else None)
+            except UsageError as exc:
+                message = str(exc).removeprefix("--founded: ")
+                raise InputError(message, file=path, line=row.line, field="founded") from None
             if store.organization_by_key(fold(name)) is None:
                 if not new_org:
                     _refuse_near(store, name, file=path, line=row.line, field="name")
                 store.create_organization(
-                    name, stamp=stamp, type_=data.get("type"), country=data.get("country"), notes=data.get("notes")
+                    name,
+                    stamp=stamp,
+                    type_=data.get("type"),
+                    country=data.get("country"),
+                    notes=data.get("notes"),
+                    founded=founded,
                 )
                 added += 1
             new = [a for a in aliases if store.organization_by_key(fold(a)) is None]

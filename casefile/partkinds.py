@@ -22,9 +22,13 @@ class PartKind:
     table: str
     columns: tuple[str, ...]
     coded: str | None = None  # for a code: the account field holding it (its entries live in ``codes``)
+    key: str = "id"  # the entry's key holding its short id (a source link's ``id`` is the source's)
+    editable: tuple[str, ...] | None = None  # the fields `edit` changes, when not all of them
 
     @property
     def fields(self) -> tuple[Field, ...]:
+        if self.coded is None and self.editable is not None:
+            return tuple(f for f in NESTED[self.part] if f.name == self.key or f.name in self.editable)
         if self.coded is None:
             return NESTED[self.part]
         f = FIELD_BY_NAME[self.coded]
@@ -40,6 +44,21 @@ PART_KINDS: dict[str, PartKind] = {
         PartKind("join-reason", "codes", "coded_items", ("id", "code", "group"), coded="join_reasons"),
         PartKind("barrier", "codes", "coded_items", ("id", "code", "group"), coded="barriers"),
         PartKind("allegation", "codes", "coded_items", ("id", "code", "group"), coded="allegations"),
+        PartKind(
+            "place",
+            "places",
+            "places",
+            ("id", "role", "name", "country", "country_code", "since", "until", "note", "source"),
+        ),
+        PartKind("person", "people", "people", ("id", "relation", "name", "account", "note", "source")),
+        PartKind(  # the account's citation of a shared source; the source itself: `source edit`
+            "source-link",
+            "sources",
+            "account_sources",
+            ("link", "id", "title", "role", "locator", "reliability", "credibility"),
+            key="link",
+            editable=("role", "locator", "reliability", "credibility"),
+        ),
     )
 }
 

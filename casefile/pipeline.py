@@ -89,8 +89,8 @@ def merge(stored: Account | None, item: Validated) -> tuple[Account, list[Proble
         if name in item.deferred:
             problems.append(item.deferred[name])
             continue
-        if name in model.NESTED and name != "sources" and stored is not None:
-            value = _with_stored_ids(stored.values.get(name) or [], value)
+        if name in model.NESTED and stored is not None:  # a source link's id is its ``link``
+            value = _with_stored_ids(stored.values.get(name) or [], value, "link" if name == "sources" else "id")
         values[name] = value
     if values.get("confidentiality") is None:
         values["confidentiality"] = "internal"
@@ -115,18 +115,24 @@ def merge(stored: Account | None, item: Validated) -> tuple[Account, list[Proble
     return Account(values), problems
 
 
-def _with_stored_ids(stored: list[dict[str, Any]], given: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The parts given without an id (a file written before ids, or by hand) take the id of a stored part
-    equal to them in everything else, so importing the same record again changes nothing."""
+def _with_stored_ids(
+    stored: list[dict[str, Any]], given: list[dict[str, Any]], key: str = "id"
+) -> list[dict[str, Any]]:
+    """The parts given without an id (its ``key``; a file written before ids, or by hand) take the id of a stored
+    part equal to them in everything else, so importing the same record again changes nothing. A source link
+    is the account's one link to its source: it takes the id of the stored link to the same source."""
     unused = list(stored)
     out = []
     for item in given:
-        if not item.get("id"):
-            bare = {**item, "id": None}
-            match = next((s for s in unused if {**s, "id": None} == bare), None)
+        if not item.get(key):
+            bare = {**item, key: None}
+            if key == "link" and item.get("id"):
+                match = next((s for s in unused if s.get("id") == item["id"]), None)
+            else:
+                match = next((s for s in unused if {**s, key: None} == bare), None)
             if match is not None:
                 unused = [s for s in unused if s is not match]
-                item = {**item, "id": match["id"]}
+                item = {**item, key: match[key]}
         out.append(item)
     return out
 

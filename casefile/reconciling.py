@@ -16,6 +16,8 @@ from . import durations, relative_dates
 from .model import FuzzyDate, format_number
 
 Found = tuple[str, str, str, str | None]
+#: When the account's organisation was founded, as written, and who says so ("" for the organisation's own record).
+Founded = tuple[str, str]
 _OLD_YEAR = re.compile(r"(?<!\d)1[0-8]\d\d(?!\d)")
 
 
@@ -67,10 +69,15 @@ def years_in_org(values: dict[str, Any]) -> Iterator[Found]:
     )
 
 
-def old_years(dates: Iterable[tuple[str, FuzzyDate]], values: dict[str, Any], today: str) -> Iterator[Found]:
-    """A year before 1900 as written: what was written, its correction or the likely one, and what says so."""
+def old_years(
+    dates: Iterable[tuple[str, FuzzyDate]], values: dict[str, Any], today: str, founded: Founded | None = None
+) -> Iterator[Found]:
+    """A year before 1900 as written: what was written, its correction or the likely one, and what says so (the
+    birth year, when the group was founded)."""
     birth = values.get("birth_year")
     context = f"; the person was born {birth}" if birth is not None else ""
+    if founded is not None:
+        context += f"; the group was founded {founded[0]}"
     for where, fd in dates:
         m = _OLD_YEAR.search(fd.raw)
         written = m[0] if m else None
@@ -83,6 +90,23 @@ def old_years(dates: Iterable[tuple[str, FuzzyDate]], values: dict[str, Any], to
             if guess:
                 message += f"; perhaps {guess} was meant (keep what was written: correct it with <date>_corrected)"
             yield "date-before-1900", where, message, None
+
+
+def joined_before_founded(values: dict[str, Any], founded: Founded | None) -> Iterator[Found]:
+    """A joined date wholly before the organisation was founded, with both."""
+    from .dates import DateError, parse_date
+
+    joined = values.get("joined")
+    if founded is None or not isinstance(joined, FuzzyDate) or joined.max is None:
+        return
+    try:
+        start = parse_date(founded[0])
+    except DateError:
+        return
+    if start is None or start.min is None or joined.max >= start.min:
+        return
+    said = f"{founded[0]}, {founded[1]}" if founded[1] else founded[0]
+    yield "joined-before-founded", "joined", f"joined {joined.edtf}, before the group was founded ({said})", None
 
 
 def _likely(written: str | None, birth: int | None, today: str) -> str | None:

@@ -414,9 +414,12 @@ def unanchored(text: str, spec: str | None, note: str | None = None) -> FuzzyDat
 def _anchor_date(name: str, values: dict[str, Any]) -> FuzzyDate | None:
     if name == "source":
         return values.get("source_date")
-    if name == "birth_year":
+    if name == "birth_year":  # the exact year, else the year of birth as written ("1988/1989")
         year = values.get("birth_year")
-        return None if year is None else parse_date(str(year))
+        if year is None:
+            born = values.get("born")
+            return born if isinstance(born, FuzzyDate) and born.edtf is not None else None
+        return parse_date(str(year))
     if name in DATE_FIELDS:
         found = values.get(name)
         return found if isinstance(found, FuzzyDate) else None

@@ -144,6 +144,8 @@ def show_lines(account: Account) -> Iterator[tuple[str, list[tuple[str, str]]]]:
         if linked and f.name in model.FLAT_SOURCE:
             continue  # the primary source is shown among the sources
         text = account.display_name if f.name == "name" else value_text(f, account.values.get(f.name))
+        if text and f.name in model.CODED_FIELDS:
+            text = _codes_text(account, f.name) or text
         if text and f.name == "allegations":
             text = f"alleged: {text}"
         if f.name == "years_in_org_qualifier":
@@ -165,9 +167,8 @@ def show_lines(account: Account) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     for part, describe in parts:
         items = account.values.get(part) or []
         if items:
-            rows = [
-                (str(i.get("id") or n) if part != "sources" else str(n), describe(i)) for n, i in enumerate(items, 1)
-            ]
+            key = "link" if part == "sources" else "id"  # a source's id is the source's: its link has one too
+            rows = [(str(i.get(key) or n), describe(i)) for n, i in enumerate(items, 1)]
             yield ("timeline" if part == "events" else part), rows  # a part by its id, as `edit PART-ID` takes it
     stamps = [
         (k, v)
@@ -176,6 +177,16 @@ def show_lines(account: Account) -> Iterator[tuple[str, list[tuple[str, str]]]]:
     ]
     if stamps:
         yield "history", stamps
+
+
+def _codes_text(account: Account, name: str) -> str:
+    """A coded field's codes each with its id, as `reason|allegation|… edit PART-ID` takes it: ``no_future
+    (ef8d178c); isolation_from_family (1a2b3c4d)``; empty when the codes have no ids (a record not stored)."""
+    ids = {c.get("code"): c.get("id") for c in account.values.get("codes") or () if c.get("field") == name}
+    codes = account.values.get(name) or []
+    if not all(ids.get(code) for code in codes):
+        return ""
+    return f"{model.MULTI_SEPARATOR} ".join(f"{code} ({ids[code]})" for code in codes)
 
 
 def _source_line(item: dict[str, Any]) -> str:

@@ -34,12 +34,6 @@ def append_part(store: Store, validator: Validator, account_ref: str, part: str,
     pipeline.update_record(store, validator, {"id": account.id, part: [*entries, entry]})
 
 
-def part_rows(store: Store, account_ref: str, part: str) -> list[dict[str, Any]]:
-    """The entries of one part of an account (its places, its people…) as the interchange form writes them."""
-    account_id, _ = store.resolve_to_read(account_ref)
-    return [model.nested_to_json(part, item) for item in store.get(account_id).values[part]]
-
-
 _SUB_YEARS = {"21": "spring", "22": "summer", "23": "autumn", "24": "winter", "37": "early", "38": "mid", "39": "late"}
 
 

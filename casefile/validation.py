@@ -514,7 +514,10 @@ def _year(value: Any) -> int | None:
     else:
         raise ValueError(f"must be a four-digit year, not {_json_type(value)}")
     if not YEAR_RE.match(text):
-        raise ValueError("must be a four-digit year")
+        hint = (
+            "; a range or alternatives ('1988/1989', 'before 1990') go to born (--born)" if text[:1].isdigit() else ""
+        )
+        raise ValueError(f"must be a four-digit year{hint}")
     return int(text)
 
 

@@ -39,8 +39,9 @@ def sample(cli) -> None:
 def test_the_seed_1886_is_reported_as_info(cli, sample) -> None:
     seed = [f for f in findings(cli, "--rule", "date-before-1900") if f["external_id"] == "SEED-0001"]
     assert [(f["severity"], f["field"]) for f in seed] == [("info", "events[1].date (captured)")]
-    # the year as written and its correction (issue 19), nothing else of the record
-    assert seed[0]["message"] == "1886 as written, corrected to 1986 — before 1900"
+    # the year as written and its correction (issue 19), nothing else of the record; the group's founding year
+    # from the shipped gazetteer (MEK, 1965)
+    assert seed[0]["message"] == "1886 as written, corrected to 1986 — before 1900; the group was founded 1965"
 
 
 def test_sample_findings(cli, sample) -> None:

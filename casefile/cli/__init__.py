@@ -118,8 +118,6 @@ for kind in partkinds.PART_KINDS.values():  # event, quote, …: list/edit/remov
     )
     correcting.add_part_commands(part_app, kind)
     app.add_typer(part_app, name=kind.name)
-app.add_typer(parts.place_app, name="place")
-app.add_typer(parts.person_app, name="person")
 app.add_typer(research.vocab_app, name="vocab")
 app.add_typer(config.app, name="config")
 usage.install(app)  # parser errors count stray arguments and quote typed values short

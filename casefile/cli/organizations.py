@@ -41,6 +41,10 @@ OrgType = Annotated[
 ]
 Country = Annotated[Optional[str], typer.Option("--country", help="Country (ISO 3166 code).")]
 Notes = Annotated[Optional[str], typer.Option("--notes", help="Notes on the organisation.")]
+Founded = Annotated[
+    Optional[str],
+    typer.Option("--founded", help="When it was founded, as written (1965, 'September 1965'); `check` uses it."),
+]
 
 
 @org_app.command("add")
@@ -52,6 +56,7 @@ def org_add(
     country: Country = None,
     notes: Notes = None,
     new_org: NewOrg = None,
+    founded: Founded = None,
 ) -> None:
     """Add an organisation with its aliases; names match case- and diacritics-insensitively. A name that
     nearly matches a known organisation (a spelling, a gazetteer alias) is refused unless --new-org.
@@ -63,9 +68,29 @@ def org_add(
     store = open_store(create=True)
     create = org_choices(new_org, "").new_org
     organizing.add_organization(
-        store, name, aliases=alias or [], type_=org_type, country=country, notes=notes, new_org=create
+        store, name, aliases=alias or [], type_=org_type, country=country, notes=notes, new_org=create, founded=founded
     )
     typer.echo(f"added organisation {name!r}", err=True)
+
+
+@org_app.command("edit")
+@boundary
+def org_edit(
+    name: Annotated[str, typer.Argument(help="Any name of the organisation.")],
+    org_type: OrgType = None,
+    country: Country = None,
+    notes: Notes = None,
+    founded: Founded = None,
+) -> None:
+    """Change an organisation's details; an empty value ('') clears one (audited; `casefile undo` takes it back).
+
+    Example: casefile org edit MEK --founded 1965
+    """
+    from casefile import organizing
+
+    given = {"type": org_type, "country": country, "notes": notes, "founded": founded}
+    done = organizing.edit_organization(open_store(), name, {k: v for k, v in given.items() if v is not None})
+    err(f"changed the organisation {quote(done)} (`casefile undo` takes it back)")
 
 
 @org_app.command("alias")
@@ -156,7 +181,7 @@ def org_list(fmt: Format = ReadFormat.table) -> None:
     Example: casefile org list --format json
     """
     rows = open_store().organizations()
-    _emit(rows, fmt, ["name", "aliases", "type", "country", "accounts"], "organisations")
+    _emit(rows, fmt, ["name", "aliases", "type", "country", "founded", "accounts"], "organisations")
 
 
 @org_app.command("show")
@@ -171,7 +196,7 @@ def org_show(name: Annotated[str, typer.Argument(help="Any name or alias.")], fm
     _emit(
         [organizing.organization(open_store(), name)],
         fmt,
-        ["name", "aliases", "type", "country", "notes", "accounts"],
+        ["name", "aliases", "type", "country", "founded", "notes", "accounts"],
         "organisation",
     )
 
@@ -179,7 +204,9 @@ def org_show(name: Annotated[str, typer.Argument(help="Any name or alias.")], fm
 @org_app.command("import")
 @boundary
 def org_import(
-    file: Annotated[str, typer.Argument(help="JSON list of {name, aliases, type, country, notes}; '-': stdin.")],
+    file: Annotated[
+        str, typer.Argument(help="JSON list of {name, aliases, type, country, notes, founded}; '-': stdin.")
+    ],
     new_org: NewOrg = None,
 ) -> None:
     """Add organisations from a JSON file; known ones get any new aliases (idempotent, one transaction).

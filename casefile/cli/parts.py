@@ -1,7 +1,7 @@
 """The parts of an account added one at a time: `casefile event ...`, `casefile quote ...`."""
 
 import sys
-from typing import Annotated, Any, Optional
+from typing import Annotated, Optional
 
 import typer
 
@@ -9,7 +9,6 @@ from casefile.cli.common import (
     DayFirst,
     KeepUnparsed,
     MonthFirst,
-    ReadFormat,
     boundary,
     date_order,
     named_as_typed,
@@ -31,13 +30,6 @@ quote_app = typer.Typer(
 )
 
 AccountId = Annotated[str, typer.Argument(metavar="ID", help="An account id, a unique prefix, or an external id.")]
-Format = Annotated[ReadFormat, typer.Option("--format", "-f", help="table (plain rows when piped), json, jsonl, csv.")]
-
-
-def _emit(rows: list[dict[str, Any]], fmt: ReadFormat, columns: list[str], title: str) -> None:
-    from casefile.cli.output import emit_rows
-
-    emit_rows(rows, fmt.value, columns, title)
 
 
 # ------------------------------------------------------------------------------------------- events, quotes
@@ -159,10 +151,6 @@ person_app = typer.Typer(
     no_args_is_help=True,
 )
 
-#: The columns of ``place list`` and ``person list`` in a table or plain rows (JSON has every key).
-PLACE_COLUMNS = ["id", "role", "name", "country", "country_code", "since", "until", "note", "source"]
-PERSON_COLUMNS = ["id", "relation", "name", "account", "note", "source"]
-
 
 @place_app.command("add")
 @boundary
@@ -196,18 +184,6 @@ def place_add(
     typer.echo("place added", err=True)
 
 
-@place_app.command("list")
-@boundary
-def place_list(account_id: AccountId, fmt: Format = ReadFormat.table) -> None:
-    """The places of an account, in the order they were added, with their ids.
-
-    Example: casefile place list 3f9a --format json
-    """
-    from casefile import research
-
-    _emit(research.part_rows(open_store(), account_id, "places"), fmt, PLACE_COLUMNS, "places")
-
-
 @person_app.command("add")
 @boundary
 def person_add(
@@ -236,17 +212,5 @@ def person_add(
     typer.echo("person added", err=True)
 
 
-@person_app.command("list")
-@boundary
-def person_list(account_id: AccountId, fmt: Format = ReadFormat.table) -> None:
-    """The people an account mentions, in the order they were added, with their ids.
-
-    Example: casefile person list 3f9a --format json
-    """
-    from casefile import research
-
-    _emit(research.part_rows(open_store(), account_id, "people"), fmt, PERSON_COLUMNS, "people")
-
-
 #: The apps of the parts that have commands of their own besides list/edit/remove (cli/correcting.py).
-PART_APPS = {"event": event_app, "quote": quote_app}
+PART_APPS = {"event": event_app, "quote": quote_app, "place": place_app, "person": person_app}

@@ -40,12 +40,13 @@ class Organizations(StoreBase):
         country: str | None = None,
         notes: str | None = None,
         aliases: Sequence[str] = (),
+        founded: str | None = None,
     ) -> None:
         if self.organization_by_key(fold(name)) is not None:
             raise UsageError(f"an organisation is already called {quote(name)}; `casefile org show` it")
         cursor = self.conn.execute(
-            "INSERT INTO organizations (name, type, country, notes, created_at) VALUES (?, ?, ?, ?, ?)",
-            (name, type_, country, notes, stamp),
+            "INSERT INTO organizations (name, type, country, notes, created_at, founded) VALUES (?, ?, ?, ?, ?, ?)",
+            (name, type_, country, notes, stamp, founded),
         )
         rowid = int(cursor.lastrowid or 0)
         self._add_name(rowid, name, "name")
@@ -95,7 +96,7 @@ class Organizations(StoreBase):
         """Every organisation with its aliases and how many (not deleted) accounts name it."""
         rows = self.conn.execute(
             "SELECT o.rowid, o.name, o.type, o.country, o.notes, "
-            "(SELECT count(*) FROM accounts a WHERE a.organization = o.name AND a.deleted_at IS NULL) "
+            "(SELECT count(*) FROM accounts a WHERE a.organization = o.name AND a.deleted_at IS NULL), o.founded "
             "FROM organizations o ORDER BY o.name"
         ).fetchall()
         names: dict[int, list[str]] = {}
@@ -110,10 +111,27 @@ class Organizations(StoreBase):
                 "type": r[2],
                 "country": r[3],
                 "notes": r[4],
+                "founded": r[6],
                 "accounts": r[5],
             }
             for r in rows
         ]
+
+    def set_organization_details(self, name: str, details: dict[str, str | None]) -> str:
+        """``org edit``: set some of an organisation's details (type, country, notes, founded); its canonical
+        name."""
+        rowid, canonical = self._organization(name)
+        for column, value in details.items():
+            assert column in ("type", "country", "notes", "founded")
+            self.conn.execute(f"UPDATE organizations SET {column} = ? WHERE rowid = ?", (value, rowid))
+        return canonical
+
+    def founding_dates(self) -> dict[str, str]:
+        """Canonical name → when the organisation was founded, as written, for those that say."""
+        return {
+            str(r[0]): str(r[1])
+            for r in self.conn.execute("SELECT name, founded FROM organizations WHERE founded IS NOT NULL")
+        }
 
     # ----------------------------------------------------------------------------------------- repair
 
@@ -191,13 +209,14 @@ class Organizations(StoreBase):
             aliases.insert(0, (canonical, "alias"))
         top = self._highest_name_rowid()
         details = self.conn.execute(
-            "SELECT type, country, notes, created_at FROM organizations WHERE rowid = ?", (rowid,)
+            "SELECT type, country, notes, created_at, founded FROM organizations WHERE rowid = ?", (rowid,)
         ).fetchone()
         new_rowid = int(self.conn.execute("SELECT max(rowid) + 1 FROM organizations").fetchone()[0])
         self.conn.execute("DELETE FROM organization_names WHERE organization_rowid = ?", (rowid,))
         self.conn.execute("DELETE FROM organizations WHERE rowid = ?", (rowid,))
         self.conn.execute(  # a rowid of its own, above the old one: an undo puts the old record back there
-            "INSERT INTO organizations (rowid, name, type, country, notes, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            "INSERT INTO organizations (rowid, name, type, country, notes, created_at, founded) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (new_rowid, new, *details),
         )
         self._fresh_names(new_rowid, [(new, "name"), *aliases], top)
@@ -214,8 +233,9 @@ class Organizations(StoreBase):
         top = self._highest_name_rowid()
         self.conn.execute(
             "UPDATE organizations SET type = coalesce(organizations.type, o.type), country = "
-            "coalesce(organizations.country, o.country), notes = coalesce(organizations.notes, o.notes) "
-            "FROM (SELECT type, country, notes FROM organizations WHERE rowid = ?) AS o WHERE organizations.rowid = ?",
+            "coalesce(organizations.country, o.country), notes = coalesce(organizations.notes, o.notes), founded = "
+            "coalesce(organizations.founded, o.founded) FROM (SELECT type, country, notes, founded FROM organizations "
+            "WHERE rowid = ?) AS o WHERE organizations.rowid = ?",
             (other_rowid, keep_rowid),
         )
         self.conn.execute("DELETE FROM organization_names WHERE organization_rowid = ?", (other_rowid,))

@@ -23,7 +23,7 @@ def _columns_of(fields: tuple[model.Field, ...], skip: tuple[str, ...] = ()) -> 
     return [c for f in fields if f.name not in skip for c in f.columns()]
 
 
-_SOURCE_LINK_PARTS = ("id", "role", "locator", "reliability", "credibility")
+_SOURCE_LINK_PARTS = ("id", "link", "role", "locator", "reliability", "credibility")
 _SOURCE_COLUMNS = _columns_of(model.SOURCE_FIELDS, _SOURCE_LINK_PARTS)
 _EVENT_COLUMNS = _columns_of(model.EVENT_FIELDS, ("source",))
 _QUOTE_COLUMNS = _columns_of(model.QUOTE_FIELDS, ("source",))
@@ -36,8 +36,6 @@ _ROW_PARTS = {
     "places": ("places", _PLACE_COLUMNS),
     "people": ("people", _PERSON_COLUMNS),
 }
-#: Parts whose rows carry a short id of their own (8 hex digits), kept while the account is rewritten.
-_SHORT_IDS = ("places", "people")
 #: Flat account column → the SQL expression giving it from a primary link ``l`` and its source ``s``: every
 #: column of each field model.FLAT_SOURCE names (a date's parsed ones too), from the link for the link's own
 #: parts (the grades), else from the source.
@@ -57,7 +55,15 @@ _NESTED_FROM = {
 }
 #: The columns of each part's rows, in _NESTED_ORDER order (a date's raw text, then its parts).
 _NESTED_COLUMNS = {
-    "sources": ["s.id", *(f"s.{c}" for c in _SOURCE_COLUMNS), "l.role", "l.locator", "l.reliability", "l.credibility"],
+    "sources": [
+        "s.id",
+        *(f"s.{c}" for c in _SOURCE_COLUMNS),
+        "l.id",
+        "l.role",
+        "l.locator",
+        "l.reliability",
+        "l.credibility",
+    ],
     "events": [*(f"e.{c}" for c in _EVENT_COLUMNS), "s.id"],
     "quotes": [*(f"q.{c}" for c in _QUOTE_COLUMNS), "s.id"],
     "places": [*(f"p.{c}" for c in _PLACE_COLUMNS), "s.id"],
@@ -74,6 +80,7 @@ _NESTED_ORDER = {
     "sources": [
         "id",
         *[f.name for f in model.SOURCE_FIELDS if f.name not in _SOURCE_LINK_PARTS],
+        "link",
         "role",
         "locator",
         "reliability",
@@ -125,19 +132,6 @@ def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] |
     return out
 
 
-def _assign_short_ids(items: list[dict[str, Any]]) -> None:
-    """Give each entry without one a short id (8 hex digits) no other entry of the account has."""
-    import secrets
-
-    taken = {item.get("id") for item in items}
-    for item in items:
-        if not item.get("id"):
-            while (short := secrets.token_hex(4)) in taken:
-                pass  # pragma: no cover - one chance in four billion per entry
-            item["id"] = short
-            taken.add(short)
-
-
 class Parts(StoreBase):
     """Sources, events and quotes of accounts; shared sources."""
 
@@ -160,15 +154,17 @@ class Parts(StoreBase):
         conn = self.conn
         if "sources" in values:
             conn.execute("DELETE FROM account_sources WHERE account_rowid = ?", (rowid,))
+            self._give_part_ids("account_sources", rowid, values["sources"], key="link")
             for position, item in enumerate(values["sources"]):
                 source_rowid = self.upsert_source(item, stamp)
                 conn.execute(
-                    "INSERT INTO account_sources (account_rowid, source_rowid, position, role, locator, reliability,"
-                    " credibility) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO account_sources (account_rowid, source_rowid, position, id, role, locator, "
+                    "reliability, credibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         rowid,
                         source_rowid,
                         position,
+                        item["link"],
                         item.get("role") or "primary",
                         item.get("locator"),
                         item.get("reliability"),
@@ -178,8 +174,6 @@ class Parts(StoreBase):
         for part, (table, columns) in _ROW_PARTS.items():
             if part not in values:
                 continue
-            if part in _SHORT_IDS:
-                _assign_short_ids(values[part])
             conn.execute(f"DELETE FROM {table} WHERE account_rowid = ?", (rowid,))
             self._give_part_ids(table, rowid, values[part])
             rows = [
@@ -241,15 +235,16 @@ class Parts(StoreBase):
         if problems:
             raise InvalidRecord(problems)
 
-    def _give_part_ids(self, table: str, rowid: int, items: list[dict[str, Any]]) -> None:
-        """Keep each item's id unless it has none, repeats one before it, or is held by another live account
-        (a copy of a record imported beside it); those get a new one."""
+    def _give_part_ids(self, table: str, rowid: int, items: list[dict[str, Any]], key: str = "id") -> None:
+        """Keep each item's id (its ``key``: a source link's is ``link``, ``id`` being the source's) unless it has
+        none, repeats one before it, or is held by another live account (a copy of a record imported beside
+        it); those get a new one. Every part's rows have their id in the column ``id``."""
         seen: set[str] = set()
         for item in items:
-            given = item.get("id")
+            given = item.get(key)
             if not given or given in seen or self._part_id_elsewhere(table, given, rowid):
-                item["id"] = self.new_part_id(table, seen)
-            seen.add(item["id"])
+                item[key] = self.new_part_id(table, seen)
+            seen.add(item[key])
 
     def _part_id_elsewhere(self, table: str, part_id: str, rowid: int) -> bool:
         return (
@@ -374,7 +369,7 @@ class Parts(StoreBase):
         """A stored source as a sources entry: its id and fields, without the link's parts."""
         cols = ", ".join(f"s.{c}" for c in _SOURCE_COLUMNS)
         row = self.conn.execute(f"SELECT s.id, {cols} FROM sources s WHERE s.rowid = ?", (rowid,)).fetchone()
-        item = _nested_item("sources", (*row, None, None, None, None))
+        item = _nested_item("sources", (*row, *(None for _ in _SOURCE_LINK_PARTS[1:])))
         for key in _SOURCE_LINK_PARTS[1:]:
             item.pop(key)
         return item
@@ -496,8 +491,8 @@ class Parts(StoreBase):
         cols = ", ".join(f"s.{c}" for c in _SOURCE_COLUMNS)
         out = []
         for row in self.conn.execute(f"SELECT s.rowid, s.id, {cols} FROM sources s {where} ORDER BY s.rowid", params):
-            item = _nested_item("sources", (row[1], *row[2:], None, None, None, None))
-            for key in ("role", "locator", "reliability", "credibility"):
+            item = _nested_item("sources", (row[1], *row[2:], *(None for _ in _SOURCE_LINK_PARTS[1:])))
+            for key in _SOURCE_LINK_PARTS[1:]:
                 item.pop(key)
             item["accounts"] = [
                 {"id": r[0], "name": r[1], "role": r[2], "locator": r[3], "reliability": r[4], "credibility": r[5]}
