@@ -38,7 +38,7 @@ SEED = 20240601
 #: The CSV header: ``casefile.model.TEMPLATE_COLUMNS`` (copied, so the generator runs without casefile installed;
 #: tests/test_bench_generator.py checks the two agree).
 CSV_COLUMNS = (
-    "id", "external_id", "name", "aliases", "gender", "birth_year", "nationality", "organization", "role",
+    "id", "external_id", "name", "aliases", "gender", "birth_year", "born", "nationality", "organization", "role",
     "joined", "left", "announced", "years_in_org", "years_in_org_qualifier", "left_from", "went_to", "exit_type",
     "reasons", "allegations", "summary", "tags", "confidentiality", "review", "source_title", "source_url",
     "source_publisher", "source_publisher_type", "source_stance", "source_date", "source_reliability",
@@ -277,6 +277,7 @@ class Generator:
             "aliases": aliases,
             "gender": rng.choice(GENDERS),
             "birth_year": rng.randint(1930, 2005) if rng.random() < 0.6 else None,
+            "born": None,  # an uncertain year of birth: the generated ones are exact (same random stream as before)
             "nationality": rng.choice(NATIONALITIES),
             "organization": org,
             "role": rng.choice(ROLES),

@@ -160,8 +160,7 @@ FIELDS: tuple[Field, ...] = (
         "date",
         "Year of birth as written when it is not one exact year: '1988/1989', '1986–90', 'before 1990' (raw text "
         "kept, with its interval). Ages ('at the age of 13') count from birth_year, or from this when there is none.",
-        "person",
-        example="1988/1989",
+        "person",  # no example: the example person has one exact year of birth (birth_year), never both
     ),
     Field(
         "nationality",
@@ -554,30 +553,59 @@ QUOTE_FIELDS: tuple[Field, ...] = (
 #: The parts of a place in the person's story (issue 19, item 4); ``id`` is a short stable id (8 hex digits).
 PLACE_FIELDS: tuple[Field, ...] = (
     Field("id", "part_id", "The place's short id (8 hex digits); assigned when left out.", "places"),
-    Field("role", "enum", "Its role in the story (see `casefile vocab place_role`).", "places", vocab="place_role"),
-    Field("name", "text", "The place as written: a camp, a city, a country.", "places", text_filter=True),
+    Field(
+        "role",
+        "enum",
+        "Its role in the story (see `casefile vocab place_role`).",
+        "places",
+        vocab="place_role",
+        example="held",
+    ),
+    Field(
+        "name",
+        "text",
+        "The place as written: a camp, a city, a country.",
+        "places",
+        text_filter=True,
+        example="Camp Ashraf",
+    ),
     Field(
         "country",
         "text",
         "Its country as written (IQ, Iraq, Iraqi); the ISO 3166 code is kept beside it in country_code.",
         "places",
         coded="country",
+        example="Iraq",
     ),
-    Field("since", "date", "From when (fuzzy; raw text kept).", "places"),
-    Field("until", "date", "Until when (fuzzy; raw text kept).", "places"),
-    Field("note", "text", "The researcher's note.", "places", text_filter=True),
+    Field("since", "date", "From when (fuzzy; raw text kept).", "places", example="1986"),
+    Field("until", "date", "Until when (fuzzy; raw text kept).", "places", example="2003"),
+    Field(
+        "note", "text", "The researcher's note.", "places", text_filter=True, example="held with about 3,000 members"
+    ),
     Field("source", "ref", "Id of the source this place comes from.", "places"),
 )
 
 #: The parts of a person the account mentions (issue 19, item 5).
 PERSON_FIELDS: tuple[Field, ...] = (
     Field("id", "part_id", "The person's short id (8 hex digits); assigned when left out.", "people"),
-    Field("name", "text", "The name as written (or a description: 'her brother').", "people", text_filter=True),
     Field(
-        "relation", "enum", "Their relation to the subject (see `casefile vocab relation`).", "people", vocab="relation"
+        "name",
+        "text",
+        "The name as written (or a description: 'her brother').",
+        "people",
+        text_filter=True,
+        example="his brother",
+    ),
+    Field(
+        "relation",
+        "enum",
+        "Their relation to the subject (see `casefile vocab relation`).",
+        "people",
+        vocab="relation",
+        example="brother",
     ),
     Field("account", "account_ref", "Id of their own account, when there is one.", "people"),
-    Field("note", "text", "The researcher's note.", "people", text_filter=True),
+    Field("note", "text", "The researcher's note.", "people", text_filter=True, example="still inside the camp"),
     Field("source", "ref", "Id of the source that mentions them.", "people"),
 )
 

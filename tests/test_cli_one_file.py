@@ -17,12 +17,13 @@ def ok(result):
 
 def test_template_json_shows_every_part_a_person_codes(cli) -> None:
     (record,) = json.loads(ok(cli("template", "json")).stdout)
-    for part in ("sources", "events", "quotes"):
-        assert len(record[part]) == 1 and all(
-            v is not None for k, v in record[part][0].items() if k != "translation" and k != "supports"
-        )
+    optional = {"translation", "supports", "account"}  # another part's or account's id, or a second text
+    for part in ("sources", "events", "quotes", "places", "people"):
+        assert len(record[part]) == 1 and all(v is not None for k, v in record[part][0].items() if k not in optional)
     for name in ("reasons", "join_reasons", "barriers", "allegations"):
         assert record[name]
+    # one year of birth: the exact year, or (when the text gives no one year) born as written, never both
+    assert record["birth_year"] is not None and record["born"] is None
     assert json.loads(ok(cli("template", "jsonl")).stdout) == record
 
 
@@ -41,7 +42,7 @@ def test_a_filled_template_is_one_add_and_shows_as_written(cli, tmp_path: Path) 
     assert {k: shown[k] for k in expected} == expected
     assert shown["joined_edtf"] == "1991-22" and shown["left_edtf"] == "2019-03"
     assert shown["source_title"] == record["sources"][0]["title"]  # the flat columns mirror the primary source
-    for part in ("sources", "events", "quotes"):
+    for part in ("sources", "events", "quotes", "places", "people"):
         assert len(shown[part]) == len(record[part])
         for given, stored in zip(record[part], shown[part], strict=True):
             assert {k: stored[k] for k in given} == given

@@ -78,6 +78,7 @@ COMMANDS: dict[str, Command] = {
     "allegation list": Command(("allegation", "list", "HOSTILE-1"), shown=(), exact=()),
     "place list": Command(("place", "list", "HOSTILE-1"), shown=(), exact=()),
     "person list": Command(("person", "list", "HOSTILE-1"), shown=(), exact=()),
+    "source-link list": Command(("source-link", "list", "HOSTILE-1")),  # each link with its source's title
 }
 
 #: Commands with ``--format`` that show no record text: import reads a format, doctor reports on the file;
