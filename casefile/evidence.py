@@ -264,8 +264,8 @@ def keep_file(
     stamps: list[dict[str, Any]] | None = None,
 ) -> str:
     """Store one file (read from ``fh``'s start, already hashed) with its custody entry and any timestamps as
-    an attachment of the source ``source_rowid``, inside the caller's transaction; returns the capture id. ``source attach`` and
-    ``ingest`` (the text an account was drafted from) both keep a file through here."""
+    an attachment of the source ``source_rowid``, inside the caller's transaction; returns the capture id.
+    ``source attach`` and ``ingest`` (the text an account was drafted from) both keep a file through here."""
     from . import capture as fetching
     from .store import now
 
