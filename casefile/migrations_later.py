@@ -100,6 +100,13 @@ def m011_search_everything(db: Database) -> None:
     )
 
 
+#: m010's lookup of a source by its title among those without an address. "+url" keeps SQLite from walking the
+#: UNIQUE index on url for "url IS NULL" (every address-less source, once per account upgraded; issue 23): the rows
+#: found are the same, through idx_sources_match_key.
+SOURCE_BY_TITLE = "SELECT rowid FROM sources WHERE match_key = ?{only_unaddressed} ORDER BY rowid LIMIT 1"
+ONLY_UNADDRESSED = " AND +url IS NULL"
+
+
 @migrations()
 def m010_shared_sources(db: Database) -> None:
     """One source model (issue 18, item 4): every source is a shared record, matched by its normalised URL or
@@ -155,10 +162,8 @@ def m010_shared_sources(db: Database) -> None:
                 "SELECT rowid FROM sources WHERE url_key = ? ORDER BY rowid LIMIT 1", (url_k,)
             ).fetchone()
         if found is None and title_k is not None:
-            extra = " AND url IS NULL" if url_k is not None else ""
-            found = db.execute(
-                f"SELECT rowid FROM sources WHERE match_key = ?{extra} ORDER BY rowid LIMIT 1", (title_k,)
-            ).fetchone()
+            extra = ONLY_UNADDRESSED if url_k is not None else ""
+            found = db.execute(SOURCE_BY_TITLE.format(only_unaddressed=extra), (title_k,)).fetchone()
         if found is None:
             import secrets
 

@@ -42,3 +42,21 @@ def test_finding_a_source_by_title_reads_the_title_index_not_every_source_withou
         assert "INDEX idx_sources_match_key" in plan, plan
     for sql, plan in plans.items():
         assert "SCAN" not in plan, (sql, plan)
+
+
+def test_the_shared_sources_migration_finds_a_source_by_title_through_its_index(db: Path) -> None:
+    """m010 (flat source columns -> shared sources) makes the same lookup once per account when it upgrades an
+    older file: with the plain ``url IS NULL`` SQLite walked every source without a URL, so the upgrade of a
+    file with many address-less sources grew with the square of its accounts."""
+    from casefile import migrations_later
+
+    store = Store.open(db, create=True)
+    try:
+        with store.transaction():
+            for n in range(30):
+                store.upsert_source({"title": f"Letter {n}", "publisher": "Home office"}, "2024-01-01T00:00:00Z")
+    finally:
+        store.close()
+    sql = migrations_later.SOURCE_BY_TITLE.format(only_unaddressed=migrations_later.ONLY_UNADDRESSED)
+    plan = _plans(db, [sql.replace("?", "'x'")])[sql.replace("?", "'x'")]
+    assert "INDEX idx_sources_match_key" in plan and "SCAN" not in plan, plan
