@@ -18,15 +18,9 @@ CODE_RE = re.compile(r"^[a-z][a-z0-9_]{1,62}$")
 # ------------------------------------------------------------------------------------------------ sources
 
 
-def add_source(store: Store, given: dict[str, Any]) -> str:
-    """A new shared source; returns its id."""
-    validator = Validator(pipeline.options_for(store))
-    items, problems = validator.nested_items("sources", [given], None)
-    if problems:
-        from .errors import InvalidRecord
-
-        raise InvalidRecord(problems)
-    item = items[0]
+def add_source(store: Store, given: dict[str, Any], validator: Validator | None = None) -> str:
+    """A new shared source; returns its id. ``validator``: the command's date order and --keep-unparsed-dates."""
+    item = _checked(store, given, validator)
     found = store.find_source({k: v for k, v in item.items() if k != "id"})
     if found is not None:
         raise UsageError(
@@ -38,25 +32,25 @@ def add_source(store: Store, given: dict[str, Any]) -> str:
     return str(item["id"])
 
 
-def _validated(store: Store, given: dict[str, Any]) -> dict[str, Any]:
+def _checked(store: Store, given: dict[str, Any], validator: Validator | None) -> dict[str, Any]:
+    """``given`` validated as a source entry (raises InvalidRecord naming each problem)."""
     from .errors import InvalidRecord
 
-    items, problems = Validator(pipeline.options_for(store)).nested_items("sources", [given], None)
+    validator = validator or Validator(pipeline.options_for(store))
+    items, problems = validator.nested_items("sources", [given], None)
     if problems:
         raise InvalidRecord(problems)
-    item = items[0]
-    item.pop("role", None)
-    return {k: v for k, v in item.items() if k in given}
+    return items[0]
 
 
-def edit_source(store: Store, source_ref: str, given: dict[str, Any]) -> bool:
+def edit_source(store: Store, source_ref: str, given: dict[str, Any], validator: Validator | None = None) -> bool:
     """Change a shared source's fields (validated as ``source add`` validates them) for every account citing
     it; an empty value clears one. True when something changed. An address another source has is refused:
     that is a ``source merge``."""
     source_id = store.resolve_source_id(source_ref)
     if not given:
         raise UsageError("give the fields to change, e.g. --title …, --url …, --publisher-type …")
-    item = _validated(store, given)
+    item = {k: v for k, v in _checked(store, given, validator).items() if k in given and k != "role"}
     with store.transaction():
         rowid = store.source_row(source_id)
         other = store.source_owner_of_key(item, rowid)

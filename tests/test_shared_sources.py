@@ -268,3 +268,26 @@ def test_the_summary_counts_the_sources_of_json_sources_lists_too(cli, tmp_path:
     assert "1 source created, 1 reused" in ok(cli("import", path)).stderr
     (source,) = sources(cli)
     assert source["accounts"] == 2
+
+
+def test_source_add_and_edit_name_the_option_typed_in_their_errors(cli, db: Path) -> None:
+    """`source add --date banana` named the field of a file (`sources[1].date`), not the `--date` typed, and
+    advised --keep-unparsed-dates, which source add and edit did not have."""
+    source = ok(cli("source", "add", "--title", "Shared")).stdout.strip()
+    before = dump_data(db)
+    for args in (("source", "add", "--title", "T"), ("source", "edit", source)):
+        for bad, value, says in (
+            ("--date", "banana", "cannot read this as a date (or pass --keep-unparsed-dates"),
+            ("--publisher-type", "no_such_type", "unknown code"),
+            ("--date", "four years later", "write the date itself"),
+        ):
+            result = cli(*args, bad, value)
+            assert result.exit_code == 1, result.stderr
+            (line,) = result.stderr.splitlines()
+            assert line.startswith(f"error: {bad}: ") and says in line, line
+    assert dump_data(db) == before
+    kept = ok(cli("source", "add", "--title", "T", "--date", "banana", "--keep-unparsed-dates")).stdout.strip()
+    ok(cli("source", "edit", source, "--date", "03/04/2021", "--dayfirst"))
+    listed = {s["id"]: s for s in json.loads(ok(cli("source", "list", "--format", "json")).stdout)}
+    assert (listed[kept]["date"]["raw"], listed[kept]["date"]["precision"]) == ("banana", "unknown")
+    assert listed[source]["date"]["edtf"] == "2021-04-03"

@@ -124,7 +124,7 @@ def test_source_edit_validates_like_add_and_refuses_another_sources_address(cli,
     ok(cli("source", "add", "--url", "https://example.org/taken"))
     before = dump_data(db)
     bad = cli("source", "edit", source["id"], "--publisher-type", "tabloid")
-    assert bad.exit_code == 1 and "publisher_type" in bad.stderr and "unknown code" in bad.stderr
+    assert bad.exit_code == 1 and "--publisher-type:" in bad.stderr and "unknown code" in bad.stderr
     taken = cli("source", "edit", source["id"], "--url", "http://www.example.org/taken?utm_source=x")
     assert taken.exit_code == 2 and "source merge" in taken.stderr
     assert dump_data(db) == before

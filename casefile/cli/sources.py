@@ -5,10 +5,16 @@ from typing import Annotated, Any, Optional
 import typer
 
 from casefile.cli.common import (
+    DayFirst,
+    KeepUnparsed,
+    MonthFirst,
     ReadFormat,
     boundary,
     data_out,
+    date_order,
+    named_as_typed,
     open_store,
+    validator_for,
 )
 
 source_app = typer.Typer(
@@ -40,6 +46,13 @@ Reliability = Annotated[Optional[str], typer.Option("--reliability", help="Admir
 Credibility = Annotated[Optional[str], typer.Option("--credibility", help="Admiralty information credibility 1–6.")]
 
 
+#: The option each field of ``source add`` / ``source edit`` is typed as: their errors name it.
+_TYPED = {
+    name: "--" + name.replace("_", "-")
+    for name in ("title", "url", "publisher", "publisher_type", "stance", "date", "language")
+}
+
+
 @source_app.command("add")
 @boundary
 def source_add(
@@ -50,6 +63,9 @@ def source_add(
     stance: Stance = None,
     date: SourceDate = None,
     language: Language = None,
+    dayfirst: DayFirst = False,
+    monthfirst: MonthFirst = False,
+    keep_unparsed_dates: KeepUnparsed = False,
 ) -> None:
     """Add a shared source; prints its id. Link it to accounts with `casefile source link`.
 
@@ -67,7 +83,10 @@ def source_add(
         "language": language,
     }
     store = open_store(create=True)
-    data_out().write(sourcing.add_source(store, {k: v for k, v in given.items() if v is not None}) + "\n")
+    validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
+    with named_as_typed(_TYPED):
+        source_id = sourcing.add_source(store, {k: v for k, v in given.items() if v is not None}, validator)
+    data_out().write(source_id + "\n")
 
 
 @source_app.command("link")
@@ -141,6 +160,9 @@ def source_edit(
     stance: Stance = None,
     date: SourceDate = None,
     language: Language = None,
+    dayfirst: DayFirst = False,
+    monthfirst: MonthFirst = False,
+    keep_unparsed_dates: KeepUnparsed = False,
 ) -> None:
     """Change a shared source for every account that cites it (their flat source columns follow); undo with
     `casefile undo`.
@@ -158,7 +180,10 @@ def source_edit(
         "date": date,
         "language": language,
     }
-    changed = sourcing.edit_source(open_store(), source_id, {k: v for k, v in given.items() if v is not None})
+    store = open_store()
+    validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates)
+    with named_as_typed(_TYPED):
+        changed = sourcing.edit_source(store, source_id, {k: v for k, v in given.items() if v is not None}, validator)
     typer.echo("changed" if changed else "unchanged: the source has these values already", err=True)
 
 
