@@ -109,3 +109,41 @@ def test_many_commands_creating_one_database_at_once(tmp_path: Path) -> None:
         assert conn.execute("SELECT count(*) FROM _sqlite_migrations").fetchone()[0] == len(REAL._migrations)
         conn.close()
     assert failures == []
+
+
+def test_a_plain_database_being_written_is_waited_for_not_taken_for_an_encrypted_one(tmp_path: Path) -> None:
+    """Found by the test above on a loaded machine (1 run in ~25): a new database's schema spills from the cache
+    while it is made, so the file grows before its first page (SQLite's header) is written; another command
+    reading those zeros took the file for an SQLCipher one and said 'give its key'. Here the writer is a backup
+    copying a casefile database page by page into a new file, the opener starts while the header is still
+    zeros, and must wait for the writer and open what it wrote."""
+    source, target = tmp_path / "source.db", tmp_path / "casefile.db"
+    Store.open(source, create=True).close()
+    reader, writer = sqlite3.connect(source), sqlite3.connect(target)
+    writer.execute(f"PRAGMA page_size = {PAGE_SIZE}")
+    writer.execute("PRAGMA cache_size = 2")  # spills page by page, as a schema larger than the cache does
+    heads: list[bytes] = []
+    outcome: list[object] = []
+
+    def open_it() -> None:
+        try:
+            store = Store.open(target, create=True)
+            outcome.append(store.applied_migrations())
+            store.close()
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            outcome.append(exc)
+
+    opener = threading.Thread(target=open_it)
+
+    def copied(_status: int, _remaining: int, _total: int) -> None:
+        if not heads:
+            with open(target, "rb") as fh:
+                heads.append(fh.read(16))
+            opener.start()
+
+    reader.backup(writer, pages=4, progress=copied)
+    reader.close()
+    writer.close()
+    opener.join(timeout=60)
+    assert heads == [bytes(16)] and target.stat().st_size > 0  # the opener met a file with no header yet
+    assert outcome == [[step.name for step in REAL._migrations]], outcome

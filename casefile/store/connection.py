@@ -121,7 +121,7 @@ class Connection(StoreBase):
         elif path.is_dir():
             raise DatabaseError(f"{path} is a folder, not a database file")
         fresh = path.stat().st_size == 0  # ours or another command's that is creating it right now
-        if key is not None and not fresh and not is_encrypted(path):
+        if key is not None and not fresh and _header(path) == _PLAIN_HEADER:
             key = None  # a plain database: a key in the environment does not apply to it
         if key is None and is_encrypted(path):
             raise KeyNeeded(f"{path} is encrypted; give its key with CASEFILE_KEY or --key-file, or type it when asked")
@@ -310,13 +310,21 @@ ENCRYPTED_EXTRA = "pip install 'casefile[encrypted]'"
 
 
 def is_encrypted(path: Path) -> bool:
-    """A non-empty file without SQLite's plain header: an SQLCipher database (or not a database at all)."""
+    """A non-empty file without SQLite's plain header: an SQLCipher database (or not a database at all). A
+    header of zeros is not one: SQLCipher's first 16 bytes are a random salt, while a plain database another
+    command is creating grows before its first page is written (its schema spills from the cache); opening it
+    waits for that command's lock like any other."""
+    head = _header(path)
+    return bool(head) and head != _PLAIN_HEADER and head.strip(b"\0") != b""
+
+
+def _header(path: Path) -> bytes:
+    """The file's first 16 bytes (fewer for a shorter file; none when it cannot be read)."""
     try:
         with open(path, "rb") as fh:
-            head = fh.read(16)
+            return fh.read(16)
     except OSError:
-        return False
-    return bool(head) and head != _PLAIN_HEADER
+        return b""
 
 
 def _connect(path: Path, key: str | None, *, readonly: bool = False) -> sqlite3.Connection:
