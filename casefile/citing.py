@@ -109,6 +109,7 @@ class Citations:
         source_rowid, source_id = target
         self.linked.setdefault(source_id, set()).add(account_id)
         entry = {**self.store.source_entry(source_rowid), "role": "primary"}
+        self.store.settle_source(entry, source_rowid)
         same = primary is not None and primary["id"] == source_id
         entry["locator"] = primary.get("locator") if same else None  # type: ignore[union-attr]
         if same:  # the same link: it keeps its id
@@ -134,6 +135,7 @@ class Citations:
         rows each citing its own article held ~0.8 KB a row; issue 23, I4)."""
         self.linked.clear()
         self.pending.clear()
+        self.store.forget_settled_sources()
 
     def count_entries(self, given: dict[str, Any], stored: Account | None) -> None:
         """Count the sources a ``sources`` list (casefile's JSON) creates or reuses, as :meth:`resolve` counts

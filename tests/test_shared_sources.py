@@ -291,3 +291,30 @@ def test_source_add_and_edit_name_the_option_typed_in_their_errors(cli, db: Path
     listed = {s["id"]: s for s in json.loads(ok(cli("source", "list", "--format", "json")).stdout)}
     assert (listed[kept]["date"]["raw"], listed[kept]["date"]["precision"]) == ("banana", "unknown")
     assert listed[source]["date"]["edtf"] == "2021-04-03"
+
+
+def test_a_value_filled_in_by_a_later_row_survives_the_new_accounts_written_before_it(cli, tmp_path: Path) -> None:
+    """A new account is stored at the end of its batch, an update at once: the new account's link held the
+    source as it was when its row was read, and writing it put the source back that way, so a date a later
+    row of the same import filled in was silently lost (for every account citing the source)."""
+    first = tmp_path / "first.csv"
+    first.write_text(
+        rows_csv([{"external_id": "b1", "name": "Person B", "source_url": ARTICLE["source_url"]}]),
+        encoding="utf-8",
+    )
+    ok(cli("import", first))
+    second = tmp_path / "second.csv"
+    rows = [
+        {"external_id": "a1", "name": "Person A", "organization": "MEK", "source_url": ARTICLE["source_url"]},
+        {"external_id": "b1", "name": "Person B", "organization": "MEK", "source_url": ARTICLE["source_url"]},
+    ]
+    rows[1]["source_date"] = "2024-01-02"
+    rows[0]["source_date"] = ""
+    second.write_text(rows_csv(rows), encoding="utf-8")
+    result = ok(cli("import", second))
+    assert "1 added, 1 updated" in result.stderr
+    (source,) = sources(cli)
+    assert source["date"]["raw"] == "2024-01-02"
+    stored = accounts(cli)
+    assert [stored[n]["source_date"] for n in ("Person A", "Person B")] == ["2024-01-02", "2024-01-02"]
+    assert [stored[n]["sources"][0]["date"] for n in ("Person A", "Person B")] == ["2024-01-02", "2024-01-02"]

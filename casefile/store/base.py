@@ -40,6 +40,9 @@ class StoreBase:
         #: The id of the audit batch the last committed transaction wrote (None when it changed nothing).
         self.last_batch: str | None = None
         self._audit_ready = False
+        #: id(link entry) → (the entry, its source's rowid) for the links whose source this write has already
+        #: stored as the flat columns resolved it (see :meth:`Parts.settle_source`)
+        self._settled: dict[int, tuple[dict[str, Any], int]] = {}
         self._columns: dict[str, tuple[str | None, list[str]]] = {}
         self.encrypted = False
         self._key: str | None = None  # an encrypted database's key: its backups are encrypted with it too

@@ -156,7 +156,11 @@ class Parts(StoreBase):
             conn.execute("DELETE FROM account_sources WHERE account_rowid = ?", (rowid,))
             self._give_part_ids("account_sources", rowid, values["sources"], key="link")
             for position, item in enumerate(values["sources"]):
-                source_rowid = self.upsert_source(item, stamp)
+                settled = self._settled.get(id(item))
+                if settled is not None and settled[0] is item:
+                    source_rowid = settled[1]  # stored already, and perhaps filled in since by a later row
+                else:
+                    source_rowid = self.upsert_source(item, stamp)
                 conn.execute(
                     "INSERT INTO account_sources (account_rowid, source_rowid, position, id, role, locator, "
                     "reliability, credibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -189,6 +193,18 @@ class Parts(StoreBase):
             self._replace_codes(rowid, values)
         if values.get("quotes") and ("quotes" in values or "codes" in values or "events" in values):
             self._check_supports(rowid, values["quotes"])
+
+    def settle_source(self, entry: dict[str, Any], rowid: int) -> None:
+        """The link ``entry`` is to a source this write has just stored (the flat ``source_*`` columns created
+        it or brought it up to date): writing the account then stores the link only. The entry is a copy of the
+        source as it was then, and a new account is written at the end of its batch: a later row of the batch
+        filling in a value the source lacked was undone by writing that copy back (a date given in the
+        import, lost for every account citing the source)."""
+        self._settled[id(entry)] = (entry, rowid)
+
+    def forget_settled_sources(self) -> None:
+        """The batch whose links :meth:`settle_source` noted is written."""
+        self._settled.clear()
 
     def _replace_codes(self, rowid: int, values: dict[str, Any]) -> None:
         """Write the ids of the account's codes: a code keeps the id ``values['codes']`` gives it, else the id it
