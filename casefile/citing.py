@@ -90,7 +90,7 @@ class Citations:
             return []
         account_id = str(values.get("id"))
         rowid = stored.rowid if stored is not None else None
-        created = False
+        created: dict[str, Any] | None = None
         if primary is not None and all(v is None or _same_meaning(p, v, primary.get(p)) for p, v in wanted.items()):
             target = self.store.find_source({"id": primary["id"]})
         else:
@@ -99,16 +99,16 @@ class Citations:
                 target = self.store.find_source({"id": primary["id"]})
         if target is None:
             item = {p: v for p, v in wanted.items() if v is not None}
-            source_rowid = self.store.upsert_source(item, self.stamp)
+            source_rowid = self.store.create_source(item, self.stamp)  # find_source(wanted) found none
             target = (source_rowid, str(item["id"]))
-            created = True
+            created = item
         else:
             problems = self._update(target, wanted, account_id, rowid, line)
             if problems:
                 return problems
         source_rowid, source_id = target
         self.linked.setdefault(source_id, set()).add(account_id)
-        entry = {**self.store.source_entry(source_rowid), "role": "primary"}
+        entry = {**self.store.source_entry(source_rowid, created), "role": "primary"}
         self.store.settle_source(entry, source_rowid)
         same = primary is not None and primary["id"] == source_id
         entry["locator"] = primary.get("locator") if same else None  # type: ignore[union-attr]
@@ -123,7 +123,7 @@ class Citations:
         for flat, part in model.FLAT_SOURCE.items():
             values[flat] = entry.get(part)
         before = {s.get("id") for s in stored.values.get("sources") or ()} if stored is not None else set()
-        if created:
+        if created is not None:
             self.counts.sources_created += 1
         elif source_id not in before:
             self.counts.sources_reused += 1

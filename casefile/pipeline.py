@@ -212,9 +212,8 @@ class Writer:
                 failed.append(item)
         if new:
             self.store.insert(new, self.stamp)
-            for account in new:
-                if account.rowid is not None and "sources" in account.values:
-                    self.store.sync_primary_columns(account_rowid=account.rowid, stamp=self.stamp)
+            linked = [a.rowid for a in new if a.rowid is not None and "sources" in a.values]
+            self.store.sync_primary_columns(account_rowids=linked, stamp=self.stamp)
         self.citations.written()
         return failed
 

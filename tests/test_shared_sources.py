@@ -318,3 +318,41 @@ def test_a_value_filled_in_by_a_later_row_survives_the_new_accounts_written_befo
     stored = accounts(cli)
     assert [stored[n]["source_date"] for n in ("Person A", "Person B")] == ["2024-01-02", "2024-01-02"]
     assert [stored[n]["sources"][0]["date"] for n in ("Person A", "Person B")] == ["2024-01-02", "2024-01-02"]
+
+
+def test_the_entry_of_a_source_just_created_is_what_reading_it_back_gives(
+    cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An import builds the link to a source it creates from the values it stored, not by reading the row
+    back (issue 23): the same fields, values and order - dates in every form, coded fields, empty ones."""
+    from casefile.store import Store
+
+    original = Store.source_entry
+    compared = []
+
+    def checked(self: Store, rowid: int, created: dict[str, Any] | None = None) -> dict[str, Any]:
+        entry = original(self, rowid, created)
+        if created is not None:
+            compared.append((list(entry.items()), list(original(self, rowid).items())))
+        return entry
+
+    monkeypatch.setattr(Store, "source_entry", checked)
+    dates = ["2024-01-02", "around 2008", "summer 2014", "Jan.14, 2006", "1986–1990", "", "New Year's Eve", "1886"]
+    rows = [
+        {
+            "name": f"Person {n}",
+            "source_title": f"Article {n}",
+            "source_url": f"https://example.org/{n}" if n % 2 else "",
+            "source_publisher": "Nejat Society" if n % 3 else "",
+            "source_publisher_type": "advocacy_ngo" if n % 2 else "",
+            "source_stance": "adversarial" if n % 3 == 1 else "",
+            "source_date": date,
+        }
+        for n, date in enumerate(dates)
+    ]
+    path = tmp_path / "many.csv"
+    path.write_text(rows_csv(rows), encoding="utf-8")
+    ok(cli("import", "--keep-unparsed-dates", path))
+    assert len(compared) == len(dates)
+    for built, read in compared:
+        assert built == read

@@ -65,6 +65,7 @@ from .organizations import Organizations
 from .parts import Parts
 from .publish import UNPUBLISHED_TABLES, Publishing
 from .search import Search
+from .sources import Sources
 from .vocabulary import Vocabulary
 
 __all__ = [
@@ -106,6 +107,7 @@ class Store(
     Connection,
     Accounts,
     Parts,
+    Sources,
     Search,
     AuditLog,
     History,

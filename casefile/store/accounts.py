@@ -390,10 +390,12 @@ class Accounts(StoreBase):
             ((*account_to_row(a), stamp, stamp) for a in accounts),
         )
         with_nested = [a for a in accounts if any(a.values.get(part) for part in (*model.NESTED, *model.CODED_FIELDS))]
+        sql = "SELECT id, rowid FROM accounts WHERE id IN ({marks})"
+        rowids = dict(_rows_in(self.conn, sql, [a.id for a in with_nested]))
         for account in with_nested:
-            row = self.conn.execute("SELECT rowid FROM accounts WHERE id = ?", (account.id,)).fetchone()
-            account.rowid = int(row[0])
-            self.replace_nested(account.rowid, account.values, stamp)
+            account.rowid = int(rowids[account.id])
+        # new accounts have no parts stored: theirs are written a statement per table for the whole batch
+        self.write_nested([(int(a.rowid), a.values) for a in with_nested if a.rowid is not None], stamp)
         return max(cursor.rowcount, 0)
 
     # -- the keys an import has claimed (the same id or external_id twice in one import is an error) ----------

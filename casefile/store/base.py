@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
     from contextlib import AbstractContextManager
 
     from casefile.model import Account, Filter
@@ -69,6 +69,11 @@ class StoreBase:
         # parts.py: an account is read and written with its sources, events and quotes
         def attach_nested(self, accounts: list[Account]) -> None: ...
         def replace_nested(self, rowid: int, values: dict[str, Any], stamp: str) -> None: ...
+        def write_nested(self, accounts: Sequence[tuple[int, dict[str, Any]]], stamp: str) -> None: ...
+
+        # sources.py: an account's parts link and cite shared sources
+        def upsert_source(self, item: dict[str, Any], stamp: str) -> int: ...
+        def source_rowid(self, source_id: str | None) -> int | None: ...
 
         # organizations.py: --org takes any name or alias of an organisation
         def resolve_organization(self, name: str) -> str: ...

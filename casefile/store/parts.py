@@ -7,16 +7,15 @@ mirror its primary source and are kept in step here.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from casefile import model
-from casefile.errors import InvalidRecord, NotFound, Problem, UsageError, quote
+from casefile.errors import InvalidRecord, Problem
 from casefile.model import Account, Filter, FuzzyDate
-from casefile.sourcekeys import title_key, url_key
 
+from .accounts import _rows_in
 from .base import StoreBase
-from .connection import new_id
 
 
 def _columns_of(fields: tuple[model.Field, ...], skip: tuple[str, ...] = ()) -> list[str]:
@@ -39,6 +38,16 @@ _ROW_PARTS = {
 #: Flat account column → the SQL expression giving it from a primary link ``l`` and its source ``s``: every
 #: column of each field model.FLAT_SOURCE names (a date's parsed ones too), from the link for the link's own
 #: parts (the grades), else from the source.
+_SOURCE_INSERT = (
+    f"INSERT INTO sources (id, {', '.join(_SOURCE_COLUMNS)}, url_key, match_key, created_at) "
+    f"VALUES ({', '.join('?' for _ in range(len(_SOURCE_COLUMNS) + 4))})"
+)
+#: The INSERT of each of them (account_rowid, position, its columns, source_rowid).
+_PART_INSERT = {
+    part: f"INSERT INTO {table} (account_rowid, position, {', '.join(columns)}, source_rowid) "
+    f"VALUES ({', '.join('?' for _ in range(len(columns) + 3))})"
+    for part, (table, columns) in _ROW_PARTS.items()
+}
 _FLAT_FROM_LINK = {
     column: f"{'l' if part in _SOURCE_LINK_PARTS else 's'}.{part}{column.removeprefix(flat)}"
     for flat, part in model.FLAT_SOURCE.items()
@@ -101,31 +110,74 @@ _OTHER_LINK = (
 )
 
 
+#: Per part, (name, is a date, columns) of each entry of a _NESTED_SELECT row in _NESTED_ORDER: a date's columns
+#: are its raw text and its parts; a coded field's are its value and its code (derived again when needed).
+_ITEM_SPECS: dict[str, tuple[tuple[str, bool, int], ...]] = {}
+
+
+def _item_spec(part: str) -> tuple[tuple[str, bool, int], ...]:
+    spec = _ITEM_SPECS.get(part)
+    if spec is None:
+        fields = {f.name: f for f in model.NESTED[part]}
+        spec = _ITEM_SPECS[part] = tuple(
+            (name, fields[name].kind == "date", len(fields[name].columns())) for name in _NESTED_ORDER[part]
+        )
+    return spec
+
+
 def _nested_item(part: str, row: Sequence[Any]) -> dict[str, Any]:
-    fields = {f.name: f for f in model.NESTED[part]}
     item: dict[str, Any] = {}
     i = 0
-    for name in _NESTED_ORDER[part]:
-        if fields[name].kind == "date":
-            item[name] = FuzzyDate(row[i], *row[i + 1 : i + model.DATE_WIDTH]) if row[i] is not None else None
-        else:  # a coded field's code, stored beside it, is derived again when needed
+    for name, is_date, width in _item_spec(part):
+        if is_date:
+            item[name] = FuzzyDate(row[i], *row[i + 1 : i + width]) if row[i] is not None else None
+        else:
             item[name] = row[i]
-        i += len(fields[name].columns())
+        i += width
     return item
+
+
+#: Per part, (name, how it is stored, its field) of the stored columns _nested_row gives: "date" (raw text and
+#: parts), "coded" (value and code) or "plain".
+_ROW_SPECS: dict[str, tuple[tuple[str, str, model.Field], ...]] = {}
+_NO_DATE = (None,) * model.DATE_WIDTH
+assert model.DATE_PARTS == ("edtf", "min", "max", "precision", "corrected", "note", "anchor")  # _nested_row's order
+
+
+def _row_spec(fields: Sequence[model.Field]) -> tuple[tuple[str, str, model.Field], ...]:
+    return tuple((f.name, "date" if f.kind == "date" else "coded" if f.coded else "plain", f) for f in fields)
 
 
 def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] | None = None) -> list[Any]:
     """The stored columns of a nested item, in _SOURCE/_EVENT/_QUOTE_COLUMNS order (no links, no source ref),
     or of just the ``fields`` given."""
-    skip = _SOURCE_LINK_PARTS if part == "source" else ("source",)
     if fields is None:
-        fields = [f for f in (model.SOURCE_FIELDS if part == "source" else model.NESTED[part]) if f.name not in skip]
+        spec = _ROW_SPECS.get(part)
+        if spec is None:
+            skip = _SOURCE_LINK_PARTS if part == "source" else ("source",)
+            every = model.SOURCE_FIELDS if part == "source" else model.NESTED[part]
+            spec = _ROW_SPECS[part] = _row_spec([f for f in every if f.name not in skip])
+    else:
+        spec = _row_spec(fields)
     out: list[Any] = []
-    for f in fields:
-        value = item.get(f.name)
-        if f.kind == "date":
-            out.extend((value.raw, *value.parts().values()) if value is not None else (None,) * model.DATE_WIDTH)
-        elif f.coded:
+    for name, how, f in spec:
+        value = item.get(name)
+        if how == "date":
+            out.extend(
+                (
+                    value.raw,
+                    value.edtf,
+                    value.min,
+                    value.max,
+                    value.precision,
+                    value.corrected,
+                    value.note,
+                    value.anchor,
+                )
+                if value is not None
+                else _NO_DATE
+            )
+        elif how == "coded":
             out.extend((value, f.code(value)))
         else:
             out.append(value)
@@ -151,87 +203,101 @@ class Parts(StoreBase):
 
     def replace_nested(self, rowid: int, values: dict[str, Any], stamp: str) -> None:
         """Write the nested parts present in ``values`` for one stored account (absent parts are left alone)."""
+        self.write_nested([(rowid, values)], stamp)
+
+    def write_nested(self, accounts: Sequence[tuple[int, dict[str, Any]]], stamp: str) -> None:
+        """Write the nested parts present in each account's values (rowid, values): the old rows of a part go, the
+        given ones are written in their order - a statement per table for all the accounts, not a few per account
+        and part (issue 23). Several accounts at once only when none of them has parts stored (a batch of new
+        accounts): a part id another account of the batch holds is then taken as one held elsewhere, as when
+        they were written one after another."""
         conn = self.conn
-        if "sources" in values:
-            conn.execute("DELETE FROM account_sources WHERE account_rowid = ?", (rowid,))
-            self._give_part_ids("account_sources", rowid, values["sources"], key="link")
-            for position, item in enumerate(values["sources"]):
-                settled = self._settled.get(id(item))
-                if settled is not None and settled[0] is item:
-                    source_rowid = settled[1]  # stored already, and perhaps filled in since by a later row
-                else:
-                    source_rowid = self.upsert_source(item, stamp)
-                conn.execute(
-                    "INSERT INTO account_sources (account_rowid, source_rowid, position, id, role, locator, "
-                    "reliability, credibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        rowid,
-                        source_rowid,
-                        position,
-                        item["link"],
-                        item.get("role") or "primary",
-                        item.get("locator"),
-                        item.get("reliability"),
-                        item.get("credibility"),
-                    ),
-                )
-        for part, (table, columns) in _ROW_PARTS.items():
-            if part not in values:
-                continue
-            conn.execute(f"DELETE FROM {table} WHERE account_rowid = ?", (rowid,))
-            self._give_part_ids(table, rowid, values[part])
-            rows = [
-                (rowid, position, *_nested_row(part, item), self.source_rowid(item.get("source")))
-                for position, item in enumerate(values[part])
-            ]
-            marks = ", ".join("?" for _ in range(len(columns) + 3))
+        linked = [(rowid, values) for rowid, values in accounts if "sources" in values]
+        if linked:
+            self._delete_parts("account_sources", [rowid for rowid, _ in linked])
+            self._give_part_ids("account_sources", [(r, v["sources"]) for r, v in linked], key="link")
+            rows = []
+            for rowid, values in linked:
+                for position, item in enumerate(values["sources"]):
+                    settled = self._settled.get(id(item))
+                    if settled is not None and settled[0] is item:
+                        source_rowid = settled[1]  # stored already, and perhaps filled in since by a later row
+                    else:
+                        source_rowid = self.upsert_source(item, stamp)
+                    rows.append(
+                        (
+                            rowid,
+                            source_rowid,
+                            position,
+                            item["link"],
+                            item.get("role") or "primary",
+                            item.get("locator"),
+                            item.get("reliability"),
+                            item.get("credibility"),
+                        )
+                    )
             conn.executemany(
-                f"INSERT INTO {table} (account_rowid, position, {', '.join(columns)}, source_rowid) VALUES ({marks})",
+                "INSERT INTO account_sources (account_rowid, source_rowid, position, id, role, locator, "
+                "reliability, credibility) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-        if "codes" in values or any(name in values for name in model.CODED_FIELDS):
-            self._replace_codes(rowid, values)
-        if values.get("quotes") and ("quotes" in values or "codes" in values or "events" in values):
-            self._check_supports(rowid, values["quotes"])
-
-    def settle_source(self, entry: dict[str, Any], rowid: int) -> None:
-        """The link ``entry`` is to a source this write has just stored (the flat ``source_*`` columns created
-        it or brought it up to date): writing the account then stores the link only. The entry is a copy of the
-        source as it was then, and a new account is written at the end of its batch: a later row of the batch
-        filling in a value the source lacked was undone by writing that copy back (a date given in the
-        import, lost for every account citing the source)."""
-        self._settled[id(entry)] = (entry, rowid)
-
-    def forget_settled_sources(self) -> None:
-        """The batch whose links :meth:`settle_source` noted is written."""
-        self._settled.clear()
-
-    def _replace_codes(self, rowid: int, values: dict[str, Any]) -> None:
-        """Write the ids of the account's codes: a code keeps the id ``values['codes']`` gives it, else the id it
-        had, else gets a new one; a coded field absent from ``values`` keeps its stored codes."""
-        given = {(c.get("field"), c.get("code")): c.get("id") for c in values.get("codes") or () if c.get("id")}
-        stored: dict[tuple[str, str], str] = {}
-        kept: list[dict[str, Any]] = []
-        for part_id, name, code in self.conn.execute(
-            "SELECT id, field, code FROM coded_items WHERE account_rowid = ? ORDER BY position", (rowid,)
-        ):
-            stored[(name, code)] = part_id
-            if name not in values:
-                kept.append({"id": part_id, "field": name, "code": code})
-        self.conn.execute("DELETE FROM coded_items WHERE account_rowid = ?", (rowid,))
-        items: list[dict[str, Any]] = []
-        for name in model.CODED_FIELDS:
-            if name not in values:
-                items.extend(i for i in kept if i["field"] == name)
+        cited: dict[str, int | None] = {}  # source id → rowid, for the parts that cite one
+        for part, (table, _columns) in _ROW_PARTS.items():
+            given = [(rowid, values[part]) for rowid, values in accounts if part in values]
+            if not given:
                 continue
-            for code in values.get(name) or ():
-                items.append({"id": given.get((name, code)) or stored.get((name, code)), "field": name, "code": code})
-        self._give_part_ids("coded_items", rowid, items)
+            self._delete_parts(table, [rowid for rowid, _ in given])
+            self._give_part_ids(table, given)
+            rows = []
+            for rowid, items in given:
+                for position, item in enumerate(items):
+                    ref = item.get("source")
+                    if ref not in cited:
+                        cited[ref] = self.source_rowid(ref)
+                    rows.append((rowid, position, *_nested_row(part, item), cited[ref]))
+            conn.executemany(_PART_INSERT[part], rows)
+        coded = [(r, v) for r, v in accounts if "codes" in v or any(name in v for name in model.CODED_FIELDS)]
+        if coded:
+            self._replace_codes(coded)
+        for rowid, values in accounts:
+            if values.get("quotes") and ("quotes" in values or "codes" in values or "events" in values):
+                self._check_supports(rowid, values["quotes"])
+
+    def _delete_parts(self, table: str, rowids: Sequence[int]) -> None:
+        for start in range(0, len(rowids), 500):
+            chunk = rowids[start : start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            self.conn.execute(f"DELETE FROM {table} WHERE account_rowid IN ({marks})", chunk)
+
+    def _replace_codes(self, accounts: Sequence[tuple[int, dict[str, Any]]]) -> None:
+        """Write the ids of the accounts' codes: a code keeps the id ``values['codes']`` gives it, else the id it
+        had, else gets a new one; a coded field absent from ``values`` keeps its stored codes."""
+        stored: dict[int, list[tuple[str, str, str]]] = {rowid: [] for rowid, _ in accounts}
+        sql = (
+            "SELECT account_rowid, id, field, code FROM coded_items WHERE account_rowid IN ({marks}) ORDER BY position"
+        )
+        for rowid, part_id, name, code in _rows_in(self.conn, sql, list(stored)):
+            stored[rowid].append((part_id, name, code))
+        self._delete_parts("coded_items", list(stored))
+        lists: list[tuple[int, list[dict[str, Any]]]] = []
+        for rowid, values in accounts:
+            given = {(c.get("field"), c.get("code")): c.get("id") for c in values.get("codes") or () if c.get("id")}
+            had = {(name, code): part_id for part_id, name, code in stored[rowid]}
+            kept = [{"id": i, "field": n, "code": c} for i, n, c in stored[rowid] if n not in values]
+            items: list[dict[str, Any]] = []
+            for name in model.CODED_FIELDS:
+                if name not in values:
+                    items.extend(i for i in kept if i["field"] == name)
+                    continue
+                for code in values.get(name) or ():
+                    items.append({"id": given.get((name, code)) or had.get((name, code)), "field": name, "code": code})
+            values["codes"] = items
+            lists.append((rowid, items))
+        self._give_part_ids("coded_items", lists)
         self.conn.executemany(
             "INSERT INTO coded_items (account_rowid, position, id, field, code) VALUES (?, ?, ?, ?, ?)",
-            [(rowid, n, i["id"], i["field"], i["code"]) for n, i in enumerate(items)],
+            [(rowid, n, i["id"], i["field"], i["code"]) for rowid, items in lists for n, i in enumerate(items)],
         )
-        values["codes"] = items
 
     def _check_supports(self, rowid: int, quotes: list[dict[str, Any]]) -> None:
         """A quote's ``supports`` names one of the account's events or codes."""
@@ -251,36 +317,45 @@ class Parts(StoreBase):
         if problems:
             raise InvalidRecord(problems)
 
-    def _give_part_ids(self, table: str, rowid: int, items: list[dict[str, Any]], key: str = "id") -> None:
+    def _give_part_ids(self, table: str, accounts: Sequence[tuple[int, list[dict[str, Any]]]], key: str = "id") -> None:
         """Keep each item's id (its ``key``: a source link's is ``link``, ``id`` being the source's) unless it has
         none, repeats one before it, or is held by another live account (a copy of a record imported beside
-        it); those get a new one. Every part's rows have their id in the column ``id``."""
-        seen: set[str] = set()
-        for item in items:
-            given = item.get(key)
-            if not given or given in seen or self._part_id_elsewhere(table, given, rowid):
-                item[key] = self.new_part_id(table, seen)
-            seen.add(item[key])
-
-    def _part_id_elsewhere(self, table: str, part_id: str, rowid: int) -> bool:
-        return (
-            self.conn.execute(
-                f"SELECT 1 FROM {table} t JOIN accounts a ON a.rowid = t.account_rowid WHERE t.id = ? AND "
-                "t.account_rowid != ? AND a.deleted_at IS NULL LIMIT 1",
-                (part_id, rowid),
-            ).fetchone()
-            is not None
+        it: an account written earlier in ``accounts`` counts); those get a new one that no row of ``table``
+        has. Every part's rows have their id in the column ``id``. A query for all the ids, not one per id."""
+        given = list({item[key] for _, items in accounts for item in items if item.get(key)})
+        sql = (
+            f"SELECT t.id FROM {table} t JOIN accounts a ON a.rowid = t.account_rowid WHERE t.id IN ({{marks}}) "
+            "AND a.deleted_at IS NULL"
         )
-
-    def new_part_id(self, table: str, taken: Collection[str] = ()) -> str:
-        """8 random hex digits no row of ``table`` (nor ``taken``) has."""
-        while True:
-            candidate = secrets.token_hex(4)
-            if (
-                candidate not in taken
-                and not self.conn.execute(f"SELECT 1 FROM {table} WHERE id = ? LIMIT 1", (candidate,)).fetchone()
-            ):
-                return candidate
+        # the accounts' own rows were deleted by the caller: what is left is held elsewhere
+        elsewhere = {row[0] for row in _rows_in(self.conn, sql, given)} if given else set()
+        taken: set[str] = set()  # the ids given so far, by the accounts before and the items before
+        fresh: list[dict[str, Any]] = []
+        for _rowid, items in accounts:
+            for item in items:
+                value = item.get(key)
+                if not value or value in taken or value in elsewhere:
+                    fresh.append(item)
+                else:
+                    taken.add(value)
+        while fresh:
+            candidates = {}
+            for item in fresh:
+                candidate = secrets.token_hex(4)
+                while candidate in taken or candidate in candidates:
+                    candidate = secrets.token_hex(4)
+                candidates[candidate] = item
+            used = {
+                row[0]
+                for row in _rows_in(self.conn, f"SELECT id FROM {table} WHERE id IN ({{marks}})", list(candidates))
+            }
+            fresh = []
+            for candidate, item in candidates.items():
+                if candidate in used:
+                    fresh.append(item)
+                else:
+                    item[key] = candidate
+                    taken.add(candidate)
 
     def part_owners(self, table: str, part_id: str) -> list[tuple[str, str, bool]]:
         """(part id, account id, merged away?) for the rows of ``table`` whose id is ``part_id`` or starts with
@@ -294,284 +369,6 @@ class Parts(StoreBase):
                 (part_id, part_id + "\U0010ffff"),
             )
         ]
-
-    def source_rowid(self, source_id: str | None) -> int | None:
-        if not source_id:
-            return None
-        row = self.conn.execute("SELECT rowid FROM sources WHERE id = ?", (source_id,)).fetchone()
-        if row is None:
-            raise NotFound(f"no source with id {quote(source_id)}; `casefile source list` shows them")
-        return int(row[0])
-
-    def find_source(self, item: dict[str, Any]) -> tuple[int, str] | None:
-        """The stored source an entry means: by its id, else by its normalised URL, else by its title,
-        publisher and date folded - against sources without a URL when the entry has one (see
-        :mod:`casefile.sourcekeys`). Of several sources with one key, the oldest."""
-        if item.get("id"):
-            row = self.conn.execute("SELECT rowid, id FROM sources WHERE id = ?", (item["id"],)).fetchone()
-            if row is not None:
-                return int(row[0]), str(row[1])
-        by_url = url_key(item.get("url"))
-        if by_url is not None:
-            row = self.conn.execute(
-                "SELECT rowid, id FROM sources WHERE url_key = ? ORDER BY rowid LIMIT 1", (by_url,)
-            ).fetchone()
-            if row is not None:
-                return int(row[0]), str(row[1])
-        by_title = title_key(item.get("title"), item.get("publisher"), item.get("date"))
-        if by_title is not None:
-            # "+url": the UNIQUE index on url would otherwise be chosen for "url IS NULL" and walk every source
-            # without a URL on each lookup (a 50,000-row import took minutes; tests/test_import_query_plans.py)
-            only_unaddressed = " AND +url IS NULL" if by_url is not None else ""
-            row = self.conn.execute(
-                f"SELECT rowid, id FROM sources WHERE match_key = ?{only_unaddressed} ORDER BY rowid LIMIT 1",
-                (by_title,),
-            ).fetchone()
-            if row is not None:
-                return int(row[0]), str(row[1])
-        return None
-
-    def upsert_source(self, item: dict[str, Any], stamp: str) -> int:
-        """Store a shared source (matched as :meth:`find_source` does) with the entry's values; returns its
-        rowid. The flat ``source_*`` columns of every account citing it as primary are kept in step."""
-        found = self.find_source(item)
-        if found is None:
-            values = _nested_row("source", item)
-            item["id"] = item.get("id") or new_id()
-            marks = ", ".join("?" for _ in range(len(_SOURCE_COLUMNS) + 2))
-            cursor = self.conn.execute(
-                f"INSERT INTO sources (id, {', '.join(_SOURCE_COLUMNS)}, created_at) VALUES ({marks})",
-                (item["id"], *values, stamp),
-            )
-            rowid = int(cursor.lastrowid or 0)
-            self._refresh_source_keys(rowid)
-            return rowid
-        rowid, item["id"] = found
-        self.change_source(rowid, item, stamp)
-        return rowid
-
-    def change_source(self, rowid: int, item: dict[str, Any], stamp: str) -> bool:
-        """Set the source fields ``item`` holds (link parts and ``id`` aside) on a stored source; True when
-        something changed. The accounts citing it as primary get their flat columns in step."""
-        present = [f for f in model.SOURCE_FIELDS if f.name not in _SOURCE_LINK_PARTS and f.name in item]
-        if not present:
-            return False  # a reference by id or URL only: link it, change nothing
-        columns = [c for f in present for c in f.columns()]
-        values = _nested_row("source", item, present)
-        assigns = ", ".join(f"{c} = ?" for c in columns)
-        differs = " OR ".join(f"{c} IS NOT ?" for c in columns)
-        cursor = self.conn.execute(
-            f"UPDATE sources SET {assigns} WHERE rowid = ? AND ({differs})", (*values, rowid, *values)
-        )
-        if not cursor.rowcount:
-            return False
-        self._refresh_source_keys(rowid)
-        self.sync_primary_columns(source_rowid=rowid, stamp=stamp)
-        return True
-
-    def _refresh_source_keys(self, rowid: int) -> None:
-        url, title, publisher, raw, edtf = self.conn.execute(
-            "SELECT url, title, publisher, date, date_edtf FROM sources WHERE rowid = ?", (rowid,)
-        ).fetchone()
-        date = FuzzyDate(raw, edtf) if raw is not None else None
-        keys = (url_key(url), title_key(title, publisher, date))
-        self.conn.execute(
-            "UPDATE sources SET url_key = ?, match_key = ? WHERE rowid = ? AND (url_key IS NOT ? OR "
-            "match_key IS NOT ?)",
-            (*keys, rowid, *keys),
-        )
-
-    def source_entry(self, rowid: int) -> dict[str, Any]:
-        """A stored source as a sources entry: its id and fields, without the link's parts."""
-        cols = ", ".join(f"s.{c}" for c in _SOURCE_COLUMNS)
-        row = self.conn.execute(f"SELECT s.id, {cols} FROM sources s WHERE s.rowid = ?", (rowid,)).fetchone()
-        item = _nested_item("sources", (*row, *(None for _ in _SOURCE_LINK_PARTS[1:])))
-        for key in _SOURCE_LINK_PARTS[1:]:
-            item.pop(key)
-        return item
-
-    def source_cited_by_others(self, source_id: str, account_rowid: int | None) -> bool:
-        """Whether an account other than ``account_rowid`` links to the source or cites it in an event or quote."""
-        row = self.conn.execute(
-            "SELECT 1 FROM sources s WHERE s.id = ?1 AND (EXISTS (SELECT 1 FROM account_sources WHERE source_rowid = "
-            "s.rowid AND account_rowid IS NOT ?2) OR EXISTS (SELECT 1 FROM events WHERE source_rowid = s.rowid AND "
-            "account_rowid IS NOT ?2) OR EXISTS (SELECT 1 FROM quotes WHERE source_rowid = s.rowid AND account_rowid "
-            "IS NOT ?2))",
-            (source_id, account_rowid),
-        ).fetchone()
-        return row is not None
-
-    def sync_primary_columns(
-        self, *, source_rowid: int | None = None, account_rowid: int | None = None, stamp: str
-    ) -> None:
-        """Copy primary links (source fields and link grades) into the accounts' flat ``source_*`` columns."""
-        where = "l.source_rowid = ?" if source_rowid is not None else "l.account_rowid = ?"
-        key = source_rowid if source_rowid is not None else account_rowid
-        flat = list(_FLAT_FROM_LINK)
-        assigns = ", ".join(f'"{c}" = ?' for c in flat)
-        differs = " OR ".join(f'"{c}" IS NOT ?' for c in flat)
-        rows = self.conn.execute(
-            f"SELECT l.account_rowid, {', '.join(_FLAT_FROM_LINK.values())} FROM account_sources l "
-            f"JOIN sources s ON s.rowid = l.source_rowid WHERE {where} AND l.role = 'primary' AND l.position = "
-            "(SELECT min(position) FROM account_sources WHERE account_rowid = l.account_rowid AND role = 'primary')",
-            (key,),
-        ).fetchall()
-        for row in rows:
-            self.conn.execute(
-                f"UPDATE accounts SET {assigns}, updated_at = ? WHERE rowid = ? AND ({differs})",
-                (*row[1:], stamp, row[0], *row[1:]),
-            )
-
-    # -- changing shared sources (source edit, merge, unlink, delete) ---------------------------------
-
-    def source_row(self, source_id: str) -> int:
-        return int(self.conn.execute("SELECT rowid FROM sources WHERE id = ?", (source_id,)).fetchone()[0])
-
-    def source_owner_of_key(self, item: dict[str, Any], rowid: int) -> str | None:
-        """The id of another source an address means (its URL key), if one does."""
-        key = url_key(item.get("url"))
-        if key is None:
-            return None
-        row = self.conn.execute(
-            "SELECT id FROM sources WHERE url_key = ? AND rowid != ? ORDER BY rowid LIMIT 1", (key, rowid)
-        ).fetchone()
-        return None if row is None else str(row[0])
-
-    def unlink_source(self, source_rowid: int, account_rowid: int | None = None) -> int:
-        """Remove the links to a source (of one account, or of all); an account losing its primary source has
-        its flat ``source_*`` columns emptied. Returns how many links went."""
-        where, params = "source_rowid = ?", [source_rowid]
-        if account_rowid is not None:
-            where, params = where + " AND account_rowid = ?", [source_rowid, account_rowid]
-        flat = ", ".join(f'"{c}" = NULL' for c in _FLAT_FROM_LINK)
-        self.conn.execute(
-            f"UPDATE accounts SET {flat} WHERE rowid IN (SELECT account_rowid FROM account_sources WHERE {where} AND "
-            "role = 'primary')",
-            params,
-        )
-        return int(self.conn.execute(f"DELETE FROM account_sources WHERE {where}", params).rowcount)
-
-    def delete_source(self, source_rowid: int) -> int:
-        """Remove a source, its links and its citations by events and quotes (which keep their text); returns
-        how many links went."""
-        links = self.unlink_source(source_rowid)
-        for table in ("events", "quotes"):
-            self.conn.execute(f"UPDATE {table} SET source_rowid = NULL WHERE source_rowid = ?", (source_rowid,))
-        self.conn.execute("DELETE FROM sources WHERE rowid = ?", (source_rowid,))
-        return links
-
-    def merge_sources(self, keep: int, other: int, stamp: str) -> list[str]:
-        """Move every link and citation of source ``other`` to ``keep``, fill what ``keep`` lacks from ``other``
-        and remove ``other``. An account linking both keeps one link: primary if either was, ``keep``'s grades
-        and locator where it has them. Returns the fields both sources hold with different values (kept's)."""
-        conn = self.conn
-        names = [f.name for f in model.SOURCE_FIELDS if f.name not in _SOURCE_LINK_PARTS]
-        kept, gone = self.source_entry(keep), self.source_entry(other)
-        conflicts = [n for n in names if kept.get(n) is not None and gone.get(n) is not None and kept[n] != gone[n]]
-        fill = {n: gone[n] for n in names if kept.get(n) is None and gone.get(n) is not None}
-        conn.execute(
-            "UPDATE account_sources SET "  # correlated subqueries: UPDATE … FROM needs SQLite 3.33
-            + ", ".join(
-                f"{c} = {how.format(c=c, o=_OTHER_LINK.format(c=c))}"
-                for c, how in (
-                    ("role", "CASE WHEN {o} = 'primary' THEN 'primary' ELSE {c} END"),
-                    ("position", "min({c}, {o})"),
-                    ("locator", "coalesce({c}, {o})"),
-                    ("reliability", "coalesce({c}, {o})"),
-                    ("credibility", "coalesce({c}, {o})"),
-                )
-            )
-            + " WHERE source_rowid = ?1 AND account_rowid IN (SELECT account_rowid FROM account_sources WHERE "
-            "source_rowid = ?2)",
-            (keep, other),
-        )
-        conn.execute(
-            "DELETE FROM account_sources WHERE source_rowid = ? AND account_rowid IN (SELECT account_rowid FROM "
-            "account_sources WHERE source_rowid = ?)",
-            (other, keep),
-        )
-        conn.execute("UPDATE account_sources SET source_rowid = ? WHERE source_rowid = ?", (keep, other))
-        for table in ("events", "quotes", "captures"):  # captures: its archived copies go with its citations
-            conn.execute(f"UPDATE {table} SET source_rowid = ? WHERE source_rowid = ?", (keep, other))
-        conn.execute("DELETE FROM sources WHERE rowid = ?", (other,))  # first: its URL may go to ``keep``
-        if fill:
-            self.change_source(keep, fill, stamp)
-        self.sync_primary_columns(source_rowid=keep, stamp=stamp)
-        return conflicts
-
-    # -- sources and timeline -----------------------------------------------------------------------
-
-    def sources(self, source_id: str | None = None) -> list[dict[str, Any]]:
-        """Shared sources (one, by id prefix resolved by the caller) with the accounts citing each."""
-        where, params = ("WHERE s.id = ?", [source_id]) if source_id else ("", [])
-        cols = ", ".join(f"s.{c}" for c in _SOURCE_COLUMNS)
-        out = []
-        for row in self.conn.execute(f"SELECT s.rowid, s.id, {cols} FROM sources s {where} ORDER BY s.rowid", params):
-            item = _nested_item("sources", (row[1], *row[2:], *(None for _ in _SOURCE_LINK_PARTS[1:])))
-            for key in _SOURCE_LINK_PARTS[1:]:
-                item.pop(key)
-            item["accounts"] = [
-                {"id": r[0], "name": r[1], "role": r[2], "locator": r[3], "reliability": r[4], "credibility": r[5]}
-                for r in self.conn.execute(
-                    "SELECT a.id, a.name, l.role, l.locator, l.reliability, l.credibility FROM account_sources l "
-                    "JOIN accounts a ON a.rowid = l.account_rowid WHERE l.source_rowid = ? ORDER BY a.rowid",
-                    (row[0],),
-                )
-            ]
-            out.append(item)
-        return out
-
-    def resolve_source_id(self, ref: str) -> str:
-        rows = self.conn.execute(
-            "SELECT id FROM sources WHERE id >= ? AND id < ? ORDER BY id LIMIT 11", (ref, ref + "\U0010ffff")
-        ).fetchall()
-        if len(rows) == 1:
-            return str(rows[0][0])
-        if rows:
-            raise UsageError(
-                f"source id prefix {quote(ref)} is ambiguous; it matches {', '.join(r[0] for r in rows[:10])}"
-            )
-        raise NotFound(f"no source with id {quote(ref)}; `casefile source list` shows them")
-
-    def source_rowids_of(self, account_rowid: int) -> list[int]:
-        """The sources an account links to or cites in its events and quotes."""
-        return [
-            int(r[0])
-            for r in self.conn.execute(
-                "SELECT source_rowid FROM account_sources WHERE account_rowid = ?1 UNION SELECT source_rowid FROM "
-                "events WHERE account_rowid = ?1 AND source_rowid IS NOT NULL UNION SELECT source_rowid FROM quotes "
-                "WHERE account_rowid = ?1 AND source_rowid IS NOT NULL",
-                (account_rowid,),
-            )
-        ]
-
-    def source_citers(self, account_rowids: Sequence[int]) -> dict[int, dict[str, list[str]]]:
-        """For each of these accounts, each source it links to (by id) → the names and aliases of every account
-        in the database linking to that source, restricted and deleted ones included, in rowid order: the text
-        of a shared source is redacted or pseudonymised against all of them (:func:`casefile.privacy.plan`)."""
-        import json
-
-        out: dict[int, dict[str, list[str]]] = {int(r): {} for r in account_rowids}
-        if not out:
-            return out
-        marks = ", ".join("?" * len(out))
-        rows = self.conn.execute(
-            "SELECT mine.account_rowid, s.id, a.name, a.aliases FROM account_sources AS mine "
-            "JOIN sources AS s ON s.rowid = mine.source_rowid "
-            "JOIN account_sources AS other ON other.source_rowid = mine.source_rowid "
-            "JOIN accounts AS a ON a.rowid = other.account_rowid "
-            f"WHERE mine.account_rowid IN ({marks}) ORDER BY mine.account_rowid, s.id, a.rowid",
-            list(out),
-        )
-        for account_rowid, source_id, name, aliases in rows:
-            names = out[int(account_rowid)].setdefault(str(source_id), [])
-            for value in [name, *(json.loads(aliases) if aliases else [])]:
-                if isinstance(value, str) and value and value not in names:
-                    names.append(value)
-        return out
-
-    def source_id_of(self, rowid: int) -> str:
-        return str(self.conn.execute("SELECT id FROM sources WHERE rowid = ?", (rowid,)).fetchone()[0])
 
     def timeline(self, flt: Filter) -> Iterator[tuple[str, str | None, dict[str, Any]]]:
         """(account id, account name, event) for the events of the accounts ``flt`` selects, ordered by the
