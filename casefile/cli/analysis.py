@@ -70,9 +70,7 @@ def search(
 
     store = open_store()
     if reindex:
-        with progress("indexing") as advance:
-            rebuilt = store.rebuild_search(advance)
-        err(f"search index rebuilt: {plural(rebuilt, 'account')}")
+        _rebuild(store)
     if query is None:
         if not reindex:
             from casefile.errors import UsageError
@@ -92,6 +90,25 @@ def search(
     else:
         columns = HIT_COLUMNS if fmt is not ReadFormat.table else ["id", "name", "organization", "field", "snippet"]
         _emit(rows, fmt, columns, "hits")
+
+
+@app.command()
+@boundary
+def reindex() -> None:
+    """Rebuild the search index of every account, in one transaction: after `import --no-index` (search refuses
+    until then) or after another tool wrote to the database. Ctrl-C leaves the index as it was. The same as
+    `search --reindex`.
+
+    Example: casefile import big.csv --no-index && casefile reindex
+    """
+    _rebuild(open_store())
+
+
+def _rebuild(store: Any) -> None:
+    """``reindex`` and ``search --reindex``: the whole index rebuilt, with progress, and how many accounts."""
+    with progress("indexing") as advance:
+        rebuilt = store.rebuild_search(advance)
+    err(f"search index rebuilt: {plural(rebuilt, 'account')}")
 
 
 def _hit_table(rows: list[dict[str, Any]]) -> None:
@@ -274,7 +291,8 @@ def check(
     """Check the data's quality: impossible or implausible dates, order and durations, missing sources and
     grades, near-duplicate organisation names. Each finding names the account, field and rule, never the
     record's text. Rules: date-future, date-before-birth, date-before-1900, left-before-joined, event-order,
-    years-in-org, date-no-year, date-unread, no-source, source-ungraded, org-near-duplicate.
+    years-in-org, date-no-year, date-unread, no-source, source-ungraded, org-near-duplicate,
+    search-index-stale (after `import --no-index`, until `casefile reindex`).
 
     Example: casefile check --ignore date-no-year --account SEED-0001 --note "the source gives no year"
     Example: casefile check --ignore org-near-duplicate --org ISIS --org ISIS-K --note "a branch of its own"

@@ -64,7 +64,7 @@ from .maintenance import Maintenance, integrity_problems, schema_steps
 from .organizations import Organizations
 from .parts import Parts
 from .publish import UNPUBLISHED_TABLES, Publishing
-from .search import Search
+from .search import INDEX_STALE, Search
 from .vocabulary import Vocabulary
 
 __all__ = [
@@ -73,6 +73,7 @@ __all__ = [
     "BUSY_TIMEOUT_ENV",
     "DEFAULT_BUSY_TIMEOUT",
     "ENCRYPTED_EXTRA",
+    "INDEX_STALE",
     "MAX_PAGE_COUNT_ENV",
     "MIGRATION_SET",
     "PAGE_SIZE",
