@@ -6,7 +6,9 @@ what a plain import leaves, term for term in the index."""
 from __future__ import annotations
 
 import shutil
+import signal
 import sqlite3
+import subprocess
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from typer.testing import CliRunner
 
 from casefile.cli import app
 
-from conftest import dump_data, error_lines, file_hash, rows_csv
+from conftest import dump_data, error_lines, file_hash, popen_casefile, rows_csv
 
 NOTE = "the search index leaves these accounts out: search refuses until `casefile reindex`"
 STALE = "error: the search index is out of date since an import with --no-index: run `casefile reindex`"
@@ -104,6 +106,7 @@ def test_check_and_doctor_say_the_index_is_out_of_date(cli, unindexed: Path) -> 
     doctor = cli("doctor")
     assert doctor.exit_code == 1
     assert "out of date since an import with --no-index" in doctor.stdout + doctor.stderr
+    assert "rebuild it: casefile reindex" in doctor.stdout + doctor.stderr
     ignored = cli("check", "--ignore", "search-index-stale", "--account", "NOIDX-000001", "--note", "later")
     assert ignored.exit_code == 2  # about the database, not an account: reindex puts it right
 
@@ -190,6 +193,33 @@ def test_a_plain_publish_refuses_while_the_index_is_out_of_date(cli, unindexed: 
     assert indexed(out, "testimony") == 5
 
 
+def test_serve_refuses_while_the_index_is_out_of_date(cli, unindexed: Path) -> None:
+    """``serve`` publishes first (its search index is built from the working file's): refused the same way, before
+    any server starts."""
+    result = cli("serve", "--port", "1")
+    assert (result.exit_code, error_lines(result)) == (1, [STALE])
+
+
+def test_an_update_with_no_index_is_indexed_as_a_plain_update_after_reindex(
+    cli, seeded: Path, tmp_path: Path, seeded_template: Path
+) -> None:
+    """The upsert path: accounts that were indexed, changed by an import with --no-index (their index entries now
+    hold the old text), then reindexed - the same index as the same two imports made without --no-index."""
+    first = write_jsonl(tmp_path / "first.jsonl", canary_records(4, prefix="UPD"))
+    changed = [{**r, "summary": f"moved to the harbour {n}"} for n, r in enumerate(canary_records(4, prefix="UPD"))]
+    second = write_jsonl(tmp_path / "second.jsonl", changed)
+    plain = tmp_path / "plain.db"
+    shutil.copy(seeded_template, plain)
+    for db, options in ((seeded, ["--no-index"]), (plain, [])):
+        assert cli("--db", db, "import", "--new-org", first).exit_code == 0
+        result = cli("--db", db, "import", *options, second)
+        assert result.stderr.splitlines()[-1] == "0 added, 4 updated, 0 unchanged"
+    assert marked(seeded) and indexed(seeded, "harbour") == 0 and indexed(seeded, "testimony") == 4
+    assert cli("reindex").exit_code == 0
+    assert indexed(seeded, "harbour") == 4 and indexed(seeded, "testimony") == 0
+    assert index_contents(seeded) == index_contents(plain)
+
+
 def test_export_does_not_need_the_index(cli, unindexed: Path) -> None:
     result = cli("export", "--format", "jsonl")
     assert result.exit_code == 0, result.stderr
@@ -269,3 +299,24 @@ def test_an_interrupted_reindex_leaves_the_index_and_the_mark_as_they_were(unind
 
     tally = interrupt_everywhere(Case(["reindex"], state, lambda: shutil.copy(pristine, unindexed)), 150)
     assert tally["half_written"] == 0 and tally["nothing_written"] and tally["saved_in_full"], tally
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_mid_reindex_leaves_the_mark_and_writes_nothing(cli, empty: Path, tmp_path: Path, sig: int) -> None:
+    """A real process, a real signal, sent once the rebuild has begun writing (its journal exists): exit 130,
+    "nothing was written", the index still without the accounts and the database still marked."""
+    from reliability import integrity
+    from test_faults_interrupt import NOTHING, size_of, wait_until
+
+    source = write_jsonl(tmp_path / "many.jsonl", canary_records(4_000))
+    assert cli("import", "--no-index", "--new-org", source).exit_code == 0
+    before = index_contents(empty)
+    journal = empty.with_name(empty.name + "-journal")
+    proc = popen_casefile("reindex", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    wait_until(lambda: size_of(journal) > 0 or proc.poll() is not None, "the rebuild began writing", 30)
+    proc.send_signal(sig)
+    out, errs = proc.communicate(timeout=60)
+    assert proc.returncode == 130, ("the reindex ran to the end, or the signal killed it", errs[-300:])
+    assert errs.decode().splitlines()[-1] == NOTHING
+    assert integrity(empty) == "ok"
+    assert marked(empty) and index_contents(empty) == before and indexed(empty, "testimony") == 0
