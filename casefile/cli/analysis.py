@@ -62,7 +62,8 @@ def search(
     free-text field (places, role, tags…), quotes, events and linked sources; best first (names weigh most),
     each with the field it matched and a snippet; at most 20 unless --limit. Case, diacritics,
     Arabic/Persian letter variants and romanisations of names (Hasan Heirani = Hassan Heyrani) are folded.
-    With --in sources: the sources whose archived text holds every word (account filters do not apply).
+    With --in sources: the sources whose archived text holds every word (account filters do not apply). After
+    `import --no-index` search refuses (exit 1) until `casefile reindex` (or --reindex) rebuilds the index.
 
     Example: casefile search "brainwashing sessions" --org MEK
     """
