@@ -183,6 +183,23 @@ def test_a_refused_import_with_no_index_leaves_no_mark(cli, seeded: Path, tmp_pa
     assert file_hash(seeded) == before
 
 
+def test_leaving_the_index_out_ends_with_its_transaction_whatever_the_outcome(seeded: Path) -> None:
+    """In one process (a test, a long-lived caller): a failed write under ``unindexed()`` marks nothing, and the
+    next write is indexed as always."""
+    from casefile.store import Store
+
+    store = Store.open(seeded)
+    try:
+        with pytest.raises(RuntimeError), store.unindexed(), store.transaction():
+            store.conn.execute("UPDATE accounts SET summary = 'lighthouse' WHERE rowid = 1")
+            raise RuntimeError
+        with store.transaction():
+            store.conn.execute("UPDATE accounts SET summary = 'lighthouse keeper' WHERE rowid = 1")
+    finally:
+        store.close()
+    assert not marked(seeded) and indexed(seeded, "keeper") == 1
+
+
 def test_a_plain_publish_refuses_while_the_index_is_out_of_date(cli, unindexed: Path, tmp_path: Path) -> None:
     out = tmp_path / "shared.db"
     result = cli("publish", out)

@@ -167,11 +167,12 @@ class Search(StoreBase):
         """Around a :meth:`transaction` (entered before it): what it writes is left out of the index, and the
         database is marked out of date (``import --no-index``) if it wrote any account; ``leave=False`` changes
         nothing."""
-        self._unindexed = leave
+        before = self._unindexed
+        self._unindexed = before or leave
         try:
             yield
         finally:
-            self._unindexed = False
+            self._unindexed = before
 
     def _leave_unindexed(self) -> int:
         """:meth:`sync_search` under :meth:`unindexed`: no index entry is written; the mark is, when the
