@@ -16,7 +16,7 @@ from . import model, reconciling, searchable
 from .errors import UsageError
 from .errors import quote as quote_text
 from .model import Account, Filter
-from .store import Store
+from .store import INDEX_STALE, Store
 from .text import WORD, fold, translit_key, words
 
 # ------------------------------------------------------------------------------------------------ search
@@ -227,6 +227,7 @@ RULES: dict[str, Rule] = {
     ),
     "quote-not-in-source": Rule("warning", "a quote not found in its source's archived text (after normalisation)"),
     "uncoded": Rule("info", "a nationality, gender or place's country casefile has no code for, kept as written"),
+    "search-index-stale": Rule("warning", "the search index is out of date since an import with --no-index"),
 }
 SEVERITIES = ("error", "warning", "info")
 
@@ -424,6 +425,8 @@ def check(
         found, quiet = _organization_rules(store)
         findings += found
         silenced += quiet
+    if rule in (None, "search-index-stale") and store.index_out_of_date():  # the database's, not an account's
+        findings.append(_finding("search-index-stale", None, "search index", INDEX_STALE))
     return findings, silenced
 
 
@@ -477,8 +480,8 @@ def ignore_finding(store: Store, rule: str, account_ref: str, note: str) -> str:
     """Silence one rule on one account, with the researcher's note; returns the account id."""
     from .store import now
 
-    if rule not in RULES or rule in ORGANIZATION_RULES:
-        allowed = [r for r in RULES if r not in ORGANIZATION_RULES]
+    if rule not in RULES or rule in (*ORGANIZATION_RULES, *DATABASE_RULES):
+        allowed = [r for r in RULES if r not in (*ORGANIZATION_RULES, *DATABASE_RULES)]
         raise UsageError(f"cannot ignore {quote_text(rule)} on an account; choose one of: {', '.join(allowed)}")
     if not note.strip():
         raise UsageError("--ignore needs a --note saying why the finding is accepted")
@@ -490,6 +493,8 @@ def ignore_finding(store: Store, rule: str, account_ref: str, note: str) -> str:
 
 #: Rules whose findings are about organisations, not accounts: silenced by naming the organisations.
 ORGANIZATION_RULES = ("org-near-duplicate",)
+#: Rules about the database as a whole: nothing to silence (``casefile reindex`` puts it right).
+DATABASE_RULES = ("search-index-stale",)
 
 
 def ignore_organization_finding(

@@ -342,7 +342,7 @@ def _inside(store: Store) -> list[Finding]:
             )
         else:
             out.append(
-                Finding("search index", "problem", "; ".join(fts), "rebuild the index")
+                Finding("search index", "problem", "; ".join(fts), "rebuild it: casefile reindex")
                 if fts
                 else Finding("search index", "ok", "consistent (or none)")
             )

@@ -532,3 +532,12 @@ def m020_artifact_timestamps(db: Database) -> None:
         "CREATE TRIGGER artifacts_forget_timestamps AFTER DELETE ON artifacts BEGIN DELETE FROM artifact_timestamps "
         "WHERE artifact_rowid = OLD.rowid; END"
     )
+
+
+@migrations()
+def m021_search_index_stale(db: Database) -> None:
+    """The database knows when its search index is out of date (issue 23, I1): ``import --no-index`` leaves the
+    accounts it writes out of the index and puts the one row here (when); ``search`` and a plain ``publish``
+    then refuse, ``check`` and ``doctor`` say so, and only a full rebuild (``casefile reindex``) takes the row
+    away. Not audited: no undo or later write may clear it by accident."""
+    db.execute("CREATE TABLE search_index_stale (rowid INTEGER PRIMARY KEY CHECK (rowid = 1), since TEXT NOT NULL)")

@@ -334,6 +334,7 @@ def run(
     before_commit: Callable[[Store], None] | None = None,
     keep_ids: bool = False,
     orgs: OrgChoices | None = None,
+    index: bool = True,
 ) -> Result:
     """Write all items in one transaction. Raises nothing for bad records: they are in ``Result.rejected``;
     without ``skip_bad`` the transaction is rolled back when there are any.
@@ -342,7 +343,8 @@ def run(
     goes through (a dry run included): the rejects file is written there, so that a failure to write it
     rolls the import back instead of losing the rejected rows after the good ones were committed.
     ``before_commit`` sees the store with everything written, still inside the transaction (a bulk edit's
-    preview reads the changes there)."""
+    preview reads the changes there). ``index=False`` (``import --no-index``) leaves the accounts written out of
+    the search index and marks it out of date, until ``casefile reindex``."""
     result = Result()
 
     class _Rollback(Exception):
@@ -356,7 +358,7 @@ def run(
     threshold = gc.get_threshold()
     gc.set_threshold(max(threshold[0], 50_000), *threshold[1:])
     try:
-        with store.transaction():
+        with store.unindexed(not index), store.transaction():
             writer = Writer(store, on_conflict=on_conflict, keep_ids=keep_ids, orgs=orgs)
             batch: list[Item] = []
             for item in items:

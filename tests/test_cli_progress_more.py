@@ -1,6 +1,6 @@
-"""Progress on the long jobs issue 20 lists beyond import and export - ``publish``, ``dupes`` and
-``search --reindex``: rows and rate on a terminal (a real pseudo-terminal), nothing with ``--quiet`` or when
-stderr is a pipe."""
+"""Progress on the long jobs issue 20 lists beyond import and export - ``publish``, ``dupes``, ``search --reindex``
+and ``reindex``: rows and rate on a terminal (a real pseudo-terminal), nothing with ``--quiet`` or when stderr is
+a pipe."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from conftest import run_in_terminal, run_process
         ["publish", "{out}", "--redact", "summary"],
         ["dupes", "--limit", "3"],
         ["search", "--reindex"],
+        ["reindex"],
     ],
 )
 def test_long_jobs_show_rows_and_rate_on_a_terminal_only(cli, tmp_path: Path, command: list[str]) -> None:

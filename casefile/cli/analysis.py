@@ -62,7 +62,8 @@ def search(
     free-text field (places, role, tags…), quotes, events and linked sources; best first (names weigh most),
     each with the field it matched and a snippet; at most 20 unless --limit. Case, diacritics,
     Arabic/Persian letter variants and romanisations of names (Hasan Heirani = Hassan Heyrani) are folded.
-    With --in sources: the sources whose archived text holds every word (account filters do not apply).
+    With --in sources: the sources whose archived text holds every word (account filters do not apply). After
+    `import --no-index` search refuses (exit 1) until `casefile reindex` (or --reindex) rebuilds the index.
 
     Example: casefile search "brainwashing sessions" --org MEK
     """
@@ -70,9 +71,7 @@ def search(
 
     store = open_store()
     if reindex:
-        with progress("indexing") as advance:
-            rebuilt = store.rebuild_search(advance)
-        err(f"search index rebuilt: {plural(rebuilt, 'account')}")
+        _rebuild(store)
     if query is None:
         if not reindex:
             from casefile.errors import UsageError
@@ -92,6 +91,25 @@ def search(
     else:
         columns = HIT_COLUMNS if fmt is not ReadFormat.table else ["id", "name", "organization", "field", "snippet"]
         _emit(rows, fmt, columns, "hits")
+
+
+@app.command()
+@boundary
+def reindex() -> None:
+    """Rebuild the search index of every account, in one transaction: after `import --no-index` (search refuses
+    until then) or after another tool wrote to the database. Ctrl-C leaves the index as it was. The same as
+    `search --reindex`.
+
+    Example: casefile import big.csv --no-index && casefile reindex
+    """
+    _rebuild(open_store())
+
+
+def _rebuild(store: Any) -> None:
+    """``reindex`` and ``search --reindex``: the whole index rebuilt, with progress, and how many accounts."""
+    with progress("indexing") as advance:
+        rebuilt = store.rebuild_search(advance)
+    err(f"search index rebuilt: {plural(rebuilt, 'account')}")
 
 
 def _hit_table(rows: list[dict[str, Any]]) -> None:
@@ -274,7 +292,8 @@ def check(
     """Check the data's quality: impossible or implausible dates, order and durations, missing sources and
     grades, near-duplicate organisation names. Each finding names the account, field and rule, never the
     record's text. Rules: date-future, date-before-birth, date-before-1900, left-before-joined, event-order,
-    years-in-org, date-no-year, date-unread, no-source, source-ungraded, org-near-duplicate.
+    years-in-org, date-no-year, date-unread, no-source, source-ungraded, org-near-duplicate,
+    search-index-stale (after `import --no-index`, until `casefile reindex`).
 
     Example: casefile check --ignore date-no-year --account SEED-0001 --note "the source gives no year"
     Example: casefile check --ignore org-near-duplicate --org ISIS --org ISIS-K --note "a branch of its own"

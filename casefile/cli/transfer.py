@@ -82,6 +82,13 @@ OrgMap = Annotated[
     ),
 ]
 IgnoreUnknown = Annotated[bool, typer.Option("--ignore-unknown", help="Ignore columns casefile does not know.")]
+NoIndex = Annotated[
+    bool,
+    typer.Option(
+        "--no-index",
+        help="Leave the accounts out of the search index (a faster load); search refuses until `casefile reindex`.",
+    ),
+]
 
 
 @app.command("import")
@@ -101,6 +108,7 @@ def import_(
     keep_unparsed_dates: KeepUnparsed = False,
     new_org: NewOrg = None,
     org_map: OrgMap = None,
+    no_index: NoIndex = False,
 ) -> None:
     """Import accounts; all of them in one transaction, or nothing if any is invalid.
 
@@ -135,9 +143,12 @@ def import_(
                 progress=advance,
                 finish=write_rejects,
                 orgs=orgs,
+                index=not no_index,
             )
     if not dry_run:
         report_findings(store)
+    if no_index and not dry_run and store.index_out_of_date():
+        err("the search index leaves these accounts out: search refuses until `casefile reindex`")
     raise typer.Exit(
         _report(result, plan, skip_bad=skip_bad_rows, dry_run=dry_run, rejects=rejects, max_errors=max_errors)
     )

@@ -64,7 +64,7 @@ from .maintenance import Maintenance, integrity_problems, schema_steps
 from .organizations import Organizations
 from .parts import Parts
 from .publish import UNPUBLISHED_TABLES, Publishing
-from .search import Search
+from .search import INDEX_STALE, Search
 from .sources import Sources
 from .vocabulary import Vocabulary
 
@@ -74,6 +74,7 @@ __all__ = [
     "BUSY_TIMEOUT_ENV",
     "DEFAULT_BUSY_TIMEOUT",
     "ENCRYPTED_EXTRA",
+    "INDEX_STALE",
     "MAX_PAGE_COUNT_ENV",
     "MIGRATION_SET",
     "PAGE_SIZE",

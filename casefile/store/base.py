@@ -31,6 +31,7 @@ class StoreBase:
         self._tracking = False  # whether the temp triggers feeding temp.search_touched exist
         self._accounts_start = 0  # the highest account rowid when the open transaction began
         self._indexed: Callable[[int], None] | None = None  # told how many accounts each step of sync_search took
+        self._unindexed = False  # import --no-index: sync_search writes no index entry and marks the index stale
         self._matchers: dict[str, Any] = {}  # organisation match key → its difflib.SequenceMatcher
         #: Who and which command the audit log names for this store's writes (``config.actor()`` if unset).
         self.actor: str | None = None
@@ -56,6 +57,7 @@ class StoreBase:
         # search.py: transaction() keeps the full-text index in step with every write
         def _track_writes(self) -> None: ...
         def sync_search(self, batch: int | None = None) -> int: ...
+        def require_search_index(self) -> None: ...
 
         # audit_log.py: transaction() writes one audit batch per write
         def _audit_install(self) -> None: ...

@@ -122,7 +122,9 @@ class Publishing(StoreBase):
     def write_published(self, target: Path, advance: Progress = None) -> tuple[int, dict[str, int]]:
         """Write to ``target`` (a new, empty file) a published database: what this database may share, searchable.
         Returns how many accounts it holds and what was left out, counted by reason. One read snapshot;
-        ``target`` gets all of it or is to be thrown away. ``advance`` is told the rows each step wrote."""
+        ``target`` gets all of it or is to be thrown away. ``advance`` is told the rows each step wrote. Refused
+        while this database's index is out of date: the published index is built from it."""
+        self.require_search_index()
         tables, later = self._published_schema()
         try:
             _create(target, tables, self.conn.execute("PRAGMA main.user_version").fetchone()[0])

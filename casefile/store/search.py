@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from casefile import model
 from casefile.errors import CasefileError, DatabaseBusy
@@ -75,6 +76,8 @@ def search_doc(account: Account, organization_names: tuple[str, ...] = ()) -> tu
 #: memory. 2,000 of the benchmark's accounts (1-2 KB of text each, with sources) took ~28 MiB; 500 take ~7 MiB
 #: for the same CPU time (issue 23, I4: 92 -> 63 MiB peak for a 10,000-row import).
 SYNC_BATCH = 500
+#: What ``search`` (and everything else that reads the index) says while the database is marked out of date.
+INDEX_STALE = "the search index is out of date since an import with --no-index: run `casefile reindex`"
 
 
 class _Rollback(Exception):
@@ -159,9 +162,47 @@ class Search(StoreBase):
             for rowid, a in accounts.items()
         }
 
+    @contextmanager
+    def unindexed(self, leave: bool = True) -> Iterator[None]:
+        """Around a :meth:`transaction` (entered before it): what it writes is left out of the index, and the
+        database is marked out of date (``import --no-index``) if it wrote any account; ``leave=False`` changes
+        nothing."""
+        before = self._unindexed
+        self._unindexed = before or leave
+        try:
+            yield
+        finally:
+            self._unindexed = before
+
+    def _leave_unindexed(self) -> int:
+        """:meth:`sync_search` under :meth:`unindexed`: no index entry is written; the mark is, when the
+        transaction added or changed an account (it stays until :meth:`rebuild_search`)."""
+        wrote = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM main.accounts WHERE rowid > ?) OR EXISTS (SELECT 1 FROM temp.search_touched)",
+            (self._accounts_start,),
+        ).fetchone()[0]
+        if wrote:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO main.search_index_stale (rowid, since) "
+                "VALUES (1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))"
+            )
+        self.conn.execute("DELETE FROM temp.search_touched")
+        return 0
+
+    def index_out_of_date(self) -> bool:
+        """Whether an import with ``--no-index`` left accounts out of the index since its last full rebuild."""
+        return self.conn.execute("SELECT 1 FROM main.search_index_stale").fetchone() is not None
+
+    def require_search_index(self) -> None:
+        """Refuse (exit 1) to read an index that is known to be out of date: incomplete results would look whole."""
+        if self.index_out_of_date():
+            raise CasefileError(INDEX_STALE)
+
     def sync_search(self, batch: int | None = None) -> int:
         """Bring the index entries of the touched accounts up to date, ``batch`` accounts at a time (default
         :data:`SYNC_BATCH`); returns how many changed."""
+        if self._unindexed:
+            return self._leave_unindexed()
         batch = batch or SYNC_BATCH
         conn = self.conn
         conn.execute(
@@ -220,6 +261,7 @@ class Search(StoreBase):
             with self.transaction():
                 self.conn.execute("INSERT INTO accounts_fts (accounts_fts) VALUES ('delete-all')")
                 self.conn.execute("DELETE FROM accounts_fts_docs")
+                self.conn.execute("DELETE FROM main.search_index_stale")  # only if all of it commits
                 self.conn.execute("INSERT INTO temp.search_touched SELECT rowid FROM accounts")
                 return int(self.conn.execute("SELECT count(*) FROM temp.search_touched").fetchone()[0])
         finally:
@@ -227,7 +269,9 @@ class Search(StoreBase):
 
     def search(self, match: str, flt: Filter) -> list[tuple[int, float]]:
         """(account rowid, bm25 score) of the accounts matching an FTS5 expression and the filter, best
-        first (``flt.sort`` orders them by a field instead); at most ``flt.limit``."""
+        first (``flt.sort`` orders them by a field instead); at most ``flt.limit``. Refused while the index is
+        out of date (:meth:`require_search_index`)."""
+        self.require_search_index()
         where, params = self.where(flt)
         where = where.replace(" WHERE ", " AND ", 1)
         order = order_sql(flt) if flt.sort else " ORDER BY accounts_fts.rank"
@@ -265,7 +309,7 @@ class Search(StoreBase):
         cannot be compared with the ``accounts`` columns alone)."""
         if not self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'accounts_fts'").fetchone():
             return []
-        problems = []
+        problems = [INDEX_STALE] if self.index_out_of_date() else []
         try:
             with self.transaction():
                 # rank 0: the index's own structure; rank 1 would compare it with the accounts columns
