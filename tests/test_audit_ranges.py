@@ -252,3 +252,26 @@ def test_an_older_database_keeps_its_per_record_entries_readable(cli, db: Path, 
         return [line for line in dumped.splitlines() if "m022_audit_create_ranges" not in line]
 
     assert records(dump_data(older)) == records(before)
+
+
+def test_a_record_another_program_deleted_is_left_unnamed_and_undo_takes_the_rest(
+    cli, db: Path, tmp_path: Path
+) -> None:
+    """The log knows only what casefile did: an account deleted behind its back has no id left in the range
+    (an empty one, never another record's), and undo of the import takes the others away."""
+    ok(cli("add", "--no-input", "--name", "Already here"))
+    ok(cli("import", people(tmp_path, "a.json", 4, "A")))
+    ids = [a["id"] for a in json.loads(ok(cli("list", "--format", "json")))][1:]
+    conn = connect(db)
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("DELETE FROM account_sources WHERE account_rowid = 3")
+    conn.execute("DELETE FROM coded_items WHERE account_rowid = 3")
+    conn.execute("DELETE FROM accounts WHERE rowid = 3")
+    conn.commit()
+    conn.close()
+    batch = json.loads(ok(cli("history", "--format", "json")))[0]["batch"]
+    created = json.loads(ok(cli("history", "--batch", batch, "--format", "json")))
+    assert [e["id"] for e in created if e["kind"] == "account"] == [ids[0], "", ids[2], ids[3]]
+    undone = cli("undo")
+    assert undone.exit_code == 0 and "4 accounts removed" in undone.stderr, undone.stderr
+    assert [a["name"] for a in json.loads(ok(cli("list", "--format", "json")))] == ["Already here"]
