@@ -275,3 +275,26 @@ def test_a_record_another_program_deleted_is_left_unnamed_and_undo_takes_the_res
     undone = cli("undo")
     assert undone.exit_code == 0 and "4 accounts removed" in undone.stderr, undone.stderr
     assert [a["name"] for a in json.loads(ok(cli("list", "--format", "json")))] == ["Already here"]
+
+
+def test_one_records_history_finds_its_entries_and_ranges_through_indexes(cli, db: Path, tmp_path: Path) -> None:
+    """`history ID` on a long log: every statement on the audit log is an index search, none a scan
+    (EXPLAIN QUERY PLAN of each statement the read runs, as SQLite ran it)."""
+    from casefile.store import Store
+
+    for n in range(3):
+        ok(cli("import", people(tmp_path, f"p{n}.json", 200, f"P{n}")))
+    ok(cli("edit", "P1-0007", "--set", "name=Changed"))
+    account = json.loads(ok(cli("show", "P1-0007", "--format", "json")))["id"]
+    store = Store.open(db)
+    ran: list[str] = []
+    store.conn.set_trace_callback(ran.append)
+    entries = list(store.audit_entries(kind="account", record_id=account))
+    store.conn.set_trace_callback(None)
+    assert [(e["action"], e["command"]) for e in entries] == [("create", "import"), ("update", "edit")]
+    on_the_log = [sql for sql in ran if "audit_log" in sql]
+    assert len(on_the_log) >= 3  # the ranges holding it, its entries, the names of a range's records
+    for sql in on_the_log:
+        plan = [row[3] for row in store.conn.execute("EXPLAIN QUERY PLAN " + sql)]
+        assert not [step for step in plan if step.startswith("SCAN")], (sql, plan)
+    store.close()
