@@ -161,11 +161,11 @@ class AuditLog(StoreBase):
         )
 
     def _created_runs_sql(self, kind: AuditKind) -> str:
-        """``SELECT first, last`` of each run of consecutive rowids among the records created (see
-        :meth:`_created_sql`), in the order the records come (part, then rowid)."""
+        """``SELECT part, first, last`` of each run of consecutive rowids among the records created (see
+        :meth:`_created_sql`); the caller orders them (part, then first) as the records come."""
         return (
-            "SELECT min(rid) AS first, max(rid) AS last FROM (SELECT part, rid, rid - row_number() OVER "
-            f"(ORDER BY part, rid) AS run FROM ({self._created_sql(kind)})) GROUP BY part, run ORDER BY part, first"
+            "SELECT part, min(rid) AS first, max(rid) AS last FROM (SELECT part, rid, rid - row_number() OVER "
+            f"(ORDER BY part, rid) AS run FROM ({self._created_sql(kind)})) GROUP BY part, run"
         )
 
     def _audit_finish(self) -> None:
@@ -197,7 +197,7 @@ class AuditLog(StoreBase):
                 "INSERT INTO audit_log (batch_rowid, action, kind, rid, last_rid, record_id) "
                 "SELECT ?, 'create', ?, r.first, nullif(r.last, r.first), CASE WHEN r.last > r.first THEN '' ELSE "
                 f"(SELECT {label} FROM main.{kind.table} m WHERE m.rowid = r.first) END "
-                f"FROM ({self._created_runs_sql(kind)}) r",
+                f"FROM ({self._created_runs_sql(kind)}) r ORDER BY r.part, r.first",  # outermost: SQLite keeps it
                 (batch, kind.name),
             ).rowcount
             changes = self.audit_changes(kind.name)
