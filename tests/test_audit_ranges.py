@@ -278,8 +278,8 @@ def test_a_record_another_program_deleted_is_left_unnamed_and_undo_takes_the_res
 
 
 def test_one_records_history_finds_its_entries_and_ranges_through_indexes(cli, db: Path, tmp_path: Path) -> None:
-    """`history ID` on a long log: every statement on the audit log is an index search, none a scan
-    (EXPLAIN QUERY PLAN of each statement the read runs, as SQLite ran it)."""
+    """`history ID` and undo's look at later batches, on a long log: every statement on the audit log is an
+    index search, none a scan (EXPLAIN QUERY PLAN of each statement they run, as SQLite ran it)."""
     from casefile.store import Store
 
     for n in range(3):
@@ -294,6 +294,14 @@ def test_one_records_history_finds_its_entries_and_ranges_through_indexes(cli, d
     assert [(e["action"], e["command"]) for e in entries] == [("create", "import"), ("update", "edit")]
     on_the_log = [sql for sql in ran if "audit_log" in sql]
     assert len(on_the_log) >= 3  # the ranges holding it, its entries, the names of a range's records
+    # what undo of the second import asks first: which later batches touched its records (the edit did)
+    ran.clear()
+    store.conn.set_trace_callback(ran.append)
+    assert [(kind, record) for _, kind, record in store.audit_later_touching(entries[0]["batch_rowid"])] == [
+        ("account", account)
+    ]
+    store.conn.set_trace_callback(None)
+    on_the_log += [sql for sql in ran if "audit_log" in sql]
     for sql in on_the_log:
         plan = [row[3] for row in store.conn.execute("EXPLAIN QUERY PLAN " + sql)]
         assert not [step for step in plan if step.startswith("SCAN")], (sql, plan)

@@ -6,6 +6,7 @@ images of a purged one. What undo means is :mod:`casefile.audit`'s; writing the 
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
@@ -169,22 +170,24 @@ class History(StoreBase):
         ):
             spans.setdefault(kind, []).append(range(first, last + 1))
         spans = {kind: _merged(ranges) for kind, ranges in spans.items()}
-        overlaps = "".join(  # the batch's own ranges, written out: a handful
-            f" OR (l.kind = '{kind}' AND l.rid < {s.stop} AND coalesce(l.last_rid, l.rid) >= {s.start})"
-            for kind, ranges in spans.items()
-            for s in ranges
-            if len(s) > 1
-        )
-        later = self._entries(
-            "l.batch_rowid > ?1 AND (EXISTS (SELECT 1 FROM audit_log t WHERE t.kind = l.kind AND t.rid = l.rid AND "
-            "t.batch_rowid = ?1) OR (l.last_rid IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log t WHERE t.kind = "
-            f"l.kind AND t.batch_rowid = ?1 AND t.rid BETWEEN l.rid AND l.last_rid)){overlaps})",
+        later = self._entries(  # a later entry on a rowid of this batch's; a later range over one; one of this
+            # batch's ranges over a later entry (a handful of ranges in all: the partial index finds them). Entries
+            # are only ever appended, so a later batch's come after this one's last: the search starts there.
+            "l.rowid > (SELECT max(rowid) FROM audit_log WHERE batch_rowid = ?1) AND l.batch_rowid > ?1 AND ("
+            "EXISTS (SELECT 1 FROM audit_log t WHERE t.kind = l.kind AND t.rid = l.rid AND t.batch_rowid = ?1) "
+            "OR (l.last_rid IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log t WHERE t.kind = l.kind AND "
+            "t.batch_rowid = ?1 AND t.rid BETWEEN l.rid AND l.last_rid)) "
+            "OR EXISTS (SELECT 1 FROM audit_log t WHERE t.kind = l.kind AND t.last_rid IS NOT NULL AND "
+            "t.last_rid >= l.rid AND t.rid <= coalesce(l.last_rid, l.rid) AND t.batch_rowid = ?1))",
             [batch_rowid],
             within=spans,
         )
+        starts = {kind: [s.start for s in ranges] for kind, ranges in spans.items()}
         out: dict[tuple[int, str, str], None] = {}
         for entry in later:
-            if any(entry["rid"] in s for s in spans.get(entry["kind"], ())):
+            ranges = spans.get(entry["kind"], [])
+            at = bisect.bisect_right(starts.get(entry["kind"], []), entry["rid"]) - 1  # the span it may be in
+            if at >= 0 and entry["rid"] in ranges[at]:
                 out[(int(entry["batch_rowid"]), str(entry["kind"]), str(entry["record_id"]))] = None
         return sorted(out, key=lambda t: t[0])
 
