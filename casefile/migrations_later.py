@@ -538,7 +538,7 @@ def m020_artifact_timestamps(db: Database) -> None:
 def m022_audit_create_ranges(db: Database) -> None:
     """An import's creations as rowid ranges in the audit log (issue 23, D1): a ``create`` entry with a
     ``last_rid`` stands for the records ``rid`` to ``last_rid`` its batch created - one entry a run of rowids
-    rather than one a record (with its index entries ~90 bytes a record, 5% of a typical account). Its
+    rather than one a record (~90 bytes each with its index entries: 0.08x of an imported CSV's size). Its
     ``record_id`` is empty: the records' ids are read from the records, or from the entry that recorded one's
     going (``store/history.py``). Entries written before keep ``last_rid`` NULL and read as they always did.
     The partial index finds the ranges holding a rowid."""
