@@ -16,17 +16,15 @@ import sqlite3
 import tempfile
 import zlib
 from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 
 Lever = Callable[[sqlite3.Connection], None]
 
 
 def d1_bytes(db: Path) -> int:
-    conn = sqlite3.connect(db)
-    try:
+    with closing(sqlite3.connect(db)) as conn:
         return int(conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name NOT LIKE '%fts%'").fetchone()[0])
-    finally:
-        conn.close()
 
 
 def statements(*sql: str) -> Lever:
