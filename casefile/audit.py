@@ -2,7 +2,8 @@
 
 Every write transaction becomes one *batch* (see :meth:`casefile.store.Store.transaction`): its time, its
 actor, the command, and one entry per record it changed, holding the record's rows as they were before
-(its *before-image*) and a field-level diff; a record the command created gets a bare ``create`` entry.
+(its *before-image*) and a field-level diff; a record the command created gets a bare ``create`` entry (the
+records of an import one entry together, a range of rowids the store reads back as an entry per record).
 
 Undo works on before-images alone, whatever command wrote them (add, import, edit, delete, merge, an event
 or a source link): it puts each record a batch changed back as the image has it, and removes the records the

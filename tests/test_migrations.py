@@ -77,12 +77,13 @@ def test_foreign_sqlite_database_is_refused(db: Path) -> None:
 def test_a_database_from_before_the_audit_log_is_upgraded_and_then_audited(db: Path) -> None:
     Store.open(db, create=True).close()
     conn = sqlite3.connect(db)
-    conn.executescript(  # the file as the previous casefile left it: no audit tables, step not applied
-        "DROP TABLE audit_log; DROP TABLE audit_batches; DELETE FROM _sqlite_migrations WHERE name = 'm007_audit_log';"
+    conn.executescript(  # the file as the previous casefile left it: no audit tables, their steps not applied
+        "DROP TABLE audit_log; DROP TABLE audit_batches; DELETE FROM _sqlite_migrations WHERE name IN "
+        "('m007_audit_log', 'm022_audit_create_ranges');"
     )
     conn.close()
     store = Store.open(db)
-    assert store.applied_migrations()[-1] == "m007_audit_log"
+    assert store.applied_migrations()[-2:] == ["m007_audit_log", "m022_audit_create_ranges"]
     with store.transaction():
         store.create_organization("Group", stamp="2026-01-01T00:00:00Z")
     assert store.conn.execute("SELECT action, kind, record_id FROM audit_log").fetchall() == [
