@@ -23,7 +23,7 @@ from . import model, relative_dates
 from .errors import InvalidRecord, Problem
 from .model import Account
 from .orgresolve import NEW, NewOrganization, Organizations, OrgChoices
-from .store import Store, WriteCounts, new_id, now, same_record
+from .store import UNSUPPORTED, Store, WriteCounts, new_id, now, same_record, supportable
 from .validation import Options, Validated, Validator
 
 __all__ = ["NEW", "NewOrganization", "OrgChoices", "Organizations"]  # the organisation rules writes follow
@@ -248,6 +248,7 @@ class Writer:
                 return True
         account, problems = merge(current, item.validated)
         problems += self._check_source_refs(account, item.line)
+        problems += _check_supports(account, current, item.line)
         if current is None:
             account.values["id"] = account.values.get("id") or new_id()
         if not problems:
@@ -319,6 +320,17 @@ class Writer:
             claims.append((key, item.source, item.line))
         self.store.claim_keys(claims)
         return problems
+
+
+def _check_supports(account: Account, current: Account | None, line: int | None) -> list[Problem]:
+    """A quote's ``supports`` names one of the account's events or codes: checked before anything is written, so
+    the problem names its line and --skip-bad-rows rejects the record alone (the store checks it again)."""
+    quotes = [(n, q["supports"]) for n, q in enumerate(account.values.get("quotes") or (), 1) if q.get("supports")]
+    if not quotes:
+        return []
+    stored = [(c["id"], c["field"], c["code"]) for c in (current.values.get("codes") or ())] if current else []
+    known = supportable(account.values, stored)
+    return [Problem(line, f"quotes[{n}].supports", UNSUPPORTED) for n, target in quotes if target not in known]
 
 
 def run(

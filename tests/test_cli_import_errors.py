@@ -243,6 +243,14 @@ BAD = [
     # ----------------------------------------------------------------------------------------- JSONL
     Bad("JSONL bad line 250 of 300", "lines.jsonl", _jsonl_300_with_bad_line_250(), ((250, None, "not valid JSON"),)),
     Bad(
+        "a quote supporting no event or code of its account",
+        "supports.jsonl",
+        b'{"name": "ok"}\n{"name": "'
+        + C
+        + b'", "events": [{"type": "joined"}], "quotes": [{"text": "x", "supports": "e1e1e1e1"}]}\n',
+        ((2, "quotes[1].supports", "is not the id of one of the account's events, reasons, barriers or allegations"),),
+    ),
+    Bad(
         "JSONL trailing garbage after an object",
         "trailing.jsonl",
         b'{"name": "ok"}\n{"name": "x"} ' + C + b"\n",
@@ -619,3 +627,22 @@ def test_rejects_file_that_cannot_be_synced_writes_nothing(
     )
     assert file_hash(seeded) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["casefile.db", "in.csv"]
+
+
+def test_skip_bad_rows_rejects_a_quote_supporting_nothing_and_writes_the_rest(cli, empty: Path, tmp_path: Path) -> None:
+    """A quote's ``supports`` was checked only once the batch was being stored: the error named no file or line,
+    and --skip-bad-rows wrote nothing at all instead of the good rows."""
+    path = tmp_path / "in.jsonl"
+    good = {"name": "Good one", "events": [{"id": "e1e1e1e1", "type": "joined"}]}
+    good["quotes"] = [{"text": "We left.", "supports": "e1e1e1e1"}]
+    bad = {"name": CANARY, "events": [{"type": "joined"}], "quotes": [{"text": "x", "supports": "e2e2e2e2"}]}
+    path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.jsonl"
+    result = cli("import", path, "--skip-bad-rows", "--rejects", rejects)
+    assert result.exit_code == 4, result.stderr
+    assert "1 added, 0 updated, 0 unchanged, 1 rejected" in result.stderr
+    assert [r["name"] for r in stored(empty)] == ["Good one"]
+    assert_no_leak(result)
+    assert read_rejects(rejects, "jsonl") == [
+        (2, "quotes[1].supports: is not the id of one of the account's events, reasons, barriers or allegations")
+    ]

@@ -62,7 +62,7 @@ from .export import Export
 from .history import History
 from .maintenance import Maintenance, integrity_problems, schema_steps
 from .organizations import Organizations
-from .parts import Parts
+from .parts import UNSUPPORTED, Parts, supportable
 from .publish import UNPUBLISHED_TABLES, Publishing
 from .search import INDEX_STALE, Search
 from .sources import Sources
@@ -100,6 +100,8 @@ __all__ = [
     "order_sql",
     "row_to_account",
     "same_record",
+    "supportable",
+    "UNSUPPORTED",
     "schema_steps",
 ]
 

@@ -184,6 +184,33 @@ def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] |
     return out
 
 
+def code_items(values: dict[str, Any], stored: Sequence[tuple[str, str, str]]) -> list[dict[str, Any]]:
+    """An account's codes ({id, field, code}) as its values give them, ``stored`` being its (id, field, code) rows:
+    a code keeps the id ``values['codes']`` gives it, else the id it had, else none yet (a new one is drawn when
+    it is written); a coded field absent from ``values`` keeps its stored codes."""
+    given = {(c.get("field"), c.get("code")): c.get("id") for c in values.get("codes") or () if c.get("id")}
+    had = {(name, code): part_id for part_id, name, code in stored}
+    items: list[dict[str, Any]] = []
+    for name in model.CODED_FIELDS:
+        if name not in values:
+            items.extend({"id": i, "field": n, "code": c} for i, n, c in stored if n == name)
+            continue
+        for code in values.get(name) or ():
+            items.append({"id": given.get((name, code)) or had.get((name, code)), "field": name, "code": code})
+    return items
+
+
+#: Why a quote's ``supports`` is refused.
+UNSUPPORTED = "is not the id of one of the account's events, reasons, barriers or allegations"
+
+
+def supportable(values: dict[str, Any], stored_codes: Sequence[tuple[str, str, str]]) -> set[str]:
+    """The ids a quote's ``supports`` may name once an account with these values is written: its events' and its
+    codes' (:func:`code_items`) - those it has before it is written; an id drawn when it is written is new."""
+    events = {e["id"] for e in values.get("events") or () if e.get("id")}
+    return events | {c["id"] for c in code_items(values, stored_codes) if c["id"]}
+
+
 class Parts(StoreBase):
     """Sources, events and quotes of accounts; shared sources."""
 
@@ -270,8 +297,7 @@ class Parts(StoreBase):
             self.conn.execute(f"DELETE FROM {table} WHERE account_rowid IN ({marks})", chunk)
 
     def _replace_codes(self, accounts: Sequence[tuple[int, dict[str, Any]]]) -> None:
-        """Write the ids of the accounts' codes: a code keeps the id ``values['codes']`` gives it, else the id it
-        had, else gets a new one; a coded field absent from ``values`` keeps its stored codes."""
+        """Write the ids of the accounts' codes (:func:`code_items`)."""
         stored: dict[int, list[tuple[str, str, str]]] = {rowid: [] for rowid, _ in accounts}
         sql = (
             "SELECT account_rowid, id, field, code FROM coded_items WHERE account_rowid IN ({marks}) ORDER BY position"
@@ -281,17 +307,7 @@ class Parts(StoreBase):
         self._delete_parts("coded_items", list(stored))
         lists: list[tuple[int, list[dict[str, Any]]]] = []
         for rowid, values in accounts:
-            given = {(c.get("field"), c.get("code")): c.get("id") for c in values.get("codes") or () if c.get("id")}
-            had = {(name, code): part_id for part_id, name, code in stored[rowid]}
-            kept = [{"id": i, "field": n, "code": c} for i, n, c in stored[rowid] if n not in values]
-            items: list[dict[str, Any]] = []
-            for name in model.CODED_FIELDS:
-                if name not in values:
-                    items.extend(i for i in kept if i["field"] == name)
-                    continue
-                for code in values.get(name) or ():
-                    items.append({"id": given.get((name, code)) or had.get((name, code)), "field": name, "code": code})
-            values["codes"] = items
+            values["codes"] = items = code_items(values, stored[rowid])
             lists.append((rowid, items))
         self._give_part_ids("coded_items", lists)
         self.conn.executemany(
@@ -312,8 +328,7 @@ class Parts(StoreBase):
                     (rowid, target),
                 ).fetchone()
             ):
-                reason = "is not the id of one of the account's events, reasons, barriers or allegations"
-                problems.append(Problem(None, f"quotes[{n}].supports", reason))
+                problems.append(Problem(None, f"quotes[{n}].supports", UNSUPPORTED))
         if problems:
             raise InvalidRecord(problems)
 
