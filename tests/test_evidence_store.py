@@ -102,7 +102,8 @@ def test_verify_passes_then_names_a_flipped_byte(cli, db, source, letter):
     # flip one byte of the stored bytes with raw SQL
     _write(
         db,
-        "UPDATE artifact_chunks SET data = substr(data, 1, 99) || x'00' || substr(data, 101) WHERE seq = 0",
+        "UPDATE artifact_chunks SET data = substr(data, 1, 99) || CASE substr(data, 100, 1) WHEN x'00' THEN x'01' "
+        "ELSE x'00' END || substr(data, 101) WHERE seq = 0",
     )
     bad = cli("verify")
     assert bad.exit_code == 1

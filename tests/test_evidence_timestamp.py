@@ -160,7 +160,11 @@ def test_capture_with_timestamp_stamps_the_page_and_its_warc(cli, db, tsa):
 def test_verify_names_an_artifact_whose_bytes_no_longer_match_its_stamp(cli, db, source, letter, tsa):
     cli("source", "attach", source, str(letter), "--timestamp")
     sha = hashlib.sha256(letter.read_bytes()).hexdigest()
-    _write(db, "UPDATE artifact_chunks SET data = substr(data, 1, 99) || x'00' || substr(data, 101) WHERE seq = 0")
+    _write(
+        db,
+        "UPDATE artifact_chunks SET data = substr(data, 1, 99) || CASE substr(data, 100, 1) WHEN x'00' THEN x'01' "
+        "ELSE x'00' END || substr(data, 101) WHERE seq = 0",
+    )
     bad = cli("verify")
     assert bad.exit_code == 1
     (line,) = error_lines(bad)
