@@ -369,3 +369,110 @@ def test_an_interrupt_reaching_either_process_exits_130_with_nothing_written(
     assert stdout == b""
     assert not alive(worker)
     assert dump_data(seeded) == before
+
+
+# ------------------------------------------------------------------------------------------ K1: kill -9 trials
+
+K1_ROWS = 6_000
+
+
+@pytest.fixture(scope="module")
+def k1_case(tmp_path_factory: pytest.TempPathFactory, seeded_template: Path) -> dict[str, Any]:
+    """A stored database (the sample accounts), an import onto it that adds accounts citing shared sources and
+    updates a stored one, and the database before and after that import in full (canonical dumps), with how long
+    the import takes."""
+    folder = tmp_path_factory.mktemp("k1")
+    source = folder / "k1.csv"
+    rows = [
+        {
+            "external_id": f"K1-{i:05d}",
+            "name": f"Person {i}",
+            "organization": "Northern Front",
+            "left": "around 2001",
+            "summary": f"{CANARY} account {i}",
+            "source_title": f"Interviews, part {i % 40}",
+            "source_url": f"https://example.org/interviews/{i % 40}",
+        }
+        for i in range(K1_ROWS)
+    ]
+    source.write_text(rows_csv(rows), encoding="utf-8")
+    after_db = folder / "after.db"
+    shutil.copy(seeded_template, after_db)
+    begun = time.monotonic()
+    with start_import(after_db, source) as process:
+        _, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    took = time.monotonic() - begun
+    return {
+        "folder": folder,
+        "source": source,
+        "base": seeded_template,
+        "before": canonical(dump_data(seeded_template)),
+        "after": canonical(dump_data(after_db)),
+        "seconds": took,
+    }
+
+
+def kill_trials(case: dict[str, Any], trials: int, seed: str | None) -> dict[str, int]:
+    """``kill -9`` of the import or of its worker at a random moment of the import, ``trials`` times: every time
+    the database passes ``PRAGMA integrity_check`` and holds the whole state before the import or the whole state
+    after it, and no worker outlives the import."""
+    import random
+
+    rng = random.Random(seed)
+    outcomes: dict[str, int] = {}
+    for trial in range(trials):
+        db = case["folder"] / f"trial-{trial}.db"
+        shutil.copy(case["base"], db)
+        target = rng.choice(["import", "worker"])
+        moment = time.monotonic() + rng.uniform(0.0, case["seconds"] * 1.1)
+        seen: set[int] = set()
+        with start_import(db, case["source"]) as process:
+            try:
+                while time.monotonic() < moment and process.poll() is None:
+                    seen.update(children(process.pid))
+                    time.sleep(0.002)
+                workers = children(process.pid)
+                seen.update(workers)
+                victim = workers[0] if target == "worker" and workers else process.pid
+                killed = "worker" if victim != process.pid else "import"
+                try:
+                    os.kill(victim, signal.SIGKILL)
+                except ProcessLookupError:
+                    killed = "nothing (the import had ended)"
+                _, stderr = process.communicate(timeout=300)
+            finally:
+                if process.poll() is None:
+                    process.kill()
+        deadline = time.monotonic() + 5
+        while any(alive(pid) for pid in seen) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert not any(alive(pid) for pid in seen), f"trial {trial}: a worker outlived the import"
+        assert integrity(db) == "ok", f"trial {trial}"
+        state = canonical(dump_data(db))
+        whole = "before" if state == case["before"] else "after" if state == case["after"] else "PARTIAL"
+        assert whole != "PARTIAL", f"trial {trial}: kill -9 of the {killed}: neither the state before nor after"
+        if killed == "worker" and whole == "before":
+            assert process.returncode == 1 and b"worker process" in stderr and b"Traceback" not in stderr, stderr
+        assert CANARY.encode() not in stderr
+        key = f"{killed} killed, database {whole}"
+        outcomes[key] = outcomes.get(key, 0) + 1
+        db.unlink()
+    return outcomes
+
+
+def test_kill_9_of_either_process_of_an_import_leaves_the_whole_before_or_after_state(k1_case: dict[str, Any]) -> None:
+    """K1 in five trials (``make soak`` runs 200)."""
+    outcomes = kill_trials(k1_case, 5, os.environ.get("CASEFILE_K1_SEED"))
+    assert sum(outcomes.values()) == 5
+
+
+@pytest.mark.slow
+def test_kill_9_of_either_process_of_an_import_soak(k1_case: dict[str, Any]) -> None:
+    """K1: 200 trials of kill -9 at a random moment of the import or of its worker: 0 partial states."""
+    from reliability import record
+
+    trials = int(os.environ.get("CASEFILE_K1_TRIALS", "200"))
+    outcomes = kill_trials(k1_case, trials, os.environ.get("CASEFILE_K1_SEED"))
+    record("kill -9 of the import or its worker (K1)", trials=trials, partial=0, **outcomes)
+    print(outcomes)
