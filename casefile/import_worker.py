@@ -128,8 +128,11 @@ class Worker:
                     stderr=subprocess.DEVNULL,  # it reports through the socket; nothing it could print is for users
                     pass_fds=(theirs.fileno(),),
                 )
-        except BaseException:
+        except BaseException:  # an interrupt held off while it started lands here: the worker goes too
             ours.close()
+            if hasattr(self, "process"):
+                self.process.kill()
+                self.process.wait()
             raise
         finally:
             theirs.close()

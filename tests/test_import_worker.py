@@ -236,6 +236,36 @@ def test_a_bad_workers_setting_is_a_usage_error(tmp_path: Path, value: str) -> N
     assert not db.exists() or dump_data(db).count("INSERT") == 0
 
 
+def test_an_interrupt_held_off_while_the_worker_starts_stops_and_reaps_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signals are held while the worker starts; one that came meanwhile is raised as they are let through, and the
+    worker just started is killed and reaped before the interrupt goes on."""
+    from contextlib import contextmanager
+
+    from casefile import interrupts, validation
+
+    path = tmp_path / "a.csv"
+    path.write_text(rows_csv([{"name": "Ana Ruiz"}]), encoding="utf-8")
+    spawned: list[subprocess.Popen[bytes]] = []
+    real = subprocess.Popen
+
+    def popen(*args: Any, **kwargs: Any) -> subprocess.Popen[bytes]:
+        spawned.append(real(*args, **kwargs))
+        return spawned[-1]
+
+    @contextmanager
+    def held(keep: bool = True) -> Any:
+        yield
+        raise KeyboardInterrupt  # as a SIGINT that arrived while held is raised when the mask is put back
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    monkeypatch.setattr(interrupts, "held", held)
+    with pytest.raises(KeyboardInterrupt):
+        import_worker.Worker([str(path)], {str(path): "csv"}, "utf-8", validation.Options())
+    assert len(spawned) == 1 and spawned[0].returncode is not None
+
+
 # ------------------------------------------------------------------------------------------ real processes
 
 ROWS_BIG = 40_000
