@@ -51,6 +51,12 @@ class FuzzyDate:
     def parts(self) -> dict[str, Any]:
         return {p: getattr(self, p) for p in DATE_PARTS}
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled (the import's worker sends dates to the writer) as a call of the class: the dataclass default
+        calls ``dataclasses.fields()`` for every date unpickled, which cost the writer more than reading the
+        records had (issue 23)."""
+        return FuzzyDate, (self.raw, self.edtf, self.min, self.max, self.precision, self.corrected, self.note, self.anchor)
+
     @property
     def derived(self) -> bool:
         """Counted from another date ("last December" from the source's date), not stated."""

@@ -203,6 +203,22 @@ def test_a_header_error_and_a_header_only_file_read_by_the_worker(tmp_path: Path
     assert "rejected_line,rejected_reasons,name,left" in (outcomes[("bad.csv", "1")][1] or "").replace("'", "")
 
 
+def test_what_the_worker_sends_comes_back_equal() -> None:
+    """Dates (every part set), problems and validated records survive the pickling between the processes."""
+    import pickle
+
+    from casefile.errors import Problem
+    from casefile.model import FuzzyDate
+    from casefile.validation import Validator
+
+    date = FuzzyDate("1886", "1986", "1986-01-01", "1986-12-31", "year", "1986", "typo in the source", "source 1990")
+    problem = Problem(3, "left", "no such date")
+    validated = Validator().validate({"name": "Ana Ruiz", "left": "last December", "source_date": "2010-03-21"}, 2)
+    for value in (date, problem, validated):
+        back = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == value and type(back) is type(value)
+
+
 # ------------------------------------------------------------------------------------------ which path
 
 
