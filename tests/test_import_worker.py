@@ -417,6 +417,63 @@ def test_an_interrupt_reaching_either_process_exits_130_with_nothing_written(
     assert dump_data(seeded) == before
 
 
+def test_standard_input_read_by_the_worker_as_a_file_and_as_a_pipe(tmp_path: Path) -> None:
+    """``casefile import -`` from a file (``< accounts.csv``) and from a pipe: the same database, output and exit code
+    whichever process reads it, a bad row named by its line."""
+    source = tmp_path / "in.csv"
+    rows = [
+        {"external_id": f"S{i}", "name": f"Person {i}", "left": "2016-13-45" if i == 7 else "2001"} for i in range(30)
+    ]
+    source.write_text(rows_csv(rows), encoding="utf-8")
+    outcomes = {}
+    for how in ("file", "pipe"):
+        for workers in ("0", "1"):
+            for skip in ([], ["--skip-bad-rows"]):
+                db = tmp_path / f"{how}-{workers}-{len(skip)}.db"
+                argv = [sys.executable, "-m", "casefile", "--db", str(db), "import", "--format", "csv", *skip, "-"]
+                env = {**os.environ, ENV: workers}
+                if how == "file":
+                    with source.open("rb") as stdin:
+                        done = subprocess.run(argv, stdin=stdin, capture_output=True, env=env, timeout=120)
+                else:
+                    done = subprocess.run(argv, input=source.read_bytes(), capture_output=True, env=env, timeout=120)
+                state = canonical(dump_data(db))
+                outcomes[(how, workers, len(skip))] = (done.returncode, done.stdout, done.stderr, state)
+    for (how, workers, skip), outcome in outcomes.items():
+        assert outcome == outcomes[("file", "0", skip)], (how, workers, skip)
+    assert outcomes[("file", "0", 0)][:3] == (
+        1,
+        b"",
+        b"error: -:9: field 'left': no such date in the calendar (or pass --keep-unparsed-dates to keep the text as "
+        b"written)\n29 added, 0 updated, 0 unchanged \xe2\x80\x94 not written: fix the records above and import again "
+        b"(nothing was written)\n",
+    )
+    assert outcomes[("file", "0", 1)][0] == 4 and b"29 added" in outcomes[("file", "0", 1)][2]
+
+
+def test_standard_input_goes_to_the_worker_when_it_is_a_big_enough_file_or_when_asked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    source = tmp_path / "in.csv"
+    source.write_text(rows_csv([{"name": f"Person {i}"} for i in range(100)]), encoding="utf-8")
+    monkeypatch.setattr(import_worker, "available_cpus", lambda: 2)
+    monkeypatch.setattr(import_worker, "MIN_BYTES", source.stat().st_size)
+    monkeypatch.delenv(ENV, raising=False)
+    read, write = os.pipe()
+    try:
+        with source.open("r") as as_file, os.fdopen(read, "r") as as_pipe:
+            monkeypatch.setattr(sys, "stdin", as_file)
+            assert import_worker.wanted(["-"])
+            as_file.readline()  # what is left to read counts, not the file's size
+            assert not import_worker.wanted(["-"])
+            monkeypatch.setattr(sys, "stdin", as_pipe)
+            assert not import_worker.wanted(["-"])
+            monkeypatch.setenv(ENV, "1")
+            assert import_worker.wanted(["-"])
+    finally:
+        os.close(write)
+
+
 # ------------------------------------------------------------------------------------------ K1: kill -9 trials
 
 K1_ROWS = 6_000
