@@ -43,8 +43,9 @@ if TYPE_CHECKING:  # pickle and socket are imported when a worker is started: an
 ENV = "CASEFILE_IMPORT_WORKERS"
 
 #: The input size (bytes, all files together) from which the worker reads, unless ``CASEFILE_IMPORT_WORKERS`` says.
-#: Starting it costs ~0.08 s of this machine's time; reading and validating cost ~1 s per 10-20 MB of CSV.
-MIN_BYTES = 1 << 20
+#: Measured (docs/PERFORMANCE.md, issue 23): the worker takes ~55 µs a record off the writer and costs ~0.18 s of
+#: CPU to start; 1,000 of the bench's records (2 MB) gained nothing, 10,000 (20 MB) took 9 % off the writer.
+MIN_BYTES = 4 << 20
 
 #: Items per message from the worker: enough that pickling is done in bulk, few enough to keep memory flat (each
 #: item is a few KB, held pickled and unpickled on both sides).

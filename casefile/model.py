@@ -55,7 +55,8 @@ class FuzzyDate:
         """Pickled (the import's worker sends dates to the writer) as a call of the class: the dataclass default
         calls ``dataclasses.fields()`` for every date unpickled, which cost the writer more than reading the
         records had (issue 23)."""
-        return FuzzyDate, (self.raw, self.edtf, self.min, self.max, self.precision, self.corrected, self.note, self.anchor)
+        parts = (self.edtf, self.min, self.max, self.precision, self.corrected, self.note, self.anchor)
+        return FuzzyDate, (self.raw, *parts)
 
     @property
     def derived(self) -> bool:
