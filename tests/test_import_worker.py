@@ -539,6 +539,8 @@ def kill_trials(case: dict[str, Any], trials: int, seed: str | None) -> dict[str
                 seen.update(workers)
                 victim = workers[0] if target == "worker" and workers else process.pid
                 killed = "worker" if victim != process.pid else "import"
+                if db.with_name(db.name + "-journal").exists():
+                    killed += " while writing"  # the transaction has written
                 try:
                     os.kill(victim, signal.SIGKILL)
                 except ProcessLookupError:
@@ -555,7 +557,7 @@ def kill_trials(case: dict[str, Any], trials: int, seed: str | None) -> dict[str
         state = canonical(dump_data(db))
         whole = "before" if state == case["before"] else "after" if state == case["after"] else "PARTIAL"
         assert whole != "PARTIAL", f"trial {trial}: kill -9 of the {killed}: neither the state before nor after"
-        if killed == "worker" and whole == "before":
+        if killed.startswith("worker") and whole == "before":
             assert process.returncode == 1 and b"worker process" in stderr and b"Traceback" not in stderr, stderr
         assert CANARY.encode() not in stderr
         key = f"{killed} killed, database {whole}"
