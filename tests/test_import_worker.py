@@ -219,6 +219,38 @@ def test_what_the_worker_sends_comes_back_equal() -> None:
         assert back == value and type(back) is type(value)
 
 
+def test_an_unexpected_exception_in_the_worker_stops_the_import_with_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker reports an exception it did not expect by its type alone (its message may hold record text); the
+    writer raises the one-line error (exit 1) and reaps the worker."""
+    from casefile import errors, validation
+
+    path = tmp_path / "a.csv"
+    path.write_text(rows_csv([{"name": f"{CANARY} {i}"} for i in range(5)]), encoding="utf-8")
+
+    def broken(self: validation.Validator, raw: Any, line: int | None = None) -> Any:
+        raise RuntimeError(f"a bug that quotes {raw['name']}")
+
+    sent: list[Any] = []
+    channel = type("Channel", (), {"send": lambda self, message: sent.append(message)})()
+    job = {"files": [str(path)], "formats": {str(path): "csv"}, "encoding": "utf-8", "options": validation.Options()}
+    with monkeypatch.context() as patched:
+        patched.setattr(validation.Validator, "validate", broken)
+        import_worker._work(channel, {**job, "parent": os.getppid(), "message": 2})
+    assert sent == [("crash", "RuntimeError")]
+
+    worker = import_worker.Worker(job["files"], job["formats"], "utf-8", job["options"])
+    monkeypatch.setattr(worker.connection, "recv", lambda: ("crash", "RuntimeError"))
+    with pytest.raises(import_worker.WorkerFailed) as raised:
+        list(worker.items({str(path): []}))
+    assert str(raised.value) == (
+        "the import's worker process failed (unexpected RuntimeError); nothing was written; run it again with "
+        "CASEFILE_IMPORT_WORKERS=0 for the details"
+    )
+    assert raised.value.exit_code == errors.EXIT_DATA and worker.process.returncode is not None
+
+
 # ------------------------------------------------------------------------------------------ which path
 
 
