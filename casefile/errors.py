@@ -79,6 +79,9 @@ class Problem(tuple):  # type: ignore[type-arg]
     def __new__(cls, line: int | None, field: str | None, reason: str) -> Problem:
         return tuple.__new__(cls, (line, field, reason))
 
+    def __getnewargs__(self) -> tuple[int | None, str | None, str]:  # pickled: the import's worker sends problems
+        return self[0], self[1], self[2]
+
     @property
     def line(self) -> int | None:
         return self[0]  # type: ignore[no-any-return]

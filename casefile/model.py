@@ -8,7 +8,8 @@ migration step); never rename one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import operator
+from dataclasses import dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -51,6 +52,12 @@ class FuzzyDate:
     def parts(self) -> dict[str, Any]:
         return {p: getattr(self, p) for p in DATE_PARTS}
 
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Pickled (the import's worker sends dates to the writer) as a call of the class: the dataclass default
+        calls ``dataclasses.fields()`` for every date unpickled, which cost the writer more than reading the
+        records had (issue 23)."""
+        return FuzzyDate, _FUZZY_DATE_FIELDS(self)
+
     @property
     def derived(self) -> bool:
         """Counted from another date ("last December" from the source's date), not stated."""
@@ -63,6 +70,10 @@ class FuzzyDate:
         if self.edtf is None:
             return f'"{self.raw}" (from {anchor}, which has no date yet)'
         return f'{self.edtf} (from "{self.raw}", {anchor})'
+
+
+#: every field of a FuzzyDate, in its constructor's order (the pickled form: a field added later is pickled too)
+_FUZZY_DATE_FIELDS = operator.attrgetter(*(f.name for f in fields(FuzzyDate)))
 
 
 @dataclass(frozen=True, slots=True)

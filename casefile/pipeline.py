@@ -23,24 +23,15 @@ from . import model, relative_dates
 from .errors import InvalidRecord, Problem
 from .model import Account
 from .orgresolve import NEW, NewOrganization, Organizations, OrgChoices
+from .reading import Item, file_items, validate_items
 from .store import UNSUPPORTED, Store, WriteCounts, new_id, now, same_record, supportable
 from .validation import Options, Validated, Validator
 
-__all__ = ["NEW", "NewOrganization", "OrgChoices", "Organizations"]  # the organisation rules writes follow
+#: the organisation rules writes follow, and what is read (:mod:`casefile.reading`: here or in the import's worker)
+__all__ = ["NEW", "NewOrganization", "OrgChoices", "Organizations", "Item", "file_items", "validate_items"]
 
 OnConflict = Literal["update", "skip", "error"]
 BATCH = 1000
-
-
-@dataclass
-class Item:
-    """One input record on its way in: where it came from and what validation made of it."""
-
-    source: str
-    line: int | None
-    raw: Any = None
-    validated: Validated | None = None
-    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -141,22 +132,6 @@ def _differs(a: Any, b: Any) -> bool:
     raw_a = a.raw if hasattr(a, "raw") else a
     raw_b = b.raw if hasattr(b, "raw") else b
     return bool(raw_a != raw_b)
-
-
-def validate_items(
-    rows: Iterable[tuple[str, int | None, Any, dict[str, Any] | None, Problem | None]], validator: Validator
-) -> Iterator[Item]:
-    """(source, line, raw, data, row-level problem) → :class:`Item` with validation done."""
-    for source, line, raw, data, problem in rows:
-        item = Item(source, line, raw)
-        if problem is not None:
-            item.problems.append(problem)
-        elif data is not None:
-            try:
-                item.validated = validator.validate(data, line)
-            except InvalidRecord as exc:
-                item.problems.extend(exc.problems)
-        yield item
 
 
 class Writer:
@@ -426,39 +401,6 @@ def _flush(
 # ------------------------------------------------------------------------------------ entry points
 
 
-def file_items(
-    path: str, fmt: str, *, encoding: str, validator: Validator, stream: Any = None, header: list[str] | None = None
-) -> Iterator[Item]:
-    """Read one input file and validate each record. A CSV header is checked once (unknown columns are one
-    error for the file, not one per row) and copied into ``header`` for a rejects file."""
-    from . import importers
-    from .errors import InputError
-    from .validation import header_problem
-
-    def check(names: list[str] | None) -> None:
-        if names is None:  # JSON and JSONL have no header
-            return
-        if header is not None:
-            header.extend(names)
-        problem = header_problem(names, validator.options.ignore_unknown)
-        if problem is not None:
-            raise InputError(problem, file=path, line=1)
-
-    def rows() -> Iterator[tuple[str, int | None, Any, dict[str, Any] | None, Problem | None]]:
-        reader = importers.read_rows(path, fmt, encoding=encoding, stream=stream)
-        checked = False
-        with reader:
-            for row in reader:
-                if not checked:
-                    checked = True
-                    check(reader.header)
-                yield path, row.line, row.raw, row.data, row.error
-            if not checked:  # a header-only file is checked too
-                check(reader.header)
-
-    return validate_items(rows(), validator)
-
-
 def add_records(
     store: Store, items: Iterable[Item], *, on_conflict: OnConflict = "error", orgs: OrgChoices | None = None
 ) -> WriteCounts:
@@ -503,10 +445,12 @@ def json_object_or_list(path: str) -> Any:
 
 
 class ImportPlan:
-    """The files of one ``casefile import``, read one after another into a single transaction."""
+    """The files of one ``casefile import``, read one after another into a single transaction: in this process,
+    or in the import's worker process (:mod:`casefile.import_worker`) while this one writes. Use it as a context
+    manager: leaving it reaps the worker, whatever happened."""
 
     def __init__(self, files: list[str], fmt: str | None, encoding: str, validator: Validator):
-        from . import importers
+        from . import import_worker, importers
 
         self.files = files
         self.encoding = encoding
@@ -517,8 +461,19 @@ class ImportPlan:
             from .errors import UsageError
 
             raise UsageError("stdin ('-') can be read only once")
+        self.in_worker = import_worker.wanted(files)
+        self._worker: import_worker.Worker | None = None
 
     def items(self) -> Iterator[Item]:
+        """The items of every file in order; the worker (when it reads them) starts now, before the transaction."""
+        if self.in_worker:
+            from . import import_worker
+
+            self._worker = import_worker.Worker(self.files, self.formats, self.encoding, self.validator.options)
+            return self._worker.items(self.headers)
+        return self._read_here()
+
+    def _read_here(self) -> Iterator[Item]:
         import sys
 
         for path in self.files:
@@ -531,3 +486,13 @@ class ImportPlan:
                 stream=stream,
                 header=self.headers[path],
             )
+
+    def close(self) -> None:
+        if self._worker is not None:
+            self._worker.close()
+
+    def __enter__(self) -> ImportPlan:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -25,6 +25,8 @@ ROOMS: dict[str, tuple[str, ...]] = {
     "render": ("casefile.render",),
     "core": (
         "casefile.pipeline",
+        "casefile.reading",
+        "casefile.import_worker",
         "casefile.analysis",
         "casefile.pairing",
         "casefile.counting",

@@ -131,7 +131,7 @@ def import_(
     validator = validator_for(store, date_order(dayfirst, monthfirst), keep_unparsed_dates, ignore_unknown)
     plan = pipeline.ImportPlan(files, fmt.value if fmt else None, encoding, validator)
     orgs = org_choices(new_org, "map it in --org-map FILE (to {known} or new), or give --new-org to create it", org_map)
-    with _rejects_file(rejects, plan) as write_rejects:
+    with plan, _rejects_file(rejects, plan) as write_rejects:
         with progress("importing") as advance:
             result = pipeline.run(
                 store,
