@@ -171,7 +171,6 @@ class Writer:
                 # sorted keys, costs less than keeping them up to date row by row (issue 9; same transaction)
                 self._dropped = self.store.drop_secondary_indexes()
         good = [i for i in items if not i.problems and i.validated is not None]
-        failed = [i for i in items if i.problems]
         given = [i.validated.account.values for i in good if i.validated is not None]
         ids = [str(v["id"]) for v in given if v.get("id")]
         exts = [str(v["external_id"]) for v in given if v.get("external_id")]
@@ -180,17 +179,15 @@ class Writer:
         new: list[Account] = []
         for number, item in enumerate(good):
             assert item.validated is not None
-            outcome = self._write_one(item, stored, claimed.get(number))
+            outcome = self._write_one(item, stored, claimed.get(number))  # True: failed, its problems noted
             if isinstance(outcome, Account):
                 new.append(outcome)
-            elif outcome:
-                failed.append(item)
         if new:
             self.store.insert(new, self.stamp)
             linked = [a.rowid for a in new if a.rowid is not None and "sources" in a.values]
             self.store.sync_primary_columns(account_rowids=linked, stamp=self.stamp)
         self.citations.written()
-        return failed
+        return [i for i in items if i.problems]  # in input order, whatever step found them (as a batch of one)
 
     def done(self) -> None:
         """Build again the indexes a bulk load dropped (before anything reads through them)."""

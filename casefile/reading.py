@@ -55,11 +55,11 @@ def file_items(
     def check(names: list[str] | None) -> None:
         if names is None:  # JSON and JSONL have no header
             return
+        problem = header_problem(names, validator.options.ignore_unknown)
+        if problem is not None:  # the header is not kept: a refused one never reaches a rejects file (nor,
+            raise InputError(problem, file=path, line=1)  # a million names, the import's worker's messages)
         if header is not None:
             header.extend(names)
-        problem = header_problem(names, validator.options.ignore_unknown)
-        if problem is not None:
-            raise InputError(problem, file=path, line=1)
 
     def rows() -> Iterator[tuple[str, int | None, Any, dict[str, Any] | None, Problem | None]]:
         reader = importers.read_rows(path, fmt, encoding=encoding, stream=stream)

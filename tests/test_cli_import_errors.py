@@ -646,3 +646,25 @@ def test_skip_bad_rows_rejects_a_quote_supporting_nothing_and_writes_the_rest(cl
     assert read_rejects(rejects, "jsonl") == [
         (2, "quotes[1].supports: is not the id of one of the account's events, reasons, barriers or allegations")
     ]
+
+
+def test_errors_come_in_line_order_whichever_step_found_them(cli, empty: Path, tmp_path: Path) -> None:
+    """A key repeated (found while writing) on line 3 and an unknown code (found while reading) on line 4: the
+    errors in line order. A batch listed what reading found first, so the order depended on the batch size
+    (the batch-parts hypothesis test found it)."""
+    path = tmp_path / "in.csv"
+    path.write_text(
+        rows_csv(
+            [
+                {"external_id": "K1", "name": "One", "exit_type": ""},
+                {"external_id": "K1", "name": "Two", "exit_type": ""},
+                {"external_id": "K2", "name": CANARY, "exit_type": "flew"},
+            ]
+        ),
+        encoding="utf-8",
+    )
+    result = cli("import", path)
+    assert result.exit_code == 1
+    lines = [line for line in result.stderr.splitlines() if line.startswith("error:")]
+    assert [line.split(":")[2] for line in lines] == ["3", "4"], lines
+    assert count(empty) == 0
