@@ -165,6 +165,15 @@ def sample_records() -> list[dict]:
 CANARY = "CANARY-5e1f0b"
 
 
+def write_big_csv(path: Path, rows: int, prefix: str) -> Path:
+    """A CSV of ``rows`` short accounts (external ids ``prefix-N``, the canary in each summary): large enough that
+    importing it takes seconds, for the tests that signal or kill an import midway."""
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("external_id,name,left,summary\r\n")
+        out.writelines(f"{prefix}-{i},Person {i},around 2001,{CANARY} summary {i}\r\n" for i in range(rows))
+    return path
+
+
 def rows_csv(rows: list[dict[str, str]], header: list[str] | None = None) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=header or list(rows[0]), lineterminator="\r\n")

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CANARY, file_hash, popen_casefile, run_process
+from conftest import CANARY, file_hash, popen_casefile, run_process, write_big_csv
 
 BIG_ROWS = 300_000
 
@@ -24,11 +24,7 @@ BIG_ROWS = 300_000
 @pytest.fixture(scope="module")
 def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A CSV large enough that importing it takes seconds (about 13 MB)."""
-    path = tmp_path_factory.mktemp("big") / "big.csv"
-    with path.open("w", encoding="utf-8", newline="") as out:
-        out.write("external_id,name,left,summary\r\n")
-        out.writelines(f"BIG-{i},Person {i},around 2001,{CANARY} summary {i}\r\n" for i in range(BIG_ROWS))
-    return path
+    return write_big_csv(tmp_path_factory.mktemp("big") / "big.csv", BIG_ROWS, "BIG")
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -33,7 +33,7 @@ from typer.testing import CliRunner
 from casefile import import_worker, pipeline
 from casefile.cli import app
 
-from conftest import CANARY, dump_data, rows_csv
+from conftest import CANARY, dump_data, rows_csv, write_big_csv
 
 _ID = re.compile(r"\b(?:[0-9a-f]{16}|[0-9a-f]{8})\b")
 _STAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|\+00:00)")
@@ -326,11 +326,7 @@ ROWS_BIG = 40_000
 
 @pytest.fixture(scope="module")
 def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("big") / "big.csv"
-    with path.open("w", encoding="utf-8", newline="") as out:
-        out.write("external_id,name,left,summary\r\n")
-        out.writelines(f"W-{i},Person {i},around 2001,{CANARY} summary {i}\r\n" for i in range(ROWS_BIG))
-    return path
+    return write_big_csv(tmp_path_factory.mktemp("big") / "big.csv", ROWS_BIG, "W")
 
 
 def children(pid: int) -> list[int]:

@@ -60,6 +60,16 @@ _encode_multi = json.JSONEncoder(ensure_ascii=False).encode
 _NO_DATE = (None,) * model.DATE_WIDTH
 
 
+def date_cells(value: FuzzyDate | None) -> tuple[Any, ...]:
+    """A date's stored columns: its raw text, then its parts in :data:`model.DATE_PARTS` order."""
+    if value is None:
+        return _NO_DATE
+    return (value.raw, value.edtf, value.min, value.max, value.precision, value.corrected, value.note, value.anchor)
+
+
+assert model.DATE_PARTS == ("edtf", "min", "max", "precision", "corrected", "note", "anchor")  # date_cells' order
+
+
 def account_to_row(account: Account) -> list[Any]:
     """The field columns of an account, in :data:`_FIELD_COLUMNS` order."""
     out: list[Any] = []
@@ -68,21 +78,7 @@ def account_to_row(account: Account) -> list[Any]:
     for name, kind, _width in _CONVERTERS:
         value = get(name)
         if kind == "date":
-            if value is None:
-                extend(_NO_DATE)
-            else:
-                extend(
-                    (
-                        value.raw,
-                        value.edtf,
-                        value.min,
-                        value.max,
-                        value.precision,
-                        value.corrected,
-                        value.note,
-                        value.anchor,
-                    )
-                )
+            extend(date_cells(value))
         elif kind == "multi":
             append(_encode_multi(value) if value else None)
         elif kind == "coded":

@@ -14,7 +14,7 @@ from casefile import model
 from casefile.errors import InvalidRecord, Problem
 from casefile.model import Account, Filter, FuzzyDate
 
-from .accounts import _rows_in
+from .accounts import _rows_in, date_cells
 from .base import StoreBase
 
 
@@ -140,8 +140,6 @@ def _nested_item(part: str, row: Sequence[Any]) -> dict[str, Any]:
 #: Per part, (name, how it is stored, its field) of the stored columns _nested_row gives: "date" (raw text and
 #: parts), "coded" (value and code) or "plain".
 _ROW_SPECS: dict[str, tuple[tuple[str, str, model.Field], ...]] = {}
-_NO_DATE = (None,) * model.DATE_WIDTH
-assert model.DATE_PARTS == ("edtf", "min", "max", "precision", "corrected", "note", "anchor")  # _nested_row's order
 
 
 def _row_spec(fields: Sequence[model.Field]) -> tuple[tuple[str, str, model.Field], ...]:
@@ -163,20 +161,7 @@ def _nested_row(part: str, item: dict[str, Any], fields: Sequence[model.Field] |
     for name, how, f in spec:
         value = item.get(name)
         if how == "date":
-            out.extend(
-                (
-                    value.raw,
-                    value.edtf,
-                    value.min,
-                    value.max,
-                    value.precision,
-                    value.corrected,
-                    value.note,
-                    value.anchor,
-                )
-                if value is not None
-                else _NO_DATE
-            )
+            out.extend(date_cells(value))
         elif how == "coded":
             out.extend((value, f.code(value)))
         else:
