@@ -165,6 +165,23 @@ def sample_records() -> list[dict]:
 CANARY = "CANARY-5e1f0b"
 
 
+def write_sql(db: Path, *statements: str) -> None:
+    """Change a database behind casefile's back (another program, a disk fault), one statement at a time."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        for statement in statements:
+            conn.execute(statement)
+    finally:
+        conn.close()
+
+
+#: Changes byte 100 of an artifact's first chunk, whatever it was (random bytes may already hold any one value).
+FLIP_BYTE_100 = (
+    "UPDATE artifact_chunks SET data = substr(data, 1, 99) || CASE substr(data, 100, 1) WHEN x'00' THEN x'01' "
+    "ELSE x'00' END || substr(data, 101) WHERE seq = 0"
+)
+
+
 def write_big_csv(path: Path, rows: int, prefix: str) -> Path:
     """A CSV of ``rows`` short accounts (external ids ``prefix-N``, the canary in each summary): large enough that
     importing it takes seconds, for the tests that signal or kill an import midway."""

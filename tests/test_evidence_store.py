@@ -12,16 +12,7 @@ from pathlib import Path
 import pytest
 from evidence_server import rows
 
-from conftest import dump, dump_data
-
-
-def _write(db: Path, *statements: str) -> None:
-    conn = sqlite3.connect(db, isolation_level=None)
-    try:
-        for statement in statements:
-            conn.execute(statement)
-    finally:
-        conn.close()
+from conftest import FLIP_BYTE_100, dump, dump_data, write_sql
 
 
 @pytest.fixture
@@ -100,10 +91,9 @@ def test_verify_passes_then_names_a_flipped_byte(cli, db, source, letter):
     assert [e[0] for e in events] == ["attached", "verified"]
     assert json.loads(events[1][1])["result"] == "ok"
     # flip one byte of the stored bytes with raw SQL
-    _write(
+    write_sql(
         db,
-        "UPDATE artifact_chunks SET data = substr(data, 1, 99) || CASE substr(data, 100, 1) WHEN x'00' THEN x'01' "
-        "ELSE x'00' END || substr(data, 101) WHERE seq = 0",
+        FLIP_BYTE_100,
     )
     bad = cli("verify")
     assert bad.exit_code == 1
@@ -127,7 +117,7 @@ def test_the_custody_log_is_append_only(cli, db, source, letter):
     cli("source", "attach", source, str(letter))
     for statement in ("UPDATE custody SET actor = 'mallory'", "DELETE FROM custody"):
         with pytest.raises(sqlite3.DatabaseError, match="append-only"):
-            _write(db, statement)
+            write_sql(db, statement)
     assert rows(db, "SELECT count(*) FROM custody") == [(1,)]
 
 
@@ -143,7 +133,7 @@ def test_verify_finds_an_edited_or_removed_custody_entry(cli, db, source, letter
     cli("source", "attach", source, str(letter))
     cli("verify")  # entry 2
     # someone with raw access drops the guards first
-    _write(db, "DROP TRIGGER custody_append_only", "DROP TRIGGER custody_kept", tamper)
+    write_sql(db, "DROP TRIGGER custody_append_only", "DROP TRIGGER custody_kept", tamper)
     result = cli("verify")
     assert result.exit_code == 1
     assert hashlib.sha256(letter.read_bytes()).hexdigest() in result.stderr and "entry" in result.stderr
@@ -188,7 +178,7 @@ def test_doctor_runs_verify(cli, db, source, letter):
     cli("source", "attach", source, str(letter))
     rows = {r["check"]: r for r in json.loads(cli("doctor", "--format", "json").stdout)}
     assert rows["evidence"]["status"] == "ok" and "1 artifact" in rows["evidence"]["detail"]
-    _write(db, "UPDATE artifact_chunks SET data = x'00' || substr(data, 2) WHERE seq = 0")
+    write_sql(db, "UPDATE artifact_chunks SET data = x'00' || substr(data, 2) WHERE seq = 0")
     result = cli("doctor", "--format", "json")
     assert result.exit_code == 1
     rows = {r["check"]: r for r in json.loads(result.stdout)}

@@ -12,7 +12,6 @@ import json
 import os
 import shutil
 import socket
-import sqlite3
 import subprocess
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from evidence_server import ARTICLE, rows
 from evidence_server import serve as serve_site
 from tsa_server import make_authority, serve
 
-from conftest import dump, error_lines
+from conftest import FLIP_BYTE_100, dump, error_lines, write_sql
 
 pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="the local TSA is made with openssl")
 
@@ -56,15 +55,6 @@ def letter(tmp_path: Path) -> Path:
     path = tmp_path / "letter.pdf"
     path.write_bytes(b"%PDF-1.7\n" + os.urandom(300 * 1024) + b"\n%%EOF")
     return path
-
-
-def _write(db: Path, *statements: str) -> None:
-    conn = sqlite3.connect(db, isolation_level=None)
-    try:
-        for statement in statements:
-            conn.execute(statement)
-    finally:
-        conn.close()
 
 
 def _events(db: Path, sha: str) -> list[str]:
@@ -160,10 +150,9 @@ def test_capture_with_timestamp_stamps_the_page_and_its_warc(cli, db, tsa):
 def test_verify_names_an_artifact_whose_bytes_no_longer_match_its_stamp(cli, db, source, letter, tsa):
     cli("source", "attach", source, str(letter), "--timestamp")
     sha = hashlib.sha256(letter.read_bytes()).hexdigest()
-    _write(
+    write_sql(
         db,
-        "UPDATE artifact_chunks SET data = substr(data, 1, 99) || CASE substr(data, 100, 1) WHEN x'00' THEN x'01' "
-        "ELSE x'00' END || substr(data, 101) WHERE seq = 0",
+        FLIP_BYTE_100,
     )
     bad = cli("verify")
     assert bad.exit_code == 1
@@ -178,7 +167,7 @@ def test_verify_names_a_stamp_kept_for_other_bytes(cli, db, source, letter, tsa,
     scan.write_bytes(b"\x89PNG a scan of the letter")
     assert cli("source", "attach", source, str(letter), str(scan), "--timestamp").exit_code == 0
     # the two replies swapped with raw SQL: each artifact now holds a stamp over the other's hash
-    _write(
+    write_sql(
         db,
         "DROP TRIGGER IF EXISTS artifact_timestamps_kept",
         "UPDATE artifact_timestamps SET artifact_rowid = 3 - artifact_rowid",
