@@ -216,3 +216,33 @@ def test_the_collector_threshold_raised_for_a_load_is_put_back_whatever_the_outc
             assert result.exit_code == code, result.stderr
             assert gc.get_threshold() == before
     assert seen and all(t[0] >= 50_000 for t in seen)
+
+
+@settings(max_examples=30, deadline=None)
+@given(records=RECORDS, tags=st.lists(st.sampled_from(["exile", "Tirana"]), max_size=2))
+def test_the_index_holds_the_search_text_of_the_whole_stored_record(
+    records: list[dict[str, Any]], tags: list[str]
+) -> None:
+    """Re-indexing reads back only the fields search reads of each part (issue 23); what the index then holds
+    for every account is what the whole stored record - every column of every part read - gives."""
+    import json
+
+    from casefile.store import Store
+    from casefile.store.search import _INDEXED_SQL, search_doc
+
+    text = "".join(json.dumps({**{k: v for k, v in r.items() if v is not None}, "tags": tags}) + "\n" for r in records)
+    with tempfile.TemporaryDirectory() as tmp, pytest.MonkeyPatch.context() as monkeypatch:
+        folder = Path(tmp)
+        _run(folder, "rich", text, 2, monkeypatch, "jsonl")
+        store = Store.open(folder / "rich.db")
+        try:
+            rowids = [r[0] for r in store.conn.execute("SELECT rowid FROM accounts ORDER BY rowid")]
+            marks = ", ".join("?" for _ in rowids)
+            indexed = {r[0]: tuple(r[1:]) for r in store.conn.execute(_INDEXED_SQL.format(marks=marks), rowids)}
+            whole = store.accounts_by_rowid(rowids)  # every column of every part
+            names = store.organization_names_of({"MEK"})
+            expected = {rowid: search_doc(a, names.get("MEK", ())) for rowid, a in whole.items()}
+        finally:
+            store.close()
+    assert indexed == expected
+    assert all(any(doc) for doc in indexed.values())

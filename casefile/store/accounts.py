@@ -391,7 +391,7 @@ class Accounts(StoreBase):
         for account in with_nested:
             account.rowid = int(rowids[account.id])
         # new accounts have no parts stored: theirs are written a statement per table for the whole batch
-        self.write_nested([(int(a.rowid), a.values) for a in with_nested if a.rowid is not None], stamp)
+        self.write_nested([(int(a.rowid), a.values) for a in with_nested if a.rowid is not None], stamp, new=True)
         return max(cursor.rowcount, 0)
 
     # -- the keys an import has claimed (the same id or external_id twice in one import is an error) ----------

@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+import re
 import secrets
 import sqlite3
 import stat
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Self
@@ -45,9 +46,41 @@ def now() -> str:
     return _dt.datetime.now(_dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: A trigger's SQL as SQLite keeps it, when the trigger fires on INSERT.
+_INSERT_TRIGGER = re.compile(
+    r'CREATE (?:TEMP |TEMPORARY )?TRIGGER (?:IF NOT EXISTS )?(?:"[^"]*"|\S+) (?:BEFORE |AFTER )?INSERT ON ',
+    re.IGNORECASE,
+)
+_PLAIN_CREATE = re.compile(r"CREATE TRIGGER ", re.IGNORECASE)
+
+
+class _IdPool:
+    """Random bytes for ids, drawn from the system 512 ids at a time: one ``os.urandom`` call per id was 5-6 % of
+    an import's time (issue 23). A forked child starts with an empty pool, so it never draws its parent's ids."""
+
+    SIZE = 512
+
+    def __init__(self) -> None:
+        self.hex = ""
+        self.at = 0
+
+    def empty(self) -> None:
+        self.hex, self.at = "", 0
+
+    def draw(self) -> str:
+        if self.at >= len(self.hex):
+            self.hex, self.at = secrets.token_hex(8 * self.SIZE), 0
+        self.at += 16
+        return self.hex[self.at - 16 : self.at]
+
+
+_IDS = _IdPool()
+os.register_at_fork(after_in_child=_IDS.empty)
+
+
 def new_id() -> str:
     """16 random hex digits: never reused in practice (2⁶⁴ values), short prefixes stay unique."""
-    return secrets.token_hex(8)
+    return _IDS.draw()
 
 
 def _busy_timeout() -> float:
@@ -284,6 +317,28 @@ class Connection(StoreBase):
             self.conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except database_errors():
             pass
+
+    @contextmanager
+    def inserts_untriggered(self, tables: Sequence[str]) -> Iterator[None]:
+        """Inside a transaction, INSERTs into ``tables`` fire none of this connection's temporary triggers (the
+        audit's and the search index's): they are dropped and made again as they were, from their own SQL.
+
+        For the parts of accounts this transaction created, the only rows such triggers would ever see: the
+        audit leaves created records to the rowids above the start (their triggers' WHEN is false for them) and
+        the search index takes those rows whole before COMMIT, so the triggers did nothing but cost - SQLite
+        keeps a statement journal for each row a trigger may write to, and evaluates the trigger's subqueries:
+        a part row cost 3.5 times as much (issue 23). Temporary schema changes are part of the transaction, so
+        a rollback puts the triggers back whatever happened in between."""
+        wanted = set(tables)
+        rows = self.conn.execute("SELECT name, tbl_name, sql FROM temp.sqlite_master WHERE type = 'trigger'")
+        dropped = [(name, sql) for name, table, sql in rows if table in wanted and _INSERT_TRIGGER.match(sql)]
+        for name, _sql in dropped:
+            self.conn.execute(f'DROP TRIGGER temp."{name}"')
+        try:
+            yield
+        finally:
+            for _name, sql in dropped:  # kept as "CREATE TRIGGER …": the TEMP is not in the text
+                self.conn.execute(_PLAIN_CREATE.sub("CREATE TEMP TRIGGER ", sql, count=1))
 
     def _savepoint(self) -> Iterator[sqlite3.Connection]:
         name = f"casefile_{self._depth}"

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterator, Sequence
+from contextlib import nullcontext
 from typing import Any
 
 from casefile import model
 from casefile.errors import InvalidRecord, Problem
 from casefile.model import Account, Filter, FuzzyDate
+from casefile.searchable import searchable
 
 from .accounts import _rows_in, date_cells
 from .base import StoreBase
@@ -103,6 +105,25 @@ _NESTED_ORDER = {
 }
 
 
+def _searched_select(part: str) -> tuple[str, tuple[str, ...]]:
+    """The SELECT of a part's searchable fields (the first column of each: a place's country, not its code), and
+    their names in its row's order."""
+    first: dict[str, str] = {}
+    at = 0
+    for name, _is_date, width in _item_spec(part):  # the columns _nested_item reads, in their order
+        first[name] = _NESTED_COLUMNS[part][at]
+        at += width
+    names = tuple(f.name for f in model.NESTED[part] if searchable(f))
+    table, a, join = _NESTED_FROM[part]
+    if not any(first[n].startswith("s.") for n in names):
+        join = ""  # no column of the source cited: no join
+    sql = (
+        f"SELECT {a}.account_rowid, {', '.join(first[n] for n in names)} FROM {table} {a} {join} "
+        f"WHERE {a}.account_rowid IN ({{marks}}) ORDER BY {a}.account_rowid, {a}.position"
+    )
+    return sql, names
+
+
 #: A column of the link to source ``?2`` of the account whose link an UPDATE of account_sources is on.
 _OTHER_LINK = (
     "(SELECT o.{c} FROM account_sources o WHERE o.source_rowid = ?2 AND "
@@ -135,6 +156,12 @@ def _nested_item(part: str, row: Sequence[Any]) -> dict[str, Any]:
             item[name] = row[i]
         i += width
     return item
+
+
+#: The tables of the parts of an account, which write_nested fills.
+_PART_TABLES = ("account_sources", *(table for table, _columns in _ROW_PARTS.values()), "coded_items")
+#: Per part, the SELECT of its searchable fields and their names (``attach_nested(searched=True)``).
+_SEARCHED_SELECT = {part: _searched_select(part) for part in _NESTED_SELECT}
 
 
 #: Per part, (name, how it is stored, its field) of the stored columns _nested_row gives: "date" (raw text and
@@ -199,8 +226,10 @@ def supportable(values: dict[str, Any], stored_codes: Sequence[tuple[str, str, s
 class Parts(StoreBase):
     """Sources, events and quotes of accounts; shared sources."""
 
-    def attach_nested(self, accounts: list[Account]) -> None:
-        """Load the sources, events and quotes of stored accounts into ``values``."""
+    def attach_nested(self, accounts: list[Account], searched: bool = False) -> None:
+        """Load the sources, events and quotes of stored accounts into ``values``; ``searched``: only the fields
+        search reads of each part (:func:`~casefile.searchable.searchable`, all single-column text: no dates to
+        build), which is what re-indexing needs (issue 23)."""
         by_rowid = {a.rowid: a for a in accounts if a.rowid is not None}
         for account in by_rowid.values():
             for part in model.NESTED:
@@ -209,6 +238,11 @@ class Parts(StoreBase):
             return
         marks = ", ".join("?" for _ in by_rowid)
         keys = list(by_rowid)
+        if searched:
+            for part, (sql, names) in _SEARCHED_SELECT.items():
+                for row in self.conn.execute(sql.format(marks=marks), keys):
+                    by_rowid[row[0]].values[part].append(dict(zip(names, row[1:], strict=True)))
+            return
         for part, sql in _NESTED_SELECT.items():
             for row in self.conn.execute(sql.format(marks=marks), keys):
                 by_rowid[row[0]].values[part].append(_nested_item(part, row[1:]))
@@ -217,16 +251,25 @@ class Parts(StoreBase):
         """Write the nested parts present in ``values`` for one stored account (absent parts are left alone)."""
         self.write_nested([(rowid, values)], stamp)
 
-    def write_nested(self, accounts: Sequence[tuple[int, dict[str, Any]]], stamp: str) -> None:
+    def write_nested(self, accounts: Sequence[tuple[int, dict[str, Any]]], stamp: str, new: bool = False) -> None:
         """Write the nested parts present in each account's values (rowid, values): the old rows of a part go, the
         given ones are written in their order - a statement per table for all the accounts, not a few per account
         and part (issue 23). Several accounts at once only when none of them has parts stored (a batch of new
         accounts): a part id another account of the batch holds is then taken as one held elsewhere, as when
-        they were written one after another."""
+        they were written one after another. ``new``: the accounts were inserted in this batch, so they have no
+        rows to delete or read back (a query per part table saved), and their rows are written without the
+        temporary triggers (:meth:`~casefile.store.connection.Connection.inserts_untriggered`) when they all lie
+        above the transaction's start, where the audit and the search index take them whole."""
+        quiet = new and self._depth > 0 and all(rowid > self._accounts_start for rowid, _ in accounts)
+        with self.inserts_untriggered(_PART_TABLES) if quiet else nullcontext():
+            self._write_nested(accounts, stamp, new)
+
+    def _write_nested(self, accounts: Sequence[tuple[int, dict[str, Any]]], stamp: str, new: bool) -> None:
         conn = self.conn
         linked = [(rowid, values) for rowid, values in accounts if "sources" in values]
         if linked:
-            self._delete_parts("account_sources", [rowid for rowid, _ in linked])
+            if not new:
+                self._delete_parts("account_sources", [rowid for rowid, _ in linked])
             self._give_part_ids("account_sources", [(r, v["sources"]) for r, v in linked], key="link")
             rows = []
             for rowid, values in linked:
@@ -258,7 +301,8 @@ class Parts(StoreBase):
             given = [(rowid, values[part]) for rowid, values in accounts if part in values]
             if not given:
                 continue
-            self._delete_parts(table, [rowid for rowid, _ in given])
+            if not new:
+                self._delete_parts(table, [rowid for rowid, _ in given])
             self._give_part_ids(table, given)
             rows = []
             for rowid, items in given:
@@ -270,7 +314,7 @@ class Parts(StoreBase):
             conn.executemany(_PART_INSERT[part], rows)
         coded = [(r, v) for r, v in accounts if "codes" in v or any(name in v for name in model.CODED_FIELDS)]
         if coded:
-            self._replace_codes(coded)
+            self._replace_codes(coded, new)
         for rowid, values in accounts:
             if values.get("quotes") and ("quotes" in values or "codes" in values or "events" in values):
                 self._check_supports(rowid, values["quotes"])
@@ -281,15 +325,17 @@ class Parts(StoreBase):
             marks = ", ".join("?" for _ in chunk)
             self.conn.execute(f"DELETE FROM {table} WHERE account_rowid IN ({marks})", chunk)
 
-    def _replace_codes(self, accounts: Sequence[tuple[int, dict[str, Any]]]) -> None:
+    def _replace_codes(self, accounts: Sequence[tuple[int, dict[str, Any]]], new: bool = False) -> None:
         """Write the ids of the accounts' codes (:func:`code_items`)."""
         stored: dict[int, list[tuple[str, str, str]]] = {rowid: [] for rowid, _ in accounts}
-        sql = (
-            "SELECT account_rowid, id, field, code FROM coded_items WHERE account_rowid IN ({marks}) ORDER BY position"
-        )
-        for rowid, part_id, name, code in _rows_in(self.conn, sql, list(stored)):
-            stored[rowid].append((part_id, name, code))
-        self._delete_parts("coded_items", list(stored))
+        if not new:
+            sql = (
+                "SELECT account_rowid, id, field, code FROM coded_items WHERE account_rowid IN ({marks}) "
+                "ORDER BY position"
+            )
+            for rowid, part_id, name, code in _rows_in(self.conn, sql, list(stored)):
+                stored[rowid].append((part_id, name, code))
+            self._delete_parts("coded_items", list(stored))
         lists: list[tuple[int, list[dict[str, Any]]]] = []
         for rowid, values in accounts:
             values["codes"] = items = code_items(values, stored[rowid])

@@ -155,7 +155,7 @@ class Search(StoreBase):
                 f.name: (json.loads(v) if v and f.multi else v) for f, v in zip(_TEXT_FIELDS, row[1:], strict=True)
             }
             accounts[row[0]] = Account(values, rowid=row[0])
-        self.attach_nested(list(accounts.values()))
+        self.attach_nested(list(accounts.values()), searched=True)
         names = self.organization_names_of({o for a in accounts.values() if (o := a.values.get("organization"))})
         return {
             rowid: (search_doc(a, names.get(a.values.get("organization") or "", ())), a)
