@@ -283,9 +283,7 @@ class Connection(StoreBase):
             self.conn.execute("BEGIN IMMEDIATE")
             self._depth = 1
             if hooks:
-                self.conn.execute("DELETE FROM temp.search_touched")
-                start = self.conn.execute("SELECT coalesce(max(rowid), 0) FROM main.accounts").fetchone()
-                self._accounts_start = int(start[0])
+                self._search_begin()
                 self._audit_begin()
             yield self.conn
             if hooks:
