@@ -23,11 +23,12 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from import_signals import ENV, alive, assert_a_signal_stops_the_import, children, start_import, wait_for_writing
 from typer.testing import CliRunner
 
 from casefile import import_worker, pipeline
@@ -37,7 +38,6 @@ from conftest import CANARY, dump_data, rows_csv, write_big_csv
 
 _ID = re.compile(r"\b(?:[0-9a-f]{16}|[0-9a-f]{8})\b")
 _STAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|\+00:00)")
-ENV = "CASEFILE_IMPORT_WORKERS"
 
 
 def canonical(text: str) -> str:
@@ -329,55 +329,6 @@ def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_big_csv(tmp_path_factory.mktemp("big") / "big.csv", ROWS_BIG, "W")
 
 
-def children(pid: int) -> list[int]:
-    """The live processes whose parent is ``pid``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.append(int(entry))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # an orphan's zombie waits for a reaper that may never come in a container
-
-
-def start_import(db: Path, source: Path, **kwargs: Any) -> subprocess.Popen[bytes]:
-    env = {**os.environ, ENV: "1"}
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as conftest.popen_casefile
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "casefile", "--db", str(db), "import", str(source)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            **kwargs,
-        )
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def wait_for_writing(process: subprocess.Popen[bytes], db: Path) -> int:
-    """Wait until the import has written its first batch (its journal exists) and has its worker; its pid."""
-    journal = db.with_name(db.name + "-journal")
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None and time.monotonic() < deadline, "the import never started writing"
-        workers = children(process.pid)
-        if journal.exists() and workers:
-            return workers[0]
-        time.sleep(0.005)
-
-
 def integrity(db: Path) -> str:
     conn = sqlite3.connect(db)
     try:
@@ -425,29 +376,13 @@ def test_a_killed_import_leaves_the_database_whole_and_no_worker_behind(seeded: 
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["INT", "TERM", "HUP"])
-@pytest.mark.parametrize("group", [False, True], ids=["parent", "group"])
+@pytest.mark.parametrize("to", ["import", "group"], ids=["parent", "group"])
 def test_an_interrupt_reaching_either_process_exits_130_with_nothing_written(
-    seeded: Path, big_csv: Path, signum: int, group: bool
+    seeded: Path, big_csv: Path, signum: int, to: Literal["import", "group"]
 ) -> None:
     """``kill -INT`` to the import, or Ctrl-C at a terminal (the signal reaches the whole process group, the
     worker too): exit 130, "nothing was written", the database as it was, the worker gone."""
-    before = dump_data(seeded)
-    with start_import(seeded, big_csv, start_new_session=True) as process:
-        try:
-            worker = wait_for_writing(process, seeded)
-            if group:
-                os.killpg(process.pid, signum)
-            else:
-                process.send_signal(signum)
-            stdout, stderr = process.communicate(timeout=60)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    assert process.returncode == 130, stderr
-    assert stderr.decode() == "interrupted: nothing was written\n"
-    assert stdout == b""
-    assert not alive(worker)
-    assert dump_data(seeded) == before
+    assert_a_signal_stops_the_import(seeded, big_csv, signum, to)
 
 
 def test_standard_input_read_by_the_worker_as_a_file_and_as_a_pipe(tmp_path: Path) -> None:
