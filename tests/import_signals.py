@@ -4,6 +4,7 @@ such test makes - the import stops with exit 130 and one line, and nothing of it
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -86,3 +87,8 @@ def assert_a_signal_stops_the_import(
     assert pid is None or not alive(pid)
     assert file_hash(db) == before and dump_data(db) == contents
     assert not journal.exists()
+
+
+def hangup_ignored() -> None:
+    """For ``preexec_fn``: SIGHUP ignored, as ``nohup`` starts a command."""
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
