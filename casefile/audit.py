@@ -79,6 +79,21 @@ _NOUNS = {
     "organization": ("organisation", "organisations"),
     "vocabulary": ("code", "codes"),
 }
+
+
+def _records_text(records: list[tuple[str, str]], most: int = 5) -> str:
+    """``accounts 3f9a1c2e, 7b2d4e10 and source 90ab12cd``: records (kind, id) named by their kind, kinds in the
+    order history lists them, at most ``most`` ids of a kind."""
+    ids: dict[str, list[str]] = {}
+    for kind, record_id in records:
+        ids.setdefault(kind, []).append(record_id[:SHORT])
+    named = [
+        f"{_NOUNS[kind][0 if len(shown) == 1 else 1]} {', '.join(shown[:most])}{' …' if len(shown) > most else ''}"
+        for kind, shown in sorted(ids.items(), key=lambda kv: _KIND_ORDER.index(kv[0]))
+    ]
+    return ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else "".join(named)
+
+
 _PAST = {
     "create": "created",
     "update": "updated",
@@ -261,7 +276,7 @@ def _check_dependents(
     by_rowid = {b["rowid"]: b for b in batches}
     by_id = {b["id"]: b for b in batches}
     blocking: dict[str, list[str]] = {}
-    purged: list[str] = []
+    purged: list[tuple[str, str]] = []
     for batch_rowid, kind, record_id in store.audit_later_touching(target["rowid"]):
         later = by_rowid[batch_rowid]
         if not in_effect[later["id"]]:
@@ -269,11 +284,12 @@ def _check_dependents(
         if later["undoes"] and by_id[later["undoes"]]["rowid"] > target["rowid"]:
             continue  # it undid a command that came after the target: the two cancel out
         if later["command"] == "purge":
-            purged.append(record_id[:SHORT])
+            purged.append((kind, record_id))
         blocking.setdefault(later["id"], []).append(f"{_NOUNS[kind][0]} {record_id[:SHORT]}")
     if purged:
         raise UndoRefused(
-            f"cannot undo batch {describe(target)}: account {', '.join(purged[:5])} was purged for good since"
+            f"cannot undo batch {describe(target)}: {_records_text(purged)} "
+            f"{'was' if len(purged) == 1 else 'were'} purged for good since"
         )
     if blocking:
         listed = "; ".join(

@@ -14,10 +14,14 @@ end of a socket pair. The parent sends the job; the worker sends batches of :dat
 each after its length (:class:`Channel`). The socket's buffer is the bounded queue: the worker waits when the
 writer is behind, so memory stays flat whatever the input's size.
 
-Signals: the worker ignores SIGINT, SIGTERM and SIGHUP. An interrupt is the writer's to handle (Ctrl-C at a
-terminal reaches the whole process group): it rolls back, kills and reaps the worker, exits 130. A writer that dies
-(``kill -9``) takes the worker with it: on Linux the kernel kills it (``PR_SET_PDEATHSIG``); elsewhere its next
-send fails, the socket's other end being closed, or it sees it has another parent.
+Signals: an interrupt is the writer's to handle - it rolls back, kills and reaps the worker, exits 130 with "nothing
+was written". The worker ignores SIGINT, which Ctrl-C at a terminal sends to the whole process group, the writer
+too. SIGTERM and SIGHUP end the worker, by that signal; the writer, seeing its worker ended so, stops as though
+that signal had reached it (one line, exit 130, nothing written): ``kill -TERM <worker>`` alone (a tool stopping
+a runaway process) stops the import, and the same signal sent to the whole group ends the same way, whichever
+process notices first. A hang-up ignored when casefile started (``nohup``) stays ignored by both. A writer that
+dies (``kill -9``) takes the worker with it: on Linux the kernel kills it (``PR_SET_PDEATHSIG``); elsewhere its
+next send fails, the socket's other end being closed, or it sees it has another parent.
 
 Which path: ``CASEFILE_IMPORT_WORKERS`` = ``0`` (read in this process) or ``1`` (the worker); unset, the worker
 reads inputs of :data:`MIN_BYTES` or more when this process may use two cores or more. Standard input goes to the
@@ -220,9 +224,16 @@ class Worker:
         except (EOFError, OSError):  # it has closed its end: it ended, or is ending
             raise self._failed() from None
 
-    def _failed(self) -> WorkerFailed:
+    def _failed(self) -> BaseException:
+        """What the worker's end means for the import: ended by SIGTERM or SIGHUP, an interrupt - the writer
+        stops as that signal sent to it would (``KeyboardInterrupt``: rolled back, exit 130, one line); ended any
+        other way, a failure (exit 1)."""
+        import signal
+
         self.close()
         code = self.process.returncode
+        if code is not None and -code in (signal.SIGTERM, signal.SIGHUP):
+            return KeyboardInterrupt()
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
         return WorkerFailed(
             f"the import's worker process (reading and checking the input) stopped unexpectedly ({how}); "
@@ -272,8 +283,10 @@ def serve() -> None:
     import gc
     import signal
 
-    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
-        signal.signal(signum, signal.SIG_IGN)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the writer too: it decides
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # end this process, unless ignored as casefile started (nohup)
+        if signal.getsignal(signum) is not signal.SIG_IGN:
+            signal.signal(signum, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, [])  # started while the parent held them
     gc.set_threshold(50_000, *gc.get_threshold()[1:])  # as pipeline.run does for the load
     import socket

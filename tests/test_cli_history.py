@@ -264,3 +264,48 @@ def test_undo_of_casefile_merge_leaves_the_database_exactly_as_before_and_redo_r
     redo = result.stderr.split("casefile undo ")[1].split("`")[0]
     assert cli("undo", redo).exit_code == 0
     assert dump_data(db) == merged
+
+
+@pytest.fixture
+def purged(cli, db: Path, tmp_path: Path) -> dict[str, str]:
+    """Records of every kind a purge removes, each made by a batch of its own, then purged: the ids by name, and
+    the database as the purges left it."""
+    import hashlib
+
+    letter = tmp_path / "letter.txt"
+    letter.write_bytes(b"A letter the person wrote after leaving.\n")
+    ids = {"person": add(cli, "--name", "Purged Person")}
+    ids["source"] = cli("source", "add", "--title", "A letter").stdout.strip()
+    assert cli("source", "link", ids["person"], ids["source"]).exit_code == 0
+    assert cli("source", "attach", ids["source"], letter).exit_code == 0
+    ids["artifact"] = hashlib.sha256(letter.read_bytes()).hexdigest()
+    ids["keep"], ids["other"] = add(cli, "--name", "Kept Person"), add(cli, "--name", "Kept P.")
+    assert cli("merge", ids["keep"], ids["other"]).exit_code == 0
+    for account in ("person", "keep"):
+        assert cli("purge", ids[account], "--yes").exit_code == 0
+    return {name: value[:8] for name, value in ids.items()}
+
+
+@pytest.mark.parametrize(
+    ("command", "what"),
+    [
+        ("add", "account {person} was"),
+        ("source add", "source {source} was"),
+        ("attach", "source {source} and artifact {artifact} were"),
+        ("merge", "accounts {keep}, {other} and merged-id redirect {other} were"),
+    ],
+)
+def test_an_undo_refused_by_a_purge_names_the_kind_of_every_record_purged(
+    cli, db: Path, purged: dict[str, str], command: str, what: str
+) -> None:
+    listing = json.loads(cli("history", "--format", "json").stdout)
+    batch = next(b for b in reversed(listing) if b["command"] == command)  # the first: the add of "Purged Person"
+    state = dump_data(db)
+    result = cli("undo", batch["batch"][:8])
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"error: cannot undo batch {batch['batch'][:8]} ({command} by {batch['actor']}, {batch['when']}): "
+        f"{what.format(**purged)} purged for good since\n"
+    )
+    assert dump_data(db) == state

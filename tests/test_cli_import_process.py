@@ -11,12 +11,12 @@ import select
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from import_signals import assert_a_signal_stops_the_import
 
-from conftest import CANARY, file_hash, popen_casefile, run_process, write_big_csv
+from conftest import CANARY, run_process, write_big_csv
 
 BIG_ROWS = 300_000
 
@@ -29,26 +29,7 @@ def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_signal_during_import_writes_nothing(seeded: Path, big_csv: Path, signum: int) -> None:
-    before = file_hash(seeded)
-    journal = seeded.with_name(seeded.name + "-journal")
-    with popen_casefile("import", big_csv, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as process:
-        try:
-            deadline = time.monotonic() + 60
-            while not journal.exists():  # the transaction has written its first batch
-                assert process.poll() is None and time.monotonic() < deadline, "the import never started writing"
-                time.sleep(0.01)
-            time.sleep(0.2)
-            assert process.poll() is None, "the import ended before the signal"
-            process.send_signal(signum)
-            stdout, stderr = process.communicate(timeout=60)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    assert process.returncode == 130, stderr
-    assert stderr.decode() == "interrupted: nothing was written\n"
-    assert stdout == b""
-    assert file_hash(seeded) == before
-    assert not journal.exists()
+    assert_a_signal_stops_the_import(seeded, big_csv, signum, "import", worker=False)
 
 
 # ------------------------------------------------------------------------------------------------ progress

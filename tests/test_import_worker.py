@@ -4,7 +4,8 @@ writer in its one transaction.
 * The worker path stores exactly what the in-process path stores - the same database row for row, the same
   search index, the same stdout, stderr, exit code and rejects file - for valid and invalid input (hypothesis).
 * A worker that dies stops the import with one line and exit 1, nothing written; a parent that dies leaves the
-  database as it was and no worker behind; Ctrl-C exits 130 with nothing written, whichever process it reaches.
+  database as it was and no worker behind; Ctrl-C exits 130 with nothing written, whichever process it reaches,
+  and so does SIGTERM or SIGHUP sent to the worker alone (a hang-up ignored under ``nohup`` stays ignored).
 * Small imports stay in-process; ``CASEFILE_IMPORT_WORKERS`` forces either path.
 
 The kill -9 trials of both processes (K1) are in ``tests/test_import_worker_kills.py``.
@@ -23,21 +24,29 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from import_signals import (
+    ENV,
+    alive,
+    assert_a_signal_stops_the_import,
+    children,
+    hangup_ignored,
+    start_import,
+    wait_for_writing,
+)
 from typer.testing import CliRunner
 
 from casefile import import_worker, pipeline
 from casefile.cli import app
 
-from conftest import CANARY, dump_data, rows_csv, write_big_csv
+from conftest import CANARY, count, dump_data, rows_csv, write_big_csv
 
 _ID = re.compile(r"\b(?:[0-9a-f]{16}|[0-9a-f]{8})\b")
 _STAMP = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|\+00:00)")
-ENV = "CASEFILE_IMPORT_WORKERS"
 
 
 def canonical(text: str) -> str:
@@ -329,55 +338,6 @@ def big_csv(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_big_csv(tmp_path_factory.mktemp("big") / "big.csv", ROWS_BIG, "W")
 
 
-def children(pid: int) -> list[int]:
-    """The live processes whose parent is ``pid``."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                fields = Path(f"/proc/{entry}/stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.append(int(entry))
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
-    except OSError:
-        return False
-    return state != "Z"  # an orphan's zombie waits for a reaper that may never come in a container
-
-
-def start_import(db: Path, source: Path, **kwargs: Any) -> subprocess.Popen[bytes]:
-    env = {**os.environ, ENV: "1"}
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # as conftest.popen_casefile
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "casefile", "--db", str(db), "import", str(source)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            **kwargs,
-        )
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def wait_for_writing(process: subprocess.Popen[bytes], db: Path) -> int:
-    """Wait until the import has written its first batch (its journal exists) and has its worker; its pid."""
-    journal = db.with_name(db.name + "-journal")
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None and time.monotonic() < deadline, "the import never started writing"
-        workers = children(process.pid)
-        if journal.exists() and workers:
-            return workers[0]
-        time.sleep(0.005)
-
-
 def integrity(db: Path) -> str:
     conn = sqlite3.connect(db)
     try:
@@ -425,29 +385,39 @@ def test_a_killed_import_leaves_the_database_whole_and_no_worker_behind(seeded: 
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["INT", "TERM", "HUP"])
-@pytest.mark.parametrize("group", [False, True], ids=["parent", "group"])
+@pytest.mark.parametrize("to", ["import", "group"], ids=["parent", "group"])
 def test_an_interrupt_reaching_either_process_exits_130_with_nothing_written(
-    seeded: Path, big_csv: Path, signum: int, group: bool
+    seeded: Path, big_csv: Path, signum: int, to: Literal["import", "group"]
 ) -> None:
     """``kill -INT`` to the import, or Ctrl-C at a terminal (the signal reaches the whole process group, the
     worker too): exit 130, "nothing was written", the database as it was, the worker gone."""
-    before = dump_data(seeded)
-    with start_import(seeded, big_csv, start_new_session=True) as process:
+    assert_a_signal_stops_the_import(seeded, big_csv, signum, to)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["TERM", "HUP"])
+def test_a_signal_to_the_worker_alone_stops_the_import_as_an_interrupt(
+    seeded: Path, big_csv: Path, signum: int
+) -> None:
+    """``kill -TERM <worker>`` (a tool stopping a runaway process) or a hang-up of the worker alone stops the import
+    as that signal sent to the import would: exit 130, "nothing was written", the database as it was."""
+    assert_a_signal_stops_the_import(seeded, big_csv, signum, "worker")
+
+
+def test_a_hang_up_of_an_import_started_with_nohup_reaches_neither_process(seeded: Path, big_csv: Path) -> None:
+    """``nohup casefile import …``: the terminal closing (SIGHUP to the whole process group) stops neither the import
+    nor its worker; the import ends as if nothing had happened."""
+    with start_import(seeded, big_csv, start_new_session=True, preexec_fn=hangup_ignored) as process:
         try:
             worker = wait_for_writing(process, seeded)
-            if group:
-                os.killpg(process.pid, signum)
-            else:
-                process.send_signal(signum)
-            stdout, stderr = process.communicate(timeout=60)
+            os.killpg(process.pid, signal.SIGHUP)
+            stdout, stderr = process.communicate(timeout=300)
         finally:
             if process.poll() is None:
                 process.kill()
-    assert process.returncode == 130, stderr
-    assert stderr.decode() == "interrupted: nothing was written\n"
-    assert stdout == b""
-    assert not alive(worker)
-    assert dump_data(seeded) == before
+    assert process.returncode == 0, stderr
+    assert stderr.decode() == f"{ROWS_BIG} added, 0 updated, 0 unchanged\n" and stdout == b""
+    assert worker is not None and not alive(worker)
+    assert count(seeded) == ROWS_BIG + 7
 
 
 def test_standard_input_read_by_the_worker_as_a_file_and_as_a_pipe(tmp_path: Path) -> None:
