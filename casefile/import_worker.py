@@ -11,8 +11,8 @@ How: a fresh interpreter - ``python -c`` started by :mod:`subprocess`, an exec a
 holds an open SQLite connection), and not :mod:`multiprocessing`'s spawn, which runs the console script again in
 the child (Typer and the whole CLI: ~30 ms and ~4 MiB for nothing) and prints a child's traceback - holding one
 end of a socket pair. The parent sends the job; the worker sends batches of :data:`MESSAGE_ITEMS` items, pickled,
-each after its length (:class:`Channel`). The socket's buffer is the bounded queue: the worker waits when the
-writer is behind, so memory stays flat whatever the input's size.
+each after its length (:class:`Channel`). The socket's buffer (:data:`BUFFER_BYTES`) is the bounded queue: the
+worker waits when the writer is behind, so memory stays flat whatever the input's size.
 
 Signals: an interrupt is the writer's to handle - it rolls back, kills and reaps the worker, exits 130 with "nothing
 was written". The worker ignores SIGINT, which Ctrl-C at a terminal sends to the whole process group, the writer
@@ -50,6 +50,13 @@ ENV = "CASEFILE_IMPORT_WORKERS"
 #: Measured (docs/PERFORMANCE.md, issue 23): the worker takes ~55 µs a record off the writer and costs ~0.18 s of
 #: CPU to start; 1,000 of the bench's records (2 MB) gained nothing, 10,000 (20 MB) took 9 % off the writer.
 MIN_BYTES = 4 << 20
+
+#: The socket pair's buffers (the kernel caps them at its ``wmem_max``/``rmem_max``, 4 MiB here): room for a whole
+#: writer batch (``pipeline.BATCH`` items, ~2.4 KB each pickled) while the writer writes the one before. With the
+#: default ~200 KB the worker stopped after ~80 items, and the writer then waited for it to check the rest of each
+#: batch: 0.57 s of a 3.06 s import of 10,000 accounts spent waiting, 0.13 s of 2.58 s with these (issue 23). It is
+#: kernel memory, outside both processes' resident sets.
+BUFFER_BYTES = 4 << 20
 
 #: Items per message from the worker: enough that pickling is done in bulk, few enough to keep memory flat (each
 #: item is a few KB, held pickled and unpickled on both sides).
@@ -163,6 +170,9 @@ class Worker:
 
         self.done = False
         ours, theirs = socket.socketpair()
+        for end in (ours, theirs):  # the kernel's buffer is the queue between the two: see BUFFER_BYTES
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, BUFFER_BYTES)
+            end.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, BUFFER_BYTES)
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # the same casefile as this one
         boot = f"import sys; sys.path.insert(0, {root!r}); from casefile.import_worker import serve; serve()"
         try:
