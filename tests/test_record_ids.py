@@ -35,3 +35,13 @@ def test_a_forked_child_draws_other_ids_than_its_parent() -> None:
     ours = {new_id() for _ in range(50)}
     assert len(theirs) == 50
     assert not theirs & ours
+
+
+def test_part_ids_are_eight_hex_digits_from_the_same_pool_and_do_not_repeat_in_practice() -> None:
+    from casefile.store.connection import new_part_id
+
+    ids = [new_part_id() for _ in range(5_000)]
+    assert all(re.fullmatch(r"[0-9a-f]{8}", i) for i in ids)
+    assert len(set(ids)) >= 4_990  # 2^32 values: a repeat is possible (the store draws again), many are not
+    mixed = [new_id() if n % 3 else new_part_id() for n in range(3_000)]  # drawing both kinds never misaligns
+    assert all(len(i) == (16 if n % 3 else 8) for n, i in enumerate(mixed))

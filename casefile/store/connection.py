@@ -67,11 +67,11 @@ class _IdPool:
     def empty(self) -> None:
         self.hex, self.at = "", 0
 
-    def draw(self) -> str:
-        if self.at >= len(self.hex):
+    def draw(self, digits: int = 16) -> str:
+        if self.at + digits > len(self.hex):
             self.hex, self.at = secrets.token_hex(8 * self.SIZE), 0
-        self.at += 16
-        return self.hex[self.at - 16 : self.at]
+        self.at += digits
+        return self.hex[self.at - digits : self.at]
 
 
 _IDS = _IdPool()
@@ -81,6 +81,12 @@ os.register_at_fork(after_in_child=_IDS.empty)
 def new_id() -> str:
     """16 random hex digits: never reused in practice (2⁶⁴ values), short prefixes stay unique."""
     return _IDS.draw()
+
+
+def new_part_id() -> str:
+    """8 random hex digits: a part's id (an event, a quote, a code, a source link), unique within its table (the
+    caller checks and draws again)."""
+    return _IDS.draw(8)
 
 
 def _busy_timeout() -> float:

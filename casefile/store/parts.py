@@ -6,7 +6,6 @@ mirror its primary source and are kept in step here.
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator, Sequence
 from contextlib import nullcontext
 from typing import Any
@@ -18,6 +17,7 @@ from casefile.searchable import searchable
 
 from .accounts import _rows_in, date_cells
 from .base import StoreBase
+from .connection import new_part_id
 
 
 def _columns_of(fields: tuple[model.Field, ...], skip: tuple[str, ...] = ()) -> list[str]:
@@ -387,9 +387,9 @@ class Parts(StoreBase):
         while fresh:
             candidates = {}
             for item in fresh:
-                candidate = secrets.token_hex(4)
+                candidate = new_part_id()
                 while candidate in taken or candidate in candidates:
-                    candidate = secrets.token_hex(4)
+                    candidate = new_part_id()
                 candidates[candidate] = item
             used = {
                 row[0]
