@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from casefile import model
 from casefile.errors import CasefileError, DatabaseBusy
 from casefile.model import Account, Filter
-from casefile.searchable import SEARCH_COLUMNS, SEARCH_INDEXED, searchable_texts
+from casefile.searchable import SEARCH_COLUMNS, SEARCH_INDEXED, searchable_columns
 from casefile.searchable import searchable as is_searchable
 from casefile.text import index_form, name_keys, plural, words
 
@@ -58,9 +58,7 @@ def search_doc(account: Account, organization_names: tuple[str, ...] = ()) -> tu
     everything :func:`~casefile.searchable.searchable_texts` finds in the registry's fields and parts and the
     organisation's names. The names column also holds the keys each name is found by (Hassan → hasan,
     Gholam Reza → qulamraza), so a search for one romanisation finds the others as an FTS query."""
-    texts: dict[str, list[str]] = {c: [] for c in SEARCH_COLUMNS}
-    for _where, column, text in searchable_texts(account, organization_names):
-        texts[column].append(text)
+    texts = searchable_columns(account, organization_names)
     for column, found in texts.items():  # the accounts column's own text first: accounts_fts_docs need not hold it
         own = account.values.get(column)
         if own in found and found[0] != own:
