@@ -20,6 +20,7 @@ as search folds text (case, diacritics, Arabic/Persian letter variants, spaces);
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import Any
 
@@ -36,6 +37,7 @@ def _tracking(param: str) -> bool:
     return name.startswith("utm_") or name in _TRACKING
 
 
+@functools.lru_cache(maxsize=256)  # asked twice for each row an import cites: to find its source, then to store it
 def url_key(url: str | None) -> str | None:
     """The normalised form of an address two citations of one source share (None for no address)."""
     if not url:
@@ -73,7 +75,16 @@ def url_key(url: str | None) -> str | None:
 
 def title_key(title: str | None, publisher: str | None, date: Any) -> str | None:
     """Title, publisher and date folded into one key; None without a title or without both of the others.
-    ``date`` is a :class:`~casefile.model.FuzzyDate` (its reading counts) or raw text."""
+    ``date`` is a :class:`~casefile.model.FuzzyDate` (its reading counts) or raw text. The last keys are kept: an
+    import asks for a row's keys when it looks its source up and again when it stores it (issue 23)."""
+    try:
+        return _title_key(title, publisher, date)
+    except TypeError:  # an unhashable date (not one casefile makes): worked out, not kept
+        return _title_key.__wrapped__(title, publisher, date)
+
+
+@functools.lru_cache(maxsize=256)
+def _title_key(title: str | None, publisher: str | None, date: Any) -> str | None:
     folded_title = fold(title or "")
     folded_publisher = fold(publisher or "")
     when = date_key(date)

@@ -356,3 +356,26 @@ def test_the_entry_of_a_source_just_created_is_what_reading_it_back_gives(
     assert len(compared) == len(dates)
     for built, read in compared:
         assert built == read
+
+
+def test_the_match_keys_are_the_same_asked_twice_and_for_a_date_that_cannot_be_kept() -> None:
+    """title_key and url_key keep their last answers (an import asks twice a row); a date casefile does not make
+    (a list) is worked out, not refused."""
+    from casefile.model import FuzzyDate
+    from casefile.sourcekeys import title_key, url_key
+
+    date = FuzzyDate("2 January 2024", "2024-01-02")
+    first = title_key("Two Former Members Speak", "Nejat", date)
+    assert first == title_key("two former members speak", "NEJAT", FuzzyDate("2024-01-02", "2024-01-02"))
+    assert title_key("Two Former Members Speak", "Nejat", date) == first
+    from casefile.sourcekeys import _title_key
+
+    unkept = ["2024"]
+    assert title_key("Two Former Members Speak", "Nejat", unkept) == _title_key.__wrapped__(
+        "Two Former Members Speak", "Nejat", unkept
+    )
+    assert (
+        url_key("https://www.Example.org/n/1/?utm_source=x")
+        == url_key("https://example.org/n/1")
+        == "web://example.org/n/1"
+    )
