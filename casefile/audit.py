@@ -70,6 +70,16 @@ def summary(counts: dict[tuple[str, str], int]) -> str:
     return ", ".join(parts)
 
 
+def counted(counts: dict[str, int]) -> str:
+    """``2 accounts, 1 source and 1 artifact``: how many records of each kind (``kind: n``), in the order
+    history lists kinds; kinds with none are left out."""
+    return _and([plural(counts[kind], *_NOUNS[kind]) for kind in _KIND_ORDER if counts.get(kind)])
+
+
+def _and(parts: list[str]) -> str:
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
+
+
 _KIND_ORDER = ["account", "source", "artifact", "organization", "vocabulary", "redirect"]
 _NOUNS = {
     "account": ("account", "accounts"),
@@ -91,7 +101,7 @@ def _records_text(records: list[tuple[str, str]], most: int = 5) -> str:
         f"{_NOUNS[kind][0 if len(shown) == 1 else 1]} {', '.join(shown[:most])}{' …' if len(shown) > most else ''}"
         for kind, shown in sorted(ids.items(), key=lambda kv: _KIND_ORDER.index(kv[0]))
     ]
-    return ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else "".join(named)
+    return _and(named)
 
 
 _PAST = {
