@@ -388,7 +388,9 @@ def _run_editor(command: list[str], path: Path) -> None:
     except OSError as exc:
         raise EditAborted(f"cannot run the editor {quote(command[0])} ({exc.strerror}); set $EDITOR") from None
     if status != 0:
-        raise EditAborted(f"the editor exited with status {status}; nothing was written")
+        from . import interrupts
+
+        raise EditAborted(f"the editor stopped ({interrupts.ended(status)}); nothing was written")
 
 
 @contextmanager
