@@ -66,19 +66,28 @@ def summary(counts: dict[tuple[str, str], int]) -> str:
     for (kind, action), n in sorted(
         counts.items(), key=lambda kv: (_KIND_ORDER.index(kv[0][0]), actions.index(kv[0][1]))
     ):
-        parts.append(f"{plural(n, *_NOUNS[kind])} {_PAST.get(action, action)}")
+        parts.append(f"{plural(n, *_nouns(kind))} {_PAST.get(action, action)}")
     return ", ".join(parts)
 
 
+def counted(counts: dict[str, int]) -> str:
+    """``2 accounts, 1 source and 1 artifact``: how many records of each kind (``kind: n``), in the order
+    history lists kinds; kinds with none are left out."""
+    return _and([plural(counts[kind], *_nouns(kind)) for kind in _KIND_ORDER if counts.get(kind)])
+
+
+def _and(parts: list[str]) -> str:
+    return ", ".join(parts[:-1]) + f" and {parts[-1]}" if len(parts) > 1 else "".join(parts)
+
+
 _KIND_ORDER = ["account", "source", "artifact", "organization", "vocabulary", "redirect"]
-_NOUNS = {
-    "account": ("account", "accounts"),
-    "redirect": ("merged-id redirect", "merged-id redirects"),
-    "source": ("source", "sources"),
-    "artifact": ("artifact", "artifacts"),
-    "organization": ("organisation", "organisations"),
-    "vocabulary": ("code", "codes"),
-}
+
+
+def _nouns(kind: str) -> tuple[str, str]:
+    """What messages call one and many records of a kind (the store's list of audited kinds holds them)."""
+    from .store.audit_log import AUDIT_KIND
+
+    return AUDIT_KIND[kind].nouns
 
 
 def _records_text(records: list[tuple[str, str]], most: int = 5) -> str:
@@ -88,10 +97,10 @@ def _records_text(records: list[tuple[str, str]], most: int = 5) -> str:
     for kind, record_id in records:
         ids.setdefault(kind, []).append(record_id[:SHORT])
     named = [
-        f"{_NOUNS[kind][0 if len(shown) == 1 else 1]} {', '.join(shown[:most])}{' …' if len(shown) > most else ''}"
+        f"{_nouns(kind)[0 if len(shown) == 1 else 1]} {', '.join(shown[:most])}{' …' if len(shown) > most else ''}"
         for kind, shown in sorted(ids.items(), key=lambda kv: _KIND_ORDER.index(kv[0]))
     ]
-    return ", ".join(named[:-1]) + f" and {named[-1]}" if len(named) > 1 else "".join(named)
+    return _and(named)
 
 
 _PAST = {
@@ -241,7 +250,7 @@ def _take_away(store: Store, target: dict[str, Any], entry: dict[str, Any], batc
             if users:
                 later = _later_batches_of(store, target, users, batches)
                 raise UndoRefused(
-                    f"cannot undo batch {describe(target)}: the {_NOUNS[kind][0]} it created is now used by "
+                    f"cannot undo batch {describe(target)}: the {_nouns(kind)[0]} it created is now used by "
                     f"{'source' if kind == 'artifact' else 'account'} "
                     f"{', '.join(u[:SHORT] for u in users[:5])}"
                     + (f" (changed by {', '.join(later)}); undo that first" if later else "")
@@ -250,7 +259,7 @@ def _take_away(store: Store, target: dict[str, Any], entry: dict[str, Any], batc
         return
     if entry["before"] is None:
         raise UndoRefused(
-            f"cannot undo batch {describe(target)}: {_NOUNS[kind][0]} {record_id[:SHORT]} was purged since, and the "
+            f"cannot undo batch {describe(target)}: {_nouns(kind)[0]} {record_id[:SHORT]} was purged since, and the "
             "audit log no longer holds what it was"
         )
     store.clear_parts(kind, rid)
@@ -285,7 +294,7 @@ def _check_dependents(
             continue  # it undid a command that came after the target: the two cancel out
         if later["command"] == "purge":
             purged.append((kind, record_id))
-        blocking.setdefault(later["id"], []).append(f"{_NOUNS[kind][0]} {record_id[:SHORT]}")
+        blocking.setdefault(later["id"], []).append(f"{_nouns(kind)[0]} {record_id[:SHORT]}")
     if purged:
         raise UndoRefused(
             f"cannot undo batch {describe(target)}: {_records_text(purged)} "

@@ -388,7 +388,9 @@ def _run_editor(command: list[str], path: Path) -> None:
     except OSError as exc:
         raise EditAborted(f"cannot run the editor {quote(command[0])} ({exc.strerror}); set $EDITOR") from None
     if status != 0:
-        raise EditAborted(f"the editor exited with status {status}; nothing was written")
+        from . import interrupts
+
+        raise EditAborted(f"the editor stopped ({interrupts.ended(status)}); nothing was written")
 
 
 @contextmanager
@@ -423,8 +425,19 @@ def _edit_base() -> Path:
 class Purged:
     accounts: int = 0
     sources: int = 0
+    artifacts: int = 0  # attached files and captured pages (their bytes) no source uses any more
+    redirects: int = 0  # merged-away ids that would lead nowhere
     scrubbed: int = 0  # audit entries whose before-image and diff were dropped
-    merged: int = 0  # of the accounts, those that had been merged into the ones named
+    merged: int = 0  # of the accounts, those that had been merged into another
+
+    def removed(self) -> dict[str, int]:
+        """How many records of each kind (as the audit log names kinds) went."""
+        return {
+            "account": self.accounts,
+            "source": self.sources,
+            "artifact": self.artifacts,
+            "redirect": self.redirects,
+        }
 
 
 def purge_targets(store: Store, refs: list[str], all_deleted: bool) -> list[str]:
@@ -462,17 +475,17 @@ def with_merged(store: Store, account_ids: list[str]) -> list[str]:
     return list(dict.fromkeys([*account_ids, *store.merged_into(account_ids)]))
 
 
-def purge_unused_artifacts(store: Store, rowids: list[int], stamp: str) -> int:
+def purge_unused_artifacts(store: Store, rowids: list[int], stamp: str) -> tuple[int, int]:
     """Remove for good the artifacts of these that no capture uses any more - their bytes and custody logs
-    with them (migration m015's trigger) - recording only that they were purged; returns the audit entries
-    scrubbed."""
+    with them (migration m015's trigger) - recording only that they were purged; returns how many went and the
+    audit entries scrubbed."""
     unused = [(rid, sha) for rid, sha in store.artifact_labels(rowids) if not store.references("artifact", rid)]
     store.mark_purged("artifact", unused)
     scrubbed = 0
     for rid, sha in unused:
         store.remove_record("artifact", rid)
         scrubbed += store.scrub_audit("artifact", rid, sha, stamp)
-    return scrubbed
+    return len(unused), scrubbed
 
 
 def purge(store: Store, account_ids: list[str]) -> Purged:
@@ -488,8 +501,11 @@ def purge(store: Store, account_ids: list[str]) -> Purged:
         every = with_merged(store, account_ids)
         gone = set(every)
         redirects = []  # (rowid, old id) of the redirects that would lead nowhere
+        merged_away = set()
         for account_id in every:
             chain = store.merge_chain(account_id)
+            if chain:
+                merged_away.add(account_id)
             rid = store.record_rowid("redirect", account_id)
             if chain and rid is not None and (chain[-1][1] in gone or not store.record_rowid("account", chain[-1][1])):
                 redirects.append((rid, account_id))
@@ -506,7 +522,7 @@ def purge(store: Store, account_ids: list[str]) -> Purged:
         for rid, old_id in redirects:
             store.remove_record("redirect", rid)
             out.scrubbed += store.scrub_audit("redirect", rid, old_id, stamp)
-        out.merged = sum(1 for _, a in accounts if a not in account_ids)
+        out.merged = sum(1 for _, a in accounts if a in merged_away)
         orphans = [(s, store.source_id_of(s)) for s in sorted(sources) if not store.references("source", s)]
         artifacts = store.artifacts_of_sources([rid for rid, _ in orphans])  # their captures' bytes
         store.mark_purged("source", orphans)
@@ -516,7 +532,8 @@ def purge(store: Store, account_ids: list[str]) -> Purged:
         for rid in sorted(cited_once):  # a source of theirs merged away since: its images held their text
             for source_id in store.removed_source_ids(rid):
                 out.scrubbed += store.scrub_audit("source", rid, source_id, stamp)
-        out.scrubbed += purge_unused_artifacts(store, artifacts, stamp)
+        out.artifacts, scrubbed = purge_unused_artifacts(store, artifacts, stamp)
+        out.scrubbed += scrubbed
         store.optimize_search_index()
-        out.accounts, out.sources = len(accounts), len(orphans)
+        out.accounts, out.sources, out.redirects = len(accounts), len(orphans), len(redirects)
     return out

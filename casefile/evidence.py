@@ -89,7 +89,11 @@ def _store_one(
     content_type: str = "",
     stamps: list[dict[str, Any]] | None = None,
     private: bool = False,
+    name: str = "",
+    unread: list[str] | None = None,
 ) -> int:
+    """Keep an artifact (once for the same bytes) with its working copy of text and a custody entry; a page or
+    PDF whose text cannot be read is kept all the same, noted in ``unread`` as ``name: why``."""
     from . import worktext
     from .store import now
 
@@ -99,7 +103,12 @@ def _store_one(
     )
     if new:
         data.seek(start)
-        text = worktext.extract(data, media_type, hashes[2], content_type)
+        try:
+            text = worktext.extract(data, media_type, hashes[2], content_type)
+        except worktext.Unreadable as exc:
+            text = None
+            if unread is not None:
+                unread.append(f"{name}: {exc}")
         if text is not None:
             store.set_text(rowid, text[0], text[1], now())
     store.custody_append(rowid, event, actor=_actor(store), tool=_tool(), detail=detail, stamp=now())
@@ -145,9 +154,11 @@ def capture(
     account: str | None = None,
     role: str = "primary",
     stamper: Stamper | None = None,
+    unread: list[str] | None = None,
 ) -> str:
     """Fetch ``url`` and keep it as a capture of its source (found by URL, or new); returns the source id.
-    The network exchange happens before the transaction, which then stores everything or nothing."""
+    The network exchange happens before the transaction, which then stores everything or nothing. A page or PDF
+    whose text cannot be read is kept all the same and noted in ``unread`` (``url: why``)."""
     from . import capture as fetching
     from . import sourcing
 
@@ -156,7 +167,7 @@ def capture(
         body_stamps, warc_stamps = _stamps(stamper, fetched.record["sha256"]), _stamps(stamper, fetched.warc_hashes[0])
         with store.transaction():
             source_rowid = _source_for(store, None, url, {**fetched.meta, **given})
-            source_id = keep_capture(store, source_rowid, fetched, collected_by, (body_stamps, warc_stamps))
+            source_id = keep_capture(store, source_rowid, fetched, collected_by, (body_stamps, warc_stamps), unread)
             if account is not None:
                 sourcing.link_source(store, account, source_id, {"role": role})
     finally:
@@ -171,6 +182,7 @@ def keep_capture(
     fetched: Any,
     collected_by: str | None,
     stamps: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], []),
+    unread: list[str] | None = None,
 ) -> str:
     """Store a fetched page (:func:`casefile.capture.fetch`) - its body and its WARC record, each with its
     custody entry and any timestamps (``stamps``: the body's, the WARC's) - as a capture of the source
@@ -189,6 +201,8 @@ def keep_capture(
         next((v for k, v in record["headers"] if k.lower() == "content-type"), ""),
         stamps[0],
         private=True,
+        name=record["request_url"],
+        unread=unread,
     )
     warc = _store_one(
         store,
@@ -212,10 +226,12 @@ def attach(
     url: str | None,
     collected_by: str | None,
     stamper: Stamper | None = None,
+    unread: list[str] | None = None,
 ) -> list[str]:
     """Keep files (a PDF, a scan, a page saved from the researcher's browser) as captures of a source; with
     ``url`` they are recorded as captures of that address. Every file is read and hashed before anything is
-    written; one transaction for them all. Returns the capture ids."""
+    written; one transaction for them all. Returns the capture ids. A page or PDF whose text cannot be read is
+    kept all the same (as a scan is: bytes, no working copy) and noted in ``unread`` (``file: why``)."""
     from . import capture as fetching
 
     opened: list[tuple[str, IO[bytes], tuple[str, str, int]]] = []
@@ -242,7 +258,15 @@ def attach(
             source_rowid = store.source_rowid(store.resolve_source_id(source_ref)) or 0
             return [
                 keep_file(
-                    store, source_rowid, name, fh, hashes, url=url, collected_by=collected_by, stamps=stamps[hashes[0]]
+                    store,
+                    source_rowid,
+                    name,
+                    fh,
+                    hashes,
+                    url=url,
+                    collected_by=collected_by,
+                    stamps=stamps[hashes[0]],
+                    unread=unread,
                 )
                 for name, fh, hashes in opened
             ]
@@ -262,6 +286,7 @@ def keep_file(
     collected_by: str | None,
     media_type: str | None = None,
     stamps: list[dict[str, Any]] | None = None,
+    unread: list[str] | None = None,
 ) -> str:
     """Store one file (read from ``fh``'s start, already hashed) with its custody entry and any timestamps as
     an attachment of the source ``source_rowid``, inside the caller's transaction; returns the capture id.
@@ -273,7 +298,7 @@ def keep_file(
     media = media_type or _media_type(name)
     fh.seek(0)
     detail = {"source": source_id, "file": Path(name).name, "url": url}
-    rowid = _store_one(store, fh, hashes, media, "attached", detail, stamps=stamps)
+    rowid = _store_one(store, fh, hashes, media, "attached", detail, stamps=stamps, name=name, unread=unread)
     return store.add_capture(
         source_rowid,
         rowid,

@@ -240,11 +240,13 @@ class Worker:
         other way, a failure (exit 1)."""
         import signal
 
+        from . import interrupts
+
         self.close()
         code = self.process.returncode
         if code is not None and -code in (signal.SIGTERM, signal.SIGHUP):
             return KeyboardInterrupt()
-        how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit status {code}"
+        how = interrupts.ended(code) if code is not None else "exit status unknown"
         return WorkerFailed(
             f"the import's worker process (reading and checking the input) stopped unexpectedly ({how}); "
             "nothing was written"

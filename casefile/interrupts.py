@@ -112,6 +112,18 @@ def message() -> str:
     return f"interrupted after {' and '.join(saved)} had been saved in full; nothing else was written"
 
 
+def ended(returncode: int) -> str:
+    """How a child process ended, for a message: ``exit status 3``, ``killed by signal 9``. ``returncode`` as
+    :mod:`subprocess` gives it (``-N``: signal N ended the child)."""
+    return f"killed by signal {-returncode}" if returncode < 0 else f"exit status {returncode}"
+
+
+def exit_status(returncode: int) -> int:
+    """The exit status to pass on for a child that ended with ``returncode``: a shell's 128 + N for one that
+    signal N ended (``sys.exit`` of a negative number would give 256 - N, a status that means nothing)."""
+    return 128 - returncode if returncode < 0 else returncode
+
+
 def on_file_size_limit(signum: int, frame: object) -> None:
     """The handler for SIGXFSZ: only note it; the write that went past the limit fails with ``EFBIG``."""
     global file_size_limit_reached

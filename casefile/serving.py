@@ -50,7 +50,8 @@ def require_datasette() -> None:
 
 def serve(store: Store, *, host: str, port: int, sql: bool, say: Callable[[str], None]) -> int:
     """Publish ``store`` to a private temporary file and run Datasette on it until it stops or this process is
-    interrupted; returns Datasette's exit status (0 when stopped by a signal). ``say`` prints to stderr."""
+    interrupted; returns Datasette's exit status (0 when this process is stopped by a signal; 128 + N when signal
+    N ended Datasette itself, as a shell reports it). ``say`` prints to stderr."""
     require_datasette()
     interrupts.hold_after_saving = False  # the temporary copy is no result to keep: a signal stops and cleans up
     try:
@@ -81,7 +82,10 @@ def _serve_from(store: Store, folder: str, *, host: str, port: int, sql: bool, s
         command = [sys.executable, "-m", "datasette", "serve", "--immutable", path, "--metadata", meta_path]
         command += ["--host", host, "--port", str(port)]
         child = subprocess.Popen(command, stdin=subprocess.DEVNULL)
-        return child.wait()
+        code = child.wait()
+        if code < 0:  # the OOM killer, a `kill -9` aimed at Datasette: not our own Ctrl-C (KeyboardInterrupt)
+            say(f"error: Datasette was {interrupts.ended(code)}")
+        return interrupts.exit_status(code)
     finally:
         with interrupts.held(keep=False):
             if child is not None and child.poll() is None:

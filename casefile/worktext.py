@@ -1,15 +1,18 @@
 """The working copy of a captured page's or an attached PDF's text (issue 21): extracted once, when the artifact
 is stored, and kept apart from the original, marked with the extractor that made it (derived, not evidence).
 HTML through the standard library's parser (script and style left out, block elements on lines of their own);
-PDF through pypdf, the ``evidence`` extra's, when it is installed. Also the normalisation ``check`` compares
+PDF through pypdf, the ``evidence`` extra's, when it is installed (:func:`read_pdf`, which ``ingest`` reads PDFs
+through too: pypdf's own log lines and warnings never reach the terminal). Also the normalisation ``check`` compares
 verbatim quotes with: white space collapsed, quote marks and dashes made plain."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from html.parser import HTMLParser
-from typing import IO
+from typing import IO, Any
 
 #: Files larger than this get no working copy (their text would be read into memory whole).
 MAX_BYTES = 32 * 1024 * 1024
@@ -40,8 +43,13 @@ class _Text(HTMLParser):
             self.parts.append(data)
 
 
+class Unreadable(Exception):
+    """A page or PDF whose text could not be read (the message says why, for a line naming the file)."""
+
+
 def extract(data: IO[bytes], media_type: str | None, size: int, content_type: str = "") -> tuple[str, str] | None:
-    """(extractor, text) of an HTML page or a PDF, or None (another kind, too large, or unreadable)."""
+    """(extractor, text) of an HTML page or a PDF, or None (another kind, too large, or pypdf not installed);
+    raises :class:`Unreadable` for a page in an unknown charset or a PDF pypdf cannot read."""
     if size > MAX_BYTES:
         return None
     if media_type in ("text/html", "application/xhtml+xml"):
@@ -54,7 +62,7 @@ def extract(data: IO[bytes], media_type: str | None, size: int, content_type: st
             parser.feed(raw.decode(charset, "replace"))
             parser.close()
         except (LookupError, AssertionError):
-            return None
+            raise Unreadable(f"its text is in a charset Python does not know ({charset})") from None
         lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
         return "casefile html text", "\n".join(line for line in lines if line)
     if media_type == "application/pdf":
@@ -62,13 +70,43 @@ def extract(data: IO[bytes], media_type: str | None, size: int, content_type: st
             import pypdf
         except ImportError:
             return None
-        try:
-            reader = pypdf.PdfReader(data)
-            text = "\n".join(page.extract_text() or "" for page in reader.pages)
-        except Exception:  # noqa: BLE001 - a PDF pypdf cannot read just has no working copy
-            return None
-        return f"pypdf {pypdf.__version__}", text
+        pages, _meta = read_pdf(data)
+        return f"pypdf {pypdf.__version__}", "\n".join(pages)
     return None
+
+
+def read_pdf(data: IO[bytes]) -> tuple[list[str], dict[str, Any]]:
+    """The text of each page of a PDF (``""`` for a page with none) and its document information (``/Title``
+    ...), read by pypdf (ImportError when it is not installed); :class:`Unreadable` for a PDF it cannot read.
+    The one place casefile calls pypdf: what it logs or warns about a damaged file is kept from the terminal
+    (the error says it once, naming the file)."""
+    import pypdf
+
+    try:
+        with _quiet("pypdf"):
+            reader = pypdf.PdfReader(data)
+            info: Any = reader.metadata or {}
+            return [page.extract_text() or "" for page in reader.pages], {key: info[key] for key in info}
+    except Exception:  # noqa: BLE001 - pypdf raises many kinds (and plain ones) for a damaged file
+        raise Unreadable("not a readable PDF") from None
+
+
+@contextmanager
+def _quiet(library: str) -> Iterator[None]:
+    """A library's log records and Python warnings dropped for the body. With no logging set up, Python prints
+    a library's warning records on stderr (its "last resort" handler): "EOF marker not found" and the like."""
+    import logging
+    import warnings
+
+    logger = logging.getLogger(library)
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        logger.setLevel(level)
 
 
 _QUOTES = str.maketrans(

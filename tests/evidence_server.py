@@ -1,5 +1,6 @@
 """A local web server for the evidence tests (127.0.0.1, a thread; no test touches the internet): pages with
-metadata, redirect chains and loops, gzip, odd charsets, a binary PDF, slow, oversize and failing answers."""
+metadata, redirect chains and loops, gzip, odd charsets, a binary PDF and a broken one, slow, oversize and
+failing answers."""
 
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ JSON_LD = (
 )
 PERSIAN = "<html><head><title>شهادة عضو سابق</title></head><body>نص</body></html>".encode("cp1256")
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\n" + bytes(range(256)) * 40 + b"\n%%EOF\n"
+#: A PDF cut short (no cross-reference table, no %%EOF): pypdf cannot read it.
+BROKEN_PDF = b"%PDF-1.4\nnot really a PDF: the rest of the download never came\n"
 BIG = b"A" * 5000
 #: An invented news report with a main text for ``ingest URL`` to draft from, between navigation and a footer.
 STORY = (
@@ -101,6 +104,8 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, gzip.compress(BIG), {"Content-Type": "text/plain", "Content-Encoding": "gzip"})
         elif path == "/pdf":
             self._send(200, PDF, {"Content-Type": "application/pdf"})
+        elif path == "/broken-pdf":
+            self._send(200, BROKEN_PDF, {"Content-Type": "application/pdf"})
         elif path == "/big":
             self._send(200, BIG, {"Content-Type": "text/plain"})
         elif path == "/big-chunked":  # no Content-Length: the cap is found while reading

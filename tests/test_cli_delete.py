@@ -150,3 +150,28 @@ def test_restoring_one_account_that_was_not_deleted_is_singular(cli) -> None:
     assert cli("add", "--no-input", "--name", "A", "--external-id", "a1").exit_code == 0
     result = cli("restore", "a1")
     assert "1 was not deleted" in result.stderr and "(s)" not in result.stderr
+
+
+def test_purge_names_every_kind_it_removed(cli, db: Path, tmp_path: Path) -> None:
+    """The attached file and the merged-away id go with the account; the summary says so, not only accounts and
+    sources."""
+    kept = cli("add", "--no-input", "--name", "Survivor Example").stdout.strip()
+    merged = cli("add", "--no-input", "--name", "Merged Example").stdout.strip()
+    source = cli("source", "add", "--title", "A letter only they cite").stdout.strip()
+    assert cli("source", "link", kept, source, "--role", "primary").exit_code == 0
+    scan = tmp_path / "scan.jpg"
+    scan.write_bytes(b"\xff\xd8\xff\xe0 an invented scan \xff\xd9")
+    assert cli("source", "attach", source, str(scan)).exit_code == 0
+    assert cli("merge", kept, merged).exit_code == 0  # `merged` now leads to `kept`: a merged-id redirect
+    result = cli("purge", kept, "--yes")
+    assert (result.exit_code, result.stdout) == (0, "")
+    summary = result.stderr.splitlines()[0]
+    assert summary.startswith(
+        "2 accounts, 1 source, 1 artifact and 1 merged-id redirect purged; "
+        "1 of the accounts had been merged into the others; "
+    ), summary
+    assert summary.endswith("audit entries cleared")
+    conn = sqlite3.connect(db)
+    for table in ("accounts", "sources", "artifacts", "captures", "account_redirects"):
+        assert conn.execute(f"SELECT count(*) FROM {table}").fetchone() == (0,), table
+    conn.close()

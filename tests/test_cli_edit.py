@@ -375,3 +375,14 @@ def test_a_bulk_edit_names_the_accounts_it_cannot_change(cli, db: Path) -> None:
     assert len(lines) == 6 and len({line.split("(account ")[1] for line in lines}) == 6
     assert all(line.startswith("error: field 'years_in_org': must be a number of years") for line in lines)
     assert file_hash(db) == before
+
+
+def test_an_editor_killed_by_a_signal_is_named_so_and_nothing_is_written(cli, db: Path, tmp_path, monkeypatch) -> None:
+    """The same words as `serve` and the import's worker use for a child that a signal ended, not "status -9"."""
+    seeded(cli)
+    editor(tmp_path, monkeypatch, "save('{}')\nimport signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    before = file_hash(db)
+    result = cli("edit", "SEED-0001")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == "error: the editor stopped (killed by signal 9); nothing was written\n"
+    assert file_hash(db) == before

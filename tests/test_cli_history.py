@@ -309,3 +309,22 @@ def test_an_undo_refused_by_a_purge_names_the_kind_of_every_record_purged(
         f"{what.format(**purged)} purged for good since\n"
     )
     assert dump_data(db) == state
+
+
+def test_putting_back_a_record_whose_place_was_taken_names_its_kind_as_messages_do(cli, db: Path) -> None:
+    """restore_image's refusal (undo's last guard) says "organisation", as every other message does - the kind's
+    noun, not its internal name."""
+    from casefile.errors import DatabaseError
+    from casefile.store import Store
+
+    assert cli("org", "add", "Beta Union").exit_code == 0
+    conn = sqlite3.connect(db)
+    (rid,) = conn.execute("SELECT rowid FROM organizations WHERE name = 'Beta Union'").fetchone()
+    conn.close()
+    store = Store.open(db)
+    try:
+        with pytest.raises(DatabaseError) as raised:
+            store.restore_image("organization", rid, {"organizations": [{"name": "Alpha Front"}]})
+    finally:
+        store.close()
+    assert str(raised.value) == "cannot put organisation Alpha Front back: another record took its place"

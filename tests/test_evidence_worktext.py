@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from evidence_server import rows, serve
+from evidence_server import BROKEN_PDF, rows, serve
 
 
 def _findings(cli, rule: str) -> list[dict]:
@@ -96,3 +96,54 @@ def test_search_in_sources_finds_the_archived_text(cli, db):
     assert json.loads(cli("search", "nowhere-to-be-found", "--in", "sources", "--format", "json").stdout) == []
     misuse = cli("search", "leave", "--in", "sources", "--org", "MEK")
     assert misuse.exit_code == 2 and "filters do not apply" in misuse.stderr
+
+
+# A file named .pdf (or served as one) that pypdf cannot read: pypdf logs "EOF marker not found", "invalid pdf
+# header" and the like through Python's logging, which with no handler set up goes straight to the terminal.
+# Run as real processes: what reaches stderr there is what the researcher sees.
+
+
+def test_attaching_an_unreadable_pdf_keeps_its_bytes_with_one_warning_and_no_library_noise(cli, db, tmp_path):
+    from conftest import run_process
+
+    source = cli("source", "add", "--title", "Letter").stdout.strip()
+    broken = tmp_path / "letter.pdf"
+    broken.write_bytes(BROKEN_PDF)
+    not_pdf = tmp_path / "scan.pdf"  # named .pdf, not a PDF at all
+    not_pdf.write_bytes(b"hello, this was never a PDF")
+    done = run_process("source", "attach", source, str(broken), str(not_pdf))
+    assert done.returncode == 0
+    assert len(done.stdout.decode().split()) == 2  # the two capture ids
+    assert done.stderr.decode() == (
+        f"warning: {broken}: not a readable PDF; kept as it is, with no working copy of its text\n"
+        f"warning: {not_pdf}: not a readable PDF; kept as it is, with no working copy of its text\n"
+    )
+    assert sorted(rows(db, "SELECT media_type, size FROM artifacts")) == [
+        ("application/pdf", 27),
+        ("application/pdf", len(BROKEN_PDF)),
+    ]
+    assert rows(db, "SELECT count(*) FROM artifact_texts") == [(0,)]
+    assert rows(db, "SELECT count(*) FROM captures") == [(2,)]
+
+
+def test_capturing_an_unreadable_pdf_warns_once_naming_the_address(cli, db):
+    from conftest import run_process
+
+    with serve() as site:
+        done = run_process("source", "capture", f"{site}/broken-pdf")
+    assert done.returncode == 0 and len(done.stdout.decode().split()) == 1
+    assert done.stderr.decode() == (
+        f"warning: {site}/broken-pdf: not a readable PDF; kept as it is, with no working copy of its text\n"
+    )
+    assert rows(db, "SELECT count(*) FROM artifact_texts") == [(0,)]
+
+
+def test_ingesting_an_unreadable_pdf_is_one_error_line_and_nothing_written(cli, db, tmp_path):
+    from conftest import run_process
+
+    broken = tmp_path / "article.pdf"
+    broken.write_bytes(BROKEN_PDF)
+    done = run_process("ingest", str(broken), "--accept")
+    assert (done.returncode, done.stdout) == (1, b"")
+    assert done.stderr.decode() == f"error: {broken}: not a readable PDF\n"
+    assert not db.exists() or rows(db, "SELECT count(*) FROM accounts") == [(0,)]

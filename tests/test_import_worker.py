@@ -8,7 +8,7 @@ writer in its one transaction.
   and so does SIGTERM or SIGHUP sent to the worker alone (a hang-up ignored under ``nohup`` stays ignored).
 * Small imports stay in-process; ``CASEFILE_IMPORT_WORKERS`` forces either path.
 
-The kill -9 trials of both processes (K1) are in ``tests/test_import_worker_kills.py``.
+The kill -9 trials of both processes (K1) are at the end of this file, under "K1: kill -9 trials".
 """
 
 from __future__ import annotations

@@ -147,3 +147,21 @@ def test_serve_on_another_host_warns(cli, tmp_path: Path) -> None:
     finally:
         server.stop(signal.SIGHUP)
     assert not server.file.exists()
+
+
+def test_datasette_killed_by_a_signal_ends_serve_with_128_plus_the_signal(cli, tmp_path: Path) -> None:
+    """Datasette ended by a signal (the OOM killer, a `kill -9` aimed at it): casefile says so in one line and
+    exits as a shell reports a process killed by that signal - not with Python's reading of a negative status
+    (-9 → 247) - and still removes the temporary copy."""
+    plant(cli)
+    server = Server(tmp_path)
+    pid = server.proc.pid
+    (datasette,) = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    os.kill(int(datasette), signal.SIGKILL)
+    code = server.proc.wait(timeout=60)
+    server.stderr.close()
+    stderr = server.stderr_path.read_text()
+    assert code == 128 + signal.SIGKILL, stderr
+    assert stderr.splitlines()[-1] == "error: Datasette was killed by signal 9"
+    assert "Traceback" not in stderr
+    assert not server.file.exists() and not server.file.parent.exists()

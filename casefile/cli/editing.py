@@ -323,14 +323,14 @@ def purge(
     all_deleted: Annotated[bool, typer.Option("--all-deleted", help="Every deleted account.")] = False,
     yes: Yes = False,
 ) -> None:
-    """Remove accounts for good, with every account merged into them: their events, quotes and links, the
-    sources nobody else cites, and what the audit log held of them (it keeps only that a purge happened). No
-    copy of their text stays in the database file; backups are named, not deleted. This cannot be undone;
-    you type 'purge' to confirm.
+    """Remove accounts for good, with every account merged into them (and their merged-away ids): their events,
+    quotes and links, the sources nobody else cites with their attached files and captured pages, and what the
+    audit log held of them (it keeps only that a purge happened). No copy of their text stays in the database
+    file; backups are named, not deleted. This cannot be undone; you type 'purge' to confirm.
 
     Example: casefile purge --all-deleted
     """
-    from casefile import editing
+    from casefile import audit, editing
 
     store = open_store()
     ids = editing.purge_targets(store, account_ids or [], all_deleted)
@@ -343,9 +343,9 @@ def purge(
     if not _confirm(f"Remove {plural(len(shown), 'account')} for good? This cannot be undone.", yes, typed="purge"):
         raise typer.Exit(1)
     done = editing.purge(store, ids)
-    merged = f" ({done.merged} of them merged into the others)" if done.merged else ""
+    merged = f"; {done.merged} of the accounts had been merged into the others" if done.merged else ""
     err(
-        f"{plural(done.accounts, 'account')} and {plural(done.sources, 'source')} purged{merged}; "
+        f"{audit.counted(done.removed()) or 'nothing'} purged{merged}; "
         f"{plural(done.scrubbed, 'audit entry', 'audit entries')} cleared"
     )
     from casefile import maintenance

@@ -27,6 +27,12 @@ def _stamper(timestamp: bool) -> Any:
     return timestamping.configured()
 
 
+def _warn_unread(unread: list[str]) -> None:
+    """One line for each page or PDF kept whose text could not be read (``name: why``)."""
+    for entry in unread:
+        err(f"warning: {entry}; kept as it is, with no working copy of its text")
+
+
 Collector = Annotated[
     Optional[str],
     typer.Option(
@@ -66,6 +72,7 @@ def capture(
     given = {k: v for k, v in {"title": title, "publisher": publisher, "date": date}.items() if v}
     stamper = _stamper(timestamp)
     store = open_store(create=True)
+    unread: list[str] = []
     source_id = evidence.capture(
         store,
         url,
@@ -76,8 +83,10 @@ def capture(
         account=account,
         role=role,
         stamper=stamper,
+        unread=unread,
     )
     data_out().write(source_id + "\n")
+    _warn_unread(unread)
 
 
 def attach(
@@ -101,9 +110,13 @@ def attach(
     if url is not None:
         fetching.check_url(url)
     stamper = _stamper(timestamp)
-    ids = evidence.attach(open_store(), source_id, files, url=url, collected_by=collected_by, stamper=stamper)
+    unread: list[str] = []
+    ids = evidence.attach(
+        open_store(), source_id, files, url=url, collected_by=collected_by, stamper=stamper, unread=unread
+    )
     for capture_id in ids:
         data_out().write(capture_id + "\n")
+    _warn_unread(unread)
 
 
 def timestamp(

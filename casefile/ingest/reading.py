@@ -2,8 +2,9 @@
 
 The text drafted from — and that every offset refers to — is the *working copy*: for HTML the article's
 main text and metadata as trafilatura and htmldate find them (navigation, cookie banners and comments
-left out), for a PDF its text layer through pypdf. Both libraries come with the ``ingest`` extra and are
-imported only here, when a page or a PDF is read. The original bytes are kept as they were by the caller.
+left out), for a PDF its text layer through pypdf (``worktext.read_pdf``, which keeps pypdf's log lines off the
+terminal). Both libraries come with the ``ingest`` extra and are imported only when a page or a PDF is read.
+The original bytes are kept as they were by the caller.
 """
 
 from __future__ import annotations
@@ -93,19 +94,17 @@ def _html(page: str, name: str) -> Document:
 
 
 def _pdf(data: bytes, name: str) -> Document:
-    try:
-        import io
+    import io
 
-        from pypdf import PdfReader
+    from casefile import worktext
+
+    try:
+        pages, meta = worktext.read_pdf(io.BytesIO(data))
     except ImportError:
         raise InputError(f"{name}: reading PDF needs the ingest extra: pip install 'casefile[ingest]'") from None
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except Exception as exc:  # noqa: BLE001 - pypdf raises many kinds (and plain ones) for a damaged file
-        raise InputError(f"{name}: not a readable PDF ({type(exc).__name__})") from None
+    except worktext.Unreadable as exc:
+        raise InputError(f"{name}: {exc}") from None
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise InputError(f"{name}: the PDF has no text layer (a scan?); ingest needs text")
-    meta: Any = reader.metadata or {}
     return Document(text, "application/pdf", {k: v for k, v in {"title": meta.get("/Title")}.items() if v})

@@ -26,24 +26,33 @@ from .connection import new_id, now
 @dataclass(frozen=True)
 class AuditKind:
     """A kind of record the audit log follows: its main table, the child tables holding its parts (with the
-    column naming the main row), and the columns that name it for people."""
+    column naming the main row), the columns that name it for people, and what messages call one and many."""
 
     name: str
     table: str
     children: tuple[tuple[str, str], ...]
     label: tuple[str, ...]
+    nouns: tuple[str, str]
 
 
 #: In the order entries are written (undo walks them backwards: accounts first, then what they refer to).
 AUDITED: tuple[AuditKind, ...] = (
-    AuditKind("vocabulary", "vocabulary", (), ("vocabulary", "code")),
-    AuditKind("organization", "organizations", (("organization_names", "organization_rowid"),), ("name",)),
+    AuditKind("vocabulary", "vocabulary", (), ("vocabulary", "code"), ("code", "codes")),
+    AuditKind(
+        "organization",
+        "organizations",
+        (("organization_names", "organization_rowid"),),
+        ("name",),
+        ("organisation", "organisations"),
+    ),
     # an artifact's bytes (artifact_chunks) and custody log are not audited: its creation is, and undoing that
     # deletes it, and with it its bytes and log (the trigger of migration m015). It comes before the sources
     # whose captures use it, so undo takes those away first.
     # Its timestamps are its parts: undo of `source timestamp` takes the stamps it added away.
-    AuditKind("artifact", "artifacts", (("artifact_timestamps", "artifact_rowid"),), ("sha256",)),
-    AuditKind("source", "sources", (("captures", "source_rowid"),), ("id",)),
+    AuditKind(
+        "artifact", "artifacts", (("artifact_timestamps", "artifact_rowid"),), ("sha256",), ("artifact", "artifacts")
+    ),
+    AuditKind("source", "sources", (("captures", "source_rowid"),), ("id",), ("source", "sources")),
     AuditKind(
         "account",
         "accounts",
@@ -56,8 +65,9 @@ AUDITED: tuple[AuditKind, ...] = (
             ("coded_items", "account_rowid"),
         ),
         ("id",),
+        ("account", "accounts"),
     ),
-    AuditKind("redirect", "account_redirects", (), ("old_id",)),
+    AuditKind("redirect", "account_redirects", (), ("old_id",), ("merged-id redirect", "merged-id redirects")),
 )
 AUDIT_KIND: dict[str, AuditKind] = {k.name: k for k in AUDITED}
 #: What a child table is called in a diff.

@@ -247,7 +247,7 @@ class History(StoreBase):
         label = " || ':' || ".join(kind.label)
         current = self.conn.execute(f"SELECT {label} FROM main.{kind.table} WHERE rowid = ?", (rid,)).fetchone()
         if current is not None and str(current[0]) != _label(kind, row):
-            raise DatabaseError(f"cannot put {kind.name} {_label(kind, row)} back: another record took its place")
+            raise DatabaseError(f"cannot put {kind.nouns[0]} {_label(kind, row)} back: another record took its place")
         if current is not None:
             assigns = ", ".join(f'"{c}" = ?' for c in columns)
             self.conn.execute(f"UPDATE main.{kind.table} SET {assigns} WHERE rowid = ?", (*values, rid))
