@@ -13,6 +13,7 @@ batch created. Undo is a write like any other, so it is a batch too, and can its
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -90,12 +91,22 @@ def _nouns(kind: str) -> tuple[str, str]:
     return AUDIT_KIND[kind].nouns
 
 
+_RANDOM_ID = re.compile(r"[0-9a-f]{16,}")
+
+
+def shown(record_id: str) -> str:
+    """A record's id as messages show it: a random id (an account's, a source's, an artifact's sha256) by its
+    first :data:`SHORT` hex digits, a prefix the commands accept; anything else - an organisation's name, a code -
+    whole and quoted (cut, "Beta Union" read "Beta Uni", another organisation's name)."""
+    return record_id[:SHORT] if _RANDOM_ID.fullmatch(record_id) else quote(record_id)
+
+
 def _records_text(records: list[tuple[str, str]], most: int = 5) -> str:
     """``accounts 3f9a1c2e, 7b2d4e10 and source 90ab12cd``: records (kind, id) named by their kind, kinds in the
     order history lists them, at most ``most`` ids of a kind."""
     ids: dict[str, list[str]] = {}
     for kind, record_id in records:
-        ids.setdefault(kind, []).append(record_id[:SHORT])
+        ids.setdefault(kind, []).append(shown(record_id))
     named = [
         f"{_nouns(kind)[0 if len(shown) == 1 else 1]} {', '.join(shown[:most])}{' …' if len(shown) > most else ''}"
         for kind, shown in sorted(ids.items(), key=lambda kv: _KIND_ORDER.index(kv[0]))
@@ -248,30 +259,31 @@ def _take_away(store: Store, target: dict[str, Any], entry: dict[str, Any], batc
         if kind != "account":
             users = store.references(kind, rid)
             if users:
-                later = _later_batches_of(store, target, users, batches)
+                user_kind = "source" if kind == "artifact" else "account"  # what store.references gives
+                later = _later_batches_of(store, target, user_kind, users, batches)
                 raise UndoRefused(
                     f"cannot undo batch {describe(target)}: the {_nouns(kind)[0]} it created is now used by "
-                    f"{'source' if kind == 'artifact' else 'account'} "
-                    f"{', '.join(u[:SHORT] for u in users[:5])}"
+                    f"{user_kind} {', '.join(shown(u) for u in users[:5])}"
                     + (f" (changed by {', '.join(later)}); undo that first" if later else "")
                 )
         store.remove_record(kind, rid)
         return
     if entry["before"] is None:
         raise UndoRefused(
-            f"cannot undo batch {describe(target)}: {_nouns(kind)[0]} {record_id[:SHORT]} was purged since, and the "
+            f"cannot undo batch {describe(target)}: {_nouns(kind)[0]} {shown(record_id)} was purged since, and the "
             "audit log no longer holds what it was"
         )
     store.clear_parts(kind, rid)
 
 
 def _later_batches_of(
-    store: Store, target: dict[str, Any], account_ids: list[str], batches: list[dict[str, Any]]
+    store: Store, target: dict[str, Any], kind: str, record_ids: list[str], batches: list[dict[str, Any]]
 ) -> list[str]:
+    """The batches after ``target`` that changed these records of a kind (an artifact's users are sources)."""
     by_rowid = {b["rowid"]: b for b in batches}
     later = []
-    for account_id in account_ids:
-        for e in store.audit_entries(kind="account", record_id=account_id):
+    for record_id in record_ids:
+        for e in store.audit_entries(kind=kind, record_id=record_id):
             if e["batch_rowid"] > target["rowid"] and e["batch"][:SHORT] not in later:
                 later.append(by_rowid[e["batch_rowid"]]["id"][:SHORT])
     return later
@@ -294,7 +306,7 @@ def _check_dependents(
             continue  # it undid a command that came after the target: the two cancel out
         if later["command"] == "purge":
             purged.append((kind, record_id))
-        blocking.setdefault(later["id"], []).append(f"{_nouns(kind)[0]} {record_id[:SHORT]}")
+        blocking.setdefault(later["id"], []).append(f"{_nouns(kind)[0]} {shown(record_id)}")
     if purged:
         raise UndoRefused(
             f"cannot undo batch {describe(target)}: {_records_text(purged)} "

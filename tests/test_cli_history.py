@@ -328,3 +328,43 @@ def test_putting_back_a_record_whose_place_was_taken_names_its_kind_as_messages_
     finally:
         store.close()
     assert str(raised.value) == "cannot put organisation Alpha Front back: another record took its place"
+
+
+def test_an_undo_refusal_names_an_organisation_whole_and_cuts_only_random_ids(cli, db: Path) -> None:
+    """Ids are shown by their first 8 hex digits; a name is a name: "Beta Uni" named another organisation."""
+    cli("init")
+    assert cli("org", "add", "Beta Union").exit_code == 0
+    assert cli("org", "alias", "Beta Union", "BU").exit_code == 0
+    first, alias = (b["batch"] for b in reversed(json.loads(cli("history", "--format", "json").stdout)))
+    before = dump_data(db)
+    result = cli("undo", first)
+    assert result.exit_code == 1 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith(f"error: cannot undo batch {first[:8]} (org add by ")
+    assert f"— {alias[:8]} (org alias by " in result.stderr
+    assert result.stderr.endswith(" changed organisation 'Beta Union'; undo those first (newest first)\n")
+    assert dump_data(db) == before
+
+
+def test_an_attached_file_in_use_names_the_later_commands_that_changed_its_source(
+    cli, db: Path, tmp_path: Path
+) -> None:
+    """Undoing an attach is refused while another source holds the same file; the refusal names the later commands
+    that changed that source, to undo first (the source was looked up as an account, so it never did)."""
+    letter = tmp_path / "letter.txt"
+    letter.write_bytes(b"A letter the person wrote after leaving.\n")
+    first = cli("source", "add", "--title", "A letter").stdout.strip()
+    other = cli("source", "add", "--title", "The same letter, kept elsewhere").stdout.strip()
+    assert cli("source", "attach", first, letter).exit_code == 0
+    assert cli("source", "attach", other, letter).exit_code == 0  # the same bytes: the same artifact
+    assert cli("source", "edit", other, "--publisher", "Nejat Society").exit_code == 0
+    edit, attach_other, attach = json.loads(cli("history", "--format", "json").stdout)[:3]
+    assert [b["command"] for b in (attach, attach_other, edit)] == ["attach", "attach", "source edit"]
+    before = dump_data(db)
+    result = cli("undo", attach["batch"][:8])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr.endswith(
+        f"the artifact it created is now used by source {other[:8]} (changed by {attach_other['batch'][:8]}, "
+        f"{edit['batch'][:8]}); undo that first\n"
+    ), result.stderr
+    assert dump_data(db) == before
