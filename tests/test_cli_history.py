@@ -324,10 +324,11 @@ def test_putting_back_a_record_whose_place_was_taken_names_its_kind_as_messages_
     store = Store.open(db)
     try:
         with pytest.raises(DatabaseError) as raised:
-            store.restore_image("organization", rid, {"organizations": [{"name": "Alpha Front"}]})
+            store.restore_image("organization", rid, {"organizations": [{"name": "Alpha\x1b[31m Front"}]})
     finally:
         store.close()
-    assert str(raised.value) == "cannot put organisation Alpha Front back: another record took its place"
+    # the name quoted as every message quotes what a user typed: a terminal escape shown, not run
+    assert str(raised.value) == "cannot put organisation 'Alpha<U+001B>[31m Front' back: another record took its place"
 
 
 def test_an_undo_refusal_names_an_organisation_whole_and_cuts_only_random_ids(cli, db: Path) -> None:

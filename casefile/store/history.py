@@ -11,7 +11,7 @@ import itertools
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
-from casefile.errors import DatabaseError
+from casefile.errors import DatabaseError, quote
 
 from .accounts import _rows_in
 from .audit_log import AUDIT_KIND, ENTRY_SPAN, _label
@@ -247,7 +247,8 @@ class History(StoreBase):
         label = " || ':' || ".join(kind.label)
         current = self.conn.execute(f"SELECT {label} FROM main.{kind.table} WHERE rowid = ?", (rid,)).fetchone()
         if current is not None and str(current[0]) != _label(kind, row):
-            raise DatabaseError(f"cannot put {kind.nouns[0]} {_label(kind, row)} back: another record took its place")
+            shown = quote(_label(kind, row))
+            raise DatabaseError(f"cannot put {kind.nouns[0]} {shown} back: another record took its place")
         if current is not None:
             assigns = ", ".join(f'"{c}" = ?' for c in columns)
             self.conn.execute(f"UPDATE main.{kind.table} SET {assigns} WHERE rowid = ?", (*values, rid))
