@@ -16,6 +16,9 @@ from typing import IO, Any
 
 #: Files larger than this get no working copy (their text would be read into memory whole).
 MAX_BYTES = 32 * 1024 * 1024
+#: The media types whose text is read into a working copy: pages, then PDF.
+_PAGES = ("text/html", "application/xhtml+xml")
+_READ = (*_PAGES, "application/pdf")
 _BLOCK = {"p", "div", "br", "li", "h1", "h2", "h3", "h4", "h5", "h6", "tr", "blockquote", "article", "section"}
 _SKIP = {"script", "style", "noscript", "template", "head"}
 
@@ -48,11 +51,14 @@ class Unreadable(Exception):
 
 
 def extract(data: IO[bytes], media_type: str | None, size: int, content_type: str = "") -> tuple[str, str] | None:
-    """(extractor, text) of an HTML page or a PDF, or None (another kind, too large, or pypdf not installed);
-    raises :class:`Unreadable` for a page in an unknown charset or a PDF pypdf cannot read."""
+    """(extractor, text) of an HTML page or a PDF, or None (another kind, or pypdf not installed); raises
+    :class:`Unreadable` for a page or PDF over :data:`MAX_BYTES`, a page in an unknown charset, or a PDF pypdf
+    cannot read."""
     if size > MAX_BYTES:
+        if media_type in _READ:  # a page or PDF whose text is not read: said, not silently missing
+            raise Unreadable(f"larger than {MAX_BYTES >> 20} MiB, too large to read its text")
         return None
-    if media_type in ("text/html", "application/xhtml+xml"):
+    if media_type in _PAGES:
         from .capture import declared_charset
 
         raw = data.read()

@@ -147,3 +147,30 @@ def test_ingesting_an_unreadable_pdf_is_one_error_line_and_nothing_written(cli, 
     assert (done.returncode, done.stdout) == (1, b"")
     assert done.stderr.decode() == f"error: {broken}: not a readable PDF\n"
     assert not db.exists() or rows(db, "SELECT count(*) FROM accounts") == [(0,)]
+
+
+def test_a_file_too_large_for_a_working_copy_is_kept_with_one_warning_saying_so(cli, db, tmp_path):
+    """Files over MAX_BYTES get no working copy of their text (it would be read into memory whole); the user is
+    told, as for an unreadable one, instead of finding the text missing later."""
+    from casefile import worktext
+
+    from conftest import run_process
+
+    source = cli("source", "add", "--title", "A long report").stdout.strip()
+    big = tmp_path / "report.pdf"
+    with open(big, "wb") as fh:
+        fh.write(b"%PDF-1.4\n")
+        fh.truncate(worktext.MAX_BYTES + 1)
+    small = tmp_path / "notes.html"
+    small.write_text("<p>Kept and read.</p>", encoding="utf-8")
+    done = run_process("source", "attach", source, str(big), str(small))
+    assert done.returncode == 0 and len(done.stdout.decode().split()) == 2
+    assert done.stderr.decode() == (
+        f"warning: {big}: larger than 32 MiB, too large to read its text; kept as it is, with no working copy of "
+        "its text\n"
+    )
+    assert sorted(rows(db, "SELECT media_type, size FROM artifacts")) == [
+        ("application/pdf", worktext.MAX_BYTES + 1),
+        ("text/html", len("<p>Kept and read.</p>")),
+    ]
+    assert rows(db, "SELECT text FROM artifact_texts") == [("Kept and read.",)]
