@@ -18,7 +18,6 @@ could reach with its present schema, whatever its Python did; the figure says wh
 
 from __future__ import annotations
 
-import os
 import shutil
 import sqlite3
 import subprocess
@@ -93,9 +92,9 @@ def replay(imported: Path) -> tuple[float, dict[str, int]]:
     ).fetchall()
     for name, _sql in secondary:
         conn.execute(f'DROP INDEX main."{name}"')
-    for table in ["organizations", "sources", "accounts", *written]:
-        if table in written or table in ("organizations", "sources", "accounts"):
-            conn.execute(f'INSERT OR IGNORE INTO main."{table}" SELECT * FROM imported."{table}"')
+    parents = [t for t in ("organizations", "sources", "accounts") if t in written]  # before what refers to them
+    for table in [*parents, *(t for t in written if t not in parents)]:
+        conn.execute(f'INSERT INTO main."{table}" SELECT * FROM imported."{table}"')
     conn.execute("INSERT INTO main.accounts_fts_docs SELECT * FROM imported.accounts_fts_docs")
     conn.execute(
         f"INSERT INTO main.accounts_fts (rowid, {', '.join(SEARCH_COLUMNS)}) SELECT d.rowid, "
@@ -135,4 +134,3 @@ def main(source: Path, repeat: int) -> None:
 
 if __name__ == "__main__":
     main(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) > 2 else 3)
-    os.environ.setdefault("PYTHONHASHSEED", "0")
